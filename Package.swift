@@ -1,0 +1,71 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// MetaMLIP: meta-learning machine-learning interatomic potentials.
+///
+/// Module graph (dependencies point one way, downwards):
+///
+///     MetaMLIPCLI → Datasets → ChemistryHDF5 → Chemistry
+///                                  ↓
+///                                CHDF5 (libhdf5)
+///     Autodiff → CBLAS (OpenBLAS)
+///
+/// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
+let package = Package(
+    name: "MetaMLIP",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "metamlip", targets: ["MetaMLIPCLI"]),
+        .library(name: "Chemistry", targets: ["Chemistry"]),
+        .library(name: "ChemistryHDF5", targets: ["ChemistryHDF5"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Autodiff", targets: ["Autodiff"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // C system libraries.
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+
+        // Differentiable core.
+        .target(name: "Autodiff", dependencies: ["CBLAS"]),
+
+        // Data layer.
+        .target(
+            name: "Chemistry",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "ChemistryHDF5", dependencies: ["Chemistry", "CHDF5"]),
+        .target(
+            name: "Datasets",
+            dependencies: ["Chemistry", "ChemistryHDF5", .product(name: "Yams", package: "Yams")]),
+
+        // Command line.
+        .executableTarget(
+            name: "MetaMLIPCLI",
+            dependencies: [
+                "Datasets", "Chemistry", "ChemistryHDF5",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Benchmarks (run with `swift run -c release <name>`; see bench/README.md).
+        .executableTarget(name: "AutodiffBenchmark", dependencies: ["Autodiff", "CBLAS"]),
+
+        // Test support (not a product).
+        .target(name: "_TestSupport", dependencies: ["Chemistry"]),
+
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
+        .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
+        .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
+        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+/// Autodiff: dense tensors and reverse-mode automatic differentiation on OpenBLAS.
+import CBLAS

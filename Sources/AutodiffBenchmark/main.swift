@@ -1,0 +1,1 @@
+print("autodiff benchmark: not yet written")

@@ -1,0 +1,2 @@
+/// Datasets: suite recipes, source loading and the `data build` pipeline.
+import Chemistry
