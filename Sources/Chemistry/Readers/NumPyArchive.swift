@@ -1,0 +1,208 @@
+import Foundation
+import ZIPFoundation
+
+/// A numeric array read from a `.npy` member: row-major values and shape.
+public struct NumPyArray: Sendable {
+    public var shape: [Int]
+    /// Values converted to Double, row-major (C order).
+    public var values: [Double]
+    /// The NumPy dtype descriptor, e.g. "<f8".
+    public var dtype: String
+}
+
+/// Reader for NumPy `.npz` archives (zip of `.npy` members, stored or deflated).
+///
+/// Supports little-endian `f8`, `f4`, `i8`, `i4`, `i2`, `u1`, `i1`, `b1` in C order,
+/// `.npy` format versions 1–3. Object arrays and Fortran order are rejected with a
+/// `DataError` naming the member.
+public struct NumPyArchive {
+    public let path: String
+    private let archive: Archive
+
+    public init(path: String) throws {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DataError(file: path, "file does not exist")
+        }
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw DataError(file: path, "not a zip/npz archive or truncated (\(error))")
+        }
+    }
+
+    /// Names of the arrays (member names without `.npy`).
+    public var arrayNames: [String] {
+        archive.map { $0.path }.filter { $0.hasSuffix(".npy") }.map { String($0.dropLast(4)) }
+    }
+
+    /// Reads array `name`; throws when it is missing or malformed.
+    public func array(_ name: String) throws -> NumPyArray {
+        guard let entry = archive[name + ".npy"] else {
+            throw DataError(file: path, item: name, "array missing (have: \(arrayNames.sorted().joined(separator: ", ")))")
+        }
+        var bytes = Data()
+        do {
+            _ = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
+        } catch {
+            throw DataError(file: path, item: name, "cannot extract member (truncated or corrupt: \(error))")
+        }
+        return try NumPyArchive.parseNPY(bytes, file: path, item: name)
+    }
+
+    /// Parses the bytes of one `.npy` file.
+    static func parseNPY(_ data: Data, file: String, item: String) throws -> NumPyArray {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
+            throw DataError(file: file, item: item, "not a .npy array (bad magic)")
+        }
+        let major = bytes[6]
+        let headerLength: Int, headerStart: Int
+        if major == 1 {
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        } else {
+            guard bytes.count >= 12 else { throw DataError(file: file, item: item, "truncated .npy header") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+            headerStart = 12
+        }
+        guard headerStart + headerLength <= bytes.count,
+              let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .utf8)
+        else { throw DataError(file: file, item: item, "truncated .npy header") }
+        guard let dtype = capture(header, key: "descr", open: "'", close: "'") else {
+            throw DataError(file: file, item: item, "no dtype in header")
+        }
+        if header.contains("'fortran_order': True") {
+            throw DataError(file: file, item: item, "Fortran-ordered arrays are not supported")
+        }
+        guard let shapeText = capture(header, key: "shape", open: "(", close: ")") else {
+            throw DataError(file: file, item: item, "no shape in header")
+        }
+        let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let count = shape.reduce(1, *)
+        let width: Int
+        switch dtype.dropFirst() {
+        case "f8", "i8", "u8": width = 8
+        case "f4", "i4", "u4": width = 4
+        case "i2", "u2": width = 2
+        case "u1", "i1", "b1": width = 1
+        default: throw DataError(file: file, item: item, "unsupported dtype \(dtype)")
+        }
+        if width > 1 && dtype.first == ">" {
+            throw DataError(file: file, item: item, "big-endian dtype \(dtype) is not supported")
+        }
+        let start = headerStart + headerLength
+        guard bytes.count - start >= count * width else {
+            throw DataError(file: file, item: item, "holds \((bytes.count - start) / width) values, shape \(shape) needs \(count)")
+        }
+        var values = [Double](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            let base = raw.baseAddress!.advanced(by: start)
+            func fill<T>(_: T.Type, _ convert: (T) -> Double) {
+                for i in 0..<count { values[i] = convert(base.loadUnaligned(fromByteOffset: i * width, as: T.self)) }
+            }
+            switch dtype.dropFirst() {
+            case "f8": fill(Double.self) { $0 }
+            case "f4": fill(Float.self) { Double($0) }
+            case "i8": fill(Int64.self) { Double($0) }
+            case "u8": fill(UInt64.self) { Double($0) }
+            case "i4": fill(Int32.self) { Double($0) }
+            case "u4": fill(UInt32.self) { Double($0) }
+            case "i2": fill(Int16.self) { Double($0) }
+            case "u2": fill(UInt16.self) { Double($0) }
+            case "i1": fill(Int8.self) { Double($0) }
+            default: fill(UInt8.self) { Double($0) }
+            }
+        }
+        return NumPyArray(shape: shape, values: values, dtype: dtype)
+    }
+
+    private static func capture(_ header: String, key: String, open: Character, close: Character) -> String? {
+        guard let keyRange = header.range(of: "'\(key)'") else { return nil }
+        let rest = header[keyRange.upperBound...]
+        guard let o = rest.firstIndex(of: open) else { return nil }
+        let after = rest[rest.index(after: o)...]
+        guard let c = after.firstIndex(of: close) else { return nil }
+        return String(after[..<c])
+    }
+}
+
+/// Reader for the padded-molecule `.npz` layout of the Meuwly data
+/// (`R` (n, Nmax, 3) Å, `Z` (n, Nmax) zero-padded, `N` (n,), `E` (n,), `F` (n, Nmax, 3)).
+public struct PaddedNPZReader: Sendable {
+    public var energyUnit: EnergyUnit
+    public var lengthUnit: LengthUnit
+    /// True when `E` is relative to free atoms (then isolated-atom energies are 0).
+    public var energiesRelativeToFreeAtoms: Bool
+
+    public init(energyUnit: EnergyUnit = .eV, lengthUnit: LengthUnit = .angstrom,
+                energiesRelativeToFreeAtoms: Bool = false) {
+        self.energyUnit = energyUnit
+        self.lengthUnit = lengthUnit
+        self.energiesRelativeToFreeAtoms = energiesRelativeToFreeAtoms
+    }
+
+    /// Reads every conformation, dropping padding; conformations with a NaN energy are
+    /// skipped, NaN forces make that conformation energy-only.
+    public func read(path: String) throws -> ExtendedXYZReader.Contents {
+        let npz = try NumPyArchive(path: path)
+        let r = try npz.array("R"), z = try npz.array("Z"), e = try npz.array("E")
+        let names = Set(npz.arrayNames)
+        let f = names.contains("F") ? try npz.array("F") : nil
+        guard e.shape.count == 1 else { throw DataError(file: path, item: "E", "shape \(e.shape), expected (n,)") }
+        let n = e.shape[0]
+        guard z.shape.count == 2, z.shape[0] == n else {
+            throw DataError(file: path, item: "Z", "shape \(z.shape) does not match \(n) energies")
+        }
+        let nMax = z.shape[1]
+        guard r.shape == [n, nMax, 3] else {
+            throw DataError(file: path, item: "R", "shape \(r.shape), expected [\(n), \(nMax), 3]")
+        }
+        if let f, f.shape != [n, nMax, 3] {
+            throw DataError(file: path, item: "F", "shape \(f.shape), expected [\(n), \(nMax), 3]")
+        }
+        let counts: [Int]
+        if names.contains("N") {
+            let nArray = try npz.array("N")
+            guard nArray.shape == [n] else { throw DataError(file: path, item: "N", "shape \(nArray.shape), expected [\(n)]") }
+            counts = nArray.values.map { Int($0) }
+        } else {
+            counts = (0..<n).map { i in (0..<nMax).filter { z.values[i * nMax + $0] != 0 }.count }
+        }
+        let eScale = energyUnit.inElectronVolts, lScale = lengthUnit.inAngstrom
+        var conformations: [Conformation] = []
+        conformations.reserveCapacity(n)
+        var elements = Set<Int>()
+        for i in 0..<n where e.values[i].isFinite {
+            let count = counts[i]
+            guard (1...nMax).contains(count) else {
+                throw DataError(file: path, item: "N[\(i)]", "atom count \(count) outside 1…\(nMax)")
+            }
+            let numbers = (0..<count).map { Int(z.values[i * nMax + $0]) }
+            if numbers.contains(0) || (count < nMax && z.values[i * nMax + count] != 0) {
+                throw DataError(file: path, item: "Z[\(i)]", "padding does not match N = \(count)")
+            }
+            let pos = (0..<count).map { a -> SIMD3<Double> in
+                let b = (i * nMax + a) * 3
+                return SIMD3(r.values[b], r.values[b + 1], r.values[b + 2]) * lScale
+            }
+            var forces: [SIMD3<Double>]? = f.map { f in
+                (0..<count).map { a in
+                    let b = (i * nMax + a) * 3
+                    return SIMD3(f.values[b], f.values[b + 1], f.values[b + 2]) * (eScale / lScale)
+                }
+            }
+            if let fs = forces, fs.contains(where: { !($0.x.isFinite && $0.y.isFinite && $0.z.isFinite) }) {
+                forces = nil
+            }
+            let conf = Conformation(atomicNumbers: numbers, positions: pos, energy: e.values[i] * eScale,
+                                    forces: forces, properties: ["index": String(i)])
+            try conf.validate(file: path, item: "conformation \(i)")
+            elements.formUnion(numbers)
+            conformations.append(conf)
+        }
+        guard !conformations.isEmpty else { throw DataError(file: path, item: "E", "no finite energies") }
+        let iso = energiesRelativeToFreeAtoms ? Dictionary(uniqueKeysWithValues: elements.map { ($0, 0.0) }) : [:]
+        return .init(conformations: conformations, isolatedAtomEnergies: iso)
+    }
+}
