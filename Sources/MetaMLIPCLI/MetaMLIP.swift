@@ -1,8 +1,25 @@
 import ArgumentParser
+import Chemistry
+import Foundation
 
 @main
 struct MetaMLIP: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metamlip",
-        abstract: "Meta-learning machine-learning interatomic potentials across levels of theory.")
+        abstract: "Meta-learning machine-learning interatomic potentials across levels of theory.",
+        discussion: """
+            Data are found through one setting: $\(Datasets.DataLocation.environmentVariable), a recipe's
+            data_root, or ../shared/datasets when it exists.
+            """,
+        subcommands: [DataCommand.self])
+
+    /// Runs a command body, turning `DataError`s into a clear message and exit code 1.
+    static func reportingErrors(_ body: () throws -> Void) throws {
+        do { try body() } catch let error as DataError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
 }
+
+import Datasets

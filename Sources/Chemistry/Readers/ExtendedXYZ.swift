@@ -40,6 +40,8 @@ public struct ExtendedXYZReader: Sendable {
     public struct Contents: Sendable {
         public var conformations: [Conformation]
         public var isolatedAtomEnergies: [Int: Double]
+        /// Conformations dropped because their energy was NaN (npz sources).
+        public var skippedNaNEnergies: Int = 0
     }
 
     /// Reads every frame of the file at `path`.
@@ -220,5 +222,13 @@ enum ExtXYZComment {
             start += width
         }
         return result
+    }
+}
+
+/// Public access to the keys of an extended-XYZ comment line (for format sniffing).
+public enum ExtXYZCommentKeys {
+    /// The keys of `line`, e.g. ["Lattice", "Properties", "energy", "pbc"].
+    public static func keys(of line: String) throws -> [String] {
+        Array(try ExtXYZComment.parse(line, file: "", item: "").keys).sorted()
     }
 }

@@ -203,6 +203,7 @@ public struct PaddedNPZReader: Sendable {
         }
         guard !conformations.isEmpty else { throw DataError(file: path, item: "E", "no finite energies") }
         let iso = energiesRelativeToFreeAtoms ? Dictionary(uniqueKeysWithValues: elements.map { ($0, 0.0) }) : [:]
-        return .init(conformations: conformations, isolatedAtomEnergies: iso)
+        return .init(conformations: conformations, isolatedAtomEnergies: iso,
+                     skippedNaNEnergies: n - conformations.count)
     }
 }

@@ -1,2 +1,0 @@
-/// Datasets: suite recipes, source loading and the `data build` pipeline.
-import Chemistry

@@ -1,0 +1,188 @@
+import Chemistry
+import Foundation
+import Yams
+
+/// A recipe for a task suite: which files to read, with which reader options, and the
+/// level-of-theory label of each. Lives as YAML under `datasets/`.
+///
+///     suite: chno-pretraining
+///     description: Mixed-theory CHNO pool.
+///     seed: 0
+///     sources:
+///       - name: meuwly/ch2o
+///         path: meuwly/ch2o_cc_avtz_3601.npz
+///         format: npz
+///         level: CCSD(T)/aug-cc-pVTZ
+///         energies_relative_to_free_atoms: true
+///       - path: ani-hdf5/ani1_n5.hdf5
+///         format: ani1x-hdf5          # one task per level found
+///
+/// Unknown keys are an error (a typo must not be silently ignored).
+public struct SuiteRecipe: Codable, Equatable, Sendable {
+    public var suite: String
+    public var description: String?
+    /// Overrides the data root (see `DataLocation`); relative to the recipe's directory.
+    public var dataRoot: String?
+    /// Seed for `max_conformations` subsampling.
+    public var seed: UInt64
+    /// How self-energies are obtained for every task.
+    public var selfEnergies: SelfEnergyPolicy
+    public var sources: [Source]
+
+    public enum SelfEnergyPolicy: String, Codable, Sendable {
+        /// Isolated-atom energies when the source gives them for every element, else least squares.
+        case isolatedAtomsOrLeastSquares = "isolated-atoms-or-least-squares"
+        /// Always least squares on element counts.
+        case leastSquares = "least-squares"
+    }
+
+    /// One source file and how to read it.
+    public struct Source: Codable, Equatable, Sendable {
+        /// Task name; for multi-level formats the level is appended (`name@level`).
+        /// Defaults to the file's stem.
+        public var name: String?
+        /// Path relative to the data root, or absolute.
+        public var path: String
+        /// Reader: extxyz, npz, mlearn-json, ani1x-hdf5, pyanitools-hdf5, ani2x-hdf5,
+        /// spice-hdf5, metamlip-hdf5.
+        public var format: SourceFormat
+        /// Level-of-theory label; required for single-level formats.
+        public var level: String?
+        /// For multi-level files: keep only these levels.
+        public var levels: [String]?
+        public var energyKey: String?
+        public var forcesKey: String?
+        public var energyUnit: String?
+        public var lengthUnit: String?
+        /// extxyz: keep only frames with these `config_type`s.
+        public var configTypes: [String]?
+        /// extxyz file with isolated atoms at the same level (eV, or `energy_unit`).
+        public var isolatedAtoms: String?
+        /// npz: energies are relative to free atoms (isolated-atom energies are then 0).
+        public var energiesRelativeToFreeAtoms: Bool?
+        /// Keep only conformations made entirely of these element symbols.
+        public var elements: [String]?
+        /// Keep at most this many conformations (a seeded random subset, in file order).
+        public var maxConformations: Int?
+        /// Free-form provenance (origin repository, licence, citation).
+        public var origin: String?
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case suite, description, dataRoot = "data_root", seed, selfEnergies = "self_energies", sources
+    }
+
+    public init(suite: String, description: String? = nil, dataRoot: String? = nil, seed: UInt64 = 0,
+                selfEnergies: SelfEnergyPolicy = .isolatedAtomsOrLeastSquares, sources: [Source]) {
+        self.suite = suite
+        self.description = description
+        self.dataRoot = dataRoot
+        self.seed = seed
+        self.selfEnergies = selfEnergies
+        self.sources = sources
+    }
+
+    public init(from decoder: Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue), context: "recipe")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        suite = try c.decode(String.self, forKey: .suite)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        dataRoot = try c.decodeIfPresent(String.self, forKey: .dataRoot)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        selfEnergies = try c.decodeIfPresent(SelfEnergyPolicy.self, forKey: .selfEnergies) ?? .isolatedAtomsOrLeastSquares
+        sources = try c.decode([Source].self, forKey: .sources)
+    }
+
+    /// Reads and validates a recipe file.
+    /// - Throws: `DataError` naming the file and the offending key or source.
+    public static func load(path: String) throws -> SuiteRecipe {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw DataError(file: path, "cannot read recipe (\(error.localizedDescription))")
+        }
+        let recipe: SuiteRecipe
+        do { recipe = try YAMLDecoder().decode(SuiteRecipe.self, from: text) } catch let e as DataError {
+            throw DataError(file: path, item: e.item, e.reason)
+        } catch let e as DecodingError {
+            throw DataError(file: path, item: StrictKeys.location(of: e), StrictKeys.summary(of: e))
+        } catch {
+            throw DataError(file: path, "malformed YAML (\(error))")
+        }
+        try recipe.validate(file: path)
+        return recipe
+    }
+
+    /// Checks what decoding cannot: names, required levels, units, counts.
+    public func validate(file: String) throws {
+        guard !sources.isEmpty else { throw DataError(file: file, item: "sources", "no sources listed") }
+        for (i, s) in sources.enumerated() {
+            let item = "sources[\(i)] (\(s.path))"
+            if !s.format.isMultiLevel && (s.level ?? "").isEmpty {
+                throw DataError(file: file, item: item, "format \(s.format.rawValue) needs a 'level'")
+            }
+            if let u = s.energyUnit, EnergyUnit(parsing: u) == nil {
+                throw DataError(file: file, item: item, "unknown energy_unit '\(u)' (eV, Ha, kcal/mol, kJ/mol)")
+            }
+            if let u = s.lengthUnit, LengthUnit(parsing: u) == nil {
+                throw DataError(file: file, item: item, "unknown length_unit '\(u)' (Å, bohr)")
+            }
+            if let unknown = s.elements?.first(where: { Element(symbol: $0) == nil }) {
+                throw DataError(file: file, item: item, "unknown element '\(unknown)' in elements")
+            }
+            if let m = s.maxConformations, m <= 0 {
+                throw DataError(file: file, item: item, "max_conformations must be positive")
+            }
+        }
+    }
+}
+
+extension SuiteRecipe.Source {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, path, format, level, levels, origin
+        case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
+        case lengthUnit = "length_unit", configTypes = "config_types", isolatedAtoms = "isolated_atoms"
+        case energiesRelativeToFreeAtoms = "energies_relative_to_free_atoms"
+        case maxConformations = "max_conformations", elements
+    }
+
+    public init(from decoder: Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue), context: "source")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        path = try c.decode(String.self, forKey: .path)
+        format = try c.decode(SourceFormat.self, forKey: .format)
+        level = try c.decodeIfPresent(String.self, forKey: .level)
+        levels = try c.decodeIfPresent([String].self, forKey: .levels)
+        energyKey = try c.decodeIfPresent(String.self, forKey: .energyKey)
+        forcesKey = try c.decodeIfPresent(String.self, forKey: .forcesKey)
+        energyUnit = try c.decodeIfPresent(String.self, forKey: .energyUnit)
+        lengthUnit = try c.decodeIfPresent(String.self, forKey: .lengthUnit)
+        configTypes = try c.decodeIfPresent([String].self, forKey: .configTypes)
+        isolatedAtoms = try c.decodeIfPresent(String.self, forKey: .isolatedAtoms)
+        energiesRelativeToFreeAtoms = try c.decodeIfPresent(Bool.self, forKey: .energiesRelativeToFreeAtoms)
+        maxConformations = try c.decodeIfPresent(Int.self, forKey: .maxConformations)
+        elements = try c.decodeIfPresent([String].self, forKey: .elements)
+        origin = try c.decodeIfPresent(String.self, forKey: .origin)
+    }
+
+    public init(name: String? = nil, path: String, format: SourceFormat, level: String? = nil) {
+        self.name = name
+        self.path = path
+        self.format = format
+        self.level = level
+    }
+}
+
+/// The readers a recipe can name.
+public enum SourceFormat: String, Codable, Sendable, CaseIterable {
+    case extxyz, npz
+    case mlearnJSON = "mlearn-json"
+    case ani1xHDF5 = "ani1x-hdf5"
+    case pyanitoolsHDF5 = "pyanitools-hdf5"
+    case ani2xHDF5 = "ani2x-hdf5"
+    case spiceHDF5 = "spice-hdf5"
+    case metamlipHDF5 = "metamlip-hdf5"
+
+    /// Formats whose files can hold several levels of theory (one task per level).
+    public var isMultiLevel: Bool { self == .ani1xHDF5 || self == .metamlipHDF5 }
+}

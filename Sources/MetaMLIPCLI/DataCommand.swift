@@ -1,0 +1,68 @@
+import ArgumentParser
+import Chemistry
+import Datasets
+import Foundation
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Inspect QM data files and build task suites.",
+        subcommands: [Inspect.self, Build.self])
+}
+
+extension DataCommand {
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print, per task: level of theory, elements, conformations, forces, energy range, units, NaN counts.")
+
+        @Argument(help: "A data file: MetaMLIP suite (.h5), ANI/SPICE HDF5, extended XYZ, .npz or mlearn JSON.")
+        var file: String
+
+        @Option(help: "Reader to use instead of guessing from the file (\(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))).")
+        var format: SourceFormat?
+        @Option(help: "Level-of-theory label for single-level files.")
+        var level: String?
+        @Option(help: "extxyz: the info key holding the energy (default: energy, else the first *energy* key).")
+        var energyKey: String?
+        @Option(help: "extxyz: the per-atom property holding forces (default: forces).")
+        var forcesKey: String?
+        @Option(help: "Energy unit of the file (eV, Ha, kcal/mol, kJ/mol).")
+        var energyUnit: String?
+
+        func run() throws {
+            try MetaMLIP.reportingErrors {
+                let options = DataFileOpener.Options(format: format, level: level, energyKey: energyKey,
+                                                     forcesKey: forcesKey, energyUnit: energyUnit)
+                let summaries = try DataInspection.summaries(path: file, options: options)
+                print("\(file): \(summaries.count) task(s)")
+                print(TaskSummary.table(summaries))
+            }
+        }
+    }
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build a MetaMLIP task-suite HDF5 file from a suite recipe (see datasets/*.yaml).")
+
+        @Argument(help: "The suite recipe (YAML).")
+        var recipe: String
+        @Option(name: .shortAndLong, help: "The suite file to write (.h5).")
+        var output: String
+
+        func run() throws {
+            try MetaMLIP.reportingErrors {
+                let builder = try SuiteBuilder(recipePath: recipe)
+                let (suite, report) = try builder.build()
+                for entry in report.entries {
+                    print(String(format: "  read %-45@ %7d conformations in %6.2f s", entry.source as NSString, entry.conformations, entry.seconds))
+                }
+                let t0 = Date()
+                try SuiteFiles.write(suite, to: output, recipe: recipe, location: builder.location)
+                print(String(format: "built %@: %d tasks, %d conformations (read %.2f s, wrote %.2f s)",
+                             output, suite.tasks.count, report.conformations, report.seconds, Date().timeIntervalSince(t0)))
+            }
+        }
+    }
+}
+
+extension SourceFormat: ExpressibleByArgument {}
