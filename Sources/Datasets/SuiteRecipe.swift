@@ -104,6 +104,9 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
         do { recipe = try YAMLDecoder().decode(SuiteRecipe.self, from: text) } catch let e as DataError {
             throw DataError(file: path, item: e.item, e.reason)
         } catch let e as DecodingError {
+            if case .dataCorrupted(let context) = e, let inner = context.underlyingError as? DataError {
+                throw DataError(file: path, item: inner.item, inner.reason)
+            }
             throw DataError(file: path, item: StrictKeys.location(of: e), StrictKeys.summary(of: e))
         } catch {
             throw DataError(file: path, "malformed YAML (\(error))")

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import _TestSupport
+@testable import Chemistry
+@testable import Datasets
+
+@Suite struct RecipeTests {
+    func writeRecipe(_ text: String) throws -> String {
+        let dir = try SharedData.temporaryDirectory("recipe")
+        let path = dir.appendingPathComponent("recipe.yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func expectError(_ yaml: String, item: String?, reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let path = try writeRecipe(yaml)
+        #expect(sourceLocation: sourceLocation) { try SuiteRecipe.load(path: path) } throws: { error in
+            guard let e = error as? DataError else { return false }
+            return e.file == path && (item == nil || e.item?.contains(item!) == true) && (reason.isEmpty || e.reason.contains(reason))
+        }
+    }
+
+    @Test func shippedRecipesAreValid() throws {
+        for name in ["chno-pretraining", "3bpa-refit"] {
+            let recipe = try SuiteRecipe.load(path: SharedData.packageRoot.appendingPathComponent("datasets/\(name).yaml").path)
+            #expect(recipe.suite == name)
+            #expect(!recipe.sources.isEmpty)
+        }
+    }
+
+    @Test func malformedRecipesNameTheOffendingItem() throws {
+        try expectError("suite: s\nsources:\n  - {path: a.xyz, format: extxyz, level: x, enrgy_key: e}\n",
+                        item: "sources.[0]", reason: "unknown key 'enrgy_key'")
+        try expectError("suite: s\nsourcs: []\n", item: nil, reason: "unknown key 'sourcs'")
+        try expectError("suite: s\nsources:\n  - {path: a.xyz, format: xyz2, level: x}\n", item: "format", reason: "")
+        try expectError("suite: s\nsources:\n  - {path: a.xyz, format: extxyz}\n", item: "sources[0]", reason: "needs a 'level'")
+        try expectError("suite: s\nsources:\n  - {path: a.xyz, format: extxyz, level: x, energy_unit: furlongs}\n",
+                        item: "sources[0]", reason: "unknown energy_unit")
+        try expectError("suite: s\nsources:\n  - {path: a.xyz, format: extxyz, level: x, elements: [H, Qq]}\n",
+                        item: "sources[0]", reason: "unknown element 'Qq'")
+        try expectError("suite: s\nsources: []\n", item: "sources", reason: "no sources")
+        try expectError("suite: [unclosed\n", item: nil, reason: "")
+    }
+
+    @Test func missingDataFileIsNamedWithTheRecipe() throws {
+        let path = try writeRecipe("""
+            suite: s
+            data_root: \(SharedData.root.path)
+            sources:
+              - {path: 3bpa/nothere.xyz, format: extxyz, level: x}
+            """)
+        #expect { try SuiteBuilder(recipePath: path).build() } throws: { error in
+            let e = error as? DataError
+            return e?.file == path && e?.item == "sources[0]" && e?.reason.contains("nothere.xyz") == true
+        }
+    }
+
+    @Test func buildsSuiteFromTextFormatsWithSelfEnergiesAndSubsampling() throws {
+        let path = try writeRecipe("""
+            suite: small
+            data_root: \(SharedData.root.path)
+            seed: 5
+            sources:
+              - {name: acac, path: acac/train_300K.xyz, format: extxyz, level: PBE+D3, isolated_atoms: acac/isolated_atoms.xyz, max_conformations: 50}
+              - {name: ch2o, path: meuwly/ch2o_cc_avtz_3601.npz, format: npz, level: CCSD(T), energies_relative_to_free_atoms: true, max_conformations: 100}
+              - {name: ge, path: mlearn/Ge/training.json, format: mlearn-json, level: PBE}
+              - {name: eth, path: ethanol/md17_pbe_vdwts_sample.xyz, format: extxyz, level: PBE+vdW-TS, energy_unit: kcal/mol, max_conformations: 10}
+            """)
+        let (suite, report) = try SuiteBuilder(recipePath: path).build()
+        #expect(suite.tasks.map(\.name) == ["acac", "ch2o", "ge", "eth"])
+        #expect(suite.tasks.map(\.conformations.count) == [50, 100, 228, 10])
+        #expect(report.conformations == 388)
+        #expect(suite["acac"]?.selfEnergies?.origin == .isolatedAtoms)
+        #expect(suite["acac"]?.selfEnergies?.energies[1] == -13.568422178253735)
+        #expect(suite["ch2o"]?.selfEnergies == SelfEnergies(isolatedAtoms: [1: 0, 6: 0, 8: 0]))
+        #expect(suite["ge"]?.selfEnergies?.origin == .leastSquares)
+        #expect(suite["acac"]?.metadata["subsampled_from"] == "500")
+        // Same seed → same subset; the subset keeps file order.
+        let again = try SuiteBuilder(recipePath: path).build().suite
+        #expect(again == suite)
+        let frames = suite["acac"]!.conformations.compactMap { Int($0.properties["frame"]!) }
+        #expect(frames == frames.sorted())
+    }
+
+    @Test func duplicateTaskNamesAndEmptySelectionsAreRejected() throws {
+        let dup = try writeRecipe("""
+            suite: dup
+            data_root: \(SharedData.root.path)
+            sources:
+              - {name: a, path: acac/train_300K.xyz, format: extxyz, level: x, max_conformations: 3}
+              - {name: a, path: 3bpa/train_300K.xyz, format: extxyz, level: y, max_conformations: 3}
+            """)
+        #expect { try SuiteBuilder(recipePath: dup).build() } throws: { error in
+            let e = error as? DataError
+            return e?.item == "sources[1]" && e?.reason.contains("task name 'a' is used twice") == true
+        }
+        let empty = try writeRecipe("""
+            suite: empty
+            data_root: \(SharedData.root.path)
+            sources:
+              - {name: iso, path: acac/isolated_atoms.xyz, format: extxyz, level: x}
+            """)
+        #expect { try SuiteBuilder(recipePath: empty).build() } throws: { error in
+            (error as? DataError)?.reason.contains("no conformations") == true
+        }
+    }
+
+    @Test func dataRootResolutionOrder() throws {
+        let env = [DataLocation.environmentVariable: "/data/qm"]
+        #expect(DataLocation.resolve(explicit: "x", relativeTo: "/recipes", environment: env).root == "/recipes/x")
+        #expect(DataLocation.resolve(explicit: nil, environment: env).root == "/data/qm")
+        #expect(throws: DataError.self) { try DataLocation(root: nil).path(of: "a.xyz", recipe: "r.yaml") }
+        #expect(try DataLocation(root: nil).path(of: "/abs/a.xyz", recipe: "r.yaml") == "/abs/a.xyz")
+    }
+}
