@@ -33,3 +33,42 @@ public enum SharedData {
         return url
     }
 }
+
+/// Runs the built `metamlip` executable (it sits next to the test bundle).
+public enum CLIRunner {
+    public struct Result {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// The path of the built `metamlip` binary.
+    public static var executable: URL {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("metamlip"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("metamlip"),
+            SharedData.packageRoot.appendingPathComponent(".build/debug/metamlip"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    /// Runs `metamlip` with `arguments` in `directory` and collects its output.
+    public static func run(_ arguments: [String], in directory: URL? = nil,
+                           environment: [String: String]? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
