@@ -24,6 +24,7 @@ static inline hid_t mm_h5t_ieee_f64le(void) { return H5T_IEEE_F64LE; }
 static inline hid_t mm_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
 static inline hid_t mm_h5t_std_i64le(void) { return H5T_STD_I64LE; }
 static inline hid_t mm_h5t_std_i32le(void) { return H5T_STD_I32LE; }
+static inline hid_t mm_h5t_std_i16le(void) { return H5T_STD_I16LE; }
 static inline hid_t mm_h5t_std_u8le(void) { return H5T_STD_U8LE; }
 
 static inline size_t mm_h5t_variable(void) { return H5T_VARIABLE; }

@@ -14,18 +14,17 @@ import Foundation
 /// (Recursive, because wrapper calls nest.)
 private let hdf5Lock = NSRecursiveLock()
 
-/// One-time library set-up: silence HDF5's automatic printing of its error stack to
-/// stderr (failures are reported as `DataError`s instead).
-private let hdf5Setup: Void = {
-    _ = H5open()
-    mm_h5_silence_errors()
-}()
+/// One-time library set-up.
+private let hdf5Setup: Void = { _ = H5open() }()
 
-/// Runs `body` holding the HDF5 lock (after the one-time set-up).
+/// Runs `body` holding the HDF5 lock, with HDF5's automatic printing of its error stack
+/// to stderr turned off (failures are reported as `DataError`s instead). The setting is
+/// made on every call because thread-safe builds of libhdf5 keep it per thread.
 func withHDF5<T>(_ body: () throws -> T) rethrows -> T {
     hdf5Lock.lock()
     defer { hdf5Lock.unlock() }
     _ = hdf5Setup
+    mm_h5_silence_errors()
     return try body()
 }
 
@@ -95,6 +94,10 @@ extension Int64: HDF5Numeric {
 extension Int32: HDF5Numeric {
     public static var hdf5MemoryType: hid_t { mm_h5t_native_int32() }
     public static var hdf5FileType: hid_t { mm_h5t_std_i32le() }
+}
+extension Int16: HDF5Numeric {
+    public static var hdf5MemoryType: hid_t { mm_h5t_native_int16() }
+    public static var hdf5FileType: hid_t { mm_h5t_std_i16le() }
 }
 extension UInt8: HDF5Numeric {
     public static var hdf5MemoryType: hid_t { mm_h5t_native_uint8() }

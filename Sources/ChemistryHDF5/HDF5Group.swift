@@ -146,9 +146,28 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
         }
     }
 
-    /// Creates a 1-D dataset of variable-length UTF-8 strings.
+    /// Creates a 1-D dataset of strings: variable-length UTF-8 (default), or with
+    /// `fixedLength` NUL-padded byte strings as long as the longest (numpy's `|S<n>`).
     @discardableResult
-    public func createStringDataset(_ name: String, strings: [String], storage: HDF5Storage = .contiguous) throws -> HDF5Dataset {
+    public func createStringDataset(_ name: String, strings: [String], fixedLength: Bool = false,
+                                    storage: HDF5Storage = .contiguous) throws -> HDF5Dataset {
+        if fixedLength {
+            let size = max(1, strings.map(\.utf8.count).max() ?? 1)
+            let type = try withHDF5 {
+                let type = try h5check(H5Tcopy(mm_h5t_c_s1()), file: file.path, item: childPath(name), "creating string type")
+                H5Tset_size(type, size)
+                H5Tset_strpad(type, H5T_STR_NULLPAD)
+                return type
+            }
+            defer { withHDF5 { _ = H5Tclose(type) } }
+            var bytes = [UInt8](repeating: 0, count: size * strings.count)
+            for (i, string) in strings.enumerated() {
+                for (j, byte) in string.utf8.enumerated() { bytes[i * size + j] = byte }
+            }
+            return try createDataset(name, fileType: type, shape: [strings.count], storage: storage) { did in
+                bytes.withUnsafeBytes { H5Dwrite(did, type, mm_h5s_all(), mm_h5s_all(), mm_h5p_default(), $0.baseAddress) }
+            }
+        }
         let type = try makeVariableStringType(file: file.path, item: childPath(name))
         defer { withHDF5 { _ = H5Tclose(type) } }
         return try createDataset(name, fileType: type, shape: [strings.count], storage: storage) { did in
