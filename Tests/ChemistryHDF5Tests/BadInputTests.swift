@@ -16,12 +16,14 @@ import _TestSupport
 
     /// An ANI-1x-style formula group with 5 atoms and 2 conformations.
     func ani1xGroup(_ root: HDF5Group, coordinates: Bool = true, energyCount: Int = 2, forceAtoms: Int = 5,
-                    ccsd: [Double] = [.nan, .nan]) throws {
+                    ccsd: [Double] = [.nan, .nan], nanForcesInSecond: Bool = false) throws {
         let g = try root.createGroup("C1H4")
         try g.createDataset("atomic_numbers", values: [UInt8(6), 1, 1, 1, 1], shape: [5])
         if coordinates { try g.createDataset("coordinates", values: [Float](repeating: 0.5, count: 30), shape: [2, 5, 3]) }
         try g.createDataset("wb97x_dz.energy", values: Array([-40.5, -40.4, -40.3].prefix(energyCount)), shape: [energyCount])
-        try g.createDataset("wb97x_dz.forces", values: [Float](repeating: 0.01, count: 6 * forceAtoms), shape: [2, forceAtoms, 3])
+        var forces = [Float](repeating: 0.01, count: 6 * forceAtoms)
+        if nanForcesInSecond { forces[3 * forceAtoms + 4] = .nan }
+        try g.createDataset("wb97x_dz.forces", values: forces, shape: [2, forceAtoms, 3])
         try g.createDataset("ccsd(t)_cbs.energy", values: ccsd, shape: [2])
         try g.createDataset("mp2_dz.corr_energy", values: [-0.1, -0.1], shape: [2])
     }
@@ -55,6 +57,15 @@ import _TestSupport
         let ccsd = try #require(ANI1xReader.read(path, levels: ["ccsd(t)_cbs"]).first)
         #expect(ccsd.conformations.map { $0.properties["index"] } == ["1"])
         #expect(ccsd.conformations[0].energy == -40.6 * 27.211386 && ccsd.forceCount == 0)
+    }
+
+    @Test func ani1xNaNForcesKeepTheEnergy() throws {
+        let path = try makeFile("nanforces.h5") { try ani1xGroup($0, nanForcesInSecond: true) }
+        let dz = try #require(ANI1xReader.read(path).first)
+        #expect(dz.conformations.count == 2)
+        #expect(dz.conformations[0].forces?[0] == SIMD3(repeating: Double(Float(0.01)) * 27.211386))
+        #expect(dz.conformations[1].forces == nil)
+        #expect(dz.conformations[1].energy == -40.4 * 27.211386)
     }
 
     /// A pyanitools-style molecule group under /set/mol00.
