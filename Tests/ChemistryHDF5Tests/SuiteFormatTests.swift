@@ -60,6 +60,17 @@ import _TestSupport
         expectDataError(file: path, item: "/tasks", reason: "no task named 'absent'") { _ = try file.loadTask(named: "absent") }
     }
 
+    @Test func emptyTaskRoundTrips() throws {
+        let path = try temporaryPath("empty-task.h5")
+        let empty = QMTask(name: "empty", levelOfTheory: "none", source: TaskSource(path: "-", format: "none", units: "eV"),
+                           conformations: [])
+        let suite = try TaskSuite(name: "e", tasks: [empty])
+        try SuiteWriter.write(suite, to: path, storage: .contiguous)
+        let file = try SuiteFile(path: path)
+        #expect(file.taskInfos[0].conformationCount == 0 && file.taskInfos[0].energyRange == nil)
+        #expect(try file.loadSuite() == suite)
+    }
+
     @Test func overwritingReplacesAtomically() throws {
         let path = try temporaryPath("replace.h5")
         let one = try TaskSuite(name: "one", tasks: [Self.syntheticTask()])
