@@ -17,6 +17,8 @@ public struct SuiteTaskInfo: Sendable, Equatable {
     /// Lowest and highest total energy (eV); `nil` for a task without conformations.
     public var energyRange: ClosedRange<Double>?
     public var metadata: [String: String]
+    /// The task's self-energies, when the suite stores them.
+    public var selfEnergies: SelfEnergies?
     /// HDF5 path of the task group, e.g. "/tasks/ani1_n5@wb97x_dz".
     public var groupPath: String
 }
@@ -112,6 +114,9 @@ public final class SuiteFile: @unchecked Sendable {
             metadata: group.hasAttribute("metadata")
                 ? try SuiteJSON.decode([String: String].self, string("metadata"), file: file, item: "\(group.path)@metadata")
                 : [:],
+            selfEnergies: group.hasAttribute("self_energies")
+                ? try SuiteJSON.decode(SelfEnergies.self, string("self_energies"), file: file, item: "\(group.path)@self_energies")
+                : nil,
             groupPath: group.path)
     }
 

@@ -16,6 +16,19 @@ public struct TaskSummary: Equatable, Sendable {
     public var nanEnergies: Int?
     public var selfEnergyOrigin: String?
 
+    public init(name: String, level: String, elements: [String], conformations: Int, withForces: Int,
+                energyRange: ClosedRange<Double>?, sourceUnits: String, nanEnergies: Int?, selfEnergyOrigin: String?) {
+        self.name = name
+        self.level = level
+        self.elements = elements
+        self.conformations = conformations
+        self.withForces = withForces
+        self.energyRange = energyRange
+        self.sourceUnits = sourceUnits
+        self.nanEnergies = nanEnergies
+        self.selfEnergyOrigin = selfEnergyOrigin
+    }
+
     public init(_ task: QMTask) {
         name = task.name
         level = task.levelOfTheory.name
