@@ -11,10 +11,14 @@ enum UnaryKernel<S: TensorScalar> {
 
 enum BinaryKernel { case add, sub, mul, div }
 
+@inline(__always) func asFloat<S>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+@inline(__always) func asFloat<S>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+
 /// The loops. Generic, and specialised for Float and Double so no loop runs through witnesses.
 enum Kernels {
     @_specialize(where S == Float) @_specialize(where S == Double)
     static func unary<S: TensorScalar>(_ k: UnaryKernel<S>, _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, _ n: Int) {
+        if S.self == Float.self, FloatKernels.unary(k as! UnaryKernel<Float>, asFloat(x), asFloat(y), n) { return }
         switch k {
         case .neg: for i in 0..<n { y[i] = -x[i] }
         case .exp: S.vectorExp(x, y, n)
@@ -122,6 +126,7 @@ enum Kernels {
         _ k: BinaryKernel, _ a: UnsafePointer<S>, _ aShape: [Int], _ b: UnsafePointer<S>, _ bShape: [Int],
         _ out: UnsafeMutablePointer<S>, _ shape: [Int]
     ) {
+        if S.self == Float.self, FloatKernels.binary(k, asFloat(a), aShape, asFloat(b), bShape, asFloat(out), shape) { return }
         switch k {
         case .add: binaryLoop(a, aShape, b, bShape, out, shape) { $0 + $1 }
         case .sub: binaryLoop(a, aShape, b, bShape, out, shape) { $0 - $1 }
@@ -140,6 +145,13 @@ enum Kernels {
         let sx = broadcastStrides(shape, to: shape)
         guard let inner = shape.last else { out[0] = x[0]; return }
         let it = st.last!
+        if S.self == Float.self {
+            let xf = asFloat(x), of = asFloat(out)
+            forEachRow(shape, sx, st) { o, _, to in
+                if it == 0 { of[to] += FloatKernels.sum(xf + o, inner) } else { FloatKernels.accumulate(xf + o, of + to, inner) }
+            }
+            return
+        }
         forEachRow(shape, sx, st) { o, _, to in
             if it == 0 { var acc: S = 0; for j in 0..<inner { acc += x[o + j] }; out[to] += acc }
             else { for j in 0..<inner { out[to + j] += x[o + j] } }
