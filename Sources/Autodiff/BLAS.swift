@@ -44,9 +44,9 @@ public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, transposeA: 
     let k2 = transposeB ? bc : br, n = transposeB ? br : bc
     precondition(k == k2, "matmul inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") × \(b.shape)\(transposeB ? "ᵀ" : "")")
     let shape = batched ? [batch, m, n] : [m, n]
-    let out: [S] = a.scalars.withUnsafeBufferPointer { pa in
-        b.scalars.withUnsafeBufferPointer { pb in
-            makeArray(batch * m * n) { pc in
+    let out: TensorStorage<S> = a.storage.withUnsafeBufferPointer { pa in
+        b.storage.withUnsafeBufferPointer { pb in
+            makeStorage(batch * m * n) { pc in
                 if k == 0 { for i in 0..<(batch * m * n) { pc[i] = 0 }; return }
                 for t in 0..<batch {
                     if GEMMTrace.isEnabled { GEMMTrace.shapes.append(GEMMShape(m: m, n: n, k: k, transA: transposeA, transB: transposeB)) }
@@ -57,7 +57,7 @@ public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, transposeA: 
             }
         }
     }
-    return .record(.matmul(transposeA: transposeA, transposeB: transposeB), [a, b], shape: shape, scalars: out)
+    return .record(.matmul(transposeA: transposeA, transposeB: transposeB), [a, b], shape: shape, storage: out)
 }
 
 extension Tensor {

@@ -29,6 +29,6 @@ extension Tensor {
         vjp: @escaping (_ grad: Tensor, _ inputs: [Tensor], _ output: Tensor, _ needs: [Bool]) -> [Tensor?]
     ) -> Tensor {
         let value = forward(inputs.map { $0.detached() })
-        return record(.custom(CustomRule(name: name, vjp: vjp)), inputs, shape: value.shape, scalars: value.scalars)
+        return record(.custom(CustomRule(name: name, vjp: vjp)), inputs, shape: value.shape, storage: value.storage)
     }
 }

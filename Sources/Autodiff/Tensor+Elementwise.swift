@@ -5,10 +5,10 @@ extension Tensor {
     @inline(__always)
     func applyUnary(_ k: UnaryKernel<Scalar>, record: Bool = true) -> Tensor {
         let n = count
-        let out: [Scalar] = scalars.withUnsafeBufferPointer { x in
-            makeArray(n) { Kernels.unary(k, x.base, $0, n) }
+        let out: TensorStorage<Scalar> = storage.withUnsafeBufferPointer { x in
+            makeStorage(n) { Kernels.unary(k, x.base, $0, n) }
         }
-        return record ? .record(.unary(k), [self], shape: shape, scalars: out) : Tensor(shape: shape, scalars: out)
+        return record ? .record(.unary(k), [self], shape: shape, storage: out) : Tensor(shape: shape, storage: out, requiresGrad: false, primitive: nil, inputs: [])
     }
 
     /// `exp(x)`, same shape.
@@ -67,12 +67,12 @@ extension Tensor {
     static func binary(_ k: BinaryKernel, _ a: Tensor, _ b: Tensor) -> Tensor {
         let shape = a.shape == b.shape ? a.shape : broadcastShape(a.shape, b.shape)
         let n = shape.reduce(1, *)
-        let out: [Scalar] = a.scalars.withUnsafeBufferPointer { pa in
-            b.scalars.withUnsafeBufferPointer { pb in
-                makeArray(n) { Kernels.binary(k, pa.base, a.shape, pb.base, b.shape, $0, shape) }
+        let out: TensorStorage<Scalar> = a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                makeStorage(n) { Kernels.binary(k, pa.base, a.shape, pb.base, b.shape, $0, shape) }
             }
         }
-        return record(.binary(k), [a, b], shape: shape, scalars: out)
+        return record(.binary(k), [a, b], shape: shape, storage: out)
     }
 
     /// Elementwise sum with broadcasting; result shape `broadcastShape(a.shape, b.shape)`.

@@ -10,12 +10,12 @@ extension Tensor {
         precondition(indices.allSatisfy { $0 >= 0 && $0 < dim }, "gather index out of range 0..<\(dim)")
         let outer = shape[..<ax].reduce(1, *), inner = shape[(ax + 1)...].reduce(1, *)
         var newShape = shape; newShape[ax] = indices.count
-        let out: [Scalar] = scalars.withUnsafeBufferPointer { x in
-            makeArray(outer * indices.count * inner) {
+        let out: TensorStorage<Scalar> = storage.withUnsafeBufferPointer { x in
+            makeStorage(outer * indices.count * inner) {
                 Kernels.gather(x.base, outer: outer, dim: dim, inner: inner, indices, $0)
             }
         }
-        return .record(.gather(axis: ax, indices: indices), [self], shape: newShape, scalars: out)
+        return .record(.gather(axis: ax, indices: indices), [self], shape: newShape, storage: out)
     }
 
     /// Segment sum along `axis` (default: the first): the result has extent `count` on `axis` and
@@ -27,11 +27,11 @@ extension Tensor {
         precondition(indices.allSatisfy { $0 >= 0 && $0 < count }, "scatterAdd index out of range 0..<\(count)")
         let outer = shape[..<ax].reduce(1, *), inner = shape[(ax + 1)...].reduce(1, *)
         var newShape = shape; newShape[ax] = count
-        let out: [Scalar] = scalars.withUnsafeBufferPointer { x in
-            makeArray(outer * count * inner) {
+        let out: TensorStorage<Scalar> = storage.withUnsafeBufferPointer { x in
+            makeStorage(outer * count * inner) {
                 Kernels.scatterAdd(x.base, outer: outer, count: count, inner: inner, indices, $0)
             }
         }
-        return .record(.scatterAdd(axis: ax, indices: indices), [self], shape: newShape, scalars: out)
+        return .record(.scatterAdd(axis: ax, indices: indices), [self], shape: newShape, storage: out)
     }
 }

@@ -9,10 +9,10 @@ extension Tensor {
         if target == shape { return self }
         precondition(Tensor.broadcastShape(target, shape) == shape, "cannot sum \(shape) to \(target)")
         let m = target.reduce(1, *)
-        let out: [Scalar] = scalars.withUnsafeBufferPointer { x in
-            makeArray(m) { Kernels.sumToShape(x.base, shape, $0, target) }
+        let out: TensorStorage<Scalar> = storage.withUnsafeBufferPointer { x in
+            makeStorage(m) { Kernels.sumToShape(x.base, shape, $0, target) }
         }
-        return .record(.sumToShape, [self], shape: target, scalars: out)
+        return .record(.sumToShape, [self], shape: target, storage: out)
     }
 
     /// Repeats this tensor along broadcast axes to `target` (NumPy rules). Result shape: `target`.
@@ -21,10 +21,10 @@ extension Tensor {
         precondition(Tensor.broadcastShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
         let n = target.reduce(1, *)
         let strides = Kernels.broadcastStrides(shape, to: target)
-        let out: [Scalar] = scalars.withUnsafeBufferPointer { x in
-            makeArray(n) { Kernels.gatherStrided(x.base, strides, $0, target) }
+        let out: TensorStorage<Scalar> = storage.withUnsafeBufferPointer { x in
+            makeStorage(n) { Kernels.gatherStrided(x.base, strides, $0, target) }
         }
-        return .record(.broadcast, [self], shape: target, scalars: out)
+        return .record(.broadcast, [self], shape: target, storage: out)
     }
 
     /// Sum of all elements; shape `[]`.

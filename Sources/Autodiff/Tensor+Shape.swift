@@ -11,7 +11,7 @@ extension Tensor {
         }
         precondition(s.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
         if s == shape { return self }
-        return .record(.reshape, [self], shape: s, scalars: scalars)
+        return .record(.reshape, [self], shape: s, storage: storage)
     }
 
     /// Axes permuted: result axis `i` is input axis `permutation[i]`. Copies.
@@ -21,10 +21,10 @@ extension Tensor {
         let contiguous = Kernels.broadcastStrides(shape, to: shape)
         let newShape = permutation.map { shape[$0] }
         let strides = permutation.map { contiguous[$0] }
-        let out: [Scalar] = scalars.withUnsafeBufferPointer { x in
-            makeArray(count) { Kernels.gatherStrided(x.base, strides, $0, newShape) }
+        let out: TensorStorage<Scalar> = storage.withUnsafeBufferPointer { x in
+            makeStorage(count) { Kernels.gatherStrided(x.base, strides, $0, newShape) }
         }
-        return .record(.permute(permutation), [self], shape: newShape, scalars: out)
+        return .record(.permute(permutation), [self], shape: newShape, storage: out)
     }
 
     /// The last two axes swapped (`[..., m, n] → [..., n, m]`). Copies; prefer matmul's transpose
@@ -42,14 +42,14 @@ extension Tensor {
         if start == 0 && length == shape[ax] { return self }
         let outer = shape[..<ax].reduce(1, *), inner = shape[(ax + 1)...].reduce(1, *), dim = shape[ax]
         var newShape = shape; newShape[ax] = length
-        let out: [Scalar] = scalars.withUnsafeBufferPointer { x in
-            makeArray(outer * length * inner) { y in
+        let out: TensorStorage<Scalar> = storage.withUnsafeBufferPointer { x in
+            makeStorage(outer * length * inner) { y in
                 for o in 0..<outer {
                     (y + o * length * inner).update(from: x.base + (o * dim + start) * inner, count: length * inner)
                 }
             }
         }
-        return .record(.slice(axis: ax, start: start), [self], shape: newShape, scalars: out)
+        return .record(.slice(axis: ax, start: start), [self], shape: newShape, storage: out)
     }
 
     /// The adjoint of slicing: this tensor placed at `start` along `axis` inside zeros of extent
@@ -62,15 +62,15 @@ extension Tensor {
         let outer = shape[..<ax].reduce(1, *), inner = shape[(ax + 1)...].reduce(1, *)
         var newShape = shape; newShape[ax] = extent
         let n = outer * extent * inner
-        let out: [Scalar] = scalars.withUnsafeBufferPointer { x in
-            makeArray(n) { y in
+        let out: TensorStorage<Scalar> = storage.withUnsafeBufferPointer { x in
+            makeStorage(n) { y in
                 y.initialize(repeating: 0, count: n)
                 for o in 0..<outer {
                     (y + (o * extent + start) * inner).update(from: x.base + o * len * inner, count: len * inner)
                 }
             }
         }
-        return .record(.pad(axis: ax, start: start), [self], shape: newShape, scalars: out)
+        return .record(.pad(axis: ax, start: start), [self], shape: newShape, storage: out)
     }
 
     /// Concatenation of `tensors` along `axis`; all other extents must agree.
@@ -85,11 +85,11 @@ extension Tensor {
         let outer = first.shape[..<ax].reduce(1, *), inner = first.shape[(ax + 1)...].reduce(1, *)
         let total = tensors.reduce(0) { $0 + $1.shape[ax] }
         var newShape = first.shape; newShape[ax] = total
-        let out: [Scalar] = makeArray(outer * total * inner) { y in
+        let out: TensorStorage<Scalar> = makeStorage(outer * total * inner) { y in
             var offset = 0
             for t in tensors {
                 let len = t.shape[ax]
-                t.scalars.withUnsafeBufferPointer { x in
+                t.storage.withUnsafeBufferPointer { x in
                     for o in 0..<outer {
                         (y + (o * total + offset) * inner).initialize(from: x.base + o * len * inner, count: len * inner)
                     }
@@ -97,6 +97,6 @@ extension Tensor {
                 offset += len
             }
         }
-        return record(.concat(axis: ax), tensors, shape: newShape, scalars: out)
+        return record(.concat(axis: ax), tensors, shape: newShape, storage: out)
     }
 }

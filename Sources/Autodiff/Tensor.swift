@@ -14,8 +14,10 @@ import Darwin
 public final class Tensor<Scalar: TensorScalar> {
     /// The extents of the axes; `[]` for a scalar. `count == shape.reduce(1, *)`.
     public let shape: [Int]
-    /// The elements in row-major order.
-    public let scalars: [Scalar]
+    /// The element buffer (row-major), possibly shared with reshaped / detached views.
+    let storage: TensorStorage<Scalar>
+    /// The elements in row-major order (a copy).
+    public var scalars: [Scalar] { storage.array }
     /// Whether gradients flow to this tensor: a leaf made with `requiresGrad: true`, or the
     /// result of an operation on such tensors.
     public let requiresGrad: Bool
@@ -25,10 +27,10 @@ public final class Tensor<Scalar: TensorScalar> {
     let inputs: [Tensor<Scalar>]
     private let liveCounter: LiveTensorCounter?
 
-    init(shape: [Int], scalars: [Scalar], requiresGrad: Bool, primitive: Primitive<Scalar>?, inputs: [Tensor]) {
-        precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) does not match \(scalars.count) scalars")
+    init(shape: [Int], storage: TensorStorage<Scalar>, requiresGrad: Bool, primitive: Primitive<Scalar>?, inputs: [Tensor]) {
+        precondition(shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) scalars")
         self.shape = shape
-        self.scalars = scalars
+        self.storage = storage
         self.requiresGrad = requiresGrad
         self.primitive = primitive
         self.inputs = inputs
@@ -43,7 +45,8 @@ public final class Tensor<Scalar: TensorScalar> {
     /// the product of `shape`). With `requiresGrad: true` the tensor is a graph leaf whose
     /// gradient can be requested.
     public convenience init(shape: [Int], scalars: [Scalar], requiresGrad: Bool = false) {
-        self.init(shape: shape, scalars: scalars, requiresGrad: requiresGrad, primitive: nil, inputs: [])
+        precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) does not match \(scalars.count) scalars")
+        self.init(shape: shape, storage: TensorStorage(scalars), requiresGrad: requiresGrad, primitive: nil, inputs: [])
     }
 
     /// A rank-0 tensor (shape `[]`) holding `value`.
@@ -91,30 +94,30 @@ public final class Tensor<Scalar: TensorScalar> {
     }
 
     /// Number of elements.
-    public var count: Int { scalars.count }
+    public var count: Int { storage.count }
     /// Number of axes.
     public var rank: Int { shape.count }
     /// The single element of a one-element tensor.
     public var item: Scalar {
-        precondition(scalars.count == 1, "item needs a one-element tensor, shape is \(shape)")
-        return scalars[0]
+        precondition(storage.count == 1, "item needs a one-element tensor, shape is \(shape)")
+        return storage.pointer[0]
     }
     /// Whether this tensor was produced by a recorded operation (it has graph parents).
     public var isGraphNode: Bool { primitive != nil }
 
     /// The same values, cut from the graph: no parents, `requiresGrad == false`. Shares storage.
-    public func detached() -> Tensor { Tensor(shape: shape, scalars: scalars) }
+    public func detached() -> Tensor { Tensor(shape: shape, storage: storage, requiresGrad: false, primitive: nil, inputs: []) }
 
     /// The same values as a fresh graph leaf with `requiresGrad == true`. Shares storage.
-    public func requiringGrad() -> Tensor { Tensor(shape: shape, scalars: scalars, requiresGrad: true) }
+    public func requiringGrad() -> Tensor { Tensor(shape: shape, storage: storage, requiresGrad: true, primitive: nil, inputs: []) }
 
     /// Records the result of `primitive` applied to `inputs` (a graph node only if some input
     /// requires gradients).
     @inline(__always)
-    static func record(_ primitive: Primitive<Scalar>, _ inputs: [Tensor], shape: [Int], scalars: [Scalar]) -> Tensor {
+    static func record(_ primitive: Primitive<Scalar>, _ inputs: [Tensor], shape: [Int], storage: TensorStorage<Scalar>) -> Tensor {
         var tracked = false
         for x in inputs where x.requiresGrad { tracked = true; break }
-        return Tensor(shape: shape, scalars: scalars, requiresGrad: tracked,
+        return Tensor(shape: shape, storage: storage, requiresGrad: tracked,
                       primitive: tracked ? primitive : nil, inputs: tracked ? inputs : [])
     }
 }
@@ -122,19 +125,11 @@ public final class Tensor<Scalar: TensorScalar> {
 extension Tensor: CustomStringConvertible {
     /// `Tensor<Float>(shape: [2, 3], [...])`, eliding long contents.
     public var description: String {
-        let shown = scalars.prefix(8).map { "\($0)" }.joined(separator: ", ")
+        let shown = storage.withUnsafeBufferPointer { Array($0.prefix(8)) }.map { "\($0)" }.joined(separator: ", ")
         return "Tensor<\(Scalar.self)>(shape: \(shape), [\(shown)\(scalars.count > 8 ? ", …" : "")])"
     }
 }
 
-/// Allocates an uninitialised array of `n` scalars and lets `body` fill every element.
-@inline(__always)
-func makeArray<S>(_ n: Int, _ body: (UnsafeMutablePointer<S>) -> Void) -> [S] {
-    [S](unsafeUninitializedCapacity: n) { buf, initialized in
-        if n > 0 { body(buf.baseAddress!) }
-        initialized = n
-    }
-}
 
 /// Counts the tensors alive that were created inside ``LiveTensorCounter/counting(_:)``
 /// (on the same task). Used to show that graphs are released after use.

@@ -91,7 +91,11 @@ extension Double: TensorScalar {
 func simdExp(_ input: SIMD8<Float>) -> SIMD8<Float> {
     var x = input.replacing(with: -87.3, where: input .< -87.3)
     x = x.replacing(with: 88.0, where: x .> 88.0)
-    let fx = (x * 1.44269504088896341 + 0.5).rounded(.down)
+    // Round x·log2(e) to the nearest integer with the 1.5·2²³ trick (no libm floor call);
+    // the integer sits in the low mantissa bits of `t`.
+    let magic = SIMD8<Float>(repeating: 12582912.0)
+    let t = x * 1.44269504088896341 + magic
+    let fx = t - magic
     x = x - fx * 0.693359375 + fx * 2.12194440e-4
     let z = x * x
     var y = SIMD8<Float>(repeating: 1.9875691500e-4)
@@ -101,8 +105,7 @@ func simdExp(_ input: SIMD8<Float>) -> SIMD8<Float> {
     y = y * x + 1.6666665459e-1
     y = y * x + 5.0000001201e-1
     y = y * z + x + 1
-    let magic = SIMD8<Float>(repeating: 12582912.0)
-    let ni = unsafeBitCast(fx + magic, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+    let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
     let scale = unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
     return y * scale
 }
