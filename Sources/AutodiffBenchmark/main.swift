@@ -136,3 +136,30 @@ for threads in threadCounts {
         print(cols.joined(separator: " "))
     }
 }
+
+/// Resident set size in MiB from /proc/self/statm (Linux; 0 elsewhere).
+func residentMiB() -> Double {
+    guard let f = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(f) }
+    var size = 0, resident = 0
+    guard withUnsafeMutablePointer(to: &size, { s in withUnsafeMutablePointer(to: &resident) { r in
+        fscanf_wrapper(f, s, r) } }) else { return 0 }
+    return Double(resident) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1048576
+}
+
+func fscanf_wrapper(_ f: UnsafeMutablePointer<FILE>, _ s: UnsafeMutablePointer<Int>, _ r: UnsafeMutablePointer<Int>) -> Bool {
+    var buf = [CChar](repeating: 0, count: 128)
+    guard fgets(&buf, 128, f) != nil else { return false }
+    let fields = String(cString: buf).split(separator: " ")
+    guard fields.count >= 2, let a = Int(fields[0]), let b = Int(fields[1]) else { return false }
+    s.pointee = a; r.pointee = b
+    return true
+}
+
+openblas_set_num_threads(1)
+var rss: [Double] = []
+for i in 1...100 {
+    _ = forceStep()
+    if i % 25 == 0 { rss.append(residentMiB()) }
+}
+print("\nResident memory after 25/50/75/100 further force steps (MiB):", rss.map { fmt($0, 1, 0) }.joined(separator: " / "))
