@@ -1,2 +1,0 @@
-/// Autodiff: dense tensors and reverse-mode automatic differentiation on OpenBLAS.
-import CBLAS
