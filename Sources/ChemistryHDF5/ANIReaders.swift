@@ -32,6 +32,7 @@ public enum ANI1xReader {
         for level in levels ?? [] { collector.add(level, []) }
         var groups = 0
         var seen: [String] = []
+        var nanEnergies: [String: Int] = [:]
         for (name, kind) in try root.members() where kind == .group {
             groups += 1
             let group = try root.group(name)
@@ -52,6 +53,7 @@ public enum ANI1xReader {
                 let energyData = try group.dataset(energyName)
                 try energyData.requireShape([nc], "\(nc) conformations")
                 let energies = try energyData.readDoubles().map { $0 * Units.hartree }
+                nanEnergies[level, default: 0] += energies.lazy.filter { !$0.isFinite }.count
                 var forces: [Double]?
                 if let forceData = try group.datasetIfPresent(level + ".forces") {
                     try forceData.requireShape([nc, na, 3], "\(nc) conformations of \(na) atoms")
@@ -70,7 +72,11 @@ public enum ANI1xReader {
             }
             throw DataError(file: path, item: "\(level).energy", "level \(level) has no finite energies")
         }
-        return collector.tasks(path: path, format: format, units: units) { $0 }
+        var tasks = collector.tasks(path: path, format: format, units: units) { $0 }
+        for i in tasks.indices {
+            tasks[i].metadata["nan_energies"] = String(nanEnergies[tasks[i].levelOfTheory.name] ?? 0)
+        }
+        return tasks
     }
 }
 

@@ -49,7 +49,7 @@ public struct SourceLoader: Sendable {
             tasks = try HDF5Sources.load(source, path: path, name: name)
         }
         if let isoPath = source.isolatedAtoms {
-            let iso = try ExtendedXYZReader(energyUnit: energyUnit)
+            let iso = try ExtendedXYZReader(energyKey: source.energyKey ?? "energy", energyUnit: energyUnit)
                 .read(path: try location.path(of: isoPath, recipe: recipeFile)).isolatedAtomEnergies
             for i in tasks.indices { tasks[i].isolatedAtomEnergies = (tasks[i].isolatedAtomEnergies ?? [:]).merging(iso) { $1 } }
         }
