@@ -106,13 +106,8 @@ public enum PyANIToolsReader {
             let coordinates = try group.dataset("coordinates")
             try coordinates.requireShape([nil, na, 3], "\(na) species")
             let nc = coordinates.shape[0]
-            let energyData = try group.dataset("energies")
-            try energyData.requireShape([nc], "\(nc) conformations")
-            var forces: [Double]?
-            if let forceData = try group.datasetIfPresent("forces") {
-                try forceData.requireShape([nc, na, 3], "\(nc) conformations of \(na) atoms")
-                forces = try forceData.readDoubles().map { $0 * Units.hartree }
-            }
+            let labels = try ReaderSupport.hartreeEnergiesAndForces(
+                group, energies: "energies", forces: "forces", nc: nc, na: na)
             var groupLevel = level
             if let lot = try group.datasetIfPresent("lot"), lot.typeClass == .string {
                 groupLevel = try lot.readStrings().first ?? level
@@ -121,8 +116,7 @@ public enum PyANIToolsReader {
             }
             collector.add(groupLevel, try ReaderSupport.conformations(
                 file: path, group: group.path, count: nc, atoms: na, numbers: { _ in numbers },
-                positions: coordinates.readDoubles(), energies: energyData.readDoubles().map { $0 * Units.hartree },
-                forces: forces))
+                positions: coordinates.readDoubles(), energies: labels.energies, forces: labels.forces))
         }
         return collector.tasks(path: path, format: format, units: units) { _ in nil }
     }
@@ -149,25 +143,16 @@ public enum ANI2xReader {
 
     public static func read(_ path: String, level: String = "wb97x_631gd") throws -> [QMTask] {
         let file = try HDF5File.open(path)
-        let root = try file.root()
         var collector = ReaderSupport.LevelCollector()
-        var groups = 0
-        for (name, kind) in try root.members() where kind == .group {
-            groups += 1
-            let group = try root.group(name)
+        for group in try ReaderSupport.rootGroups(file, path: path, layout: "TorchANI") {
             let speciesData = try group.dataset("species")
             try speciesData.requireShape([nil, nil], "(conformations, atoms)")
             let (nc, na) = (speciesData.shape[0], speciesData.shape[1])
             let species = try speciesData.readInts()
             let coordinates = try group.dataset("coordinates")
             try coordinates.requireShape([nc, na, 3], "species")
-            let energyData = try group.dataset("energies")
-            try energyData.requireShape([nc], "\(nc) conformations")
-            var forces: [Double]?
-            if let forceData = try group.datasetIfPresent("forces") {
-                try forceData.requireShape([nc, na, 3], "\(nc) conformations of \(na) atoms")
-                forces = try forceData.readDoubles().map { $0 * Units.hartree }
-            }
+            let labels = try ReaderSupport.hartreeEnergiesAndForces(
+                group, energies: "energies", forces: "forces", nc: nc, na: na)
             for c in 0..<nc {
                 _ = try ReaderSupport.checkedNumbers(species[(c * na)..<((c + 1) * na)].filter { $0 > 0 },
                                                      dataset: speciesData, row: c)
@@ -175,10 +160,9 @@ public enum ANI2xReader {
             collector.add(level, try ReaderSupport.conformations(
                 file: path, group: group.path, count: nc, atoms: na,
                 numbers: { c in species[(c * na)..<((c + 1) * na)].filter { $0 > 0 } },
-                positions: coordinates.readDoubles(), energies: energyData.readDoubles().map { $0 * Units.hartree },
-                forces: forces, keep: { c, a in species[c * na + a] > 0 }))
+                positions: coordinates.readDoubles(), energies: labels.energies,
+                forces: labels.forces, keep: { c, a in species[c * na + a] > 0 }))
         }
-        guard groups > 0 else { throw DataError(file: path, item: "/", "no groups (TorchANI layout expected)") }
         return collector.tasks(path: path, format: format, units: units) { _ in nil }
     }
 }

@@ -3,6 +3,30 @@ import Foundation
 
 /// Helpers shared by the layout readers.
 enum ReaderSupport {
+    /// The groups directly under the root of `file`, in member order.
+    /// - Throws: `DataError` "no groups (<layout> layout expected)" when there are none.
+    static func rootGroups(_ file: HDF5File, path: String, layout: String) throws -> [HDF5Group] {
+        let root = try file.root()
+        let groups = try root.members().filter { $0.kind == .group }.map { try root.group($0.name) }
+        guard !groups.isEmpty else { throw DataError(file: path, item: "/", "no groups (\(layout) layout expected)") }
+        return groups
+    }
+
+    /// Reads `energies` (nc,) in Ha and the optional `forces` (nc, na, 3) in Ha/Å of
+    /// `group`, converted to eV and eV/Å; shapes are checked against nc and na.
+    static func hartreeEnergiesAndForces(
+        _ group: HDF5Group, energies: String, forces: String, nc: Int, na: Int
+    ) throws -> (energies: [Double], forces: [Double]?) {
+        let energyData = try group.dataset(energies)
+        try energyData.requireShape([nc], "\(nc) conformations")
+        var forceValues: [Double]?
+        if let forceData = try group.datasetIfPresent(forces) {
+            try forceData.requireShape([nc, na, 3], "\(nc) conformations of \(na) atoms")
+            forceValues = try forceData.readDoubles().map { $0 * Units.hartree }
+        }
+        return (try energyData.readDoubles().map { $0 * Units.hartree }, forceValues)
+    }
+
     /// "ani1_n5" for "/data/ani1_n5.hdf5": the prefix of task names "<stem>@<level>".
     static func stem(of path: String) -> String {
         URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent

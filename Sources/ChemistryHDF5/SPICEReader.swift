@@ -20,12 +20,8 @@ public enum SPICEReader {
 
     public static func read(_ path: String, level: String = "wb97m-d3bj_def2-tzvppd") throws -> [QMTask] {
         let file = try HDF5File.open(path)
-        let root = try file.root()
         var collector = ReaderSupport.LevelCollector()
-        var groups = 0
-        for (name, kind) in try root.members() where kind == .group {
-            groups += 1
-            let group = try root.group(name)
+        for group in try ReaderSupport.rootGroups(file, path: path, layout: "SPICE") {
             let numbers = try ReaderSupport.atomicNumbers(group.dataset("atomic_numbers"))
             let na = numbers.count
             let coordinates = try group.dataset("conformations")
@@ -53,7 +49,6 @@ public enum SPICEReader {
                 energies: energyData.readDoubles().map { $0 * energyScale },
                 forces: forces, properties: properties))
         }
-        guard groups > 0 else { throw DataError(file: path, item: "/", "no molecule groups (SPICE layout expected)") }
         return collector.tasks(path: path, format: format, units: units) { _ in nil }
     }
 

@@ -107,7 +107,7 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
             if case .dataCorrupted(let context) = e, let inner = context.underlyingError as? DataError {
                 throw DataError(file: path, item: inner.item, inner.reason)
             }
-            throw DataError(file: path, item: StrictKeys.location(of: e), StrictKeys.summary(of: e))
+            throw DataError(file: path, item: DataError.keyPath(of: e), DataError.summary(of: e))
         } catch {
             throw DataError(file: path, "malformed YAML (\(error))")
         }

@@ -37,7 +37,7 @@ public struct MLearnJSONReader: Sendable {
         }
         let records: [Record]
         do { records = try JSONDecoder().decode([Record].self, from: data) } catch let error as DecodingError {
-            throw DataError(file: path, item: Self.location(of: error), "malformed mlearn JSON (\(Self.summary(of: error)))")
+            throw DataError(file: path, decoding: error, context: "malformed mlearn JSON")
         }
         return try records.enumerated().map { index, record in
             let item = "record \(index)"
@@ -75,27 +75,6 @@ public struct MLearnJSONReader: Sendable {
                                     energy: energy, forces: forces, properties: properties)
             try conf.validate(file: path, item: item)
             return conf
-        }
-    }
-
-    private static func location(of error: DecodingError) -> String? {
-        let path: [CodingKey]
-        switch error {
-        case .keyNotFound(let key, let ctx): path = ctx.codingPath + [key]
-        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx), .dataCorrupted(let ctx): path = ctx.codingPath
-        @unknown default: return nil
-        }
-        guard !path.isEmpty else { return nil }
-        return path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-    }
-
-    private static func summary(of error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): "missing key '\(key.stringValue)'"
-        case .typeMismatch(let type, _): "expected \(type)"
-        case .valueNotFound(let type, _): "missing \(type) value"
-        case .dataCorrupted(let ctx): ctx.debugDescription
-        @unknown default: "\(error)"
         }
     }
 }
