@@ -13,7 +13,7 @@ struct CellGeometry {
     /// The completed basis used for fractional coordinates (equal to `vectors` except for
     /// zero non-periodic vectors), Å.
     var basis: [SIMD3<Double>]
-    /// Dual vectors: fractional coordinate k of r is `(r * dual[k]).sum()`, Å⁻¹.
+    /// Dual vectors: fractional coordinate k of r is r · dual[k], Å⁻¹.
     var dual: [SIMD3<Double>]
     /// Perpendicular heights V / |b × c|, V / |c × a|, V / |a × b| of the basis, Å.
     var heights: [Double]
@@ -70,7 +70,9 @@ struct CellGeometry {
     /// Fractional coordinates of `r` in the (completed) basis.
     @inline(__always)
     func fractional(_ r: SIMD3<Double>) -> SIMD3<Double> {
-        SIMD3((r * dual[0]).sum(), (r * dual[1]).sum(), (r * dual[2]).sum())
+        let u = dual[0], v = dual[1], w = dual[2]
+        return SIMD3(r.x * u.x + r.y * u.y + r.z * u.z, r.x * v.x + r.y * v.y + r.z * v.z,
+                     r.x * w.x + r.y * w.y + r.z * w.z)
     }
 
     /// Number of image layers needed along each direction for cutoff `rc`: ⌈rc / h_k⌉ for

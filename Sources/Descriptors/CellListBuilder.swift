@@ -94,6 +94,7 @@ struct CellListBuilder {
         let vectors = geometry?.vectors
         var candidates: [Candidate] = []
         candidates.reserveCapacity(Int(perAtom) + 16)
+        positions.withUnsafeBufferPointer { given in
         points.withUnsafeBufferPointer { points in
             for i in 0..<count {
                 candidates.removeAll(keepingCapacity: true)
@@ -106,8 +107,9 @@ struct CellListBuilder {
                             for slot in grid.starts[bin]..<grid.starts[bin + 1] {
                                 let p = grid.order[slot]
                                 if p == i { continue }
-                                let d = points[p] - ri
-                                guard (d * d).sum() < search2 else { continue }
+                                let rp = points[p]
+                                let dx = rp.x - ri.x, dy = rp.y - ri.y, dz = rp.z - ri.z
+                                guard dx * dx + dy * dy + dz * dz < search2 else { continue }
                                 let j = Int(atoms[p])
                                 candidates.append(Candidate(j: Int32(j), n: images[p] &- wraps[j] &+ wraps[i]))
                             }
@@ -121,10 +123,11 @@ struct CellListBuilder {
                     return a.n.z < b.n.z
                 }
                 for c in candidates {
-                    list.appendIfWithin(i, Int(c.j), c.n, positions, vectors, rc2)
+                    list.appendIfWithin(i, Int(c.j), c.n, given, vectors, rc2)
                 }
                 list.endCenter()
             }
+        }
         }
         return list
     }

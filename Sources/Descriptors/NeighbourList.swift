@@ -112,29 +112,31 @@ public struct NeighbourList: Equatable, Sendable {
         let n = positions.count
         var list = NeighbourList(cutoff: cutoff, kind: kind, atomCount: n, reserving: 0)
         let rc2 = cutoff * cutoff
-        for i in 0..<n {
-            for j in 0..<n {
-                guard let geometry else {
-                    if i != j { list.appendIfWithin(i, j, .zero, positions, nil, rc2) }
-                    continue
+        positions.withUnsafeBufferPointer { positions in
+            for i in 0..<n {
+                for j in 0..<n {
+                    guard let geometry else {
+                        if i != j { list.appendIfWithin(i, j, .zero, positions, nil, rc2) }
+                        continue
+                    }
+                    // |r_ij| ≥ |fractional separation along k| · h_k, so n_k lies in this range.
+                    let f = geometry.fractional(positions[j] - positions[i])
+                    var lo = SIMD3<Int32>(0, 0, 0), hi = SIMD3<Int32>(0, 0, 0)
+                    for k in 0..<3 where geometry.periodic[k] {
+                        // A small margin: rounding may only widen the range; the test is exact.
+                        let reach = cutoff / geometry.heights[k] * (1 + 1e-9) + 1e-9
+                        lo[k] = Int32((-f[k] - reach).rounded(.up))
+                        hi[k] = Int32((-f[k] + reach).rounded(.down))
+                    }
+                    guard lo.x <= hi.x, lo.y <= hi.y, lo.z <= hi.z else { continue }
+                    for nx in lo.x...hi.x { for ny in lo.y...hi.y { for nz in lo.z...hi.z {
+                        let image = SIMD3(nx, ny, nz)
+                        if i == j && image == .zero { continue }
+                        list.appendIfWithin(i, j, image, positions, geometry.vectors, rc2)
+                    } } }
                 }
-                // |r_ij| ≥ |fractional separation along k| · h_k, so n_k lies in this range.
-                let f = geometry.fractional(positions[j] - positions[i])
-                var lo = SIMD3<Int32>(0, 0, 0), hi = SIMD3<Int32>(0, 0, 0)
-                for k in 0..<3 where geometry.periodic[k] {
-                    // A small margin: rounding may only widen the range; the test is exact.
-                    let reach = cutoff / geometry.heights[k] * (1 + 1e-9) + 1e-9
-                    lo[k] = Int32((-f[k] - reach).rounded(.up))
-                    hi[k] = Int32((-f[k] + reach).rounded(.down))
-                }
-                guard lo.x <= hi.x, lo.y <= hi.y, lo.z <= hi.z else { continue }
-                for nx in lo.x...hi.x { for ny in lo.y...hi.y { for nz in lo.z...hi.z {
-                    let image = SIMD3(nx, ny, nz)
-                    if i == j && image == .zero { continue }
-                    list.appendIfWithin(i, j, image, positions, geometry.vectors, rc2)
-                } } }
+                list.offsets.append(list.centers.count)
             }
-            list.offsets.append(list.centers.count)
         }
         return list
     }
@@ -169,20 +171,30 @@ public struct NeighbourList: Equatable, Sendable {
     @inline(__always)
     static func shift(_ n: SIMD3<Int32>, _ vectors: [SIMD3<Double>]?) -> SIMD3<Double> {
         guard let vectors, n != .zero else { return .zero }
-        return Double(n.x) * vectors[0] + Double(n.y) * vectors[1] + Double(n.z) * vectors[2]
+        // Scalar arithmetic (same rounding as the SIMD expression n.x a + n.y b + n.z c):
+        // generic SIMD operators are slow in unoptimised builds, where tests run.
+        let x = Double(n.x), y = Double(n.y), z = Double(n.z)
+        let a = vectors[0], b = vectors[1], c = vectors[2]
+        return SIMD3(x * a.x + y * b.x + z * c.x, x * a.y + y * b.y + z * c.y, x * a.z + y * b.z + z * c.z)
     }
 
     /// Appends (i, j, n) when |r_ij| < rc and it belongs to this kind of list; r_ij is
     /// always evaluated for the canonical orientation so both directions round alike.
     @inline(__always)
     mutating func appendIfWithin(_ i: Int, _ j: Int, _ n: SIMD3<Int32>,
-                                 _ positions: [SIMD3<Double>], _ vectors: [SIMD3<Double>]?,
-                                 _ rc2: Double) {
+                                 _ positions: UnsafeBufferPointer<SIMD3<Double>>,
+                                 _ vectors: [SIMD3<Double>]?, _ rc2: Double) {
         let canonical = Self.isCanonical(i, j, n)
         if kind == .half && !canonical { return }
         let s = Self.shift(n, vectors)
-        let d = canonical ? positions[j] + s - positions[i] : -(positions[i] + (-s) - positions[j])
-        let d2 = (d * d).sum()
+        let ri = positions[i], rj = positions[j]
+        let dx, dy, dz: Double
+        if canonical {
+            dx = rj.x + s.x - ri.x; dy = rj.y + s.y - ri.y; dz = rj.z + s.z - ri.z
+        } else {
+            dx = -(ri.x + (-s.x) - rj.x); dy = -(ri.y + (-s.y) - rj.y); dz = -(ri.z + (-s.z) - rj.z)
+        }
+        let d2 = dx * dx + dy * dy + dz * dz
         guard d2 < rc2 else { return }
         centers.append(Int32(i))
         neighbours.append(Int32(j))
