@@ -74,14 +74,6 @@ struct CellGeometry {
         return SIMD3(r.x * u.x + r.y * u.y + r.z * u.z, r.x * v.x + r.y * v.y + r.z * v.z,
                      r.x * w.x + r.y * w.y + r.z * w.z)
     }
-
-    /// Number of image layers needed along each direction for cutoff `rc`: ⌈rc / h_k⌉ for
-    /// periodic directions, 0 otherwise.
-    func layers(cutoff rc: Double) -> SIMD3<Int32> {
-        var l = SIMD3<Int32>(0, 0, 0)
-        for k in 0..<3 where periodic[k] { l[k] = Int32((rc / heights[k]).rounded(.up)) }
-        return l
-    }
 }
 
 @inline(__always) func cross(_ u: SIMD3<Double>, _ v: SIMD3<Double>) -> SIMD3<Double> {
