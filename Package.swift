@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ChemistryHDF5", targets: ["ChemistryHDF5"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
+        .library(name: "Descriptors", targets: ["Descriptors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +48,9 @@ let package = Package(
             name: "Datasets",
             dependencies: ["Chemistry", "ChemistryHDF5", .product(name: "Yams", package: "Yams")]),
 
+        // Descriptors (neighbour lists; depends on Autodiff later).
+        .target(name: "Descriptors", dependencies: ["Chemistry"], path: "Sources/Descriptors"),
+
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
+        .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
