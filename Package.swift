@@ -8,6 +8,7 @@ import PackageDescription
 ///     MetaMLIPCLI → Datasets → ChemistryHDF5 → Chemistry
 ///                                  ↓
 ///                                CHDF5 (libhdf5)
+///     Descriptors → Chemistry
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
