@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ChemistryHDF5", targets: ["ChemistryHDF5"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
+        .library(name: "Potentials", targets: ["Potentials"]),
         .library(name: "Descriptors", targets: ["Descriptors"]),
     ],
     dependencies: [
@@ -52,6 +53,9 @@ let package = Package(
         // Descriptors (neighbour lists; depends on Autodiff later).
         .target(name: "Descriptors", dependencies: ["Chemistry"], path: "Sources/Descriptors"),
 
+        // Models.
+        .target(name: "Potentials", dependencies: ["Autodiff", "Chemistry"]),
+
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
@@ -67,6 +71,7 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["Chemistry"]),
 
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
+        .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "Autodiff", "Chemistry"]),
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
