@@ -50,7 +50,7 @@ let package = Package(
             dependencies: ["Chemistry", "ChemistryHDF5", .product(name: "Yams", package: "Yams")]),
 
         // Descriptors (neighbour lists; depends on Autodiff later).
-        .target(name: "Descriptors", dependencies: ["Chemistry"], path: "Sources/Descriptors"),
+        .target(name: "Descriptors", dependencies: ["Chemistry", "Autodiff"], path: "Sources/Descriptors"),
 
         // Command line.
         .executableTarget(
@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
-        .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "_TestSupport"]),
+        .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
