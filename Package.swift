@@ -8,7 +8,7 @@ import PackageDescription
 ///     MetaMLIPCLI → Datasets → ChemistryHDF5 → Chemistry
 ///                                  ↓
 ///                                CHDF5 (libhdf5)
-///     Descriptors → Chemistry, Autodiff
+///     Descriptors → Chemistry
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -49,7 +49,7 @@ let package = Package(
             name: "Datasets",
             dependencies: ["Chemistry", "ChemistryHDF5", .product(name: "Yams", package: "Yams")]),
 
-        // Descriptors (neighbour lists, ANI AEV).
+        // Descriptors (neighbour lists; depends on Autodiff later).
         .target(name: "Descriptors", dependencies: ["Chemistry", "Autodiff"], path: "Sources/Descriptors"),
 
         // Command line.
