@@ -11,8 +11,10 @@ import Chemistry
 /// Computes ANI AEVs (see ``AEVParameters`` for the formulas and feature order) as a
 /// differentiable function of the atomic positions.
 ///
-/// The evaluation is composed of `Autodiff` tensor primitives (gather, broadcasting
-/// arithmetic, exp, cos, pow, scatter-add), so it is differentiable to any order: forces
+/// The pair geometry and the angular terms are composed of `Autodiff` tensor primitives
+/// (gather, broadcasting arithmetic, exp, cos, pow, scatter-add); the radial terms are one
+/// fused custom op (`AEVKernels.radialTerms`) whose VJP is written in tensor ops. The whole
+/// evaluation is therefore differentiable to any order: forces
 /// `−∂E/∂R` through the AEV can be taken with `createGraph: true` and differentiated again
 /// (force training).
 ///
@@ -66,9 +68,7 @@ public struct AEVComputer: Sendable {
     /// `[N, species · shfR]`: ¼ exp(−ηR (r − Rs)²) fc(r), summed per (centre, neighbour species).
     func radialPart<Scalar>(_ d: Tensor<Scalar>, topology: AEVTopology) -> Tensor<Scalar> {
         let p = parameters
-        let shf = Tensor<Scalar>(shape: [1, p.shfR.count], scalars: p.shfR.map { Scalar($0) })
-        let gauss = ((d - shf).squared() * Scalar(-p.etaR)).exp()              // [P, nR]
-        let terms = gauss * (cutoff(d, p.radialCutoff) * Scalar(0.25))         // [P, nR]
+        let terms = AEVKernels.radialTerms(d, shifts: p.shfR, eta: p.etaR, cutoff: p.radialCutoff)  // [P, nR]
         let slots = zip(topology.centers, topology.neighbours).map {
             $0.0 * p.speciesCount + topology.speciesIndices[$0.1]
         }
