@@ -8,7 +8,8 @@ import PackageDescription
 ///     MetaMLIPCLI → Datasets → ChemistryHDF5 → Chemistry
 ///                                  ↓
 ///                                CHDF5 (libhdf5)
-///     Descriptors → Chemistry
+///     Potentials → Autodiff, Chemistry
+///     Descriptors → Chemistry, Autodiff
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -51,7 +52,7 @@ let package = Package(
             dependencies: ["Chemistry", "ChemistryHDF5", .product(name: "Yams", package: "Yams")]),
 
         // Descriptors (neighbour lists; depends on Autodiff later).
-        .target(name: "Descriptors", dependencies: ["Chemistry"], path: "Sources/Descriptors"),
+        .target(name: "Descriptors", dependencies: ["Chemistry", "Autodiff"], path: "Sources/Descriptors"),
 
         // Models.
         .target(name: "Potentials", dependencies: ["Autodiff", "Chemistry"]),
@@ -75,7 +76,7 @@ let package = Package(
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
-        .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "_TestSupport"]),
+        .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

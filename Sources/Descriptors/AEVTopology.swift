@@ -1,0 +1,109 @@
+// The index structure of an AEV evaluation: radial pairs and angular triplets.
+
+import Chemistry
+
+/// Which atom pairs and triplets enter the AEV of a set of atoms, with their species — the
+/// non-differentiable, integer part of an AEV evaluation, built once from a neighbour list.
+///
+/// The positions themselves are *not* stored: ``AEVComputer`` evaluates the AEV as a
+/// differentiable function of a positions tensor for this topology. Pair terms carry the
+/// cutoff function, so a neighbour that drifts past the cutoff contributes exactly zero
+/// (rebuild the topology when atoms move by more than a skin).
+///
+/// Several conformations can be concatenated into one "molecule set"
+/// (``init(conformations:parameters:)``): atoms are numbered consecutively and
+/// ``offsets`` gives each conformation's first atom; no pair crosses conformations.
+public struct AEVTopology: Equatable, Sendable {
+    /// Total number of atoms.
+    public let atomCount: Int
+    /// Species index (into `AEVParameters.species`) of each atom.
+    public let speciesIndices: [Int]
+    /// First atom of each conformation, plus `atomCount` at the end.
+    public let offsets: [Int]
+
+    /// Radial pairs (directed, i → j): centre i.
+    public private(set) var centers: [Int] = []
+    /// Radial pairs: neighbour j.
+    public private(set) var neighbours: [Int] = []
+    /// Radial pairs: periodic shift (Å) with r_ij = r_j + shift − r_i, flattened `[P · 3]`.
+    public private(set) var shifts: [Double] = []
+
+    /// Angular triplets: the two radial pair indices (i → j, i → k) with j ≠ k counted once
+    /// per unordered pair.
+    public private(set) var tripletFirst: [Int] = []
+    /// Angular triplets: the second radial pair index.
+    public private(set) var tripletSecond: [Int] = []
+
+    /// Number of radial pairs.
+    public var pairCount: Int { centers.count }
+    /// Number of angular triplets.
+    public var tripletCount: Int { tripletFirst.count }
+
+    /// The topology of one structure (`cell` nil for a molecule).
+    ///
+    /// - Throws: `DataError` for an atomic number not in `parameters.species`, or from the
+    ///   neighbour list (bad cutoff, non-finite positions, degenerate cell).
+    public init(positions: [SIMD3<Double>], atomicNumbers: [Int], cell: Cell?,
+                parameters: AEVParameters, label: String = "AEV") throws {
+        try self.init(parts: [(positions, atomicNumbers, cell)], parameters: parameters, label: label)
+    }
+
+    /// The topology of a conformation.
+    public init(conformation: Conformation, parameters: AEVParameters, label: String = "AEV") throws {
+        try self.init(positions: conformation.positions, atomicNumbers: conformation.atomicNumbers,
+                      cell: conformation.cell, parameters: parameters, label: label)
+    }
+
+    /// The topology of several conformations concatenated as one set of atoms.
+    public init(conformations: [Conformation], parameters: AEVParameters, label: String = "AEV") throws {
+        try self.init(parts: conformations.map { ($0.positions, $0.atomicNumbers, $0.cell) },
+                      parameters: parameters, label: label)
+    }
+
+    private init(parts: [([SIMD3<Double>], [Int], Cell?)], parameters: AEVParameters, label: String) throws {
+        var species: [Int] = []
+        var offsets = [0]
+        for (n, (positions, numbers, _)) in parts.enumerated() {
+            guard positions.count == numbers.count else {
+                throw DataError(file: label, item: "conformation \(n)",
+                                "\(positions.count) positions for \(numbers.count) atomic numbers")
+            }
+            for (a, z) in numbers.enumerated() {
+                guard let s = parameters.speciesIndex(of: z) else {
+                    throw DataError(file: label, item: "conformation \(n), atom \(a)",
+                                    "atomic number \(z) is not among the AEV species \(parameters.species)")
+                }
+                species.append(s)
+            }
+            offsets.append(species.count)
+        }
+        atomCount = species.count
+        speciesIndices = species
+        self.offsets = offsets
+
+        let rca = parameters.angularCutoff
+        for (n, (positions, _, cell)) in parts.enumerated() {
+            let base = offsets[n]
+            let list = try NeighbourList(positions: positions, cell: cell, cutoff: parameters.radialCutoff,
+                                         kind: .full, label: label)
+            for i in 0..<positions.count {
+                let range = list.pairs(of: i)
+                var angular: [Int] = []
+                for k in range {
+                    let pair = centers.count
+                    centers.append(base + Int(list.centers[k]))
+                    neighbours.append(base + Int(list.neighbours[k]))
+                    let s = list.shifts[k]
+                    shifts += [s.x, s.y, s.z]
+                    if list.distances[k] <= rca { angular.append(pair) }
+                }
+                for a in angular.indices {
+                    for b in (a + 1)..<max(a + 1, angular.count) {
+                        tripletFirst.append(angular[a])
+                        tripletSecond.append(angular[b])
+                    }
+                }
+            }
+        }
+    }
+}
