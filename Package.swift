@@ -8,7 +8,7 @@ import PackageDescription
 ///     MetaMLIPCLI → Datasets → ChemistryHDF5 → Chemistry
 ///                                  ↓
 ///                                CHDF5 (libhdf5)
-///     Potentials → Autodiff, Chemistry
+///     Potentials → Descriptors, Autodiff, Chemistry
 ///     Descriptors → Chemistry, Autodiff
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
@@ -51,11 +51,11 @@ let package = Package(
             name: "Datasets",
             dependencies: ["Chemistry", "ChemistryHDF5", .product(name: "Yams", package: "Yams")]),
 
-        // Descriptors (neighbour lists; depends on Autodiff later).
+        // Descriptors: neighbour lists and atom-centred descriptors.
         .target(name: "Descriptors", dependencies: ["Chemistry", "Autodiff"], path: "Sources/Descriptors"),
 
         // Models.
-        .target(name: "Potentials", dependencies: ["Autodiff", "Chemistry"]),
+        .target(name: "Potentials", dependencies: ["Autodiff", "Chemistry", "Descriptors"]),
 
         // Command line.
         .executableTarget(
@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["Chemistry"]),
 
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
-        .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "Autodiff", "Chemistry"]),
+        .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "Autodiff", "Chemistry", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
