@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "Descriptors", targets: ["Descriptors"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +53,9 @@ let package = Package(
         // Descriptors (neighbour lists; depends on Autodiff later).
         .target(name: "Descriptors", dependencies: ["Chemistry"], path: "Sources/Descriptors"),
 
+        // Training: losses, metrics, optimizers (SGD, Adam, CoRe), schedules.
+        .target(name: "Training", dependencies: ["Autodiff"]),
+
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
@@ -71,6 +75,7 @@ let package = Package(
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
