@@ -11,7 +11,8 @@
 ///
 /// So the rate is cut after `patience + 1` epochs without a relative improvement larger than
 /// `threshold`. A reduction smaller than 1e-12 (already at `minLR`) leaves the rate unchanged.
-/// Deterministic, Codable for checkpoints. NaN metrics count as no improvement.
+/// Deterministic, Codable for checkpoints. NaN metrics count as no improvement. The relative
+/// threshold assumes a non-negative metric (a loss, an MAE), as in PyTorch.
 public struct ReduceOnPlateau: Codable, Equatable, Sendable {
     /// Multiplicative factor `0 < factor < 1` applied on a plateau.
     public var factor: Double
@@ -22,7 +23,9 @@ public struct ReduceOnPlateau: Codable, Equatable, Sendable {
     /// Lower bound on the learning rate.
     public var minLearningRate: Double
     /// Best metric so far (+∞ before the first step).
-    public private(set) var best: Double = .infinity
+    public var best: Double { bestSoFar ?? .infinity }
+    /// Stored as an optional so that JSON (which has no ∞) can encode a fresh schedule.
+    private var bestSoFar: Double?
     /// Epochs since the last improvement (or reduction).
     public private(set) var badEpochs = 0
     /// Number of reductions made.
@@ -40,7 +43,7 @@ public struct ReduceOnPlateau: Codable, Equatable, Sendable {
     @discardableResult
     public mutating func step(metric: Double, learningRate: inout Double) -> Bool {
         if metric < best * (1 - threshold) {
-            best = metric; badEpochs = 0
+            bestSoFar = metric; badEpochs = 0
             return false
         }
         badEpochs += 1
@@ -70,7 +73,9 @@ public struct EarlyStopping: Codable, Equatable, Sendable {
     /// Absolute improvement required (metric units, ≥ 0).
     public var minDelta: Double
     /// Best metric so far (+∞ before the first epoch).
-    public private(set) var best: Double = .infinity
+    public var best: Double { bestSoFar ?? .infinity }
+    /// Stored as an optional so that JSON (which has no ∞) can encode a fresh state.
+    private var bestSoFar: Double?
     /// Epoch (0-based count of ``update(metric:)`` calls) of the best metric; nil before any.
     public private(set) var bestEpoch: Int?
     /// Epochs seen.
@@ -92,7 +97,7 @@ public struct EarlyStopping: Codable, Equatable, Sendable {
     public mutating func update(metric: Double) -> Bool {
         defer { epochs += 1 }
         if metric < best - minDelta {
-            best = metric; bestEpoch = epochs; epochsWithoutImprovement = 0
+            bestSoFar = metric; bestEpoch = epochs; epochsWithoutImprovement = 0
             return true
         }
         epochsWithoutImprovement += 1
