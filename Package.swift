@@ -10,6 +10,7 @@ import PackageDescription
 ///                                CHDF5 (libhdf5)
 ///     Potentials → Descriptors, Autodiff, Chemistry
 ///     Descriptors → Chemistry, Autodiff
+///     Training → Autodiff
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -24,6 +25,7 @@ let package = Package(
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "Potentials", targets: ["Potentials"]),
         .library(name: "Descriptors", targets: ["Descriptors"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,6 +59,9 @@ let package = Package(
         // Models.
         .target(name: "Potentials", dependencies: ["Autodiff", "Chemistry", "Descriptors"]),
 
+        // Training: losses, metrics, optimizers (SGD, Adam, CoRe), schedules.
+        .target(name: "Training", dependencies: ["Autodiff"]),
+
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
@@ -77,6 +82,7 @@ let package = Package(
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,77 @@
+// Adam (Kingma & Ba 2015) with optional decoupled weight decay (AdamW, Loshchilov & Hutter 2019).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Autodiff
+
+/// Adam with bias correction and optional decoupled weight decay (AdamW).
+///
+/// Per scalar weight `θ` with gradient `g` at step `t = 1, 2, …`, learning rate `η`,
+/// decay rates `β₁, β₂`, `ε` and weight decay `λ` (PyTorch `AdamW` order):
+///
+///     θ ← θ (1 − η λ)                       (only when λ > 0: AdamW)
+///     m ← β₁ m + (1 − β₁) g                  (m₀ = 0)
+///     v ← β₂ v + (1 − β₂) g²                 (v₀ = 0)
+///     m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ)
+///     θ ← θ − η m̂ / (√v̂ + ε)
+///
+/// Defaults: `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`, `λ = 0` (plain Adam). `ε` has the units of the
+/// gradient. State: buffers `"m"` and `"v"` per parameter and the step `t`.
+public struct Adam<Scalar: TensorScalar>: Optimizer {
+    /// Learning rate `η`.
+    public var learningRate: Double
+    /// First-moment decay rate `β₁`.
+    public var beta1: Double
+    /// Second-moment decay rate `β₂`.
+    public var beta2: Double
+    /// Denominator guard `ε`.
+    public var epsilon: Double
+    /// Decoupled weight decay `λ` (0: Adam, > 0: AdamW).
+    public var weightDecay: Double
+    /// Completed steps `t`.
+    public private(set) var step = 0
+    private var m: [String: [Double]] = [:]
+    private var v: [String: [Double]] = [:]
+
+    /// Adam (or AdamW when `weightDecay > 0`).
+    public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+                epsilon: Double = 1e-8, weightDecay: Double = 0) {
+        precondition(learningRate >= 0 && epsilon >= 0 && weightDecay >= 0)
+        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "betas must lie in [0, 1)")
+        self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
+        self.epsilon = epsilon; self.weightDecay = weightDecay
+    }
+
+    public mutating func update(_ parameters: inout ParameterSet<Scalar>, along gradient: ParameterSet<Scalar>) {
+        let t = Double(step + 1)
+        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay
+        let c1 = 1 - pow(b1, t), c2 = 1 - pow(b2, t)
+        var mm = m, vv = v
+        updateEach(&parameters, gradient) { _, name, x, g in
+            var mi = mm[name] ?? [Double](repeating: 0, count: x.count)
+            var vi = vv[name] ?? [Double](repeating: 0, count: x.count)
+            for k in x.indices {
+                if wd > 0 { x[k] *= 1 - lr * wd }
+                mi[k] = b1 * mi[k] + (1 - b1) * g[k]
+                vi[k] = b2 * vi[k] + (1 - b2) * g[k] * g[k]
+                x[k] -= lr * (mi[k] / c1) / ((vi[k] / c2).squareRoot() + eps)
+            }
+            mm[name] = mi; vv[name] = vi
+        }
+        m = mm; v = vv
+        step += 1
+    }
+
+    public var state: OptimizerState {
+        OptimizerState(kind: "Adam", step: step, learningRate: learningRate, buffers: ["m": m, "v": v])
+    }
+
+    public mutating func restore(_ state: OptimizerState) throws {
+        try checkKind(state, "Adam")
+        step = state.step; learningRate = state.learningRate
+        m = state.buffers["m"] ?? [:]; v = state.buffers["v"] ?? [:]
+    }
+}

@@ -1,0 +1,107 @@
+// Error metrics for energies and forces, accumulated over batches.
+
+/// Mean absolute and root-mean-square errors of energies and forces, in meV units.
+///
+/// From energies in eV and forces in eV/Å:
+///
+///     energy MAE          = (1/C) Σ_c |ΔE_c|              · 1000   (meV)
+///     energy RMSE         = √((1/C) Σ_c ΔE_c²)            · 1000   (meV)
+///     energy/atom MAE     = (1/C) Σ_c |ΔE_c / N_c|        · 1000   (meV/atom)
+///     energy/atom RMSE    = √((1/C) Σ_c (ΔE_c / N_c)²)    · 1000   (meV/atom)
+///     force MAE           = (1/K) Σ_k |ΔF_k|              · 1000   (meV/Å)
+///     force RMSE          = √((1/K) Σ_k ΔF_k²)            · 1000   (meV/Å)
+///
+/// with `ΔE = E_pred − E_ref` over `C` conformations and `ΔF` over all `K = 3A` Cartesian force
+/// components (component-wise, not per-atom vector norms). Metrics of an empty set are NaN.
+public struct EnergyForceMetrics: Codable, Equatable, Sendable {
+    /// Energy MAE (meV).
+    public var energyMAE: Double
+    /// Energy RMSE (meV).
+    public var energyRMSE: Double
+    /// Per-atom energy MAE (meV/atom).
+    public var energyPerAtomMAE: Double
+    /// Per-atom energy RMSE (meV/atom).
+    public var energyPerAtomRMSE: Double
+    /// Force-component MAE (meV/Å).
+    public var forceMAE: Double
+    /// Force-component RMSE (meV/Å).
+    public var forceRMSE: Double
+    /// Conformations `C` counted.
+    public var conformationCount: Int
+    /// Force components `K` counted.
+    public var forceComponentCount: Int
+}
+
+/// Sums of absolute and squared errors over batches; ``metrics`` turns them into
+/// ``EnergyForceMetrics``. Sums are in eV (and eV/Å) in `Double`; order of batches does not
+/// change the counts and changes sums only by rounding.
+public struct MetricsAccumulator: Codable, Equatable, Sendable {
+    private var conformations = 0
+    private var sumAbsE = 0.0, sumSqE = 0.0
+    private var sumAbsEPerAtom = 0.0, sumSqEPerAtom = 0.0
+    private var components = 0
+    private var sumAbsF = 0.0, sumSqF = 0.0
+
+    /// An empty accumulator.
+    public init() {}
+
+    /// Adds a batch.
+    ///
+    /// - Parameters:
+    ///   - predictedEnergies, referenceEnergies: `C` energies (eV).
+    ///   - atomCounts: `N_c` per conformation (positive).
+    ///   - predictedForces, referenceForces: flat `[A · 3]` force components (eV/Å), row-major
+    ///     `[A, 3]`; empty arrays when the batch has no forces.
+    public mutating func add(predictedEnergies: [Double], referenceEnergies: [Double], atomCounts: [Int],
+                             predictedForces: [Double] = [], referenceForces: [Double] = []) {
+        precondition(predictedEnergies.count == referenceEnergies.count && atomCounts.count == predictedEnergies.count,
+                     "energies and atom counts differ in length")
+        precondition(predictedForces.count == referenceForces.count, "force arrays differ in length")
+        for c in predictedEnergies.indices {
+            precondition(atomCounts[c] > 0, "atom counts must be positive")
+            let d = predictedEnergies[c] - referenceEnergies[c]
+            let dn = d / Double(atomCounts[c])
+            sumAbsE += Swift.abs(d); sumSqE += d * d
+            sumAbsEPerAtom += Swift.abs(dn); sumSqEPerAtom += dn * dn
+        }
+        conformations += predictedEnergies.count
+        for k in predictedForces.indices {
+            let d = predictedForces[k] - referenceForces[k]
+            sumAbsF += Swift.abs(d); sumSqF += d * d
+        }
+        components += predictedForces.count
+    }
+
+    /// Merges another accumulator (e.g. from another worker) into this one.
+    public mutating func merge(_ other: MetricsAccumulator) {
+        conformations += other.conformations; components += other.components
+        sumAbsE += other.sumAbsE; sumSqE += other.sumSqE
+        sumAbsEPerAtom += other.sumAbsEPerAtom; sumSqEPerAtom += other.sumSqEPerAtom
+        sumAbsF += other.sumAbsF; sumSqF += other.sumSqF
+    }
+
+    /// The metrics so far (meV, meV/atom, meV/Å).
+    public var metrics: EnergyForceMetrics {
+        let c = Double(conformations), k = Double(components)
+        let nan = Double.nan
+        return EnergyForceMetrics(
+            energyMAE: conformations > 0 ? 1000 * sumAbsE / c : nan,
+            energyRMSE: conformations > 0 ? 1000 * (sumSqE / c).squareRoot() : nan,
+            energyPerAtomMAE: conformations > 0 ? 1000 * sumAbsEPerAtom / c : nan,
+            energyPerAtomRMSE: conformations > 0 ? 1000 * (sumSqEPerAtom / c).squareRoot() : nan,
+            forceMAE: components > 0 ? 1000 * sumAbsF / k : nan,
+            forceRMSE: components > 0 ? 1000 * (sumSqF / k).squareRoot() : nan,
+            conformationCount: conformations, forceComponentCount: components)
+    }
+}
+
+extension EnergyForceMetrics {
+    /// Metrics of one set of predictions (see ``MetricsAccumulator/add(predictedEnergies:referenceEnergies:atomCounts:predictedForces:referenceForces:)``).
+    public init(predictedEnergies: [Double], referenceEnergies: [Double], atomCounts: [Int],
+                predictedForces: [Double] = [], referenceForces: [Double] = []) {
+        var acc = MetricsAccumulator()
+        acc.add(predictedEnergies: predictedEnergies, referenceEnergies: referenceEnergies, atomCounts: atomCounts,
+                predictedForces: predictedForces, referenceForces: referenceForces)
+        self = acc.metrics
+    }
+}

@@ -1,0 +1,95 @@
+// The optimizer protocol and the plain-array state that checkpoints store.
+
+import Autodiff
+
+/// A first-order optimizer: given gradients, moves a ``ParameterSet`` one step.
+///
+/// Optimizers are values. Their state (moment estimates, step counters, per-weight step sizes)
+/// lives inside the value, so copying an optimizer copies its state — a Reptile inner loop can
+/// start from `var inner = outer` and throw `inner` away afterwards.
+///
+/// Arithmetic is done in `Double` whatever `Scalar` is, and state is kept in `Double`, so
+/// ``state`` → ``restore(_:)`` round-trips exactly and a restored run continues bit-identically.
+public protocol Optimizer {
+    /// The parameter scalar type (`Float` or `Double`).
+    associatedtype Scalar: TensorScalar
+
+    /// The learning rate `η` (dimensionless factor on the update); schedulers may change it
+    /// between steps. See each optimizer for how it enters the update.
+    var learningRate: Double { get set }
+
+    /// Number of completed ``update(_:along:)`` calls.
+    var step: Int { get }
+
+    /// One optimisation step: `parameters ← parameters − Δ(gradient, state)`; updates the state.
+    /// `gradient` must have the same names and shapes as `parameters`. The new parameters are
+    /// plain values (not graph nodes).
+    mutating func update(_ parameters: inout ParameterSet<Scalar>, along gradient: ParameterSet<Scalar>)
+
+    /// The full optimizer state as plain arrays (for checkpoints).
+    var state: OptimizerState { get }
+
+    /// Replaces the state by `state` (from ``state`` of an optimizer of the same kind).
+    /// Throws ``OptimizerStateError`` if the kind differs.
+    mutating func restore(_ state: OptimizerState) throws
+}
+
+/// Serialisable optimizer state: scalars, counters and per-parameter buffers as plain arrays.
+///
+/// `buffers[bufferName][parameterName]` is a flat array in the parameter's row-major order,
+/// e.g. Adam's `buffers["m"]["W0"]`. Encode with any `Encoder` (JSON, property lists).
+public struct OptimizerState: Codable, Equatable, Sendable {
+    /// The optimizer kind, e.g. `"SGD"`, `"Adam"`, `"CoRe"`.
+    public var kind: String
+    /// Completed steps.
+    public var step: Int
+    /// The learning rate at the time of export.
+    public var learningRate: Double
+    /// Per-parameter integer counters (e.g. CoRe's frozen-weight counts).
+    public var counters: [String: [String: Int]]
+    /// Per-parameter buffers (name of buffer → name of parameter → flat values).
+    public var buffers: [String: [String: [Double]]]
+
+    /// A state with the given fields.
+    public init(kind: String, step: Int, learningRate: Double,
+                counters: [String: [String: Int]] = [:], buffers: [String: [String: [Double]]] = [:]) {
+        self.kind = kind; self.step = step; self.learningRate = learningRate
+        self.counters = counters; self.buffers = buffers
+    }
+}
+
+/// Restoring an optimizer from state written by a different kind of optimizer.
+public struct OptimizerStateError: Error, CustomStringConvertible, Equatable {
+    /// The kind the optimizer expected.
+    public var expected: String
+    /// The kind found in the state.
+    public var found: String
+    /// A readable message.
+    public var description: String { "optimizer state is for \(found), expected \(expected)" }
+}
+
+extension Optimizer {
+    /// Checks that `state.kind` is `kind`.
+    func checkKind(_ state: OptimizerState, _ kind: String) throws {
+        guard state.kind == kind else { throw OptimizerStateError(expected: kind, found: state.kind) }
+    }
+}
+
+/// Applies `body(index, name, parameterValues, gradientValues) -> newValues` to every tensor of
+/// `parameters` in order, in `Double`, writing the results back as fresh plain tensors.
+func updateEach<S: TensorScalar>(
+    _ parameters: inout ParameterSet<S>, _ gradient: ParameterSet<S>,
+    _ body: (Int, String, inout [Double], [Double]) -> Void
+) {
+    precondition(parameters.names == gradient.names, "gradient names differ from parameter names")
+    var entries: [(String, Tensor<S>)] = []
+    entries.reserveCapacity(parameters.count)
+    for i in 0..<parameters.count {
+        let p = parameters[i], g = gradient[i]
+        precondition(p.shape == g.shape, "gradient of \(parameters.names[i]) has shape \(g.shape), parameter \(p.shape)")
+        var x = p.scalars.map { Double($0) }
+        body(i, parameters.names[i], &x, g.scalars.map { Double($0) })
+        entries.append((parameters.names[i], Tensor<S>(shape: p.shape, scalars: x.map { S($0) })))
+    }
+    parameters = ParameterSet(entries)
+}
