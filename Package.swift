@@ -72,6 +72,9 @@ let package = Package(
 
         // Benchmarks (run with `swift run -c release <name>`; see bench/README.md).
         .executableTarget(name: "AutodiffBenchmark", dependencies: ["Autodiff", "CBLAS"]),
+        .executableTarget(
+            name: "PotentialBenchmark",
+            dependencies: ["Potentials", "Descriptors", "Training", "Chemistry", "Autodiff"]),
 
         // Test support (not a product).
         .target(name: "_TestSupport", dependencies: ["Chemistry"]),

@@ -1,0 +1,84 @@
+// Times the ANI-1x-size potential on 3BPA: energy inference, energy+force inference, and a
+// training step on an energy + force loss (double backward + Adam), the three measurements
+// of ../shared/peers/bench_torchani.py, so the two can be compared side by side.
+//
+//     swift run -c release PotentialBenchmark [--data FILE] [--batch 32] [--threads 1] [--reps 15]
+import Autodiff
+import Chemistry
+import Descriptors
+import Dispatch
+import Foundation
+import Potentials
+import Training
+
+func argument(_ name: String, _ fallback: String) -> String {
+    let args = CommandLine.arguments
+    if let i = args.firstIndex(of: name), i + 1 < args.count { return args[i + 1] }
+    return fallback
+}
+
+let dataPath = argument("--data", "../shared/datasets/3bpa/train_300K.xyz")
+let batchSize = Int(argument("--batch", "32"))!
+let threads = Int(argument("--threads", "1"))!
+let reps = Int(argument("--reps", "15"))!
+let batchCount = Int(argument("--batches", "4"))!
+setBLASThreads(threads)
+
+let all = try ExtendedXYZReader().read(path: dataPath).conformations
+let selfEnergies = try SelfEnergies.fit(all)
+let potential = ANIPotential.ani1x(selfEnergies: selfEnergies)
+var rng = SeededGenerator(seed: 0)
+var parameters: ParameterSet<Float> = potential.networks.initialParameters(using: &rng)
+let loss = EnergyForceLoss(energyWeight: 1, forceWeight: 0.1)
+
+struct Batch {
+    var conformations: [Conformation]
+    var topology: AEVTopology
+    var atoms: AtomBatch
+    var positions: Tensor<Float>
+    var referenceEnergies: Tensor<Float>
+    var referenceForces: Tensor<Float>
+}
+let batches: [Batch] = try (0..<batchCount).map { b in
+    let confs = Array(all[(b * batchSize)..<((b + 1) * batchSize)])
+    let forces = confs.flatMap { $0.forces! }.flatMap { [Float($0.x), Float($0.y), Float($0.z)] }
+    return Batch(conformations: confs, topology: try AEVTopology(conformations: confs, parameters: .ani1x),
+                 atoms: AtomBatch(confs), positions: Tensor(positions: confs.flatMap(\.positions)),
+                 referenceEnergies: Tensor(confs.map { Float($0.energy) }),
+                 referenceForces: Tensor(shape: [forces.count / 3, 3], scalars: forces))
+}
+let atomsPerBatch = Double(batches[0].atoms.atomCount)
+
+func seconds(_ body: () -> Void) -> Double {
+    let t0 = DispatchTime.now()
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e9
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+func measure(_ name: String, _ step: (Batch) -> Void) {
+    for b in batches { step(b) }  // warm-up
+    var times: [Double] = []
+    for r in 0..<reps { times.append(seconds { step(batches[r % batches.count]) }) }
+    let t = median(times)
+    print(name.padding(toLength: 28, withPad: " ", startingAt: 0)
+        + String(format: "%10.1f conf/s %11.1f atoms/s %8.2f ms/iter", Double(batchSize) / t, atomsPerBatch / t, t * 1000))
+}
+
+var adam = Adam<Float>(learningRate: 1e-3)
+print("MetaMLIP ANI-1x potential, 3BPA (\(batches[0].atoms.atomCount / batchSize) atoms), batch \(batchSize), \(threads) BLAS thread(s), Float32, median of \(reps)")
+measure("energy_inference") { b in
+    _ = potential(positions: b.positions, topology: b.topology, batch: b.atoms, parameters: parameters, withForces: false).energies.scalars
+}
+measure("energy_force_inference") { b in
+    _ = potential(positions: b.positions, topology: b.topology, batch: b.atoms, parameters: parameters).forces!.scalars
+}
+measure("train_step_energy_force") { b in
+    let leaves = parameters.requiringGrad()
+    let out = potential(positions: b.positions, topology: b.topology, batch: b.atoms, parameters: leaves, createGraph: true)
+    let terms = loss(predictedEnergies: out.energies, referenceEnergies: b.referenceEnergies,
+                     atomCounts: b.atoms.atomCounts, predictedForces: out.forces, referenceForces: b.referenceForces)
+    let g = gradient(of: terms.total, withRespectTo: leaves)
+    adam.update(&parameters, along: g)
+}
