@@ -66,7 +66,8 @@ let package = Package(
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5",
+                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "Potentials", "Descriptors", "Autodiff",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
