@@ -10,7 +10,7 @@ import PackageDescription
 ///                                CHDF5 (libhdf5)
 ///     Potentials → Descriptors, Autodiff, Chemistry
 ///     Descriptors → Chemistry, Autodiff
-///     Training → Autodiff
+///     Training → Potentials, Descriptors, Chemistry, Autodiff
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -60,13 +60,14 @@ let package = Package(
         .target(name: "Potentials", dependencies: ["Autodiff", "Chemistry", "Descriptors"]),
 
         // Training: losses, metrics, optimizers (SGD, Adam, CoRe), schedules.
-        .target(name: "Training", dependencies: ["Autodiff"]),
+        .target(name: "Training", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
 
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5",
+                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "Potentials", "Descriptors", "Autodiff",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -85,7 +86,7 @@ let package = Package(
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,9 +1,13 @@
 /// SplitMix64: a small, fast, seedable generator whose stream is fixed by its seed on
 /// every platform and Swift version (Steele, Lea & Flood, OOPSLA 2014).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The generator's whole state (checkpoints store it; `init(state:)` resumes the stream).
+    public var state: UInt64
 
     public init(seed: UInt64) { state = seed }
+
+    /// A generator that continues the stream of one whose `state` was saved.
+    public init(state: UInt64) { self.state = state }
 
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -60,6 +60,32 @@ public struct AEVTopology: Equatable, Sendable {
                       parameters: parameters, label: label)
     }
 
+    /// Topologies of separate structures concatenated as one set of atoms, identical to
+    /// building them together (atom and pair indices are shifted; no pair crosses parts).
+    /// Lets a trainer build each fixed geometry's topology once and batch them freely.
+    public init(concatenating parts: [AEVTopology]) {
+        var species: [Int] = [], offsets = [0]
+        var atomBase = 0, pairBase = 0
+        var centers: [Int] = [], neighbours: [Int] = [], shifts: [Double] = []
+        var first: [Int] = [], second: [Int] = []
+        for part in parts {
+            species += part.speciesIndices
+            offsets += part.offsets.dropFirst().map { $0 + atomBase }
+            centers += part.centers.map { $0 + atomBase }
+            neighbours += part.neighbours.map { $0 + atomBase }
+            shifts += part.shifts
+            first += part.tripletFirst.map { $0 + pairBase }
+            second += part.tripletSecond.map { $0 + pairBase }
+            atomBase += part.atomCount
+            pairBase += part.pairCount
+        }
+        atomCount = atomBase
+        speciesIndices = species
+        self.offsets = offsets
+        self.centers = centers; self.neighbours = neighbours; self.shifts = shifts
+        tripletFirst = first; tripletSecond = second
+    }
+
     private init(parts: [([SIMD3<Double>], [Int], Cell?)], parameters: AEVParameters, label: String) throws {
         var species: [Int] = []
         var offsets = [0]

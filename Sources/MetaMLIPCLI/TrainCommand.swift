@@ -1,0 +1,242 @@
+import ArgumentParser
+import Autodiff
+import Chemistry
+import Datasets
+import Descriptors
+import Foundation
+import Potentials
+import Training
+import Yams
+
+/// A training manifest (YAML, snake_case keys):
+///
+///     data: 3bpa/train_300K.xyz        # relative to the manifest's directory
+///     isolated_atoms: 3bpa/iso_atoms.xyz   # optional; else the file's own, else least squares
+///     split: {seed: 1, train: 0.8, validation: 0.1, test: 0.1}   # or n_train: 450 (rest validation)
+///     model: {widths: [160, 128, 96], celu_alpha: 0.1}          # or architecture: ani1x
+///     loss: {energy_weight: 1, force_weight: 1}
+///     optimizer: {kind: adam, learning_rate: 0.001, weight_decay: 0}
+///     epochs: 100
+///     batch_size: 32
+///     seed: 0
+///     checkpoint_dir: runs/3bpa
+///     checkpoint_every: 5
+struct TrainManifest: Codable {
+    struct Split: Codable {
+        var seed: UInt64?
+        var train: Double?
+        var validation: Double?
+        var test: Double?
+        var nTrain: Int?
+        enum CodingKeys: String, CodingKey { case seed, train, validation, test, nTrain = "n_train" }
+    }
+    struct Model: Codable {
+        var architecture: String?
+        var widths: [Int]?
+        var celuAlpha: Double?
+        enum CodingKeys: String, CodingKey { case architecture, widths, celuAlpha = "celu_alpha" }
+    }
+    struct Loss: Codable {
+        var energyWeight: Double?
+        var forceWeight: Double?
+        enum CodingKeys: String, CodingKey { case energyWeight = "energy_weight", forceWeight = "force_weight" }
+    }
+    struct OptimizerSpec: Codable {
+        var kind: String
+        var learningRate: Double?
+        var weightDecay: Double?
+        enum CodingKeys: String, CodingKey { case kind, learningRate = "learning_rate", weightDecay = "weight_decay" }
+    }
+
+    var data: String
+    var format: String?
+    var energyKey: String?
+    var forcesKey: String?
+    var energyUnit: String?
+    var isolatedAtoms: String?
+    var split: Split?
+    var model: Model?
+    var loss: Loss?
+    var optimizer: OptimizerSpec?
+    var epochs: Int
+    var batchSize: Int?
+    var seed: UInt64?
+    var checkpointDir: String?
+    var checkpointEvery: Int?
+    var patience: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case data, format, split, model, loss, optimizer, epochs, seed, patience
+        case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
+        case isolatedAtoms = "isolated_atoms", batchSize = "batch_size"
+        case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every"
+    }
+
+    static func load(path: String) throws -> TrainManifest {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw DataError(file: path, "cannot read manifest: \(error.localizedDescription)")
+        }
+        do { return try YAMLDecoder().decode(TrainManifest.self, from: text) } catch let e as DecodingError {
+            throw DataError(file: path, item: DataError.keyPath(of: e), DataError.summary(of: e))
+        } catch {
+            throw DataError(file: path, "malformed YAML (\(error))")
+        }
+    }
+}
+
+/// Reads a data file's conformations (all tasks) with optional reader options.
+func readConformations(path: String, format: String?, energyKey: String?, forcesKey: String?,
+                       energyUnit: String?) throws -> (conformations: [Conformation], task: QMTask) {
+    var fmt: SourceFormat?
+    if let format {
+        guard let f = SourceFormat(rawValue: format) else {
+            throw DataError(file: path, item: "format", "unknown format '\(format)'")
+        }
+        fmt = f
+    }
+    let tasks = try DataFileOpener.open(path: path, options: .init(format: fmt, energyKey: energyKey,
+                                                                    forcesKey: forcesKey, energyUnit: energyUnit))
+    guard let first = tasks.first else { throw DataError(file: path, "no tasks in the file") }
+    return (tasks.flatMap(\.conformations), first)
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train an ANI potential from a YAML manifest; writes checkpoints and model.json.")
+
+    @Argument(help: "The training manifest (YAML).")
+    var manifest: String
+    @Option(name: .shortAndLong, help: "Model file to write (default: <checkpoint_dir>/model.json or model.json).")
+    var output: String?
+    @Flag(help: "Continue from <checkpoint_dir>/checkpoint.json.")
+    var resume = false
+
+    func run() throws {
+        try MetaMLIP.reportingErrors {
+            let m = try TrainManifest.load(path: manifest)
+            let base = URL(fileURLWithPath: manifest).deletingLastPathComponent()
+            func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
+            let dataPath = resolve(m.data)
+            let (all, task) = try readConformations(path: dataPath, format: m.format, energyKey: m.energyKey,
+                                                    forcesKey: m.forcesKey, energyUnit: m.energyUnit)
+            // Split.
+            let splitSeed = m.split?.seed ?? 0
+            let split: DataSplit
+            if let n = m.split?.nTrain {
+                guard n > 0 && n < all.count else { throw DataError(file: manifest, item: "split.n_train", "must lie in 1..<\(all.count)") }
+                var order = Array(all.indices)
+                var g = SeededGenerator(seed: splitSeed)
+                g.shuffle(&order)
+                split = DataSplit(train: Array(order.prefix(n)), validation: Array(order.dropFirst(n)), test: [])
+            } else {
+                let f = DataSplit.Fractions(train: m.split?.train ?? 0.8, validation: m.split?.validation ?? 0.1,
+                                            test: m.split?.test ?? 0.1)
+                split = try DataSplit.random(count: all.count, fractions: f, seed: splitSeed)
+            }
+            let train = split.train.map { all[$0] }, validation = split.validation.map { all[$0] }
+            // Self-energies.
+            let selfEnergies: SelfEnergies
+            if let iso = m.isolatedAtoms {
+                selfEnergies = SelfEnergies(isolatedAtoms: try ExtendedXYZReader().read(path: resolve(iso)).isolatedAtomEnergies)
+            } else if let s = task.selfEnergies {
+                selfEnergies = s
+            } else if let iso = task.isolatedAtomEnergies, !iso.isEmpty {
+                selfEnergies = SelfEnergies(isolatedAtoms: iso)
+            } else {
+                selfEnergies = try SelfEnergies.fit(train, task: task.name)
+            }
+            // Model.
+            let elements = Array(Set(all.flatMap(\.atomicNumbers))).sorted()
+            let potential: ANIPotential
+            if m.model?.architecture == "ani1x" || m.model == nil {
+                potential = .ani1x(selfEnergies: selfEnergies, alpha: m.model?.celuAlpha ?? 0.1)
+            } else {
+                let aev = Set(elements).isSubset(of: [1, 6, 7, 8]) ? AEVParameters.ani1x : AEVParameters.ani1x.with(species: elements)
+                let hidden = m.model?.widths ?? [160, 128, 96]
+                potential = ANIPotential(aev: AEVComputer(aev),
+                                         networks: ElementNetworks(elements: aev.species, widths: [aev.featureCount] + hidden + [1],
+                                                                   alpha: m.model?.celuAlpha ?? 0.1),
+                                         selfEnergies: selfEnergies)
+            }
+            let lr = m.optimizer?.learningRate ?? 1e-3, wd = m.optimizer?.weightDecay
+            let optimizer: TrainerConfiguration.OptimizerChoice
+            switch m.optimizer?.kind.lowercased() ?? "adam" {
+            case "adam": optimizer = .adam(learningRate: lr, weightDecay: wd ?? 0)
+            case "core": optimizer = .core(learningRate: lr, weightDecay: wd ?? 0.1)
+            case let other: throw DataError(file: manifest, item: "optimizer.kind", "unknown optimizer '\(other)' (adam, core)")
+            }
+            let dir = m.checkpointDir.map(resolve)
+            if let dir { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            let checkpointPath = dir.map { $0 + "/checkpoint.json" }
+            let config = TrainerConfiguration(
+                epochs: m.epochs, batchSize: m.batchSize ?? 32, seed: m.seed ?? 0,
+                loss: EnergyForceLoss(energyWeight: m.loss?.energyWeight ?? 1, forceWeight: m.loss?.forceWeight ?? 1),
+                optimizer: optimizer, earlyStopping: m.patience.map { EarlyStopping(patience: $0) },
+                checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath)
+            let trainer: Trainer
+            if resume, let checkpointPath {
+                trainer = try Trainer.resume(from: checkpointPath, training: train, validation: validation, configuration: config)
+            } else {
+                trainer = try Trainer(potential: potential, training: train, validation: validation, configuration: config)
+            }
+            print("training on \(train.count) conformations, validating on \(validation.count); \(trainer.parameters.scalarCount) parameters")
+            trainer.progress = { p in
+                guard let v = p.validation else { return }
+                print(String(format: "epoch %4d  step %6d  loss %.4e  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left)",
+                             p.epoch + 1, p.step, p.loss, v.energyPerAtomRMSE, v.forceRMSE, p.elapsed, p.remaining ?? 0))
+            }
+            try trainer.train()
+            let out = output ?? (dir.map { $0 + "/model.json" } ?? "model.json")
+            try trainer.modelFile(dataFile: dataPath, task: task.name).save(to: out)
+            print("wrote \(out) (best validation loss \(trainer.bestValidationLoss))")
+        }
+    }
+}
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate", abstract: "Energy and force errors (MAE, RMSE) of a model file on a data file.")
+
+    @Argument(help: "The model file (JSON).")
+    var model: String
+    @Argument(help: "A data file (extended XYZ, HDF5, …).")
+    var data: String
+    @Option(help: "Reader to use instead of guessing from the extension.")
+    var format: String?
+    @Option(help: "Conformations per batch.")
+    var batchSize = 32
+
+    func run() throws {
+        try MetaMLIP.reportingErrors {
+            let (potential, parameters) = try ModelFile.load(path: model)
+            let (conformations, _) = try readConformations(path: data, format: format, energyKey: nil, forcesKey: nil, energyUnit: nil)
+            let missing = potential.networks.unsupported(conformations.flatMap(\.atomicNumbers))
+            guard missing.isEmpty else { throw DataError(file: data, "elements \(missing) are not in the model") }
+            let doubles = ParameterSet(zip(parameters.names, parameters.tensors).map {
+                ($0, Tensor<Double>(shape: $1.shape, scalars: $1.scalars.map(Double.init)))
+            })
+            var acc = MetricsAccumulator()
+            for start in stride(from: 0, to: conformations.count, by: batchSize) {
+                let confs = Array(conformations[start..<min(conformations.count, start + batchSize)])
+                let withForces = confs.allSatisfy { $0.forces != nil }
+                let out = potential(positions: Tensor<Double>(positions: confs.flatMap(\.positions)),
+                                    topology: try AEVTopology(conformations: confs, parameters: potential.aev.parameters, label: data),
+                                    batch: AtomBatch(confs), parameters: doubles,
+                                    withForces: withForces)
+                acc.add(predictedEnergies: out.energies.scalars, referenceEnergies: confs.map(\.energy),
+                        atomCounts: confs.map(\.atomCount),
+                        predictedForces: out.forces?.scalars ?? [],
+                        referenceForces: withForces ? confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } } : [])
+            }
+            let r = acc.metrics
+            print("\(model) on \(data): \(r.conformationCount) conformations")
+            print(String(format: "energy  MAE %.3f meV/atom  RMSE %.3f meV/atom  (MAE %.2f meV, RMSE %.2f meV)",
+                         r.energyPerAtomMAE, r.energyPerAtomRMSE, r.energyMAE, r.energyRMSE))
+            if r.forceComponentCount > 0 {
+                print(String(format: "forces  MAE %.2f meV/Å  RMSE %.2f meV/Å", r.forceMAE, r.forceRMSE))
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+// A self-describing, versioned JSON model file: architecture, units, self-energies,
+// parameters and training provenance.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Autodiff
+import Chemistry
+import Descriptors
+import Potentials
+
+/// A trained model as one JSON document (`*.model.json`), enough to rebuild the
+/// `ANIPotential` and its `ParameterSet<Float>` without any other file:
+///
+///     { "format": "metamlip-model", "version": 1,
+///       "architecture": { "kind": "ani", "aev": {…}, "widths": {"H": [384, 160, …, 1], …}, "celuAlpha": 0.1 },
+///       "units": {"energy": "eV", "length": "Å"}, "elements": [1, 6, 7, 8],
+///       "selfEnergies": {…}, "parameters": [{"name": "H/W0", "shape": [384, 160], "values": […]}, …],
+///       "provenance": {…} }
+///
+/// Files are written atomically (temporary file in the same directory, then `rename`), and
+/// `load` throws a `DataError` naming the offending item for a malformed file.
+public struct ModelFile: Codable, Equatable, Sendable {
+    public static let formatName = "metamlip-model"
+    public static let currentVersion = 1
+
+    public var format: String
+    public var version: Int
+    public var architecture: Architecture
+    public var units: Units
+    /// Atomic numbers with a network, ascending.
+    public var elements: [Int]
+    public var selfEnergies: SelfEnergies
+    public var parameters: [StoredTensor]
+    public var provenance: Provenance?
+
+    /// The model's architecture.
+    public struct Architecture: Codable, Equatable, Sendable {
+        /// "ani": AEV + per-element CELU networks.
+        public var kind: String
+        public var aev: AEVSpecification
+        /// Layer widths of each element's network, keyed by element symbol.
+        public var widths: [String: [Int]]
+        /// CELU α of the networks.
+        public var celuAlpha: Double
+    }
+
+    /// `AEVParameters` as stored (same field names).
+    public struct AEVSpecification: Codable, Equatable, Sendable {
+        public var radialCutoff: Double
+        public var angularCutoff: Double
+        public var etaR: Double
+        public var shfR: [Double]
+        public var etaA: Double
+        public var zeta: Double
+        public var shfA: [Double]
+        public var shfZ: [Double]
+        public var species: [Int]
+
+        public init(_ p: AEVParameters) {
+            radialCutoff = p.radialCutoff; angularCutoff = p.angularCutoff; etaR = p.etaR; shfR = p.shfR
+            etaA = p.etaA; zeta = p.zeta; shfA = p.shfA; shfZ = p.shfZ; species = p.species
+        }
+
+        /// The parameters, or a reason why they are invalid.
+        func parameters(file: String) throws -> AEVParameters {
+            guard angularCutoff <= radialCutoff, radialCutoff > 0, angularCutoff > 0 else {
+                throw DataError(file: file, item: "architecture.aev", "cutoffs must satisfy 0 < angular ≤ radial")
+            }
+            guard !species.isEmpty, Set(species).count == species.count else {
+                throw DataError(file: file, item: "architecture.aev.species", "species must be distinct and non-empty")
+            }
+            return AEVParameters(radialCutoff: radialCutoff, angularCutoff: angularCutoff, etaR: etaR, shfR: shfR,
+                                 etaA: etaA, zeta: zeta, shfA: shfA, shfZ: shfZ, species: species)
+        }
+    }
+
+    public struct Units: Codable, Equatable, Sendable {
+        public var energy: String
+        public var length: String
+        public static let eVAngstrom = Units(energy: "eV", length: "Å")
+    }
+
+    /// One named tensor: shape and row-major values.
+    public struct StoredTensor: Codable, Equatable, Sendable {
+        public var name: String
+        public var shape: [Int]
+        public var values: [Float]
+    }
+
+    /// Where the parameters came from.
+    public struct Provenance: Codable, Equatable, Sendable {
+        public var dataFile: String?
+        public var task: String?
+        public var seed: UInt64?
+        public var steps: Int
+        public var epochs: Int
+        public var finalMetrics: EnergyForceMetrics?
+        /// ISO 8601.
+        public var date: String
+
+        public init(dataFile: String? = nil, task: String? = nil, seed: UInt64? = nil, steps: Int = 0, epochs: Int = 0,
+                    finalMetrics: EnergyForceMetrics? = nil, date: Date = Date()) {
+            self.dataFile = dataFile; self.task = task; self.seed = seed; self.steps = steps; self.epochs = epochs
+            self.finalMetrics = finalMetrics
+            self.date = ISO8601DateFormatter().string(from: date)
+        }
+    }
+
+    /// The file of `potential` with `parameters`.
+    public init(potential: ANIPotential, parameters: ParameterSet<Float>, provenance: Provenance? = nil) {
+        format = Self.formatName
+        version = Self.currentVersion
+        let nets = potential.networks
+        architecture = Architecture(
+            kind: "ani", aev: AEVSpecification(potential.aev.parameters),
+            widths: Dictionary(uniqueKeysWithValues: zip(nets.elements, nets.networks).map { (Element.symbol(for: $0), $1.widths) }),
+            celuAlpha: nets.networks[0].alpha)
+        units = .eVAngstrom
+        elements = nets.elements
+        selfEnergies = potential.selfEnergies
+        self.parameters = Self.store(parameters)
+        self.provenance = provenance
+    }
+
+    static func store(_ parameters: ParameterSet<Float>) -> [StoredTensor] {
+        zip(parameters.names, parameters.tensors).map { StoredTensor(name: $0, shape: $1.shape, values: $1.scalars) }
+    }
+
+    /// The potential this file describes, without parameters.
+    public func potential(file: String = "model") throws -> ANIPotential {
+        guard format == Self.formatName else {
+            throw DataError(file: file, item: "format", "not a MetaMLIP model file: format is '\(format)', expected '\(Self.formatName)'")
+        }
+        guard (1...Self.currentVersion).contains(version) else {
+            throw DataError(file: file, item: "version", "unsupported model file version \(version) (this build reads 1...\(Self.currentVersion))")
+        }
+        guard units == .eVAngstrom else {
+            throw DataError(file: file, item: "units", "units must be eV and Å, found \(units.energy) and \(units.length)")
+        }
+        guard architecture.kind == "ani" else {
+            throw DataError(file: file, item: "architecture.kind", "unknown architecture '\(architecture.kind)' (known: ani)")
+        }
+        let aev = try architecture.aev.parameters(file: file)
+        var widths: [Int: [Int]] = [:]
+        for (symbol, w) in architecture.widths {
+            guard let e = Element(symbol: symbol) else {
+                throw DataError(file: file, item: "architecture.widths.\(symbol)", "unknown element symbol")
+            }
+            guard w.count >= 2, w.allSatisfy({ $0 > 0 }), w.first == aev.featureCount, w.last == 1 else {
+                throw DataError(file: file, item: "architecture.widths.\(symbol)",
+                                "widths \(w) must run from the AEV length \(aev.featureCount) to 1")
+            }
+            widths[e.atomicNumber] = w
+        }
+        guard !widths.isEmpty else { throw DataError(file: file, item: "architecture.widths", "no element networks") }
+        guard widths.keys.sorted() == elements else {
+            throw DataError(file: file, item: "elements", "elements \(elements) differ from the networks' \(widths.keys.sorted())")
+        }
+        guard architecture.celuAlpha > 0, architecture.celuAlpha.isFinite else {
+            throw DataError(file: file, item: "architecture.celuAlpha", "CELU α must be positive")
+        }
+        return ANIPotential(aev: AEVComputer(aev), networks: ElementNetworks(widths: widths, alpha: architecture.celuAlpha),
+                            selfEnergies: selfEnergies)
+    }
+
+    /// The potential and its parameters, checked name by name and shape by shape.
+    public func model(file: String = "model") throws -> (potential: ANIPotential, parameters: ParameterSet<Float>) {
+        let potential = try potential(file: file)
+        let parameters = try Self.restore(parameters, like: potential, file: file, item: "parameters")
+        return (potential, parameters)
+    }
+
+    /// Stored tensors as a `ParameterSet` in the order `potential` names them.
+    static func restore(_ stored: [StoredTensor], like potential: ANIPotential, file: String, item: String) throws -> ParameterSet<Float> {
+        var g = SeededGenerator(seed: 0)
+        let expected: ParameterSet<Float> = potential.networks.initialParameters(using: &g)
+        var byName: [String: StoredTensor] = [:]
+        for t in stored {
+            guard byName[t.name] == nil else { throw DataError(file: file, item: "\(item).\(t.name)", "duplicate parameter") }
+            byName[t.name] = t
+        }
+        var entries: [(String, Tensor<Float>)] = []
+        for (name, tensor) in zip(expected.names, expected.tensors) {
+            guard let t = byName.removeValue(forKey: name) else {
+                throw DataError(file: file, item: "\(item).\(name)", "missing parameter")
+            }
+            guard t.shape == tensor.shape else {
+                throw DataError(file: file, item: "\(item).\(name)", "shape \(t.shape) does not match the architecture's \(tensor.shape)")
+            }
+            guard t.values.count == tensor.count else {
+                throw DataError(file: file, item: "\(item).\(name)", "\(t.values.count) values for shape \(t.shape)")
+            }
+            guard t.values.allSatisfy(\.isFinite) else {
+                throw DataError(file: file, item: "\(item).\(name)", "non-finite value")
+            }
+            entries.append((name, Tensor(shape: t.shape, scalars: t.values)))
+        }
+        if let extra = byName.keys.sorted().first {
+            throw DataError(file: file, item: "\(item).\(extra)", "parameter not in the architecture")
+        }
+        return ParameterSet(entries)
+    }
+
+    /// Writes the file atomically.
+    public func save(to path: String) throws {
+        try writeJSONAtomically(self, to: path)
+    }
+
+    /// Reads a model file; `DataError` for unreadable or malformed JSON. Call `model()` to
+    /// rebuild (and check) the potential and parameters.
+    public static func read(path: String) throws -> ModelFile {
+        try readJSON(ModelFile.self, path: path, what: "model file")
+    }
+
+    /// Reads and checks a model file, giving the potential and its parameters.
+    public static func load(path: String) throws -> (potential: ANIPotential, parameters: ParameterSet<Float>) {
+        try read(path: path).model(file: path)
+    }
+}
+
+// MARK: - JSON files
+
+/// Encodes `value` as JSON into a temporary file next to `path`, then renames it over
+/// `path` (atomic on POSIX file systems: readers see the old or the new file, never half).
+func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let data = try encoder.encode(value)
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent()
+    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
+    do {
+        try data.write(to: temporary)
+    } catch {
+        throw DataError(file: path, "cannot write temporary file \(temporary.path): \(error.localizedDescription)")
+    }
+    guard rename(temporary.path, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        try? FileManager.default.removeItem(at: temporary)
+        throw DataError(file: path, "cannot rename temporary file into place: \(reason)")
+    }
+}
+
+func readJSON<T: Decodable>(_ type: T.Type, path: String, what: String) throws -> T {
+    let data: Data
+    do {
+        data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        throw DataError(file: path, "cannot read \(what): \(error.localizedDescription)")
+    }
+    do {
+        return try JSONDecoder().decode(T.self, from: data)
+    } catch let error as DecodingError {
+        throw DataError(file: path, decoding: error, context: "malformed \(what)")
+    }
+}

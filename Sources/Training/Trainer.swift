@@ -1,0 +1,418 @@
+// Mini-batch training of an ANIPotential on energies and forces, with validation,
+// plateau decay, early stopping, best-parameter tracking and resumable checkpoints.
+
+import Foundation
+import Autodiff
+import Chemistry
+import Descriptors
+import Potentials
+
+/// What to train with.
+public struct TrainerConfiguration: Codable, Equatable, Sendable {
+    /// The optimizer and its main hyperparameters (others take their defaults).
+    public enum OptimizerChoice: Codable, Equatable, Sendable {
+        case adam(learningRate: Double, weightDecay: Double)
+        case core(learningRate: Double, weightDecay: Double)
+    }
+
+    /// Total number of epochs (a resumed run continues up to this).
+    public var epochs: Int
+    /// Conformations per mini-batch (the last batch of an epoch may be smaller).
+    public var batchSize: Int
+    /// Seeds the per-epoch shuffles (and the initial parameters when none are given).
+    public var seed: UInt64
+    public var loss: EnergyForceLoss
+    public var optimizer: OptimizerChoice
+    /// Learning-rate decay on the validation loss (nil: none).
+    public var plateau: ReduceOnPlateau?
+    /// Stop when the validation loss stops improving (nil: never).
+    public var earlyStopping: EarlyStopping?
+    /// Write a checkpoint every this many epochs (0: only at the end of `train`).
+    public var checkpointEvery: Int
+    /// Checkpoint path (nil: no checkpoints).
+    public var checkpointPath: String?
+
+    public init(epochs: Int, batchSize: Int = 32, seed: UInt64 = 0, loss: EnergyForceLoss = EnergyForceLoss(),
+                optimizer: OptimizerChoice = .adam(learningRate: 1e-3, weightDecay: 0),
+                plateau: ReduceOnPlateau? = ReduceOnPlateau(factor: 0.5, patience: 10),
+                earlyStopping: EarlyStopping? = nil, checkpointEvery: Int = 0, checkpointPath: String? = nil) {
+        precondition(epochs >= 0 && batchSize >= 1 && checkpointEvery >= 0)
+        self.epochs = epochs; self.batchSize = batchSize; self.seed = seed; self.loss = loss
+        self.optimizer = optimizer; self.plateau = plateau; self.earlyStopping = earlyStopping
+        self.checkpointEvery = checkpointEvery; self.checkpointPath = checkpointPath
+    }
+
+    /// Whether forces enter the loss.
+    public var usesForces: Bool { loss.forceWeight > 0 }
+}
+
+/// One finished epoch.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var step: Int
+    /// Mean training loss over the epoch's mini-batches (eV² per atom², weighted).
+    public var trainingLoss: Double
+    /// Validation loss with the same weights, from the validation RMSEs.
+    public var validationLoss: Double
+    public var validation: EnergyForceMetrics
+    public var learningRate: Double
+    public var seconds: Double
+}
+
+/// What the progress callback receives: after every step (`validation` nil) and after every
+/// epoch's validation.
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    /// Epoch being run (0-based) or just finished.
+    public var epoch: Int
+    /// The mini-batch loss (after a step) or the epoch's mean training loss.
+    public var loss: Double
+    public var validation: EnergyForceMetrics?
+    /// Seconds of training so far (over all resumed runs).
+    public var elapsed: Double
+    /// Estimated seconds to the last epoch.
+    public var remaining: Double?
+}
+
+/// Mini-batch trainer for an `ANIPotential` in `Float`.
+///
+/// The training data's geometries are fixed, so each conformation's `AEVTopology` is built
+/// once and batches concatenate the cached topologies. Each epoch shuffles the training
+/// conformations with `SeededGenerator` (its state is checkpointed), takes mini-batches,
+/// minimizes `EnergyForceLoss` with Adam or CoRe, then evaluates the validation set:
+/// metrics (meV/atom, meV/Å), the validation loss that drives `ReduceOnPlateau` and
+/// `EarlyStopping`, and the best parameters so far.
+///
+/// Energies are fitted as residuals E − E_self computed in Double, so Float never has to
+/// resolve a total energy of ~10⁴ eV.
+public final class Trainer {
+    public let potential: ANIPotential
+    public let configuration: TrainerConfiguration
+    public let training: [Conformation]
+    public let validation: [Conformation]
+
+    public private(set) var parameters: ParameterSet<Float>
+    /// Parameters with the lowest validation loss so far.
+    public private(set) var bestParameters: ParameterSet<Float>
+    public private(set) var bestValidationLoss = Double.infinity
+    /// Finished epochs.
+    public private(set) var epoch = 0
+    /// Optimizer steps taken.
+    public private(set) var step = 0
+    public private(set) var history: [EpochRecord] = []
+    /// Seconds trained before this object was created (resumed runs).
+    public private(set) var elapsedBefore = 0.0
+
+    /// Called after every step and every epoch.
+    public var progress: ((TrainingProgress) -> Void)?
+
+    private var optimizer: OptimizerBox
+    private var plateau: ReduceOnPlateau?
+    private var earlyStopping: EarlyStopping?
+    private var generator: SeededGenerator
+    private var trainTopologies: [AEVTopology]
+    private var validationTopologies: [AEVTopology]
+
+    /// A trainer at epoch 0.
+    ///
+    /// - Parameters:
+    ///   - parameters: initial parameters (nil: `initialParameters` from a generator seeded
+    ///     with `configuration.seed`).
+    /// - Throws: `DataError` when a conformation has an element without a network, lacks
+    ///   forces while the loss uses them, or has no atoms.
+    public init(potential: ANIPotential, parameters: ParameterSet<Float>? = nil,
+                training: [Conformation], validation: [Conformation], configuration: TrainerConfiguration) throws {
+        self.potential = potential
+        self.configuration = configuration
+        self.training = training
+        self.validation = validation
+        var initGenerator = SeededGenerator(seed: configuration.seed ^ 0x5EED_1A17)
+        let p = parameters ?? potential.networks.initialParameters(using: &initGenerator)
+        self.parameters = p
+        bestParameters = p
+        optimizer = OptimizerBox(configuration.optimizer)
+        plateau = configuration.plateau
+        earlyStopping = configuration.earlyStopping
+        generator = SeededGenerator(seed: configuration.seed)
+        guard !training.isEmpty else { throw DataError(file: "training set", "no training conformations") }
+        trainTopologies = try Self.topologies(training, potential: potential, forces: configuration.usesForces, label: "training set")
+        validationTopologies = try Self.topologies(validation, potential: potential, forces: configuration.usesForces, label: "validation set")
+    }
+
+    private static func topologies(_ conformations: [Conformation], potential: ANIPotential, forces: Bool,
+                                   label: String) throws -> [AEVTopology] {
+        try conformations.enumerated().map { c, conf in
+            guard conf.atomCount > 0 else { throw DataError(file: label, item: "conformation \(c)", "no atoms") }
+            let missing = potential.networks.unsupported(conf.atomicNumbers)
+            guard missing.isEmpty else {
+                throw DataError(file: label, item: "conformation \(c)", "elements \(missing) have no network")
+            }
+            guard !forces || conf.forces != nil else {
+                throw DataError(file: label, item: "conformation \(c)", "no forces, but the loss has a force term")
+            }
+            return try AEVTopology(conformation: conf, parameters: potential.aev.parameters, label: label)
+        }
+    }
+
+    /// Whether early stopping has triggered.
+    public var stopped: Bool { earlyStopping?.shouldStop ?? false }
+
+    /// The optimizer's current learning rate.
+    public var learningRate: Double { optimizer.learningRate }
+
+    // MARK: Training
+
+    /// Runs epochs until `configuration.epochs`, early stopping, or `maxEpochs` more epochs
+    /// in this call (to split a run); writes checkpoints every `checkpointEvery` epochs and at
+    /// the end of the call. Returns the history.
+    @discardableResult
+    public func train(maxEpochs: Int? = nil) throws -> [EpochRecord] {
+        let start = Date()
+        let lastEpoch = min(configuration.epochs, epoch + (maxEpochs ?? configuration.epochs))
+        let batchesPerEpoch = (training.count + configuration.batchSize - 1) / configuration.batchSize
+        while epoch < lastEpoch && !stopped {
+            let epochStart = Date()
+            var order = Array(training.indices)
+            generator.shuffle(&order)
+            var lossSum = 0.0
+            for b in 0..<batchesPerEpoch {
+                let indices = Array(order[(b * configuration.batchSize)..<min(order.count, (b + 1) * configuration.batchSize)])
+                let loss = trainStep(indices)
+                lossSum += loss
+                step += 1
+                if let progress {
+                    let elapsed = elapsedBefore + Date().timeIntervalSince(start)
+                    let done = Double(epoch) + Double(b + 1) / Double(batchesPerEpoch)
+                    progress(TrainingProgress(step: step, epoch: epoch, loss: loss, validation: nil, elapsed: elapsed,
+                                              remaining: remaining(elapsed: elapsed, done: done)))
+                }
+            }
+            let (metrics, validationLoss) = evaluate(validation.isEmpty ? training : validation,
+                                                     topologies: validation.isEmpty ? trainTopologies : validationTopologies)
+            if validationLoss < bestValidationLoss {
+                bestValidationLoss = validationLoss
+                bestParameters = parameters
+            }
+            if plateau != nil { plateau!.step(metric: validationLoss, learningRate: &optimizer.learningRate) }
+            if earlyStopping != nil { earlyStopping!.update(metric: validationLoss) }
+            let record = EpochRecord(epoch: epoch, step: step, trainingLoss: lossSum / Double(batchesPerEpoch),
+                                     validationLoss: validationLoss, validation: metrics,
+                                     learningRate: optimizer.learningRate, seconds: Date().timeIntervalSince(epochStart))
+            history.append(record)
+            epoch += 1
+            let elapsed = elapsedBefore + Date().timeIntervalSince(start)
+            progress?(TrainingProgress(step: step, epoch: record.epoch, loss: record.trainingLoss, validation: metrics,
+                                       elapsed: elapsed, remaining: remaining(elapsed: elapsed, done: Double(epoch))))
+            if configuration.checkpointEvery > 0, epoch % configuration.checkpointEvery == 0, let path = configuration.checkpointPath {
+                try checkpoint(elapsed: elapsed).save(to: path)
+            }
+        }
+        elapsedBefore += Date().timeIntervalSince(start)
+        if let path = configuration.checkpointPath { try checkpoint(elapsed: elapsedBefore).save(to: path) }
+        return history
+    }
+
+    private func remaining(elapsed: Double, done: Double) -> Double? {
+        guard done > 0 else { return nil }
+        return elapsed / done * max(0, Double(configuration.epochs) - done)
+    }
+
+    /// Inputs of a batch: positions, topology, atoms, residual reference energies, forces.
+    private func batch(_ conformations: [Conformation], _ topologies: [AEVTopology]) -> (Tensor<Float>, AEVTopology, AtomBatch, Tensor<Float>, Tensor<Float>?) {
+        let positions = Tensor<Float>(positions: conformations.flatMap(\.positions))
+        let topology = AEVTopology(concatenating: topologies)
+        let atoms = AtomBatch(conformations)
+        let residual = Tensor<Float>(conformations.map { Float($0.energy - potential.selfEnergies.energy(of: $0.atomicNumbers)) })
+        var forces: Tensor<Float>?
+        if configuration.usesForces {
+            forces = Tensor<Float>(positions: conformations.flatMap { $0.forces! })
+        }
+        return (positions, topology, atoms, residual, forces)
+    }
+
+    /// Network (residual) energies `[B]` and forces `[A, 3]`.
+    private func predict(_ positions: Tensor<Float>, _ topology: AEVTopology, _ atoms: AtomBatch,
+                         _ parameters: ParameterSet<Float>, forces: Bool, createGraph: Bool) -> (Tensor<Float>, Tensor<Float>?) {
+        let r = forces ? positions.requiringGrad() : positions
+        let features = potential.aev(r, topology: topology)
+        let energies = potential.networks.energies(features: features, batch: atoms, parameters: parameters)
+        guard forces else { return (energies, nil) }
+        return (energies, -gradient(of: energies.sum(), withRespectTo: r, createGraph: createGraph))
+    }
+
+    private func trainStep(_ indices: [Int]) -> Double {
+        let (positions, topology, atoms, reference, referenceForces) =
+            batch(indices.map { training[$0] }, indices.map { trainTopologies[$0] })
+        let p = parameters.requiringGrad()
+        let forces = configuration.usesForces
+        let (energies, predictedForces) = predict(positions, topology, atoms, p, forces: forces, createGraph: forces)
+        let loss = configuration.loss(predictedEnergies: energies, referenceEnergies: reference, atomCounts: atoms.atomCounts,
+                                      predictedForces: predictedForces, referenceForces: referenceForces)
+        let g = gradient(of: loss.total, withRespectTo: p)
+        optimizer.update(&parameters, along: g)
+        return Double(loss.total.scalars[0])
+    }
+
+    /// Metrics of `parameters` (default: the current ones) on `conformations`, and the loss
+    /// with the configured weights: w_E · RMSE(E/N)² + w_F · RMSE(F)² (eV units).
+    public func evaluate(_ conformations: [Conformation], parameters: ParameterSet<Float>? = nil) throws -> (metrics: EnergyForceMetrics, loss: Double) {
+        let topologies = try Self.topologies(conformations, potential: potential, forces: configuration.usesForces, label: "evaluation set")
+        return evaluate(conformations, topologies: topologies, parameters: parameters)
+    }
+
+    private func evaluate(_ conformations: [Conformation], topologies: [AEVTopology],
+                          parameters: ParameterSet<Float>? = nil) -> (metrics: EnergyForceMetrics, loss: Double) {
+        var accumulator = MetricsAccumulator()
+        let size = configuration.batchSize
+        for start in stride(from: 0, to: conformations.count, by: size) {
+            let range = start..<min(conformations.count, start + size)
+            let confs = Array(conformations[range])
+            let (positions, topology, atoms, reference, referenceForces) = batch(confs, Array(topologies[range]))
+            let forces = confs.allSatisfy { $0.forces != nil }
+            let (energies, predictedForces) = predict(positions, topology, atoms, parameters ?? self.parameters,
+                                                      forces: forces, createGraph: false)
+            let refF = referenceForces?.scalars.map(Double.init)
+                ?? (forces ? confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } } : [])
+            accumulator.add(predictedEnergies: energies.scalars.map(Double.init),
+                            referenceEnergies: reference.scalars.map(Double.init), atomCounts: atoms.atomCounts,
+                            predictedForces: predictedForces?.scalars.map(Double.init) ?? [],
+                            referenceForces: predictedForces == nil ? [] : refF)
+        }
+        let m = accumulator.metrics
+        var loss = configuration.loss.energyWeight * pow(m.energyPerAtomRMSE / 1000, 2)
+        if configuration.usesForces { loss += configuration.loss.forceWeight * pow(m.forceRMSE / 1000, 2) }
+        return (m, loss)
+    }
+
+    // MARK: Model file and checkpoints
+
+    /// A model file with the best parameters (or the current ones, `best: false`).
+    public func modelFile(best: Bool = true, dataFile: String? = nil, task: String? = nil) -> ModelFile {
+        ModelFile(potential: potential, parameters: best ? bestParameters : parameters,
+                  provenance: ModelFile.Provenance(dataFile: dataFile, task: task, seed: configuration.seed, steps: step,
+                                                   epochs: epoch, finalMetrics: history.last?.validation))
+    }
+
+    /// The full training state.
+    public func checkpoint(elapsed: Double? = nil) -> TrainingCheckpoint {
+        TrainingCheckpoint(
+            format: TrainingCheckpoint.formatName, version: TrainingCheckpoint.currentVersion,
+            configuration: configuration, model: ModelFile(potential: potential, parameters: parameters),
+            bestParameters: ModelFile.store(bestParameters), bestValidationLoss: bestValidationLoss,
+            epoch: epoch, step: step, optimizer: optimizer.state, plateau: plateau, earlyStopping: earlyStopping,
+            generatorState: generator.state, history: history, elapsedSeconds: elapsed ?? elapsedBefore,
+            trainingCount: training.count, validationCount: validation.count)
+    }
+
+    /// A trainer that continues the run saved at `path` on the same data.
+    ///
+    /// - Parameter configuration: overrides the saved configuration (e.g. more epochs);
+    ///   the optimizer kind must match.
+    public static func resume(from path: String, training: [Conformation], validation: [Conformation],
+                              configuration: TrainerConfiguration? = nil) throws -> Trainer {
+        let saved = try TrainingCheckpoint.load(path: path)
+        guard saved.trainingCount == training.count, saved.validationCount == validation.count else {
+            throw DataError(file: path, item: "trainingCount",
+                            "checkpoint was made with \(saved.trainingCount)/\(saved.validationCount) training/validation conformations, got \(training.count)/\(validation.count)")
+        }
+        let (potential, parameters) = try saved.model.model(file: path)
+        let best = try ModelFile.restore(saved.bestParameters, like: potential, file: path, item: "bestParameters")
+        let trainer = try Trainer(potential: potential, parameters: parameters, training: training, validation: validation,
+                                  configuration: configuration ?? saved.configuration)
+        do {
+            try trainer.optimizer.restore(saved.optimizer)
+        } catch {
+            throw DataError(file: path, item: "optimizer", "\(error)")
+        }
+        trainer.bestParameters = best
+        trainer.bestValidationLoss = saved.bestValidationLoss
+        trainer.epoch = saved.epoch
+        trainer.step = saved.step
+        trainer.plateau = saved.plateau
+        trainer.earlyStopping = saved.earlyStopping
+        trainer.generator = SeededGenerator(state: saved.generatorState)
+        trainer.history = saved.history
+        trainer.elapsedBefore = saved.elapsedSeconds
+        return trainer
+    }
+}
+
+/// Everything needed to continue a training run bit for bit.
+public struct TrainingCheckpoint: Codable, Sendable {
+    public static let formatName = "metamlip-checkpoint"
+    public static let currentVersion = 1
+
+    public var format: String
+    public var version: Int
+    public var configuration: TrainerConfiguration
+    /// Architecture, self-energies and current parameters.
+    public var model: ModelFile
+    public var bestParameters: [ModelFile.StoredTensor]
+    public var bestValidationLoss: Double
+    public var epoch: Int
+    public var step: Int
+    public var optimizer: OptimizerState
+    public var plateau: ReduceOnPlateau?
+    public var earlyStopping: EarlyStopping?
+    public var generatorState: UInt64
+    public var history: [EpochRecord]
+    public var elapsedSeconds: Double
+    public var trainingCount: Int
+    public var validationCount: Int
+
+    public func save(to path: String) throws { try writeJSONAtomically(self, to: path) }
+
+    public static func load(path: String) throws -> TrainingCheckpoint {
+        let c = try readJSON(TrainingCheckpoint.self, path: path, what: "checkpoint")
+        guard c.format == formatName else {
+            throw DataError(file: path, item: "format", "not a MetaMLIP checkpoint: format is '\(c.format)'")
+        }
+        guard (1...currentVersion).contains(c.version) else {
+            throw DataError(file: path, item: "version", "unsupported checkpoint version \(c.version)")
+        }
+        return c
+    }
+}
+
+/// Adam or CoRe behind one value type.
+enum OptimizerBox {
+    case adam(Adam<Float>)
+    case core(CoReOptimizer<Float>)
+
+    init(_ choice: TrainerConfiguration.OptimizerChoice) {
+        switch choice {
+        case .adam(let lr, let wd): self = .adam(Adam(learningRate: lr, weightDecay: wd))
+        case .core(let lr, let wd): self = .core(CoReOptimizer(learningRate: lr, weightDecay: wd))
+        }
+    }
+
+    var learningRate: Double {
+        get {
+            switch self { case .adam(let o): o.learningRate; case .core(let o): o.learningRate }
+        }
+        set {
+            switch self {
+            case .adam(var o): o.learningRate = newValue; self = .adam(o)
+            case .core(var o): o.learningRate = newValue; self = .core(o)
+            }
+        }
+    }
+
+    mutating func update(_ parameters: inout ParameterSet<Float>, along gradient: ParameterSet<Float>) {
+        switch self {
+        case .adam(var o): o.update(&parameters, along: gradient); self = .adam(o)
+        case .core(var o): o.update(&parameters, along: gradient); self = .core(o)
+        }
+    }
+
+    var state: OptimizerState {
+        switch self { case .adam(let o): o.state; case .core(let o): o.state }
+    }
+
+    mutating func restore(_ state: OptimizerState) throws {
+        switch self {
+        case .adam(var o): try o.restore(state); self = .adam(o)
+        case .core(var o): try o.restore(state); self = .core(o)
+        }
+    }
+}

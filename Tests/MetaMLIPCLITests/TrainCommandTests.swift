@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+import _TestSupport
+
+@Suite struct TrainCommandTests {
+    @Test func trainsFromAManifestAndEvaluatesTheModel() throws {
+        let dir = try SharedData.temporaryDirectory("cli-train")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A small extxyz with 12 3BPA conformations.
+        let text = try String(contentsOfFile: SharedData.path("3bpa/train_300K.xyz"), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        try (lines.prefix(12 * 29).joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("small.xyz"), atomically: true, encoding: .utf8)
+        let manifest = """
+            data: small.xyz
+            isolated_atoms: \(SharedData.path("3bpa/iso_atoms.xyz"))
+            split: {seed: 1, n_train: 9}
+            model: {widths: [8], celu_alpha: 0.1}
+            loss: {energy_weight: 1, force_weight: 1}
+            optimizer: {kind: adam, learning_rate: 0.003}
+            epochs: 2
+            batch_size: 4
+            checkpoint_dir: run
+            checkpoint_every: 1
+            """
+        try manifest.write(to: dir.appendingPathComponent("train.yaml"), atomically: true, encoding: .utf8)
+        let train = try CLIRunner.run(["train", dir.appendingPathComponent("train.yaml").path])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("epoch    2"), "\(train.stdout)")
+        let model = dir.appendingPathComponent("run/model.json").path
+        #expect(FileManager.default.fileExists(atPath: model))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("run/checkpoint.json").path))
+
+        let eval = try CLIRunner.run(["evaluate", model, dir.appendingPathComponent("small.xyz").path])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.stdout.contains("12 conformations") && eval.stdout.contains("forces  MAE"), "\(eval.stdout)")
+
+        try "data: small.xyz\nepochs: 1\noptimizer: {kind: sgdx}\n".write(to: dir.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let bad = try CLIRunner.run(["train", dir.appendingPathComponent("bad.yaml").path])
+        #expect(bad.status == 1 && bad.stderr.contains("unknown optimizer"), "\(bad.stderr)")
+    }
+}
