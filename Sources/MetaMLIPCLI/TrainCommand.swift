@@ -118,7 +118,15 @@ struct TrainCommand: ParsableCommand {
             let m = try TrainManifest.load(path: manifest)
             let base = URL(fileURLWithPath: manifest).deletingLastPathComponent()
             func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
-            let dataPath = resolve(m.data)
+            // Data files: next to the manifest when they are there, else under the data root
+            // ($METAMLIP_DATA or ../shared/datasets), as recipes do.
+            let location = DataLocation.resolve()
+            func resolveData(_ p: String) throws -> String {
+                let local = resolve(p)
+                if p.hasPrefix("/") || FileManager.default.fileExists(atPath: local) { return local }
+                return try location.path(of: p, recipe: manifest)
+            }
+            let dataPath = try resolveData(m.data)
             let (all, task) = try readConformations(path: dataPath, format: m.format, energyKey: m.energyKey,
                                                     forcesKey: m.forcesKey, energyUnit: m.energyUnit)
             // Split.
@@ -139,7 +147,7 @@ struct TrainCommand: ParsableCommand {
             // Self-energies.
             let selfEnergies: SelfEnergies
             if let iso = m.isolatedAtoms {
-                selfEnergies = SelfEnergies(isolatedAtoms: try ExtendedXYZReader().read(path: resolve(iso)).isolatedAtomEnergies)
+                selfEnergies = SelfEnergies(isolatedAtoms: try ExtendedXYZReader().read(path: resolveData(iso)).isolatedAtomEnergies)
             } else if let s = task.selfEnergies {
                 selfEnergies = s
             } else if let iso = task.isolatedAtomEnergies, !iso.isEmpty {
@@ -191,6 +199,12 @@ struct TrainCommand: ParsableCommand {
             let out = output ?? (dir.map { $0 + "/model.json" } ?? "model.json")
             try trainer.modelFile(dataFile: dataPath, task: task.name).save(to: out)
             print("wrote \(out) (best validation loss \(trainer.bestValidationLoss))")
+            if !split.test.isEmpty {
+                let test = split.test.map { all[$0] }
+                print("held-out test set (\(test.count) conformations), best-validation parameters:")
+                printMetrics(try errorMetrics(potential: potential, parameters: trainer.bestParameters,
+                                              conformations: test, label: dataPath))
+            }
         }
     }
 }
@@ -214,29 +228,40 @@ struct EvaluateCommand: ParsableCommand {
             let (conformations, _) = try readConformations(path: data, format: format, energyKey: nil, forcesKey: nil, energyUnit: nil)
             let missing = potential.networks.unsupported(conformations.flatMap(\.atomicNumbers))
             guard missing.isEmpty else { throw DataError(file: data, "elements \(missing) are not in the model") }
-            let doubles = ParameterSet(zip(parameters.names, parameters.tensors).map {
-                ($0, Tensor<Double>(shape: $1.shape, scalars: $1.scalars.map(Double.init)))
-            })
-            var acc = MetricsAccumulator()
-            for start in stride(from: 0, to: conformations.count, by: batchSize) {
-                let confs = Array(conformations[start..<min(conformations.count, start + batchSize)])
-                let withForces = confs.allSatisfy { $0.forces != nil }
-                let out = potential(positions: Tensor<Double>(positions: confs.flatMap(\.positions)),
-                                    topology: try AEVTopology(conformations: confs, parameters: potential.aev.parameters, label: data),
-                                    batch: AtomBatch(confs), parameters: doubles,
-                                    withForces: withForces)
-                acc.add(predictedEnergies: out.energies.scalars, referenceEnergies: confs.map(\.energy),
-                        atomCounts: confs.map(\.atomCount),
-                        predictedForces: out.forces?.scalars ?? [],
-                        referenceForces: withForces ? confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } } : [])
-            }
-            let r = acc.metrics
+            let r = try errorMetrics(potential: potential, parameters: parameters, conformations: conformations,
+                                     label: data, batchSize: batchSize)
             print("\(model) on \(data): \(r.conformationCount) conformations")
-            print(String(format: "energy  MAE %.3f meV/atom  RMSE %.3f meV/atom  (MAE %.2f meV, RMSE %.2f meV)",
-                         r.energyPerAtomMAE, r.energyPerAtomRMSE, r.energyMAE, r.energyRMSE))
-            if r.forceComponentCount > 0 {
-                print(String(format: "forces  MAE %.2f meV/Å  RMSE %.2f meV/Å", r.forceMAE, r.forceRMSE))
-            }
+            printMetrics(r)
         }
     }
+}
+
+/// Prints energy and force errors in meV, meV/atom and meV/Å.
+func printMetrics(_ r: EnergyForceMetrics) {
+    print(String(format: "energy  MAE %.3f meV/atom  RMSE %.3f meV/atom  (MAE %.2f meV, RMSE %.2f meV)",
+                 r.energyPerAtomMAE, r.energyPerAtomRMSE, r.energyMAE, r.energyRMSE))
+    if r.forceComponentCount > 0 {
+        print(String(format: "forces  MAE %.2f meV/Å  RMSE %.2f meV/Å", r.forceMAE, r.forceRMSE))
+    }
+}
+
+/// Errors of a model on `conformations`, evaluated in Float64 in batches.
+func errorMetrics(potential: ANIPotential, parameters: ParameterSet<Float>, conformations: [Conformation],
+                  label: String, batchSize: Int = 32) throws -> EnergyForceMetrics {
+    let doubles = ParameterSet(zip(parameters.names, parameters.tensors).map {
+        ($0, Tensor<Double>(shape: $1.shape, scalars: $1.scalars.map(Double.init)))
+    })
+    var acc = MetricsAccumulator()
+    for start in stride(from: 0, to: conformations.count, by: batchSize) {
+        let confs = Array(conformations[start..<min(conformations.count, start + batchSize)])
+        let withForces = confs.allSatisfy { $0.forces != nil }
+        let out = potential(positions: Tensor<Double>(positions: confs.flatMap(\.positions)),
+                            topology: try AEVTopology(conformations: confs, parameters: potential.aev.parameters, label: label),
+                            batch: AtomBatch(confs), parameters: doubles, withForces: withForces)
+        acc.add(predictedEnergies: out.energies.scalars, referenceEnergies: confs.map(\.energy),
+                atomCounts: confs.map(\.atomCount),
+                predictedForces: out.forces?.scalars ?? [],
+                referenceForces: withForces ? confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } } : [])
+    }
+    return acc.metrics
 }
