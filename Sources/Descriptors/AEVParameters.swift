@@ -24,7 +24,7 @@
 /// (`species.count · shfR.count` values), then the angular part, `[pair][shfA][shfZ]`,
 /// where the unordered species pairs are enumerated (a, b) with a ≤ b in `species` order:
 /// (0,0), (0,1), …, (0,n−1), (1,1), (1,2), … (`torch.triu_indices`).
-public struct AEVParameters: Equatable, Sendable {
+public struct AEVParameters: Equatable, Sendable, Codable {
     /// Radial cutoff Rcr, Å.
     public var radialCutoff: Double
     /// Angular cutoff Rca, Å (≤ Rcr: angular neighbours are taken from the radial list).

@@ -41,41 +41,11 @@ public struct ModelFile: Codable, Equatable, Sendable {
     public struct Architecture: Codable, Equatable, Sendable {
         /// "ani": AEV + per-element CELU networks.
         public var kind: String
-        public var aev: AEVSpecification
+        public var aev: AEVParameters
         /// Layer widths of each element's network, keyed by element symbol.
         public var widths: [String: [Int]]
         /// CELU α of the networks.
         public var celuAlpha: Double
-    }
-
-    /// `AEVParameters` as stored (same field names).
-    public struct AEVSpecification: Codable, Equatable, Sendable {
-        public var radialCutoff: Double
-        public var angularCutoff: Double
-        public var etaR: Double
-        public var shfR: [Double]
-        public var etaA: Double
-        public var zeta: Double
-        public var shfA: [Double]
-        public var shfZ: [Double]
-        public var species: [Int]
-
-        public init(_ p: AEVParameters) {
-            radialCutoff = p.radialCutoff; angularCutoff = p.angularCutoff; etaR = p.etaR; shfR = p.shfR
-            etaA = p.etaA; zeta = p.zeta; shfA = p.shfA; shfZ = p.shfZ; species = p.species
-        }
-
-        /// The parameters, or a reason why they are invalid.
-        func parameters(file: String) throws -> AEVParameters {
-            guard angularCutoff <= radialCutoff, radialCutoff > 0, angularCutoff > 0 else {
-                throw DataError(file: file, item: "architecture.aev", "cutoffs must satisfy 0 < angular ≤ radial")
-            }
-            guard !species.isEmpty, Set(species).count == species.count else {
-                throw DataError(file: file, item: "architecture.aev.species", "species must be distinct and non-empty")
-            }
-            return AEVParameters(radialCutoff: radialCutoff, angularCutoff: angularCutoff, etaR: etaR, shfR: shfR,
-                                 etaA: etaA, zeta: zeta, shfA: shfA, shfZ: shfZ, species: species)
-        }
     }
 
     public struct Units: Codable, Equatable, Sendable {
@@ -116,7 +86,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
         version = Self.currentVersion
         let nets = potential.networks
         architecture = Architecture(
-            kind: "ani", aev: AEVSpecification(potential.aev.parameters),
+            kind: "ani", aev: potential.aev.parameters,
             widths: Dictionary(uniqueKeysWithValues: zip(nets.elements, nets.networks).map { (Element.symbol(for: $0), $1.widths) }),
             celuAlpha: nets.networks[0].alpha)
         units = .eVAngstrom
@@ -144,7 +114,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
         guard architecture.kind == "ani" else {
             throw DataError(file: file, item: "architecture.kind", "unknown architecture '\(architecture.kind)' (known: ani)")
         }
-        let aev = try architecture.aev.parameters(file: file)
+        let aev = try architecture.aev.validated(file: file)
         var widths: [Int: [Int]] = [:]
         for (symbol, w) in architecture.widths {
             guard let e = Element(symbol: symbol) else {
@@ -256,5 +226,18 @@ func readJSON<T: Decodable>(_ type: T.Type, path: String, what: String) throws -
         return try JSONDecoder().decode(T.self, from: data)
     } catch let error as DecodingError {
         throw DataError(file: path, decoding: error, context: "malformed \(what)")
+    }
+}
+
+extension AEVParameters {
+    /// These parameters, or a `DataError` naming what makes them invalid in a model file.
+    func validated(file: String) throws -> AEVParameters {
+        guard angularCutoff <= radialCutoff, radialCutoff > 0, angularCutoff > 0 else {
+            throw DataError(file: file, item: "architecture.aev", "cutoffs must satisfy 0 < angular ≤ radial")
+        }
+        guard !species.isEmpty, Set(species).count == species.count else {
+            throw DataError(file: file, item: "architecture.aev.species", "species must be distinct and non-empty")
+        }
+        return self
     }
 }
