@@ -114,6 +114,7 @@ struct TrainCommand: ParsableCommand {
     var resume = false
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
         try MetaMLIP.reportingErrors {
             let m = try TrainManifest.load(path: manifest)
             let base = URL(fileURLWithPath: manifest).deletingLastPathComponent()
