@@ -72,7 +72,7 @@ let package = Package(
             ]),
 
         // Benchmarks (run with `swift run -c release <name>`; see bench/README.md).
-        .executableTarget(name: "AutodiffBenchmark", dependencies: ["Autodiff", "CBLAS"]),
+        .executableTarget(name: "AutodiffBenchmark", dependencies: ["Autodiff", "CBLAS", "Chemistry"]),
         .executableTarget(
             name: "PotentialBenchmark",
             dependencies: ["Potentials", "Descriptors", "Training", "Chemistry", "Autodiff"]),
@@ -80,7 +80,7 @@ let package = Package(
         // Test support (not a product).
         .target(name: "_TestSupport", dependencies: ["Chemistry"]),
 
-        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Chemistry"]),
         .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "Autodiff", "Chemistry", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),

@@ -1,6 +1,7 @@
 // MLP benchmark: forward, backward, and the double backward of force training, compared with
 // raw cblas_sgemm on exactly the GEMM shapes the tensor code issues. See bench/README.md.
 import Autodiff
+import Chemistry
 import CBLAS
 #if canImport(Glibc)
 import Glibc
@@ -29,16 +30,6 @@ func fmt(_ x: Double, _ d: Int, _ w: Int) -> String {
 
 func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 let args = CommandLine.arguments
 func intArg(_ name: String, _ fallback: Int) -> Int {
@@ -50,7 +41,7 @@ let reps = intArg("--reps", 15)
 let threadCounts = [1, 2]
 
 let mlp = MLP(widths: [384, 160, 128, 96, 1], alpha: 1)
-var rng = SplitMix(state: 42)
+var rng = SeededGenerator(seed: 42)
 let params = mlp.initialParameters(Float.self, using: &rng)
 let x = Tensor<Float>.randomNormal(shape: [atoms, 384], using: &rng)
 let forceRef = Tensor<Float>.randomNormal(shape: [atoms, 384], standardDeviation: 0.01, using: &rng)

@@ -1,22 +1,11 @@
+import Chemistry
 import Autodiff
 
 typealias T = Tensor<Double>
 
-/// Deterministic generator for tests (SplitMix64).
-struct TestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func randomTensor(_ shape: [Int], in range: ClosedRange<Double> = -1...1, seed: UInt64) -> T {
-    var g = TestRNG(seed: seed)
+    var g = SeededGenerator(seed: seed)
     return T.randomUniform(shape: shape, in: range, using: &g)
 }
 

@@ -1,3 +1,4 @@
+import Chemistry
 import Testing
 import Autodiff
 
@@ -10,7 +11,7 @@ import Autodiff
         var live: [Int] = []
         counter.counting {
             let sys = ToySystem()
-            var rng = TestRNG(seed: 50)
+            var rng = SeededGenerator(seed: 50)
             var theta = sys.mlp.initialParameters(Double.self, using: &rng)
             for _ in 0..<200 {
                 do {

@@ -1,3 +1,4 @@
+import Chemistry
 import Testing
 import Autodiff
 
@@ -44,7 +45,7 @@ struct ToySystem {
     /// network parameters (a gradient of a gradient), against finite differences in θ.
     @Test func forceMatchingLossDifferentiatedTwice() {
         let sys = ToySystem()
-        var rng = TestRNG(seed: 3)
+        var rng = SeededGenerator(seed: 3)
         let theta = sys.mlp.initialParameters(Double.self, using: &rng)
         let leaves = theta.requiringGrad()
         let loss = sys.forceLoss(leaves, createGraph: true)
@@ -69,7 +70,7 @@ struct ToySystem {
     /// Forces themselves against finite differences of the energy.
     @Test func forcesMatchEnergyDifferences() {
         let sys = ToySystem()
-        var rng = TestRNG(seed: 4)
+        var rng = SeededGenerator(seed: 4)
         let theta = sys.mlp.initialParameters(Double.self, using: &rng)
         let err = checkGradient(of: { sys.energy($0[0], theta) }, at: [sys.positions])
         #expect(err < 1e-6)
@@ -80,7 +81,7 @@ struct ToySystem {
     /// Hessian–vector product of the energy in positions.
     @Test func energyHessianVectorProduct() {
         let sys = ToySystem()
-        var rng = TestRNG(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         let theta = sys.mlp.initialParameters(Double.self, using: &rng)
         let err = checkHessianVectorProduct(of: { sys.energy($0[0], theta) }, at: [sys.positions],
                                             direction: [randomTensor([5, 3], seed: 6)])
@@ -91,7 +92,7 @@ struct ToySystem {
     /// through it, against finite differences of the outer loss.
     @Test func secondOrderMAML() {
         let mlp = MLP(widths: [3, 5, 1])
-        var rng = TestRNG(seed: 9)
+        var rng = SeededGenerator(seed: 9)
         let theta = mlp.initialParameters(Double.self, using: &rng)
         let xTrain = randomTensor([6, 3], seed: 10), yTrain = randomTensor([6, 1], seed: 11)
         let xVal = randomTensor([4, 3], seed: 12), yVal = randomTensor([4, 1], seed: 13)

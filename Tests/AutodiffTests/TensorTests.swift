@@ -1,9 +1,10 @@
+import Chemistry
 import Testing
 import Autodiff
 
 @Suite struct TensorTests {
     @Test func matmulMatchesNaiveLoopsInFloat() {
-        var rng = TestRNG(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         let a = Tensor<Float>.randomNormal(shape: [7, 5], using: &rng), b = Tensor<Float>.randomNormal(shape: [5, 3], using: &rng)
         let c = matmul(a, b)
         #expect(c.shape == [7, 3])
