@@ -1,6 +1,5 @@
 import Chemistry
 import Foundation
-import Yams
 
 /// A recipe for a task suite: which files to read, with which reader options, and the
 /// level-of-theory label of each. Lives as YAML under `datasets/`.
@@ -17,7 +16,7 @@ import Yams
 ///       - path: ani-hdf5/ani1_n5.hdf5
 ///         format: ani1x-hdf5          # one task per level found
 ///
-/// Unknown keys are an error (a typo must not be silently ignored).
+/// Unknown keys are an error (a typo must not be silently ignored; see `YAMLDocument`).
 public struct SuiteRecipe: Codable, Equatable, Sendable {
     public var suite: String
     public var description: String?
@@ -68,7 +67,7 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
         public var origin: String?
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    enum CodingKeys: String, CodingKey {
         case suite, description, dataRoot = "data_root", seed, selfEnergies = "self_energies", sources
     }
 
@@ -83,7 +82,6 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: Decoder) throws {
-        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue), context: "recipe")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         suite = try c.decode(String.self, forKey: .suite)
         description = try c.decodeIfPresent(String.self, forKey: .description)
@@ -96,21 +94,7 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
     /// Reads and validates a recipe file.
     /// - Throws: `DataError` naming the file and the offending key or source.
     public static func load(path: String) throws -> SuiteRecipe {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw DataError(file: path, "cannot read recipe (\(error.localizedDescription))")
-        }
-        let recipe: SuiteRecipe
-        do { recipe = try YAMLDecoder().decode(SuiteRecipe.self, from: text) } catch let e as DataError {
-            throw DataError(file: path, item: e.item, e.reason)
-        } catch let e as DecodingError {
-            if case .dataCorrupted(let context) = e, let inner = context.underlyingError as? DataError {
-                throw DataError(file: path, item: inner.item, inner.reason)
-            }
-            throw DataError(file: path, item: DataError.keyPath(of: e), DataError.summary(of: e))
-        } catch {
-            throw DataError(file: path, "malformed YAML (\(error))")
-        }
+        let recipe = try YAMLDocument.load(SuiteRecipe.self, path: path)
         try recipe.validate(file: path)
         return recipe
     }
@@ -140,32 +124,12 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
 }
 
 extension SuiteRecipe.Source {
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    enum CodingKeys: String, CodingKey {
         case name, path, format, level, levels, origin
         case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
         case lengthUnit = "length_unit", configTypes = "config_types", isolatedAtoms = "isolated_atoms"
         case energiesRelativeToFreeAtoms = "energies_relative_to_free_atoms"
         case maxConformations = "max_conformations", elements
-    }
-
-    public init(from decoder: Decoder) throws {
-        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue), context: "source")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name)
-        path = try c.decode(String.self, forKey: .path)
-        format = try c.decode(SourceFormat.self, forKey: .format)
-        level = try c.decodeIfPresent(String.self, forKey: .level)
-        levels = try c.decodeIfPresent([String].self, forKey: .levels)
-        energyKey = try c.decodeIfPresent(String.self, forKey: .energyKey)
-        forcesKey = try c.decodeIfPresent(String.self, forKey: .forcesKey)
-        energyUnit = try c.decodeIfPresent(String.self, forKey: .energyUnit)
-        lengthUnit = try c.decodeIfPresent(String.self, forKey: .lengthUnit)
-        configTypes = try c.decodeIfPresent([String].self, forKey: .configTypes)
-        isolatedAtoms = try c.decodeIfPresent(String.self, forKey: .isolatedAtoms)
-        energiesRelativeToFreeAtoms = try c.decodeIfPresent(Bool.self, forKey: .energiesRelativeToFreeAtoms)
-        maxConformations = try c.decodeIfPresent(Int.self, forKey: .maxConformations)
-        elements = try c.decodeIfPresent([String].self, forKey: .elements)
-        origin = try c.decodeIfPresent(String.self, forKey: .origin)
     }
 
     public init(name: String? = nil, path: String, format: SourceFormat, level: String? = nil) {

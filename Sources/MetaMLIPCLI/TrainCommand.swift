@@ -6,11 +6,10 @@ import Descriptors
 import Foundation
 import Potentials
 import Training
-import Yams
 
 /// A training manifest (YAML, snake_case keys):
 ///
-///     data: 3bpa/train_300K.xyz        # relative to the manifest's directory
+///     data: 3bpa/train_300K.xyz        # next to the manifest, else under the data root
 ///     isolated_atoms: 3bpa/iso_atoms.xyz   # optional; else the file's own, else least squares
 ///     split: {seed: 1, train: 0.8, validation: 0.1, test: 0.1}   # or n_train: 450 (rest validation)
 ///     model: {widths: [160, 128, 96], celu_alpha: 0.1}          # or architecture: ani1x
@@ -72,16 +71,9 @@ struct TrainManifest: Codable {
         case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every"
     }
 
+    /// Reads a manifest; unknown keys are errors (`YAMLDocument`).
     static func load(path: String) throws -> TrainManifest {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw DataError(file: path, "cannot read manifest: \(error.localizedDescription)")
-        }
-        do { return try YAMLDecoder().decode(TrainManifest.self, from: text) } catch let e as DecodingError {
-            throw DataError(file: path, item: DataError.keyPath(of: e), DataError.summary(of: e))
-        } catch {
-            throw DataError(file: path, "malformed YAML (\(error))")
-        }
+        try YAMLDocument.load(TrainManifest.self, path: path)
     }
 }
 

@@ -39,3 +39,21 @@ import _TestSupport
         #expect(bad.status == 1 && bad.stderr.contains("unknown optimizer"), "\(bad.stderr)")
     }
 }
+
+@Suite struct TrainManifestStrictnessTests {
+    @Test func unknownAndMisspelledKeysAreErrors() throws {
+        let dir = try SharedData.temporaryDirectory()
+        let cases = [
+            ("data: 3bpa/train_300K.xyz\nepochs: 1\nbach_size: 4\n", "unknown key 'bach_size'"),
+            ("data: 3bpa/train_300K.xyz\nepoch: 1\n", "unknown key 'epoch' (did you mean 'epochs'?)"),
+            ("data: 3bpa/train_300K.xyz\nepochs: 1\nloss: {energy_wieght: 2}\n", "loss: unknown key 'energy_wieght'"),
+        ]
+        for (i, (text, message)) in cases.enumerated() {
+            let path = dir.appendingPathComponent("m\(i).yaml")
+            try text.write(to: path, atomically: true, encoding: .utf8)
+            let result = try CLIRunner.run(["train", path.path])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("m\(i).yaml: \(message)"), "\(result.stderr)")
+        }
+    }
+}
