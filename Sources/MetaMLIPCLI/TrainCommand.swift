@@ -48,7 +48,7 @@ struct TrainManifest: Codable {
     }
 
     var data: String
-    var format: String?
+    var format: SourceFormat?
     var energyKey: String?
     var forcesKey: String?
     var energyUnit: String?
@@ -78,16 +78,9 @@ struct TrainManifest: Codable {
 }
 
 /// Reads a data file's conformations (all tasks) with optional reader options.
-func readConformations(path: String, format: String?, energyKey: String?, forcesKey: String?,
+func readConformations(path: String, format: SourceFormat?, energyKey: String?, forcesKey: String?,
                        energyUnit: String?) throws -> (conformations: [Conformation], task: QMTask) {
-    var fmt: SourceFormat?
-    if let format {
-        guard let f = SourceFormat(rawValue: format) else {
-            throw DataError(file: path, item: "format", "unknown format '\(format)'")
-        }
-        fmt = f
-    }
-    let tasks = try DataFileOpener.open(path: path, options: .init(format: fmt, energyKey: energyKey,
+    let tasks = try DataFileOpener.open(path: path, options: .init(format: format, energyKey: energyKey,
                                                                     forcesKey: forcesKey, energyUnit: energyUnit))
     guard let first = tasks.first else { throw DataError(file: path, "no tasks in the file") }
     return (tasks.flatMap(\.conformations), first)
@@ -211,7 +204,7 @@ struct EvaluateCommand: ParsableCommand {
     @Argument(help: "A data file (extended XYZ, HDF5, …).")
     var data: String
     @Option(help: "Reader to use instead of guessing from the extension.")
-    var format: String?
+    var format: SourceFormat?
     @Option(help: "Conformations per batch.")
     var batchSize = 32
 
