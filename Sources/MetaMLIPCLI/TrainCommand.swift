@@ -133,7 +133,8 @@ struct TrainCommand: ParsableCommand {
             // Self-energies.
             let selfEnergies: SelfEnergies
             if let iso = m.isolatedAtoms {
-                selfEnergies = SelfEnergies(isolatedAtoms: try ExtendedXYZReader().read(path: resolveData(iso)).isolatedAtomEnergies)
+                selfEnergies = SelfEnergies(isolatedAtoms: try ExtendedXYZReader(energyKey: m.energyKey ?? "energy", energyUnit: m.energyUnit.flatMap(EnergyUnit.init(parsing:)) ?? .eV)
+                    .read(path: resolveData(iso)).isolatedAtomEnergies)
             } else if let s = task.selfEnergies {
                 selfEnergies = s
             } else if let iso = task.isolatedAtomEnergies, !iso.isEmpty {
