@@ -35,6 +35,12 @@ public struct ParameterSet<Scalar: TensorScalar> {
     /// The tensor at position `i`.
     public subscript(i: Int) -> Tensor<Scalar> { tensors[i] }
 
+    /// The same parameters in another precision (plain values, no graph), e.g. Float
+    /// parameters as Double for finite-difference checks and Float64 evaluation.
+    public func converted<T: TensorScalar>(to _: T.Type) -> ParameterSet<T> {
+        ParameterSet<T>(zip(names, tensors).map { ($0, Tensor<T>(shape: $1.shape, scalars: $1.scalars.map { T($0) })) })
+    }
+
     /// Same names, tensors mapped by `f`.
     public func map(_ f: (Tensor<Scalar>) -> Tensor<Scalar>) -> ParameterSet {
         var r = self; r.tensors = tensors.map(f); return r

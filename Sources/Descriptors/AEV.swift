@@ -20,7 +20,7 @@ import Chemistry
 ///
 /// ```swift
 /// let aev = AEVComputer(.ani1x)
-/// let topology = try AEVTopology(conformation: c, parameters: aev.parameters)
+/// let topology = try NeighbourTopology(conformation: c, parameters: aev.parameters)
 /// let r = Tensor<Float>(positions: c.positions).requiringGrad()
 /// let g = aev(r, topology: topology)            // [N, 384]
 /// ```
@@ -32,7 +32,7 @@ public struct AEVComputer: Sendable {
 
     /// The AEVs `[N, featureCount]` of the atoms at `positions` (`[N, 3]`, Å; may require
     /// gradients) with the pairs and triplets of `topology`.
-    public func callAsFunction<Scalar>(_ positions: Tensor<Scalar>, topology: AEVTopology) -> Tensor<Scalar> {
+    public func callAsFunction<Scalar>(_ positions: Tensor<Scalar>, topology: NeighbourTopology) -> Tensor<Scalar> {
         precondition(positions.shape == [topology.atomCount, 3],
                      "positions \(positions.shape) for \(topology.atomCount) atoms")
         let n = topology.atomCount
@@ -56,7 +56,7 @@ public struct AEVComputer: Sendable {
     public func callAsFunction<Scalar>(_ positions: Tensor<Scalar>, atomicNumbers: [Int], cell: Cell?) throws -> Tensor<Scalar> {
         let s = positions.scalars.map { Double($0) }
         let r = (0..<(s.count / 3)).map { SIMD3(s[3 * $0], s[3 * $0 + 1], s[3 * $0 + 2]) }
-        let topology = try AEVTopology(positions: r, atomicNumbers: atomicNumbers, cell: cell, parameters: parameters)
+        let topology = try NeighbourTopology(positions: r, atomicNumbers: atomicNumbers, cell: cell, parameters: parameters)
         return self(positions, topology: topology)
     }
 
@@ -66,7 +66,7 @@ public struct AEVComputer: Sendable {
     }
 
     /// `[N, species · shfR]`: ¼ exp(−ηR (r − Rs)²) fc(r), summed per (centre, neighbour species).
-    func radialPart<Scalar>(_ d: Tensor<Scalar>, topology: AEVTopology) -> Tensor<Scalar> {
+    func radialPart<Scalar>(_ d: Tensor<Scalar>, topology: NeighbourTopology) -> Tensor<Scalar> {
         let p = parameters
         let terms = AEVKernels.radialTerms(d, shifts: p.shfR, eta: p.etaR, cutoff: p.radialCutoff)  // [P, nR]
         let slots = zip(topology.centers, topology.neighbours).map {
@@ -79,7 +79,7 @@ public struct AEVComputer: Sendable {
     /// `[N, pairs · shfA · shfZ]`: 2 ((1 + cos(θ − θs))/2)^ζ exp(−ηA ((r_ij + r_ik)/2 − Rs)²)
     /// fc(r_ij) fc(r_ik), with cos θ = 0.95 cos∠(r_ij, r_ik) (TorchANI's damping) and
     /// cos(θ − θs) = cos θ cos θs + sin θ sin θs, sin θ = √(1 − cos²θ) (θ ∈ [0, π]).
-    func angularPart<Scalar>(_ u: Tensor<Scalar>, _ d: Tensor<Scalar>, topology: AEVTopology) -> Tensor<Scalar> {
+    func angularPart<Scalar>(_ u: Tensor<Scalar>, _ d: Tensor<Scalar>, topology: NeighbourTopology) -> Tensor<Scalar> {
         let p = parameters
         let t = topology.tripletCount
         let (a, b) = (topology.tripletFirst, topology.tripletSecond)

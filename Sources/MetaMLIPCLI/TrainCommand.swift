@@ -12,7 +12,7 @@ import Training
 ///     data: 3bpa/train_300K.xyz        # next to the manifest, else under the data root
 ///     isolated_atoms: 3bpa/iso_atoms.xyz   # optional; else the file's own, else least squares
 ///     split: {seed: 1, train: 0.8, validation: 0.1, test: 0.1}   # or n_train: 450 (rest validation)
-///     model: {widths: [160, 128, 96], celu_alpha: 0.1}          # or architecture: ani1x
+///     model: {kind: ani, widths: [160, 128, 96], celu_alpha: 0.1}   # or {kind: ani, preset: ani1x}
 ///     loss: {energy_weight: 1, force_weight: 1}
 ///     optimizer: {kind: adam, learning_rate: 0.001, weight_decay: 0}
 ///     epochs: 100
@@ -28,12 +28,6 @@ struct TrainManifest: Codable {
         var test: Double?
         var nTrain: Int?
         enum CodingKeys: String, CodingKey { case seed, train, validation, test, nTrain = "n_train" }
-    }
-    struct Model: Codable {
-        var architecture: String?
-        var widths: [Int]?
-        var celuAlpha: Double?
-        enum CodingKeys: String, CodingKey { case architecture, widths, celuAlpha = "celu_alpha" }
     }
     struct Loss: Codable {
         var energyWeight: Double?
@@ -54,7 +48,7 @@ struct TrainManifest: Codable {
     var energyUnit: String?
     var isolatedAtoms: String?
     var split: Split?
-    var model: Model?
+    var model: ModelSpec?
     var loss: Loss?
     var optimizer: OptimizerSpec?
     var epochs: Int
@@ -89,7 +83,7 @@ func readConformations(path: String, format: SourceFormat?, energyKey: String?, 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an ANI potential from a YAML manifest; writes checkpoints and model.json.")
+        abstract: "Train a potential from a YAML manifest; writes checkpoints and model.json.")
 
     @Argument(help: "The training manifest (YAML).")
     var manifest: String
@@ -144,17 +138,8 @@ struct TrainCommand: ParsableCommand {
             }
             // Model.
             let elements = Array(Set(all.flatMap(\.atomicNumbers))).sorted()
-            let potential: ANIPotential
-            if m.model?.architecture == "ani1x" || m.model == nil {
-                potential = .ani1x(selfEnergies: selfEnergies, alpha: m.model?.celuAlpha ?? 0.1)
-            } else {
-                let aev = Set(elements).isSubset(of: [1, 6, 7, 8]) ? AEVParameters.ani1x : AEVParameters.ani1x.with(species: elements)
-                let hidden = m.model?.widths ?? [160, 128, 96]
-                potential = ANIPotential(aev: AEVComputer(aev),
-                                         networks: ElementNetworks(elements: aev.species, widths: [aev.featureCount] + hidden + [1],
-                                                                   alpha: m.model?.celuAlpha ?? 0.1),
-                                         selfEnergies: selfEnergies)
-            }
+            let potential = try (m.model ?? ModelSpec(kind: "ani", preset: "ani1x"))
+                .makePotential(elements: elements, selfEnergies: selfEnergies, file: manifest)
             let lr = m.optimizer?.learningRate ?? 1e-3, wd = m.optimizer?.weightDecay
             let optimizer: TrainerConfiguration.OptimizerChoice
             switch m.optimizer?.kind.lowercased() ?? "adam" {
@@ -213,7 +198,7 @@ struct EvaluateCommand: ParsableCommand {
         try MetaMLIP.reportingErrors {
             let (potential, parameters) = try ModelFile.load(path: model)
             let (conformations, _) = try readConformations(path: data, format: format, energyKey: nil, forcesKey: nil, energyUnit: nil)
-            let missing = potential.networks.unsupported(conformations.flatMap(\.atomicNumbers))
+            let missing = potential.unsupported(conformations.flatMap(\.atomicNumbers))
             guard missing.isEmpty else { throw DataError(file: data, "elements \(missing) are not in the model") }
             let r = try errorMetrics(potential: potential, parameters: parameters, conformations: conformations,
                                      label: data, batchSize: batchSize)
@@ -230,25 +215,4 @@ func printMetrics(_ r: EnergyForceMetrics) {
     if r.forceComponentCount > 0 {
         print(String(format: "forces  MAE %.2f meV/Å  RMSE %.2f meV/Å", r.forceMAE, r.forceRMSE))
     }
-}
-
-/// Errors of a model on `conformations`, evaluated in Float64 in batches.
-func errorMetrics(potential: ANIPotential, parameters: ParameterSet<Float>, conformations: [Conformation],
-                  label: String, batchSize: Int = 32) throws -> EnergyForceMetrics {
-    let doubles = ParameterSet(zip(parameters.names, parameters.tensors).map {
-        ($0, Tensor<Double>(shape: $1.shape, scalars: $1.scalars.map(Double.init)))
-    })
-    var acc = MetricsAccumulator()
-    for start in stride(from: 0, to: conformations.count, by: batchSize) {
-        let confs = Array(conformations[start..<min(conformations.count, start + batchSize)])
-        let withForces = confs.allSatisfy { $0.forces != nil }
-        let out = potential(positions: Tensor<Double>(positions: confs.flatMap(\.positions)),
-                            topology: try AEVTopology(conformations: confs, parameters: potential.aev.parameters, label: label),
-                            batch: AtomBatch(confs), parameters: doubles, withForces: withForces)
-        acc.add(predictedEnergies: out.energies.scalars, referenceEnergies: confs.map(\.energy),
-                atomCounts: confs.map(\.atomCount),
-                predictedForces: out.forces?.scalars ?? [],
-                referenceForces: withForces ? confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } } : [])
-    }
-    return acc.metrics
 }

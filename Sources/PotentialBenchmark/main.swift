@@ -28,12 +28,12 @@ let all = try ExtendedXYZReader().read(path: dataPath).conformations
 let selfEnergies = try SelfEnergies.fit(all)
 let potential = ANIPotential.ani1x(selfEnergies: selfEnergies)
 var rng = SeededGenerator(seed: 0)
-var parameters: ParameterSet<Float> = potential.networks.initialParameters(using: &rng)
+var parameters: ParameterSet<Float> = potential.initialParameters(using: &rng)
 let loss = EnergyForceLoss(energyWeight: 1, forceWeight: 0.1)
 
 struct Batch {
     var conformations: [Conformation]
-    var topology: AEVTopology
+    var topology: NeighbourTopology
     var atoms: AtomBatch
     var positions: Tensor<Float>
     var referenceEnergies: Tensor<Float>
@@ -42,7 +42,7 @@ struct Batch {
 let batches: [Batch] = try (0..<batchCount).map { b in
     let confs = Array(all[(b * batchSize)..<((b + 1) * batchSize)])
     let forces = confs.flatMap { $0.forces! }.flatMap { [Float($0.x), Float($0.y), Float($0.z)] }
-    return Batch(conformations: confs, topology: try AEVTopology(conformations: confs, parameters: .ani1x),
+    return Batch(conformations: confs, topology: try NeighbourTopology(conformations: confs, parameters: .ani1x),
                  atoms: AtomBatch(confs), positions: Tensor(positions: confs.flatMap(\.positions)),
                  referenceEnergies: Tensor(confs.map { Float($0.energy) }),
                  referenceForces: Tensor(shape: [forces.count / 3, 3], scalars: forces))

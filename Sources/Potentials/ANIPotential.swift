@@ -2,12 +2,12 @@ import Autodiff
 import Chemistry
 import Descriptors
 
-/// An ANI-style potential: E_c = Σ_{i∈c} e_self[Z_i] + Σ_{i∈c} NN_{Z_i}(AEV_i(R)),
-/// forces F = −∂E/∂R from the tape (never a second hand-written formula).
+/// An ANI-style potential (Smith et al., Chem. Sci. 2017): E_c = Σ_{i∈c} e_self[Z_i] +
+/// Σ_{i∈c} NN_{Z_i}(AEV_i(R)), one network per element on the atomic environment vector.
 ///
 /// Energies in eV, positions in Å, forces in eV/Å. The self-energies are the task's
 /// (`SelfEnergies`), so networks learn the residual.
-public struct ANIPotential: Sendable {
+public struct ANIPotential: AtomisticPotential {
     public var aev: AEVComputer
     public var networks: ElementNetworks
     public var selfEnergies: SelfEnergies
@@ -31,35 +31,51 @@ public struct ANIPotential: Sendable {
             selfEnergies: selfEnergies)
     }
 
-    /// What one evaluation returns.
-    public struct Output<S: TensorScalar> {
-        /// Total energies, shape `[B]`, eV.
-        public var energies: Tensor<S>
-        /// Forces, shape `[A, 3]`, eV/Å (when requested).
-        public var forces: Tensor<S>?
+    public var elements: [Int] { networks.elements }
+    public var neighbourRequest: NeighbourRequest { aev.parameters.request }
+    public var layerCount: Int { networks.layerCount }
+
+    public var architecture: ModelArchitecture {
+        .ani(ANIArchitecture(aev: aev.parameters, widths: networks.widthsBySymbol, celuAlpha: networks.alpha))
     }
 
-    /// Energies (and forces) of the conformations of `batch` at `positions` `[A, 3]`.
-    ///
-    /// - Parameters:
-    ///   - topology: the AEV pairs and triplets of the same conformations (built once per
-    ///     geometry, `AEVTopology(conformations:parameters:)`).
-    ///   - withForces: compute F = −∂E/∂R.
-    ///   - createGraph: keep the force graph so a loss on forces can be differentiated with
-    ///     respect to `parameters` (force training).
-    public func callAsFunction<S: TensorScalar>(
-        positions: Tensor<S>, topology: AEVTopology, batch: AtomBatch, parameters: ParameterSet<S>,
-        withForces: Bool = true, createGraph: Bool = false
-    ) -> Output<S> {
-        let r = withForces && !positions.requiresGrad ? positions.requiringGrad() : positions
-        let features = aev(r, topology: topology)
-        let network = networks.energies(features: features, batch: batch, parameters: parameters)
-        let offsets = (0..<batch.conformationCount).map { c in
-            S(selfEnergies.energy(of: Array(batch.atomicNumbers[batch.offsets[c]..<batch.offsets[c + 1]])))
+    public func initialParameters<S: TensorScalar, G: RandomNumberGenerator>(_: S.Type, using generator: inout G) -> ParameterSet<S> {
+        networks.initialParameters(S.self, using: &generator)
+    }
+
+    public func layer(ofParameter name: String) -> Int { networks.layer(ofParameter: name) }
+
+    /// Σ_i NN_{Z_i}(AEV_i(R)) per conformation, `[B]` (eV).
+    public func networkEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+                                                 parameters: ParameterSet<S>) -> Tensor<S> {
+        networks.energies(features: aev(positions, topology: topology), batch: batch, parameters: parameters)
+    }
+}
+
+/// The hyperparameters of an ``ANIPotential``: AEV parameters, per-element widths (keyed by
+/// symbol, from the AEV length to 1) and the CELU α.
+public struct ANIArchitecture: Codable, Equatable, Sendable {
+    public var aev: AEVParameters
+    public var widths: [String: [Int]]
+    public var celuAlpha: Double
+
+    public init(aev: AEVParameters, widths: [String: [Int]], celuAlpha: Double) {
+        self.aev = aev; self.widths = widths; self.celuAlpha = celuAlpha
+    }
+
+    func makePotential(selfEnergies: SelfEnergies, file: String) throws -> ANIPotential {
+        guard aev.angularCutoff <= aev.radialCutoff, aev.radialCutoff > 0, aev.angularCutoff > 0 else {
+            throw DataError(file: file, item: "architecture.aev", "cutoffs must satisfy 0 < angular ≤ radial")
         }
-        let energies = network + Tensor(offsets)
-        guard withForces else { return Output(energies: energies, forces: nil) }
-        let dE = gradient(of: network.sum(), withRespectTo: r, createGraph: createGraph)
-        return Output(energies: energies, forces: -dE)
+        guard !aev.species.isEmpty, Set(aev.species).count == aev.species.count else {
+            throw DataError(file: file, item: "architecture.aev.species", "species must be distinct and non-empty")
+        }
+        let byElement = try elementWidths(widths, featureCount: aev.featureCount, file: file)
+        guard Set(byElement.keys).isSubset(of: aev.species) else {
+            throw DataError(file: file, item: "architecture.widths", "networks for elements the AEV does not know")
+        }
+        return ANIPotential(aev: AEVComputer(aev),
+                            networks: ElementNetworks(widths: byElement, alpha: try validatedCELUAlpha(celuAlpha, file: file)),
+                            selfEnergies: selfEnergies)
     }
 }

@@ -27,10 +27,26 @@ public struct ElementNetworks: Sendable {
 
     /// Feature length F the networks take.
     public var featureCount: Int { networks[0].widths[0] }
+    /// The CELU α of the networks.
+    public var alpha: Double { networks[0].alpha }
+    /// Layers of the deepest network.
+    public var layerCount: Int { networks.map { $0.widths.count - 1 }.max()! }
+    /// Widths keyed by element symbol (as model files store them).
+    public var widthsBySymbol: [String: [Int]] {
+        Dictionary(uniqueKeysWithValues: zip(elements, networks).map { (Element.symbol(for: $0), $1.widths) })
+    }
+
+    /// The layer of parameter `"<symbol>/W<l>"` or `"<symbol>/b<l>"`: l.
+    public func layer(ofParameter name: String) -> Int {
+        guard let slash = name.lastIndex(of: "/"), let l = Int(name[name.index(after: slash)...].dropFirst()) else {
+            preconditionFailure("not an element-network parameter: \(name)")
+        }
+        return l
+    }
 
     /// Random initial parameters (`W ~ N(0, 1/fan_in)`, `b = 0`), deterministic in `generator`.
     public func initialParameters<S: TensorScalar, G: RandomNumberGenerator>(
-        _: S.Type = S.self, using generator: inout G
+        _: S.Type, using generator: inout G
     ) -> ParameterSet<S> {
         var entries: [(String, Tensor<S>)] = []
         for (z, mlp) in zip(elements, networks) {

@@ -1,5 +1,10 @@
 // Error metrics for energies and forces, accumulated over batches.
 
+import Autodiff
+import Chemistry
+import Descriptors
+import Potentials
+
 /// Mean absolute and root-mean-square errors of energies and forces, in meV units.
 ///
 /// From energies in eV and forces in eV/Å:
@@ -104,4 +109,27 @@ extension EnergyForceMetrics {
                 predictedForces: predictedForces, referenceForces: referenceForces)
         self = acc.metrics
     }
+}
+
+/// Errors of `potential` with `parameters` on `conformations`, evaluated in Float64 in
+/// batches of `batchSize` (forces only when every conformation of a batch has them).
+///
+/// - Throws: `DataError` (labelled `label`) when a conformation cannot be evaluated, e.g.
+///   an element the model does not know.
+public func errorMetrics(potential: any AtomisticPotential, parameters: ParameterSet<Float>, conformations: [Conformation],
+                         label: String, batchSize: Int = 32) throws -> EnergyForceMetrics {
+    let doubles = parameters.converted(to: Double.self)
+    var accumulator = MetricsAccumulator()
+    for start in stride(from: 0, to: conformations.count, by: batchSize) {
+        let confs = Array(conformations[start..<min(conformations.count, start + batchSize)])
+        let withForces = confs.allSatisfy { $0.forces != nil }
+        let out = potential(positions: Tensor<Double>(positions: confs.flatMap(\.positions)),
+                            topology: try potential.topology(of: confs, label: label),
+                            batch: AtomBatch(confs), parameters: doubles, withForces: withForces)
+        accumulator.add(predictedEnergies: out.energies.scalars, referenceEnergies: confs.map(\.energy),
+                        atomCounts: confs.map(\.atomCount),
+                        predictedForces: out.forces?.scalars ?? [],
+                        referenceForces: withForces ? confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } } : [])
+    }
+    return accumulator.metrics
 }

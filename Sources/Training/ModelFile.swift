@@ -13,7 +13,7 @@ import Descriptors
 import Potentials
 
 /// A trained model as one JSON document (`*.model.json`), enough to rebuild the
-/// `ANIPotential` and its `ParameterSet<Float>` without any other file:
+/// potential (any ``ModelArchitecture``) and its `ParameterSet<Float>` without any other file:
 ///
 ///     { "format": "metamlip-model", "version": 1,
 ///       "architecture": { "kind": "ani", "aev": {…}, "widths": {"H": [384, 160, …, 1], …}, "celuAlpha": 0.1 },
@@ -29,7 +29,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
 
     public var format: String
     public var version: Int
-    public var architecture: Architecture
+    public var architecture: ModelArchitecture
     public var units: Units
     /// Atomic numbers with a network, ascending.
     public var elements: [Int]
@@ -38,16 +38,6 @@ public struct ModelFile: Codable, Equatable, Sendable {
     public var provenance: Provenance?
 
     /// The model's architecture.
-    public struct Architecture: Codable, Equatable, Sendable {
-        /// "ani": AEV + per-element CELU networks.
-        public var kind: String
-        public var aev: AEVParameters
-        /// Layer widths of each element's network, keyed by element symbol.
-        public var widths: [String: [Int]]
-        /// CELU α of the networks.
-        public var celuAlpha: Double
-    }
-
     public struct Units: Codable, Equatable, Sendable {
         public var energy: String
         public var length: String
@@ -81,16 +71,12 @@ public struct ModelFile: Codable, Equatable, Sendable {
     }
 
     /// The file of `potential` with `parameters`.
-    public init(potential: ANIPotential, parameters: ParameterSet<Float>, provenance: Provenance? = nil) {
+    public init(potential: any AtomisticPotential, parameters: ParameterSet<Float>, provenance: Provenance? = nil) {
         format = Self.formatName
         version = Self.currentVersion
-        let nets = potential.networks
-        architecture = Architecture(
-            kind: "ani", aev: potential.aev.parameters,
-            widths: Dictionary(uniqueKeysWithValues: zip(nets.elements, nets.networks).map { (Element.symbol(for: $0), $1.widths) }),
-            celuAlpha: nets.networks[0].alpha)
+        architecture = potential.architecture
         units = .eVAngstrom
-        elements = nets.elements
+        elements = potential.elements
         selfEnergies = potential.selfEnergies
         self.parameters = Self.store(parameters)
         self.provenance = provenance
@@ -101,7 +87,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
     }
 
     /// The potential this file describes, without parameters.
-    public func potential(file: String = "model") throws -> ANIPotential {
+    public func potential(file: String = "model") throws -> any AtomisticPotential {
         guard format == Self.formatName else {
             throw DataError(file: file, item: "format", "not a MetaMLIP model file: format is '\(format)', expected '\(Self.formatName)'")
         }
@@ -111,43 +97,24 @@ public struct ModelFile: Codable, Equatable, Sendable {
         guard units == .eVAngstrom else {
             throw DataError(file: file, item: "units", "units must be eV and Å, found \(units.energy) and \(units.length)")
         }
-        guard architecture.kind == "ani" else {
-            throw DataError(file: file, item: "architecture.kind", "unknown architecture '\(architecture.kind)' (known: ani)")
+        let potential = try architecture.makePotential(selfEnergies: selfEnergies, file: file)
+        guard potential.elements == elements else {
+            throw DataError(file: file, item: "elements", "elements \(elements) differ from the architecture's \(potential.elements)")
         }
-        let aev = try architecture.aev.validated(file: file)
-        var widths: [Int: [Int]] = [:]
-        for (symbol, w) in architecture.widths {
-            guard let e = Element(symbol: symbol) else {
-                throw DataError(file: file, item: "architecture.widths.\(symbol)", "unknown element symbol")
-            }
-            guard w.count >= 2, w.allSatisfy({ $0 > 0 }), w.first == aev.featureCount, w.last == 1 else {
-                throw DataError(file: file, item: "architecture.widths.\(symbol)",
-                                "widths \(w) must run from the AEV length \(aev.featureCount) to 1")
-            }
-            widths[e.atomicNumber] = w
-        }
-        guard !widths.isEmpty else { throw DataError(file: file, item: "architecture.widths", "no element networks") }
-        guard widths.keys.sorted() == elements else {
-            throw DataError(file: file, item: "elements", "elements \(elements) differ from the networks' \(widths.keys.sorted())")
-        }
-        guard architecture.celuAlpha > 0, architecture.celuAlpha.isFinite else {
-            throw DataError(file: file, item: "architecture.celuAlpha", "CELU α must be positive")
-        }
-        return ANIPotential(aev: AEVComputer(aev), networks: ElementNetworks(widths: widths, alpha: architecture.celuAlpha),
-                            selfEnergies: selfEnergies)
+        return potential
     }
 
     /// The potential and its parameters, checked name by name and shape by shape.
-    public func model(file: String = "model") throws -> (potential: ANIPotential, parameters: ParameterSet<Float>) {
+    public func model(file: String = "model") throws -> (potential: any AtomisticPotential, parameters: ParameterSet<Float>) {
         let potential = try potential(file: file)
         let parameters = try Self.restore(parameters, like: potential, file: file, item: "parameters")
         return (potential, parameters)
     }
 
     /// Stored tensors as a `ParameterSet` in the order `potential` names them.
-    static func restore(_ stored: [StoredTensor], like potential: ANIPotential, file: String, item: String) throws -> ParameterSet<Float> {
+    static func restore(_ stored: [StoredTensor], like potential: any AtomisticPotential, file: String, item: String) throws -> ParameterSet<Float> {
         var g = SeededGenerator(seed: 0)
-        let expected: ParameterSet<Float> = potential.networks.initialParameters(using: &g)
+        let expected = potential.initialParameters(using: &g)
         var byName: [String: StoredTensor] = [:]
         for t in stored {
             guard byName[t.name] == nil else { throw DataError(file: file, item: "\(item).\(t.name)", "duplicate parameter") }
@@ -187,7 +154,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
     }
 
     /// Reads and checks a model file, giving the potential and its parameters.
-    public static func load(path: String) throws -> (potential: ANIPotential, parameters: ParameterSet<Float>) {
+    public static func load(path: String) throws -> (potential: any AtomisticPotential, parameters: ParameterSet<Float>) {
         try read(path: path).model(file: path)
     }
 }
@@ -226,18 +193,5 @@ func readJSON<T: Decodable>(_ type: T.Type, path: String, what: String) throws -
         return try JSONDecoder().decode(T.self, from: data)
     } catch let error as DecodingError {
         throw DataError(file: path, decoding: error, context: "malformed \(what)")
-    }
-}
-
-extension AEVParameters {
-    /// These parameters, or a `DataError` naming what makes them invalid in a model file.
-    func validated(file: String) throws -> AEVParameters {
-        guard angularCutoff <= radialCutoff, radialCutoff > 0, angularCutoff > 0 else {
-            throw DataError(file: file, item: "architecture.aev", "cutoffs must satisfy 0 < angular ≤ radial")
-        }
-        guard !species.isEmpty, Set(species).count == species.count else {
-            throw DataError(file: file, item: "architecture.aev.species", "species must be distinct and non-empty")
-        }
-        return self
     }
 }

@@ -1,4 +1,4 @@
-// Mini-batch training of an ANIPotential on energies and forces, with validation,
+// Mini-batch training of a potential on energies and forces, with validation,
 // plateau decay, early stopping, best-parameter tracking and resumable checkpoints.
 
 import Foundation
@@ -74,9 +74,9 @@ public struct TrainingProgress: Sendable {
     public var remaining: Double?
 }
 
-/// Mini-batch trainer for an `ANIPotential` in `Float`.
+/// Mini-batch trainer for any `AtomisticPotential` in `Float`.
 ///
-/// The training data's geometries are fixed, so each conformation's `AEVTopology` is built
+/// The training data's geometries are fixed, so each conformation's `NeighbourTopology` is built
 /// once and batches concatenate the cached topologies. Each epoch shuffles the training
 /// conformations with `SeededGenerator` (its state is checkpointed), takes mini-batches,
 /// minimizes `EnergyForceLoss` with Adam or CoRe, then evaluates the validation set:
@@ -86,7 +86,7 @@ public struct TrainingProgress: Sendable {
 /// Energies are fitted as residuals E − E_self computed in Double, so Float never has to
 /// resolve a total energy of ~10⁴ eV.
 public final class Trainer {
-    public let potential: ANIPotential
+    public let potential: any AtomisticPotential
     public let configuration: TrainerConfiguration
     public let training: [Conformation]
     public let validation: [Conformation]
@@ -110,8 +110,8 @@ public final class Trainer {
     private var plateau: ReduceOnPlateau?
     private var earlyStopping: EarlyStopping?
     private var generator: SeededGenerator
-    private var trainTopologies: [AEVTopology]
-    private var validationTopologies: [AEVTopology]
+    private var trainTopologies: [NeighbourTopology]
+    private var validationTopologies: [NeighbourTopology]
 
     /// A trainer at epoch 0.
     ///
@@ -120,14 +120,14 @@ public final class Trainer {
     ///     with `configuration.seed`).
     /// - Throws: `DataError` when a conformation has an element without a network, lacks
     ///   forces while the loss uses them, or has no atoms.
-    public init(potential: ANIPotential, parameters: ParameterSet<Float>? = nil,
+    public init(potential: any AtomisticPotential, parameters: ParameterSet<Float>? = nil,
                 training: [Conformation], validation: [Conformation], configuration: TrainerConfiguration) throws {
         self.potential = potential
         self.configuration = configuration
         self.training = training
         self.validation = validation
         var initGenerator = SeededGenerator(seed: configuration.seed ^ 0x5EED_1A17)
-        let p = parameters ?? potential.networks.initialParameters(using: &initGenerator)
+        let p = parameters ?? potential.initialParameters(using: &initGenerator)
         self.parameters = p
         bestParameters = p
         optimizer = OptimizerBox(configuration.optimizer)
@@ -139,18 +139,18 @@ public final class Trainer {
         validationTopologies = try Self.topologies(validation, potential: potential, forces: configuration.usesForces, label: "validation set")
     }
 
-    private static func topologies(_ conformations: [Conformation], potential: ANIPotential, forces: Bool,
-                                   label: String) throws -> [AEVTopology] {
+    private static func topologies(_ conformations: [Conformation], potential: any AtomisticPotential, forces: Bool,
+                                   label: String) throws -> [NeighbourTopology] {
         try conformations.enumerated().map { c, conf in
             guard conf.atomCount > 0 else { throw DataError(file: label, item: "conformation \(c)", "no atoms") }
-            let missing = potential.networks.unsupported(conf.atomicNumbers)
+            let missing = potential.unsupported(conf.atomicNumbers)
             guard missing.isEmpty else {
                 throw DataError(file: label, item: "conformation \(c)", "elements \(missing) have no network")
             }
             guard !forces || conf.forces != nil else {
                 throw DataError(file: label, item: "conformation \(c)", "no forces, but the loss has a force term")
             }
-            return try AEVTopology(conformation: conf, parameters: potential.aev.parameters, label: label)
+            return try potential.topology(of: conf, label: label)
         }
     }
 
@@ -218,9 +218,9 @@ public final class Trainer {
     }
 
     /// Inputs of a batch: positions, topology, atoms, residual reference energies, forces.
-    private func batch(_ conformations: [Conformation], _ topologies: [AEVTopology]) -> (Tensor<Float>, AEVTopology, AtomBatch, Tensor<Float>, Tensor<Float>?) {
+    private func batch(_ conformations: [Conformation], _ topologies: [NeighbourTopology]) -> (Tensor<Float>, NeighbourTopology, AtomBatch, Tensor<Float>, Tensor<Float>?) {
         let positions = Tensor<Float>(positions: conformations.flatMap(\.positions))
-        let topology = AEVTopology(concatenating: topologies)
+        let topology = NeighbourTopology(concatenating: topologies)
         let atoms = AtomBatch(conformations)
         let residual = Tensor<Float>(conformations.map { Float($0.energy - potential.selfEnergies.energy(of: $0.atomicNumbers)) })
         var forces: Tensor<Float>?
@@ -231,13 +231,10 @@ public final class Trainer {
     }
 
     /// Network (residual) energies `[B]` and forces `[A, 3]`.
-    private func predict(_ positions: Tensor<Float>, _ topology: AEVTopology, _ atoms: AtomBatch,
+    private func predict(_ positions: Tensor<Float>, _ topology: NeighbourTopology, _ atoms: AtomBatch,
                          _ parameters: ParameterSet<Float>, forces: Bool, createGraph: Bool) -> (Tensor<Float>, Tensor<Float>?) {
-        let r = forces ? positions.requiringGrad() : positions
-        let features = potential.aev(r, topology: topology)
-        let energies = potential.networks.energies(features: features, batch: atoms, parameters: parameters)
-        guard forces else { return (energies, nil) }
-        return (energies, -gradient(of: energies.sum(), withRespectTo: r, createGraph: createGraph))
+        potential.networkEnergiesAndForces(positions: positions, topology: topology, batch: atoms, parameters: parameters,
+                                           withForces: forces, createGraph: createGraph)
     }
 
     private func trainStep(_ indices: [Int]) -> Double {
@@ -260,7 +257,7 @@ public final class Trainer {
         return evaluate(conformations, topologies: topologies, parameters: parameters)
     }
 
-    private func evaluate(_ conformations: [Conformation], topologies: [AEVTopology],
+    private func evaluate(_ conformations: [Conformation], topologies: [NeighbourTopology],
                           parameters: ParameterSet<Float>? = nil) -> (metrics: EnergyForceMetrics, loss: Double) {
         var accumulator = MetricsAccumulator()
         let size = configuration.batchSize

@@ -51,7 +51,7 @@ private func rotate(_ v: SIMD3<Double>, axis n: SIMD3<Double>, angle: Double) ->
             var positions: [SIMD3<Double>] = [.zero, SIMD3(r * 0.6, r * 0.8, 0)]
             var numbers = [6, 8]
             if angular { positions.append(SIMD3(1.1, 0, 0.2)); numbers.append(1) }
-            let topology = try AEVTopology(positions: positions, atomicNumbers: numbers, cell: nil, parameters: p)
+            let topology = try NeighbourTopology(positions: positions, atomicNumbers: numbers, cell: nil, parameters: p)
             let x = T(positions: positions).requiringGrad()
             let g = ani(x, topology: topology)
             // Radial: C's O block. Angular: C's (H, O) block.
@@ -98,7 +98,7 @@ private func rotate(_ v: SIMD3<Double>, axis n: SIMD3<Double>, angle: Double) ->
         let c = try firstThreeBPA()
         let (z, r) = smallMolecule
         let small = Conformation(atomicNumbers: z, positions: r, energy: 0)
-        let topology = try AEVTopology(conformations: [small, c], parameters: .ani1x)
+        let topology = try NeighbourTopology(conformations: [small, c], parameters: .ani1x)
         #expect(topology.offsets == [0, 5, 32])
         let all = ani(T(positions: r + c.positions), topology: topology).scalars
         #expect(maxDifference(Array(all[0..<(5 * 384)]), try aevValues(r, z)) < 1e-12)

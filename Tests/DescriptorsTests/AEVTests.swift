@@ -54,7 +54,7 @@ private func aev(_ positions: [SIMD3<Double>], _ numbers: [Int], cell: Cell? = n
 
     @Test func gradientMatchesFiniteDifferences() throws {
         let (z, r) = smallMolecule
-        let topology = try AEVTopology(positions: r, atomicNumbers: z, cell: nil, parameters: .ani1x)
+        let topology = try NeighbourTopology(positions: r, atomicNumbers: z, cell: nil, parameters: .ani1x)
         let w = T(shape: [5, 384], scalars: pseudoRandom(5 * 384, seed: 7))
         let f = { (x: T) in (ani(x, topology: topology) * w).sum() }
         let err = checkGradient(of: f, at: T(positions: r))
@@ -63,7 +63,7 @@ private func aev(_ positions: [SIMD3<Double>], _ numbers: [Int], cell: Cell? = n
 
     @Test func hessianVectorProductMatchesFiniteDifferences() throws {
         let (z, r) = smallMolecule
-        let topology = try AEVTopology(positions: r, atomicNumbers: z, cell: nil, parameters: .ani1x)
+        let topology = try NeighbourTopology(positions: r, atomicNumbers: z, cell: nil, parameters: .ani1x)
         let w = T(shape: [5, 384], scalars: pseudoRandom(5 * 384, seed: 8))
         // A nonlinear read-out, so the Hessian also sees products of first derivatives.
         let f = { (x: T) in (ani(x, topology: topology) * w).sum().squared() }
@@ -74,7 +74,7 @@ private func aev(_ positions: [SIMD3<Double>], _ numbers: [Int], cell: Cell? = n
     /// Force training: the parameter gradient of a force loss through −∂E/∂R.
     @Test func forceLossHasParameterGradient() throws {
         let (z, r) = smallMolecule
-        let topology = try AEVTopology(positions: r, atomicNumbers: z, cell: nil, parameters: .ani1x)
+        let topology = try NeighbourTopology(positions: r, atomicNumbers: z, cell: nil, parameters: .ani1x)
         func loss(_ w: T) -> T {
             let x = T(positions: r).requiringGrad()
             let energy = (ani(x, topology: topology) * w).sum().squared()

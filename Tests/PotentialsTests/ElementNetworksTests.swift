@@ -9,7 +9,7 @@ import Testing
 
     func setUp() -> (ParameterSet<Double>, Tensor<Double>, AtomBatch) {
         var rng = SeededGenerator(seed: 11)
-        let parameters: ParameterSet<Double> = model.initialParameters(using: &rng)
+        let parameters: ParameterSet<Double> = model.initialParameters(Double.self, using: &rng)
         let batch = AtomBatch(atomicNumbers: molecules)
         let features = Tensor<Double>.randomNormal(shape: [batch.atomCount, 6], standardDeviation: 1, using: &rng)
         return (parameters, features, batch)
@@ -17,7 +17,7 @@ import Testing
 
     @Test func parametersAreNamedPerElement() {
         var rng = SeededGenerator(seed: 1)
-        let p: ParameterSet<Double> = model.initialParameters(using: &rng)
+        let p: ParameterSet<Double> = model.initialParameters(Double.self, using: &rng)
         #expect(p.names == ["H/W0", "H/b0", "H/W1", "H/b1", "C/W0", "C/b0", "C/W1", "C/b1", "C/W2", "C/b2",
                             "O/W0", "O/b0", "O/W1", "O/b1"])
         #expect(model.unsupported([1, 6, 7, 8]) == [7])

@@ -1,22 +1,24 @@
-// The index structure of an AEV evaluation: radial pairs and angular triplets.
+// The index structure of a descriptor or message-passing evaluation: pairs and triplets.
 
 import Chemistry
 
-/// Which atom pairs and triplets enter the AEV of a set of atoms, with their species — the
-/// non-differentiable, integer part of an AEV evaluation, built once from a neighbour list.
+/// Which atom pairs (within the radial cutoff) and triplets (both legs within the angular
+/// cutoff) a model sees, with the species index of every atom — the non-differentiable,
+/// integer part of an evaluation, built once from a neighbour list. Every model kind (AEV,
+/// ACSF, eeACSF, HIP-NN) evaluates its energy as a differentiable function of a positions
+/// tensor for one of these.
 ///
-/// The positions themselves are *not* stored: ``AEVComputer`` evaluates the AEV as a
-/// differentiable function of a positions tensor for this topology. Pair terms carry the
+/// The positions themselves are *not* stored. Pair terms carry the
 /// cutoff function, so a neighbour that drifts past the cutoff contributes exactly zero
 /// (rebuild the topology when atoms move by more than a skin).
 ///
 /// Several conformations can be concatenated into one "molecule set"
 /// (``init(conformations:parameters:)``): atoms are numbered consecutively and
 /// ``offsets`` gives each conformation's first atom; no pair crosses conformations.
-public struct AEVTopology: Equatable, Sendable {
+public struct NeighbourTopology: Equatable, Sendable {
     /// Total number of atoms.
     public let atomCount: Int
-    /// Species index (into `AEVParameters.species`) of each atom.
+    /// Species index (into the request's `species`) of each atom.
     public let speciesIndices: [Int]
     /// First atom of each conformation, plus `atomCount` at the end.
     public let offsets: [Int]
@@ -44,26 +46,42 @@ public struct AEVTopology: Equatable, Sendable {
     /// - Throws: `DataError` for an atomic number not in `parameters.species`, or from the
     ///   neighbour list (bad cutoff, non-finite positions, degenerate cell).
     public init(positions: [SIMD3<Double>], atomicNumbers: [Int], cell: Cell?,
-                parameters: AEVParameters, label: String = "AEV") throws {
-        try self.init(parts: [(positions, atomicNumbers, cell)], parameters: parameters, label: label)
+                request: NeighbourRequest, label: String = "model") throws {
+        try self.init(parts: [(positions, atomicNumbers, cell)], request: request, label: label)
     }
 
     /// The topology of a conformation.
-    public init(conformation: Conformation, parameters: AEVParameters, label: String = "AEV") throws {
+    public init(conformation: Conformation, request: NeighbourRequest, label: String = "model") throws {
         try self.init(positions: conformation.positions, atomicNumbers: conformation.atomicNumbers,
-                      cell: conformation.cell, parameters: parameters, label: label)
+                      cell: conformation.cell, request: request, label: label)
     }
 
     /// The topology of several conformations concatenated as one set of atoms.
-    public init(conformations: [Conformation], parameters: AEVParameters, label: String = "AEV") throws {
+    public init(conformations: [Conformation], request: NeighbourRequest, label: String = "model") throws {
         try self.init(parts: conformations.map { ($0.positions, $0.atomicNumbers, $0.cell) },
-                      parameters: parameters, label: label)
+                      request: request, label: label)
+    }
+
+    /// The AEV topology of one structure (`cell` nil for a molecule).
+    public init(positions: [SIMD3<Double>], atomicNumbers: [Int], cell: Cell?,
+                parameters: AEVParameters, label: String = "AEV") throws {
+        try self.init(positions: positions, atomicNumbers: atomicNumbers, cell: cell, request: parameters.request, label: label)
+    }
+
+    /// The AEV topology of a conformation.
+    public init(conformation: Conformation, parameters: AEVParameters, label: String = "AEV") throws {
+        try self.init(conformation: conformation, request: parameters.request, label: label)
+    }
+
+    /// The AEV topology of several conformations concatenated as one set of atoms.
+    public init(conformations: [Conformation], parameters: AEVParameters, label: String = "AEV") throws {
+        try self.init(conformations: conformations, request: parameters.request, label: label)
     }
 
     /// Topologies of separate structures concatenated as one set of atoms, identical to
     /// building them together (atom and pair indices are shifted; no pair crosses parts).
     /// Lets a trainer build each fixed geometry's topology once and batch them freely.
-    public init(concatenating parts: [AEVTopology]) {
+    public init(concatenating parts: [NeighbourTopology]) {
         var species: [Int] = [], offsets = [0]
         var atomBase = 0, pairBase = 0
         var centers: [Int] = [], neighbours: [Int] = [], shifts: [Double] = []
@@ -86,7 +104,7 @@ public struct AEVTopology: Equatable, Sendable {
         tripletFirst = first; tripletSecond = second
     }
 
-    private init(parts: [([SIMD3<Double>], [Int], Cell?)], parameters: AEVParameters, label: String) throws {
+    private init(parts: [([SIMD3<Double>], [Int], Cell?)], request: NeighbourRequest, label: String) throws {
         var species: [Int] = []
         var offsets = [0]
         for (n, (positions, numbers, _)) in parts.enumerated() {
@@ -95,9 +113,9 @@ public struct AEVTopology: Equatable, Sendable {
                                 "\(positions.count) positions for \(numbers.count) atomic numbers")
             }
             for (a, z) in numbers.enumerated() {
-                guard let s = parameters.speciesIndex(of: z) else {
+                guard let s = request.species.firstIndex(of: z) else {
                     throw DataError(file: label, item: "conformation \(n), atom \(a)",
-                                    "atomic number \(z) is not among the AEV species \(parameters.species)")
+                                    "element \(Element.symbol(for: z)) is not among the model's elements \(request.species.map { Element.symbol(for: $0) })")
                 }
                 species.append(s)
             }
@@ -107,10 +125,10 @@ public struct AEVTopology: Equatable, Sendable {
         speciesIndices = species
         self.offsets = offsets
 
-        let rca = parameters.angularCutoff
+        let rca = request.angularCutoff
         for (n, (positions, _, cell)) in parts.enumerated() {
             let base = offsets[n]
-            let list = try NeighbourList(positions: positions, cell: cell, cutoff: parameters.radialCutoff,
+            let list = try NeighbourList(positions: positions, cell: cell, cutoff: request.radialCutoff,
                                          kind: .full, label: label)
             for i in 0..<positions.count {
                 let range = list.pairs(of: i)
@@ -131,5 +149,31 @@ public struct AEVTopology: Equatable, Sendable {
                 }
             }
         }
+    }
+}
+
+/// What a model needs from the neighbour list: a radial cutoff for pairs, an angular cutoff
+/// (≤ radial; 0 for no triplets) for triplets, and the species it knows (atomic numbers,
+/// in the order of the topology's species indices).
+public struct NeighbourRequest: Equatable, Sendable {
+    /// Pairs i → j with r_ij ≤ this (Å).
+    public var radialCutoff: Double
+    /// Triplets (j, i, k) with r_ij, r_ik ≤ this (Å); 0 builds no triplets.
+    public var angularCutoff: Double
+    /// Atomic numbers in species-index order.
+    public var species: [Int]
+
+    public init(radialCutoff: Double, angularCutoff: Double, species: [Int]) {
+        precondition(radialCutoff > 0 && angularCutoff >= 0 && angularCutoff <= radialCutoff, "need 0 ≤ angular ≤ radial cutoff")
+        self.radialCutoff = radialCutoff
+        self.angularCutoff = angularCutoff
+        self.species = species
+    }
+}
+
+extension AEVParameters {
+    /// The neighbour request of an AEV with these parameters.
+    public var request: NeighbourRequest {
+        NeighbourRequest(radialCutoff: radialCutoff, angularCutoff: angularCutoff, species: species)
     }
 }
