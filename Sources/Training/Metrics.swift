@@ -4,6 +4,7 @@ import Autodiff
 import Chemistry
 import Descriptors
 import Potentials
+import Foundation
 
 /// Mean absolute and root-mean-square errors of energies and forces, in meV units.
 ///
@@ -132,4 +133,34 @@ public func errorMetrics(potential: any AtomisticPotential, parameters: Paramete
                         referenceForces: withForces ? confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } } : [])
     }
     return accumulator.metrics
+}
+
+/// Errors of `potential` with `parameters` on a prepared set, against its residual targets
+/// (the same differences as total energies, since each conformation's self-energy cancels),
+/// evaluated in Float in batches of `batchSize`; forces when the set has them.
+public func residualMetrics(potential: any AtomisticPotential, parameters: ParameterSet<Float>, set: FittingSet,
+                            batchSize: Int = 32) -> EnergyForceMetrics {
+    var accumulator = MetricsAccumulator()
+    for start in stride(from: 0, to: set.count, by: batchSize) {
+        let indices = Array(start..<min(set.count, start + batchSize))
+        let batch: FittingBatch<Float> = set.batch(indices, forces: set.hasForces)
+        let (energies, forces) = potential.networkEnergiesAndForces(
+            positions: batch.positions, topology: batch.topology, batch: batch.atoms, parameters: parameters,
+            withForces: set.hasForces)
+        accumulator.add(predictedEnergies: energies.scalars.map(Double.init), referenceEnergies: indices.map { set.residuals[$0] },
+                        atomCounts: batch.atoms.atomCounts,
+                        predictedForces: forces?.scalars.map(Double.init) ?? [],
+                        referenceForces: batch.forces?.scalars.map(Double.init) ?? [])
+    }
+    return accumulator.metrics
+}
+
+extension EnergyForceLoss {
+    /// The loss these weights give from metrics: w_E · RMSE(E/N)² + w_F · RMSE(F)² (eV units;
+    /// the force term only when forces were measured and w_F > 0).
+    public func validationLoss(_ m: EnergyForceMetrics) -> Double {
+        var loss = energyWeight * pow(m.energyPerAtomRMSE / 1000, 2)
+        if forceWeight > 0 && m.forceComponentCount > 0 { loss += forceWeight * pow(m.forceRMSE / 1000, 2) }
+        return loss
+    }
 }

@@ -31,15 +31,35 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     public var checkpointEvery: Int
     /// Checkpoint path (nil: no checkpoints).
     public var checkpointPath: String?
+    /// Parameters kept at their initial values (refitting with frozen layers).
+    public var frozenParameters: [String]
 
     public init(epochs: Int, batchSize: Int = 32, seed: UInt64 = 0, loss: EnergyForceLoss = EnergyForceLoss(),
                 optimizer: OptimizerChoice = .adam(learningRate: 1e-3, weightDecay: 0),
                 plateau: ReduceOnPlateau? = ReduceOnPlateau(factor: 0.5, patience: 10),
-                earlyStopping: EarlyStopping? = nil, checkpointEvery: Int = 0, checkpointPath: String? = nil) {
+                earlyStopping: EarlyStopping? = nil, checkpointEvery: Int = 0, checkpointPath: String? = nil,
+                frozenParameters: [String] = []) {
         precondition(epochs >= 0 && batchSize >= 1 && checkpointEvery >= 0)
         self.epochs = epochs; self.batchSize = batchSize; self.seed = seed; self.loss = loss
         self.optimizer = optimizer; self.plateau = plateau; self.earlyStopping = earlyStopping
         self.checkpointEvery = checkpointEvery; self.checkpointPath = checkpointPath
+        self.frozenParameters = frozenParameters
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, batchSize, seed, loss, optimizer, plateau, earlyStopping, checkpointEvery, checkpointPath, frozenParameters
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(epochs: try c.decode(Int.self, forKey: .epochs), batchSize: try c.decode(Int.self, forKey: .batchSize),
+                  seed: try c.decode(UInt64.self, forKey: .seed), loss: try c.decode(EnergyForceLoss.self, forKey: .loss),
+                  optimizer: try c.decode(OptimizerChoice.self, forKey: .optimizer),
+                  plateau: try c.decodeIfPresent(ReduceOnPlateau.self, forKey: .plateau),
+                  earlyStopping: try c.decodeIfPresent(EarlyStopping.self, forKey: .earlyStopping),
+                  checkpointEvery: try c.decode(Int.self, forKey: .checkpointEvery),
+                  checkpointPath: try c.decodeIfPresent(String.self, forKey: .checkpointPath),
+                  frozenParameters: try c.decodeIfPresent([String].self, forKey: .frozenParameters) ?? [])
     }
 
     /// Whether forces enter the loss.
@@ -88,8 +108,8 @@ public struct TrainingProgress: Sendable {
 public final class Trainer {
     public let potential: any AtomisticPotential
     public let configuration: TrainerConfiguration
-    public let training: [Conformation]
-    public let validation: [Conformation]
+    public let training: FittingSet
+    public let validation: FittingSet
 
     public private(set) var parameters: ParameterSet<Float>
     /// Parameters with the lowest validation loss so far.
@@ -110,18 +130,20 @@ public final class Trainer {
     private var plateau: ReduceOnPlateau?
     private var earlyStopping: EarlyStopping?
     private var generator: SeededGenerator
-    private var trainTopologies: [NeighbourTopology]
-    private var validationTopologies: [NeighbourTopology]
+    private let frozen: [(index: Int, tensor: Tensor<Float>)]
 
-    /// A trainer at epoch 0.
+    /// A trainer at epoch 0 on prepared sets (one task or several, each with its own
+    /// self-energies).
     ///
     /// - Parameters:
     ///   - parameters: initial parameters (nil: `initialParameters` from a generator seeded
     ///     with `configuration.seed`).
-    /// - Throws: `DataError` when a conformation has an element without a network, lacks
-    ///   forces while the loss uses them, or has no atoms.
+    ///   - validation: drives plateau decay, early stopping and the best parameters; when
+    ///     empty, the training set is used.
+    /// - Throws: `DataError` when the training set is empty, lacks forces the loss needs,
+    ///   or a frozen parameter name is not in the model.
     public init(potential: any AtomisticPotential, parameters: ParameterSet<Float>? = nil,
-                training: [Conformation], validation: [Conformation], configuration: TrainerConfiguration) throws {
+                training: FittingSet, validation: FittingSet, configuration: TrainerConfiguration) throws {
         self.potential = potential
         self.configuration = configuration
         self.training = training
@@ -135,23 +157,31 @@ public final class Trainer {
         earlyStopping = configuration.earlyStopping
         generator = SeededGenerator(seed: configuration.seed)
         guard !training.isEmpty else { throw DataError(file: "training set", "no training conformations") }
-        trainTopologies = try Self.topologies(training, potential: potential, forces: configuration.usesForces, label: "training set")
-        validationTopologies = try Self.topologies(validation, potential: potential, forces: configuration.usesForces, label: "validation set")
+        for (name, set) in [("training set", training), ("validation set", validation)] where configuration.usesForces && !set.hasForces {
+            throw DataError(file: name, "some conformations have no forces, but the loss has a force term")
+        }
+        frozen = try configuration.frozenParameters.map { name in
+            guard let i = p.names.firstIndex(of: name) else {
+                throw DataError(file: "training configuration", item: "frozenParameters", "no parameter '\(name)' in the model")
+            }
+            return (i, p.tensors[i])
+        }
     }
 
-    private static func topologies(_ conformations: [Conformation], potential: any AtomisticPotential, forces: Bool,
-                                   label: String) throws -> [NeighbourTopology] {
-        try conformations.enumerated().map { c, conf in
-            guard conf.atomCount > 0 else { throw DataError(file: label, item: "conformation \(c)", "no atoms") }
-            let missing = potential.unsupported(conf.atomicNumbers)
-            guard missing.isEmpty else {
-                throw DataError(file: label, item: "conformation \(c)", "elements \(missing) have no network")
-            }
-            guard !forces || conf.forces != nil else {
-                throw DataError(file: label, item: "conformation \(c)", "no forces, but the loss has a force term")
-            }
-            return try potential.topology(of: conf, label: label)
-        }
+    /// A trainer at epoch 0 on conformations of one level of theory, whose self-energies
+    /// are the potential's.
+    ///
+    /// - Throws: `DataError` when a conformation has an element without a network, lacks
+    ///   forces while the loss uses them, or has no atoms.
+    public convenience init(potential: any AtomisticPotential, parameters: ParameterSet<Float>? = nil,
+                            training: [Conformation], validation: [Conformation], configuration: TrainerConfiguration) throws {
+        try self.init(
+            potential: potential, parameters: parameters,
+            training: FittingSet(training, selfEnergies: potential.selfEnergies, potential: potential,
+                                 requireForces: configuration.usesForces, label: "training set"),
+            validation: FittingSet(validation, selfEnergies: potential.selfEnergies, potential: potential,
+                                   requireForces: configuration.usesForces, label: "validation set"),
+            configuration: configuration)
     }
 
     /// Whether early stopping has triggered.
@@ -172,7 +202,7 @@ public final class Trainer {
         let batchesPerEpoch = (training.count + configuration.batchSize - 1) / configuration.batchSize
         while epoch < lastEpoch && !stopped {
             let epochStart = Date()
-            var order = Array(training.indices)
+            var order = Array(0..<training.count)
             generator.shuffle(&order)
             var lossSum = 0.0
             for b in 0..<batchesPerEpoch {
@@ -187,8 +217,7 @@ public final class Trainer {
                                               remaining: remaining(elapsed: elapsed, done: done)))
                 }
             }
-            let (metrics, validationLoss) = evaluate(validation.isEmpty ? training : validation,
-                                                     topologies: validation.isEmpty ? trainTopologies : validationTopologies)
+            let (metrics, validationLoss) = evaluate(validation.isEmpty ? training : validation)
             if validationLoss < bestValidationLoss {
                 bestValidationLoss = validationLoss
                 bestParameters = parameters
@@ -217,68 +246,30 @@ public final class Trainer {
         return elapsed / done * max(0, Double(configuration.epochs) - done)
     }
 
-    /// Inputs of a batch: positions, topology, atoms, residual reference energies, forces.
-    private func batch(_ conformations: [Conformation], _ topologies: [NeighbourTopology]) -> (Tensor<Float>, NeighbourTopology, AtomBatch, Tensor<Float>, Tensor<Float>?) {
-        let positions = Tensor<Float>(positions: conformations.flatMap(\.positions))
-        let topology = NeighbourTopology(concatenating: topologies)
-        let atoms = AtomBatch(conformations)
-        let residual = Tensor<Float>(conformations.map { Float($0.energy - potential.selfEnergies.energy(of: $0.atomicNumbers)) })
-        var forces: Tensor<Float>?
-        if configuration.usesForces {
-            forces = Tensor<Float>(positions: conformations.flatMap { $0.forces! })
-        }
-        return (positions, topology, atoms, residual, forces)
-    }
-
-    /// Network (residual) energies `[B]` and forces `[A, 3]`.
-    private func predict(_ positions: Tensor<Float>, _ topology: NeighbourTopology, _ atoms: AtomBatch,
-                         _ parameters: ParameterSet<Float>, forces: Bool, createGraph: Bool) -> (Tensor<Float>, Tensor<Float>?) {
-        potential.networkEnergiesAndForces(positions: positions, topology: topology, batch: atoms, parameters: parameters,
-                                           withForces: forces, createGraph: createGraph)
-    }
-
     private func trainStep(_ indices: [Int]) -> Double {
-        let (positions, topology, atoms, reference, referenceForces) =
-            batch(indices.map { training[$0] }, indices.map { trainTopologies[$0] })
+        let batch: FittingBatch<Float> = training.batch(indices, forces: configuration.usesForces)
         let p = parameters.requiringGrad()
-        let forces = configuration.usesForces
-        let (energies, predictedForces) = predict(positions, topology, atoms, p, forces: forces, createGraph: forces)
-        let loss = configuration.loss(predictedEnergies: energies, referenceEnergies: reference, atomCounts: atoms.atomCounts,
-                                      predictedForces: predictedForces, referenceForces: referenceForces)
+        let loss = configuration.loss.loss(potential: potential, parameters: p, batch: batch)
         let g = gradient(of: loss.total, withRespectTo: p)
         optimizer.update(&parameters, along: g)
+        for (i, tensor) in frozen { parameters[parameters.names[i]] = tensor }
         return Double(loss.total.scalars[0])
     }
 
-    /// Metrics of `parameters` (default: the current ones) on `conformations`, and the loss
-    /// with the configured weights: w_E · RMSE(E/N)² + w_F · RMSE(F)² (eV units).
+    /// Metrics of `parameters` (default: the current ones) on conformations of the
+    /// potential's level of theory, and the loss with the configured weights:
+    /// w_E · RMSE(E/N)² + w_F · RMSE(F)² (eV units).
     public func evaluate(_ conformations: [Conformation], parameters: ParameterSet<Float>? = nil) throws -> (metrics: EnergyForceMetrics, loss: Double) {
-        let topologies = try Self.topologies(conformations, potential: potential, forces: configuration.usesForces, label: "evaluation set")
-        return evaluate(conformations, topologies: topologies, parameters: parameters)
+        let set = try FittingSet(conformations, selfEnergies: potential.selfEnergies, potential: potential,
+                                 requireForces: configuration.usesForces, label: "evaluation set")
+        return evaluate(set, parameters: parameters)
     }
 
-    private func evaluate(_ conformations: [Conformation], topologies: [NeighbourTopology],
-                          parameters: ParameterSet<Float>? = nil) -> (metrics: EnergyForceMetrics, loss: Double) {
-        var accumulator = MetricsAccumulator()
-        let size = configuration.batchSize
-        for start in stride(from: 0, to: conformations.count, by: size) {
-            let range = start..<min(conformations.count, start + size)
-            let confs = Array(conformations[range])
-            let (positions, topology, atoms, reference, referenceForces) = batch(confs, Array(topologies[range]))
-            let forces = confs.allSatisfy { $0.forces != nil }
-            let (energies, predictedForces) = predict(positions, topology, atoms, parameters ?? self.parameters,
-                                                      forces: forces, createGraph: false)
-            let refF = referenceForces?.scalars.map(Double.init)
-                ?? (forces ? confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } } : [])
-            accumulator.add(predictedEnergies: energies.scalars.map(Double.init),
-                            referenceEnergies: reference.scalars.map(Double.init), atomCounts: atoms.atomCounts,
-                            predictedForces: predictedForces?.scalars.map(Double.init) ?? [],
-                            referenceForces: predictedForces == nil ? [] : refF)
-        }
-        let m = accumulator.metrics
-        var loss = configuration.loss.energyWeight * pow(m.energyPerAtomRMSE / 1000, 2)
-        if configuration.usesForces { loss += configuration.loss.forceWeight * pow(m.forceRMSE / 1000, 2) }
-        return (m, loss)
+    /// Metrics and loss of `parameters` (default: the current ones) on a prepared set.
+    public func evaluate(_ set: FittingSet, parameters: ParameterSet<Float>? = nil) -> (metrics: EnergyForceMetrics, loss: Double) {
+        let m = residualMetrics(potential: potential, parameters: parameters ?? self.parameters, set: set,
+                                batchSize: configuration.batchSize)
+        return (m, configuration.loss.validationLoss(m))
     }
 
     // MARK: Model file and checkpoints
@@ -301,21 +292,42 @@ public final class Trainer {
             trainingCount: training.count, validationCount: validation.count)
     }
 
-    /// A trainer that continues the run saved at `path` on the same data.
+    /// A trainer that continues the run saved at `path` on the same data (conformations of
+    /// the saved potential's level of theory).
     ///
     /// - Parameter configuration: overrides the saved configuration (e.g. more epochs);
     ///   the optimizer kind must match.
     public static func resume(from path: String, training: [Conformation], validation: [Conformation],
                               configuration: TrainerConfiguration? = nil) throws -> Trainer {
         let saved = try TrainingCheckpoint.load(path: path)
+        let potential = try saved.model.potential(file: path)
+        let forces = (configuration ?? saved.configuration).usesForces
+        return try resume(saved, path: path,
+                          training: FittingSet(training, selfEnergies: potential.selfEnergies, potential: potential,
+                                               requireForces: forces, label: "training set"),
+                          validation: FittingSet(validation, selfEnergies: potential.selfEnergies, potential: potential,
+                                                 requireForces: forces, label: "validation set"),
+                          configuration: configuration)
+    }
+
+    /// A trainer that continues the run saved at `path` on the same prepared sets.
+    public static func resume(from path: String, training: FittingSet, validation: FittingSet,
+                              configuration: TrainerConfiguration? = nil) throws -> Trainer {
+        try resume(try TrainingCheckpoint.load(path: path), path: path, training: training, validation: validation,
+                   configuration: configuration)
+    }
+
+    private static func resume(_ saved: TrainingCheckpoint, path: String, training: FittingSet, validation: FittingSet,
+                               configuration: TrainerConfiguration?) throws -> Trainer {
         guard saved.trainingCount == training.count, saved.validationCount == validation.count else {
             throw DataError(file: path, item: "trainingCount",
                             "checkpoint was made with \(saved.trainingCount)/\(saved.validationCount) training/validation conformations, got \(training.count)/\(validation.count)")
         }
         let (potential, parameters) = try saved.model.model(file: path)
         let best = try ModelFile.restore(saved.bestParameters, like: potential, file: path, item: "bestParameters")
+        let config = configuration ?? saved.configuration
         let trainer = try Trainer(potential: potential, parameters: parameters, training: training, validation: validation,
-                                  configuration: configuration ?? saved.configuration)
+                                  configuration: config)
         do {
             try trainer.optimizer.restore(saved.optimizer)
         } catch {

@@ -1,0 +1,152 @@
+// Labelled conformations prepared once for fitting: cached topologies and residual targets.
+
+import Autodiff
+import Chemistry
+import Descriptors
+import Potentials
+
+/// Conformations of one or more tasks prepared for fitting a potential: each fixed
+/// geometry's ``NeighbourTopology`` is built once, and each energy becomes a *residual*
+/// target E_c − Σ_{i∈c} e_self,t[Z_i] with the self-energies of the conformation's own
+/// task t (levels of theory differ by large, mostly one-body offsets; the network learns
+/// what is left). Residuals are computed in Double, so Float never has to resolve a total
+/// energy of ~10⁴ eV.
+///
+/// Mini-batches (``batch(_:)``) concatenate cached topologies; a batch may mix tasks.
+public struct FittingSet: Sendable {
+    /// One task's conformations and the self-energies of its level of theory.
+    public struct Part: Sendable {
+        public var name: String
+        public var conformations: [Conformation]
+        public var selfEnergies: SelfEnergies
+        public init(name: String, conformations: [Conformation], selfEnergies: SelfEnergies) {
+            self.name = name; self.conformations = conformations; self.selfEnergies = selfEnergies
+        }
+    }
+
+    /// All conformations, parts laid end to end.
+    public let conformations: [Conformation]
+    /// Topology of each conformation for the potential's `neighbourRequest`.
+    public let topologies: [NeighbourTopology]
+    /// Residual energy targets E_c − E_self,c (eV).
+    public let residuals: [Double]
+    /// Part (task) index of each conformation.
+    public let partIndices: [Int]
+    /// Names of the parts.
+    public let partNames: [String]
+    /// Whether every conformation has forces.
+    public let hasForces: Bool
+
+    /// Number of conformations.
+    public var count: Int { conformations.count }
+    public var isEmpty: Bool { conformations.isEmpty }
+
+    /// Prepares `parts` for `potential`.
+    ///
+    /// - Parameter requireForces: every conformation must have forces (the loss uses them).
+    /// - Throws: `DataError` naming `label`, the part and the conformation for an empty
+    ///   conformation, an element without a network, missing forces, a non-finite energy.
+    public init(_ parts: [Part], potential: any AtomisticPotential, requireForces: Bool, label: String) throws {
+        var conformations: [Conformation] = [], topologies: [NeighbourTopology] = []
+        var residuals: [Double] = [], partIndices: [Int] = []
+        for (p, part) in parts.enumerated() {
+            let where_ = parts.count == 1 ? label : "\(label), task \(part.name)"
+            for (c, conf) in part.conformations.enumerated() {
+                guard conf.atomCount > 0 else { throw DataError(file: where_, item: "conformation \(c)", "no atoms") }
+                let missing = potential.unsupported(conf.atomicNumbers)
+                guard missing.isEmpty else {
+                    throw DataError(file: where_, item: "conformation \(c)",
+                                    "elements \(missing.map { Element.symbol(for: $0) }) have no network in the model")
+                }
+                guard !requireForces || conf.forces != nil else {
+                    throw DataError(file: where_, item: "conformation \(c)", "no forces, but the loss has a force term")
+                }
+                let residual = conf.energy - part.selfEnergies.energy(of: conf.atomicNumbers)
+                guard residual.isFinite else {
+                    throw DataError(file: where_, item: "conformation \(c)", "energy or self-energy is not finite")
+                }
+                topologies.append(try potential.topology(of: conf, label: where_))
+                conformations.append(conf)
+                residuals.append(residual)
+                partIndices.append(p)
+            }
+        }
+        self.conformations = conformations
+        self.topologies = topologies
+        self.residuals = residuals
+        self.partIndices = partIndices
+        partNames = parts.map(\.name)
+        hasForces = conformations.allSatisfy { $0.forces != nil }
+    }
+
+    /// One task's conformations with its self-energies.
+    public init(_ conformations: [Conformation], selfEnergies: SelfEnergies, potential: any AtomisticPotential,
+                requireForces: Bool, label: String) throws {
+        try self.init([Part(name: label, conformations: conformations, selfEnergies: selfEnergies)],
+                      potential: potential, requireForces: requireForces, label: label)
+    }
+
+    /// The conformations at `indices` as a new set (no topology is rebuilt).
+    public func subset(_ indices: [Int]) -> FittingSet {
+        FittingSet(conformations: indices.map { conformations[$0] }, topologies: indices.map { topologies[$0] },
+                   residuals: indices.map { residuals[$0] }, partIndices: indices.map { partIndices[$0] },
+                   partNames: partNames)
+    }
+
+    /// Several sets as one (parts renumbered).
+    public static func concatenating(_ sets: [FittingSet]) -> FittingSet {
+        var base = 0
+        var parts: [Int] = []
+        for s in sets {
+            parts += s.partIndices.map { $0 + base }
+            base += s.partNames.count
+        }
+        return FittingSet(conformations: sets.flatMap(\.conformations), topologies: sets.flatMap(\.topologies),
+                          residuals: sets.flatMap(\.residuals), partIndices: parts, partNames: sets.flatMap(\.partNames))
+    }
+
+    private init(conformations: [Conformation], topologies: [NeighbourTopology], residuals: [Double],
+                 partIndices: [Int], partNames: [String]) {
+        self.conformations = conformations; self.topologies = topologies; self.residuals = residuals
+        self.partIndices = partIndices; self.partNames = partNames
+        hasForces = conformations.allSatisfy { $0.forces != nil }
+    }
+
+    /// The inputs and targets of the conformations at `indices`.
+    public func batch<S: TensorScalar>(_ indices: [Int], forces: Bool, as _: S.Type = Float.self) -> FittingBatch<S> {
+        let confs = indices.map { conformations[$0] }
+        return FittingBatch(
+            positions: Tensor<S>(positions: confs.flatMap(\.positions)),
+            topology: NeighbourTopology(concatenating: indices.map { topologies[$0] }),
+            atoms: AtomBatch(confs),
+            residuals: Tensor<S>(indices.map { S(residuals[$0]) }),
+            forces: forces ? Tensor<S>(positions: confs.flatMap { $0.forces! }) : nil)
+    }
+}
+
+/// A mini-batch: inputs `positions [A, 3]`, `topology`, `atoms`; targets `residuals [B]`
+/// (eV) and `forces [A, 3]` (eV/Å, when the loss uses them).
+public struct FittingBatch<S: TensorScalar> {
+    public var positions: Tensor<S>
+    public var topology: NeighbourTopology
+    public var atoms: AtomBatch
+    public var residuals: Tensor<S>
+    public var forces: Tensor<S>?
+}
+
+extension EnergyForceLoss {
+    /// The loss of `potential` with `parameters` on `batch`: per-atom energy error and, when
+    /// `forceWeight > 0`, the force error through F = −∂E/∂R.
+    ///
+    /// - Parameter createGraph: keep the force graph so the loss can be differentiated with
+    ///   respect to the parameters (always needed for training with forces).
+    public func loss<S: TensorScalar>(potential: any AtomisticPotential, parameters: ParameterSet<S>,
+                                      batch: FittingBatch<S>, createGraph: Bool = true) -> LossTerms<S> {
+        let useForces = forceWeight > 0
+        let (energies, forces) = potential.networkEnergiesAndForces(
+            positions: batch.positions, topology: batch.topology, batch: batch.atoms, parameters: parameters,
+            withForces: useForces, createGraph: createGraph && useForces)
+        return self(predictedEnergies: energies, referenceEnergies: batch.residuals, atomCounts: batch.atoms.atomCounts,
+                    predictedForces: forces, referenceForces: useForces ? batch.forces : nil)
+    }
+}
