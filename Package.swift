@@ -11,6 +11,8 @@ import PackageDescription
 ///     Potentials → Descriptors, Autodiff, Chemistry
 ///     Descriptors → Chemistry, Autodiff
 ///     Training → Potentials, Descriptors, Chemistry, Autodiff
+///     MetaLearning → Training, Potentials, Chemistry, Autodiff
+///     MetaMLIPCLI → MetaLearning, Training, Datasets, …
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -26,6 +28,7 @@ let package = Package(
         .library(name: "Potentials", targets: ["Potentials"]),
         .library(name: "Descriptors", targets: ["Descriptors"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "MetaLearning", targets: ["MetaLearning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -62,11 +65,14 @@ let package = Package(
         // Training: losses, metrics, optimizers (SGD, Adam, CoRe), schedules.
         .target(name: "Training", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
 
+        // Meta-learning across tasks (Reptile, FOMAML, MAML).
+        .target(name: "MetaLearning", dependencies: ["Autodiff", "Chemistry", "Potentials", "Training"]),
+
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "Potentials", "Descriptors", "Autodiff",
+                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -87,6 +93,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
+        .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

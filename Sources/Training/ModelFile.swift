@@ -82,7 +82,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
         self.provenance = provenance
     }
 
-    static func store(_ parameters: ParameterSet<Float>) -> [StoredTensor] {
+    public static func store(_ parameters: ParameterSet<Float>) -> [StoredTensor] {
         zip(parameters.names, parameters.tensors).map { StoredTensor(name: $0, shape: $1.shape, values: $1.scalars) }
     }
 
@@ -112,7 +112,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
     }
 
     /// Stored tensors as a `ParameterSet` in the order `potential` names them.
-    static func restore(_ stored: [StoredTensor], like potential: any AtomisticPotential, file: String, item: String) throws -> ParameterSet<Float> {
+    public static func restore(_ stored: [StoredTensor], like potential: any AtomisticPotential, file: String, item: String) throws -> ParameterSet<Float> {
         var g = SeededGenerator(seed: 0)
         let expected = potential.initialParameters(using: &g)
         var byName: [String: StoredTensor] = [:]
@@ -163,7 +163,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
 
 /// Encodes `value` as JSON into a temporary file next to `path`, then renames it over
 /// `path` (atomic on POSIX file systems: readers see the old or the new file, never half).
-func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throws {
+public func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let data = try encoder.encode(value)
@@ -182,7 +182,7 @@ func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throws {
     }
 }
 
-func readJSON<T: Decodable>(_ type: T.Type, path: String, what: String) throws -> T {
+public func readJSON<T: Decodable>(_ type: T.Type, path: String, what: String) throws -> T {
     let data: Data
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -1,0 +1,119 @@
+// The meta-learning updates: the inner loop, Reptile, first- and second-order MAML.
+
+import Autodiff
+import Chemistry
+import Training
+
+/// The task-specific adaptation every algorithm shares: k optimizer steps on mini-batches
+/// of one task, starting from the shared parameters (learn2learn's `clone → adapt`; with
+/// parameters as values the clone is `var learner = meta`).
+public struct InnerLoop: Codable, Equatable, Sendable {
+    public enum OptimizerKind: String, Codable, Sendable { case sgd, adam }
+
+    /// Inner steps k.
+    public var steps: Int
+    /// The inner optimizer; a fresh one (zero state) per adaptation.
+    public var optimizer: OptimizerKind
+    /// Inner learning rate α.
+    public var learningRate: Double
+    /// Conformations per inner mini-batch.
+    public var batchSize: Int
+
+    public init(steps: Int, optimizer: OptimizerKind = .adam, learningRate: Double = 1e-3, batchSize: Int = 16) {
+        precondition(steps >= 1 && learningRate > 0 && batchSize >= 1)
+        self.steps = steps; self.optimizer = optimizer; self.learningRate = learningRate; self.batchSize = batchSize
+    }
+
+    /// θ_k after k steps on `task` from `parameters` (plain values), drawing batches from
+    /// `sampler` (defaults to a fresh one) with `generator`.
+    public func adapt<T: MetaTask>(_ parameters: ParameterSet<T.Scalar>, on task: T, sampler: inout BatchSampler,
+                                   using generator: inout SeededGenerator) -> ParameterSet<T.Scalar> {
+        var theta = parameters.detached()
+        var sgd = SGD<T.Scalar>(learningRate: learningRate)
+        var adam = Adam<T.Scalar>(learningRate: learningRate)
+        for _ in 0..<steps {
+            let indices = sampler.next(batchSize, using: &generator)
+            let p = theta.requiringGrad()
+            let g = gradient(of: task.loss(parameters: p, indices: indices, createGraph: true), withRespectTo: p)
+            switch optimizer {
+            case .sgd: sgd.update(&theta, along: g)
+            case .adam: adam.update(&theta, along: g)
+            }
+        }
+        return theta
+    }
+
+    /// `adapt` with a fresh sampler over the whole task.
+    public func adapt<T: MetaTask>(_ parameters: ParameterSet<T.Scalar>, on task: T,
+                                   using generator: inout SeededGenerator) -> ParameterSet<T.Scalar> {
+        var sampler = BatchSampler(count: task.count)
+        return adapt(parameters, on: task, sampler: &sampler, using: &generator)
+    }
+}
+
+/// Reptile (Nichol, Achiam, Schulman, arXiv:1803.02999, 2018), as Allen et al. use it
+/// across levels of theory (npj Comput. Mater. 2024, doi 10.1038/s41524-024-01339-x):
+///
+///     θ ← θ + ε · (1/m) Σ_{t ∈ meta-batch} (U_t^k(θ) − θ)
+///
+/// where U_t^k is k inner-loop steps on task t. With k = 1, plain SGD and all tasks in the
+/// meta-batch, the update is θ − εα · mean_t ∇L_t(θ): joint (multi-task) gradient descent
+/// with learning rate εα.
+public enum Reptile {
+    public static func step<T: MetaTask>(_ meta: ParameterSet<T.Scalar>, tasks: [T], inner: InnerLoop, epsilon: Double,
+                                         samplers: inout [BatchSampler], using generator: inout SeededGenerator,
+                                         taskIndices: [Int]) -> ParameterSet<T.Scalar> {
+        precondition(!taskIndices.isEmpty, "empty meta-batch")
+        var direction = ParameterSet.zero(like: meta)
+        for t in taskIndices {
+            let adapted = inner.adapt(meta, on: tasks[t], sampler: &samplers[t], using: &generator)
+            direction += adapted - meta
+        }
+        return meta + direction.scaled(by: T.Scalar(epsilon / Double(taskIndices.count)))
+    }
+}
+
+/// Model-agnostic meta-learning (Finn, Abbeel, Levine, ICML 2017, arXiv:1703.03400): the
+/// meta-gradient of the post-adaptation query loss,
+///
+///     g = (1/m) Σ_t ∇_θ L_t^query(U_t^k(θ)),
+///
+/// handed to an outer optimizer. **First-order** (FOMAML) drops the derivative of U_t^k and
+/// uses ∇L_t^query evaluated at the adapted parameters. **Second-order** differentiates
+/// through the k inner SGD steps θ_{j+1} = θ_j − α ∇L_t^support(θ_j) (the inner gradients
+/// are kept as graphs); it needs Hessian-vector products of the loss, so the inner and
+/// query losses must be energy-only (a force loss would need third derivatives of the
+/// network).
+public enum MAML {
+    /// The meta-gradient for tasks `taskIndices`: support batches from `samplers`, one
+    /// query batch of `querySize` per task drawn after the support batches.
+    public static func metaGradient<T: MetaTask>(_ meta: ParameterSet<T.Scalar>, tasks: [T], inner: InnerLoop,
+                                                 secondOrder: Bool, querySize: Int, samplers: inout [BatchSampler],
+                                                 using generator: inout SeededGenerator,
+                                                 taskIndices: [Int]) -> ParameterSet<T.Scalar> {
+        precondition(!taskIndices.isEmpty, "empty meta-batch")
+        var total = ParameterSet.zero(like: meta)
+        for t in taskIndices {
+            let g: ParameterSet<T.Scalar>
+            if secondOrder {
+                precondition(inner.optimizer == .sgd, "second-order MAML differentiates through SGD inner steps")
+                let theta0 = meta.detached().requiringGrad()
+                var theta = theta0
+                for _ in 0..<inner.steps {
+                    let indices = samplers[t].next(inner.batchSize, using: &generator)
+                    let inner_g = gradient(of: tasks[t].loss(parameters: theta, indices: indices, createGraph: true),
+                                           withRespectTo: theta, createGraph: true)
+                    theta = theta - inner_g.scaled(by: T.Scalar(inner.learningRate))
+                }
+                let query = samplers[t].next(querySize, using: &generator)
+                g = gradient(of: tasks[t].loss(parameters: theta, indices: query, createGraph: true), withRespectTo: theta0)
+            } else {
+                let adapted = inner.adapt(meta, on: tasks[t], sampler: &samplers[t], using: &generator).requiringGrad()
+                let query = samplers[t].next(querySize, using: &generator)
+                g = gradient(of: tasks[t].loss(parameters: adapted, indices: query, createGraph: true), withRespectTo: adapted)
+            }
+            total += g.detached()
+        }
+        return total.scaled(by: T.Scalar(1 / Double(taskIndices.count)))
+    }
+}

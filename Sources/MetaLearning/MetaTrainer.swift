@@ -1,0 +1,258 @@
+// The outer loop: task sampling, ε annealing, post-adaptation validation, checkpoints.
+
+import Foundation
+import Autodiff
+import Chemistry
+import Potentials
+import Training
+
+/// How to meta-train.
+public struct MetaConfiguration: Codable, Equatable, Sendable {
+    public enum Algorithm: String, Codable, Sendable, CaseIterable { case reptile, fomaml, maml }
+    /// How tasks enter a meta-batch: uniformly, or with probability ∝ conformation count.
+    public enum Sampling: String, Codable, Sendable { case uniform, size }
+
+    public var algorithm: Algorithm
+    /// Outer iterations.
+    public var iterations: Int
+    /// Tasks per outer iteration (drawn without replacement).
+    public var metaBatchSize: Int
+    /// Reptile's outer step ε at the first iteration …
+    public var epsilon: Double
+    /// … annealed linearly to this at the last (nil: constant).
+    public var epsilonFinal: Double?
+    /// Learning rate of the outer Adam for (FO)MAML.
+    public var outerLearningRate: Double
+    public var sampling: Sampling
+    public var inner: InnerLoop
+    /// Query batch size for (FO)MAML.
+    public var querySize: Int
+    public var loss: EnergyForceLoss
+    public var seed: UInt64
+    /// Validate (adapt to each validation task, measure) every this many iterations.
+    public var validateEvery: Int
+    /// Checkpoint every this many iterations (0: only at the end of `train`).
+    public var checkpointEvery: Int
+    public var checkpointPath: String?
+
+    public init(algorithm: Algorithm = .reptile, iterations: Int, metaBatchSize: Int = 1, epsilon: Double = 0.1,
+                epsilonFinal: Double? = nil, outerLearningRate: Double = 1e-3, sampling: Sampling = .uniform,
+                inner: InnerLoop = InnerLoop(steps: 10), querySize: Int = 16, loss: EnergyForceLoss = EnergyForceLoss(),
+                seed: UInt64 = 0, validateEvery: Int = 50, checkpointEvery: Int = 0, checkpointPath: String? = nil) {
+        precondition(iterations >= 0 && metaBatchSize >= 1 && epsilon > 0 && validateEvery >= 1 && querySize >= 1)
+        self.algorithm = algorithm; self.iterations = iterations; self.metaBatchSize = metaBatchSize
+        self.epsilon = epsilon; self.epsilonFinal = epsilonFinal; self.outerLearningRate = outerLearningRate
+        self.sampling = sampling; self.inner = inner; self.querySize = querySize; self.loss = loss; self.seed = seed
+        self.validateEvery = validateEvery; self.checkpointEvery = checkpointEvery; self.checkpointPath = checkpointPath
+    }
+
+    /// ε at iteration `i` (0-based).
+    public func epsilon(at i: Int) -> Double {
+        guard let final = epsilonFinal, iterations > 1 else { return epsilon }
+        return epsilon + (final - epsilon) * Double(i) / Double(iterations - 1)
+    }
+}
+
+/// A validation task: adapt on one part with the training inner loop, measure on the other.
+public struct ValidationTask: Sendable {
+    public var adapt: PotentialTask<Float>
+    public var evaluate: FittingSet
+    public init(adapt: PotentialTask<Float>, evaluate: FittingSet) { self.adapt = adapt; self.evaluate = evaluate }
+}
+
+/// One validation.
+public struct MetaRecord: Codable, Equatable, Sendable {
+    public var iteration: Int
+    /// Mean post-adaptation validation loss over validation tasks.
+    public var validationLoss: Double
+    /// Post-adaptation metrics per validation task.
+    public var metrics: [String: EnergyForceMetrics]
+    public var epsilon: Double
+    public var seconds: Double
+}
+
+/// Meta-trains the shared parameters of a potential across tasks with Reptile, FOMAML or
+/// MAML, validating by adaptation to held-out validation tasks; resumable bit for bit.
+public final class MetaTrainer {
+    public let potential: any AtomisticPotential
+    public let configuration: MetaConfiguration
+    public let tasks: [PotentialTask<Float>]
+    public let validationTasks: [ValidationTask]
+
+    public private(set) var parameters: ParameterSet<Float>
+    /// Meta-parameters with the lowest post-adaptation validation loss.
+    public private(set) var bestParameters: ParameterSet<Float>
+    public private(set) var bestValidationLoss = Double.infinity
+    public private(set) var iteration = 0
+    public private(set) var history: [MetaRecord] = []
+    public private(set) var elapsedBefore = 0.0
+    /// Called after every validation with the record, and the estimated seconds left.
+    public var progress: ((MetaRecord, Double?) -> Void)?
+
+    private var generator: SeededGenerator
+    private var samplers: [BatchSampler]
+    private var outer: Adam<Float>
+    private let weights: [Double]
+
+    /// - Throws: `DataError` when there are no tasks, or a task has no conformations.
+    public init(potential: any AtomisticPotential, parameters: ParameterSet<Float>? = nil, tasks: [PotentialTask<Float>],
+                validationTasks: [ValidationTask], configuration: MetaConfiguration) throws {
+        guard !tasks.isEmpty else { throw DataError(file: "meta-training", "no pretraining tasks") }
+        for t in tasks + validationTasks.map(\.adapt) where t.count == 0 {
+            throw DataError(file: "meta-training", item: "task \(t.name)", "no conformations")
+        }
+        if configuration.algorithm == .maml && configuration.loss.forceWeight > 0 {
+            throw DataError(file: "meta-training", item: "loss.force_weight",
+                            "second-order MAML needs an energy-only loss (force_weight: 0); use fomaml or reptile with forces")
+        }
+        if configuration.algorithm == .maml && configuration.inner.optimizer != .sgd {
+            throw DataError(file: "meta-training", item: "inner.optimizer", "second-order MAML differentiates through SGD inner steps")
+        }
+        self.potential = potential
+        self.configuration = configuration
+        self.tasks = tasks
+        self.validationTasks = validationTasks
+        var initGenerator = SeededGenerator(seed: configuration.seed ^ 0x5EED_1A17)
+        let p = parameters ?? potential.initialParameters(using: &initGenerator)
+        self.parameters = p
+        bestParameters = p
+        generator = SeededGenerator(seed: configuration.seed)
+        samplers = tasks.map { BatchSampler(count: $0.count) }
+        outer = Adam(learningRate: configuration.outerLearningRate)
+        let total = Double(tasks.map(\.count).reduce(0, +))
+        weights = tasks.map { configuration.sampling == .uniform ? 1 : Double($0.count) / total }
+    }
+
+    /// `metaBatchSize` distinct task indices, uniform or ∝ size.
+    private func sampleTasks() -> [Int] {
+        var available = Array(tasks.indices)
+        var chosen: [Int] = []
+        for _ in 0..<min(configuration.metaBatchSize, tasks.count) {
+            let w = available.map { weights[$0] }
+            var u = Double(generator.next() >> 11) / Double(1 << 53) * w.reduce(0, +)
+            var k = 0
+            while k < w.count - 1 && u >= w[k] { u -= w[k]; k += 1 }
+            chosen.append(available.remove(at: k))
+        }
+        return chosen
+    }
+
+    /// One outer iteration.
+    private func outerStep() {
+        let batch = sampleTasks()
+        switch configuration.algorithm {
+        case .reptile:
+            parameters = Reptile.step(parameters, tasks: tasks, inner: configuration.inner,
+                                      epsilon: configuration.epsilon(at: iteration), samplers: &samplers,
+                                      using: &generator, taskIndices: batch)
+        case .fomaml, .maml:
+            let g = MAML.metaGradient(parameters, tasks: tasks, inner: configuration.inner,
+                                      secondOrder: configuration.algorithm == .maml, querySize: configuration.querySize,
+                                      samplers: &samplers, using: &generator, taskIndices: batch)
+            outer.update(&parameters, along: g)
+        }
+        iteration += 1
+    }
+
+    /// Adapts `parameters` (default: the current meta-parameters) to every validation task
+    /// with the training inner loop (fixed seed, so repeated validations are comparable)
+    /// and measures on its evaluation part: metrics per task and the mean loss.
+    public func validate(_ parameters: ParameterSet<Float>? = nil) -> (metrics: [String: EnergyForceMetrics], loss: Double) {
+        var metrics: [String: EnergyForceMetrics] = [:]
+        var loss = 0.0
+        for (k, v) in validationTasks.enumerated() {
+            var g = SeededGenerator(seed: configuration.seed &+ 0xFA11 &+ UInt64(k))
+            let adapted = configuration.inner.adapt(parameters ?? self.parameters, on: v.adapt, using: &g)
+            let m = residualMetrics(potential: potential, parameters: adapted, set: v.evaluate)
+            metrics[v.adapt.name] = m
+            loss += configuration.loss.validationLoss(m)
+        }
+        return (metrics, validationTasks.isEmpty ? 0 : loss / Double(validationTasks.count))
+    }
+
+    /// Runs outer iterations up to `configuration.iterations` (or `maxIterations` more),
+    /// validating every `validateEvery` and at the end, checkpointing as configured.
+    public func train(maxIterations: Int? = nil) throws {
+        let start = Date()
+        let last = min(configuration.iterations, iteration + (maxIterations ?? configuration.iterations))
+        let startIteration = iteration
+        while iteration < last {
+            outerStep()
+            if iteration % configuration.validateEvery == 0 || iteration == configuration.iterations {
+                let (metrics, loss) = validate()
+                // Without validation tasks the latest parameters are the best.
+                if loss < bestValidationLoss || validationTasks.isEmpty {
+                    bestValidationLoss = loss
+                    bestParameters = parameters
+                }
+                let elapsed = elapsedBefore + Date().timeIntervalSince(start)
+                let record = MetaRecord(iteration: iteration, validationLoss: loss, metrics: metrics,
+                                        epsilon: configuration.epsilon(at: iteration - 1), seconds: elapsed)
+                history.append(record)
+                let rate = Date().timeIntervalSince(start) / Double(iteration - startIteration)
+                progress?(record, rate * Double(configuration.iterations - iteration))
+            }
+            if configuration.checkpointEvery > 0, iteration % configuration.checkpointEvery == 0, let path = configuration.checkpointPath {
+                try checkpoint(elapsed: elapsedBefore + Date().timeIntervalSince(start)).save(to: path)
+            }
+        }
+        elapsedBefore += Date().timeIntervalSince(start)
+        if let path = configuration.checkpointPath { try checkpoint(elapsed: elapsedBefore).save(to: path) }
+    }
+
+    // MARK: Checkpoints
+
+    public func checkpoint(elapsed: Double? = nil) -> MetaCheckpoint {
+        MetaCheckpoint(format: MetaCheckpoint.formatName, version: 1, configuration: configuration,
+                       model: ModelFile(potential: potential, parameters: parameters),
+                       bestParameters: ModelFile.store(bestParameters),
+                       bestValidationLoss: bestValidationLoss.isFinite ? bestValidationLoss : nil,
+                       iteration: iteration, generatorState: generator.state, samplers: samplers, outer: outer.state,
+                       history: history, elapsedSeconds: elapsed ?? elapsedBefore, taskCounts: tasks.map(\.count))
+    }
+
+    /// Continues the run saved at `path` on the same tasks.
+    public static func resume(from path: String, tasks: [PotentialTask<Float>], validationTasks: [ValidationTask],
+                              configuration: MetaConfiguration? = nil) throws -> MetaTrainer {
+        let saved = try readJSON(MetaCheckpoint.self, path: path, what: "meta-training checkpoint")
+        guard saved.format == MetaCheckpoint.formatName else {
+            throw DataError(file: path, item: "format", "not a meta-training checkpoint: '\(saved.format)'")
+        }
+        guard saved.taskCounts == tasks.map(\.count) else {
+            throw DataError(file: path, item: "taskCounts", "checkpoint was made on tasks of sizes \(saved.taskCounts), got \(tasks.map(\.count))")
+        }
+        let (potential, parameters) = try saved.model.model(file: path)
+        let trainer = try MetaTrainer(potential: potential, parameters: parameters, tasks: tasks,
+                                      validationTasks: validationTasks, configuration: configuration ?? saved.configuration)
+        trainer.bestParameters = try ModelFile.restore(saved.bestParameters, like: potential, file: path, item: "bestParameters")
+        trainer.bestValidationLoss = saved.bestValidationLoss ?? .infinity
+        trainer.iteration = saved.iteration
+        trainer.generator = SeededGenerator(state: saved.generatorState)
+        trainer.samplers = saved.samplers
+        do { try trainer.outer.restore(saved.outer) } catch { throw DataError(file: path, item: "outer", "\(error)") }
+        trainer.history = saved.history
+        trainer.elapsedBefore = saved.elapsedSeconds
+        return trainer
+    }
+}
+
+/// Everything needed to continue meta-training bit for bit.
+public struct MetaCheckpoint: Codable, Sendable {
+    public static let formatName = "metamlip-meta-checkpoint"
+    public var format: String
+    public var version: Int
+    public var configuration: MetaConfiguration
+    public var model: ModelFile
+    public var bestParameters: [ModelFile.StoredTensor]
+    /// nil before the first validation.
+    public var bestValidationLoss: Double?
+    public var iteration: Int
+    public var generatorState: UInt64
+    public var samplers: [BatchSampler]
+    public var outer: OptimizerState
+    public var history: [MetaRecord]
+    public var elapsedSeconds: Double
+    public var taskCounts: [Int]
+
+    public func save(to path: String) throws { try writeJSONAtomically(self, to: path) }
+}
