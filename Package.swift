@@ -12,7 +12,8 @@ import PackageDescription
 ///     Descriptors → Chemistry, Autodiff
 ///     Training → Potentials, Descriptors, Chemistry, Autodiff
 ///     MetaLearning → Training, Potentials, Chemistry, Autodiff
-///     MetaMLIPCLI → MetaLearning, Training, Datasets, …
+///     Experiments → MetaLearning, Training, Datasets, Potentials
+///     MetaMLIPCLI → Experiments, MetaLearning, Training, Datasets, …
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -29,6 +30,7 @@ let package = Package(
         .library(name: "Descriptors", targets: ["Descriptors"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "MetaLearning", targets: ["MetaLearning"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -68,11 +70,16 @@ let package = Package(
         // Meta-learning across tasks (Reptile, FOMAML, MAML).
         .target(name: "MetaLearning", dependencies: ["Autodiff", "Chemistry", "Potentials", "Training"]),
 
+        // Whole studies from manifests: pretrain variants, refit grids, results tables.
+        .target(
+            name: "Experiments",
+            dependencies: ["Autodiff", "Chemistry", "Datasets", "MetaLearning", "Potentials", "Training"]),
+
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Potentials", "Descriptors", "Autodiff",
+                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -94,6 +101,7 @@ let package = Package(
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Chemistry", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

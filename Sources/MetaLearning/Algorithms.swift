@@ -19,6 +19,20 @@ public struct InnerLoop: Codable, Equatable, Sendable {
     /// Conformations per inner mini-batch.
     public var batchSize: Int
 
+    enum CodingKeys: String, CodingKey {
+        case steps, optimizer
+        case learningRate = "learning_rate", batchSize = "batch_size"
+    }
+
+    /// Decodes with the defaults of `init` for missing keys (manifests name what they change).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(steps: try c.decodeIfPresent(Int.self, forKey: .steps) ?? 10,
+                  optimizer: try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? .adam,
+                  learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? 1e-3,
+                  batchSize: try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 16)
+    }
+
     public init(steps: Int, optimizer: OptimizerKind = .adam, learningRate: Double = 1e-3, batchSize: Int = 16) {
         precondition(steps >= 1 && learningRate > 0 && batchSize >= 1)
         self.steps = steps; self.optimizer = optimizer; self.learningRate = learningRate; self.batchSize = batchSize

@@ -1,0 +1,192 @@
+// The YAML manifest of a whole study: pretraining pool, target, variants, refit grid.
+
+import Datasets
+import Chemistry
+import MetaLearning
+import Potentials
+import Training
+
+/// A study as `metamlip run` executes it (YAML, snake_case keys, unknown keys rejected):
+///
+///     experiment: quickstart
+///     seed: 0
+///     data_root: …                     # optional; else $METAMLIP_DATA, else ../shared/datasets
+///     pretraining:
+///       recipe: ../datasets/chno-pretraining.yaml   # relative to this manifest
+///       tasks: [..]                    # optional subset (default: every task of the recipe)
+///       exclude: [..]                  # optional
+///       validation_tasks: [acac/600K]  # never pretrained on; meta-validation adapts to them
+///       max_conformations: 300         # per task, seeded subset (default: all)
+///     target:
+///       data: 3bpa/train_300K.xyz
+///       isolated_atoms: 3bpa/iso_atoms.xyz   # optional: fixed target self-energies
+///       test: 50                       # fixed held-out test conformations
+///       validation: 25                 # early stopping of every refit
+///       split_seed: 0
+///     model: {kind: ani, widths: [64, 32]}
+///     loss: {energy_weight: 1, force_weight: 10}
+///     variants:
+///       - {name: reptile, kind: reptile, iterations: 400, meta_batch_size: 2, epsilon: 0.5, epsilon_final: 0.05,
+///          inner: {steps: 10, optimizer: adam, learning_rate: 0.001, batch_size: 16}}
+///       - {name: multitask, kind: multitask, epochs: 10}
+///       - {name: single, kind: single, task: "ani1x@wb97x_dz", epochs: 30}
+///       - {name: scratch, kind: scratch}
+///     refit: {n: [10, 50], seeds: [0, 1], mode: full, epochs: 300, batch_size: 8, learning_rate: 0.001, patience: 40}
+public struct ExperimentManifest: Codable, Sendable {
+    public struct Pretraining: Codable, Sendable {
+        public var recipe: String
+        public var tasks: [String]?
+        public var exclude: [String]?
+        public var validationTasks: [String]?
+        public var maxConformations: Int?
+        enum CodingKeys: String, CodingKey {
+            case recipe, tasks, exclude
+            case validationTasks = "validation_tasks", maxConformations = "max_conformations"
+        }
+    }
+
+    public struct Target: Codable, Sendable {
+        public var data: String
+        public var format: SourceFormat?
+        public var energyKey: String?
+        public var forcesKey: String?
+        public var energyUnit: String?
+        public var isolatedAtoms: String?
+        public var test: Int
+        public var validation: Int
+        public var splitSeed: UInt64?
+        enum CodingKeys: String, CodingKey {
+            case data, format, test, validation
+            case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
+            case isolatedAtoms = "isolated_atoms", splitSeed = "split_seed"
+        }
+    }
+
+    public struct Loss: Codable, Sendable {
+        public var energyWeight: Double?
+        public var forceWeight: Double?
+        enum CodingKeys: String, CodingKey { case energyWeight = "energy_weight", forceWeight = "force_weight" }
+        public var value: EnergyForceLoss { EnergyForceLoss(energyWeight: energyWeight ?? 1, forceWeight: forceWeight ?? 1) }
+    }
+
+    /// One way to obtain the initial parameters of the refits.
+    public struct Variant: Codable, Sendable {
+        public enum Kind: String, Codable, Sendable, CaseIterable {
+            case reptile, fomaml, maml, multitask, single, scratch
+        }
+        public var name: String
+        public var kind: Kind
+        // Meta-learning (reptile, fomaml, maml).
+        public var iterations: Int?
+        public var metaBatchSize: Int?
+        public var epsilon: Double?
+        public var epsilonFinal: Double?
+        public var outerLearningRate: Double?
+        public var sampling: MetaConfiguration.Sampling?
+        public var inner: InnerLoop?
+        public var querySize: Int?
+        public var validateEvery: Int?
+        // Ordinary training (multitask, single).
+        public var task: String?
+        public var epochs: Int?
+        public var batchSize: Int?
+        public var learningRate: Double?
+        public var patience: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case name, kind, iterations, epsilon, sampling, inner, task, epochs, patience
+            case metaBatchSize = "meta_batch_size", epsilonFinal = "epsilon_final"
+            case outerLearningRate = "outer_learning_rate", querySize = "query_size", validateEvery = "validate_every"
+            case batchSize = "batch_size", learningRate = "learning_rate"
+        }
+
+        /// Keys that only some kinds take, for error messages.
+        func check(file: String, index: Int) throws {
+            let item = "variants[\(index)] (\(name))"
+            let meta: [(String, Bool)] = [("iterations", iterations != nil), ("meta_batch_size", metaBatchSize != nil),
+                                          ("epsilon", epsilon != nil), ("epsilon_final", epsilonFinal != nil),
+                                          ("outer_learning_rate", outerLearningRate != nil), ("sampling", sampling != nil),
+                                          ("inner", inner != nil), ("query_size", querySize != nil),
+                                          ("validate_every", validateEvery != nil)]
+            let ordinary: [(String, Bool)] = [("task", task != nil), ("epochs", epochs != nil), ("batch_size", batchSize != nil),
+                                              ("learning_rate", learningRate != nil), ("patience", patience != nil)]
+            let allowed: Set<String>
+            switch kind {
+            case .reptile, .fomaml, .maml: allowed = Set(meta.map(\.0))
+            case .multitask: allowed = ["epochs", "batch_size", "learning_rate", "patience"]
+            case .single: allowed = Set(ordinary.map(\.0))
+            case .scratch: allowed = []
+            }
+            for (key, present) in meta + ordinary where present && !allowed.contains(key) {
+                throw DataError(file: file, item: "\(item).\(key)", "does not apply to kind \(kind.rawValue)")
+            }
+            if kind == .single && task == nil { throw DataError(file: file, item: "\(item).task", "kind single needs the task to pretrain on") }
+            if [.reptile, .fomaml, .maml].contains(kind) && (iterations ?? 0) < 1 {
+                throw DataError(file: file, item: "\(item).iterations", "meta-learning needs iterations ≥ 1")
+            }
+            if [.multitask, .single].contains(kind) && (epochs ?? 0) < 1 {
+                throw DataError(file: file, item: "\(item).epochs", "needs epochs ≥ 1")
+            }
+        }
+    }
+
+    public struct Refit: Codable, Sendable {
+        public var n: [Int]
+        public var seeds: [UInt64]?
+        public var mode: RefitMode?
+        public var epochs: Int
+        public var batchSize: Int?
+        public var learningRate: Double?
+        public var patience: Int?
+        public var replay: Double?
+        enum CodingKeys: String, CodingKey {
+            case n, seeds, mode, epochs, patience, replay
+            case batchSize = "batch_size", learningRate = "learning_rate"
+        }
+    }
+
+    public var experiment: String
+    public var description: String?
+    public var seed: UInt64?
+    public var dataRoot: String?
+    public var pretraining: Pretraining?
+    public var target: Target
+    public var model: ModelSpec?
+    public var loss: Loss?
+    public var variants: [Variant]
+    public var refit: Refit
+
+    enum CodingKeys: String, CodingKey {
+        case experiment, description, seed, pretraining, target, model, loss, variants, refit
+        case dataRoot = "data_root"
+    }
+
+    /// Reads and checks a manifest; `DataError` naming the file and key for anything wrong.
+    public static func load(path: String) throws -> ExperimentManifest {
+        let m = try YAMLDocument.load(ExperimentManifest.self, path: path)
+        try m.check(file: path)
+        return m
+    }
+
+    func check(file: String) throws {
+        guard !experiment.isEmpty, experiment.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw DataError(file: file, item: "experiment", "name must be non-empty letters, digits, - _ . (it names the run directory)")
+        }
+        guard !variants.isEmpty else { throw DataError(file: file, item: "variants", "no variants to compare") }
+        var names = Set<String>()
+        for (i, v) in variants.enumerated() {
+            guard names.insert(v.name).inserted else { throw DataError(file: file, item: "variants[\(i)].name", "'\(v.name)' is used twice") }
+            guard !v.name.isEmpty, !v.name.contains("/") else { throw DataError(file: file, item: "variants[\(i)].name", "must be non-empty without '/'") }
+            try v.check(file: file, index: i)
+            if v.kind != .scratch && pretraining == nil {
+                throw DataError(file: file, item: "pretraining", "variant \(v.name) (\(v.kind.rawValue)) needs a pretraining section")
+            }
+        }
+        guard !refit.n.isEmpty, refit.n.allSatisfy({ $0 >= 1 }) else { throw DataError(file: file, item: "refit.n", "needs sizes ≥ 1") }
+        guard refit.epochs >= 1 else { throw DataError(file: file, item: "refit.epochs", "must be ≥ 1") }
+        guard target.test >= 1, target.validation >= 1 else {
+            throw DataError(file: file, item: "target", "test and validation must each be ≥ 1 conformation")
+        }
+        if let r = refit.replay, !(0...10).contains(r) { throw DataError(file: file, item: "refit.replay", "fraction must lie in 0…10") }
+    }
+}

@@ -1,0 +1,160 @@
+// Runs a whole study: pretrain every variant, refit each to the target for every N and
+// seed, evaluate on a fixed test set, and write results; resumable at every stage.
+
+import Foundation
+import Autodiff
+import Chemistry
+import Datasets
+import MetaLearning
+import Potentials
+import Training
+
+/// Executes an ``ExperimentManifest`` into a run directory:
+///
+///     <run>/manifest.yaml                       copy of the manifest
+///     <run>/pretrain/<variant>/model.json       pretrained model (+ checkpoint.json while running)
+///     <run>/pretrain/<variant>/summary.json     pretraining time, steps, final validation
+///     <run>/refit/<variant>/n<N>-seed<S>.json   one refit's test metrics (a RefitResult)
+///     <run>/results.csv                         every refit, one row each
+///     <run>/summary.csv, summary.md             mean ± sample std over seeds per variant and N
+///
+/// Finished parts are recognised by their files and skipped, and an interrupted
+/// pretraining continues from its checkpoint, so rerunning the same command resumes.
+public final class ExperimentRunner {
+    public let manifest: ExperimentManifest
+    public let manifestPath: String
+    public let runDirectory: URL
+    /// Where progress lines go.
+    public var log: (String) -> Void = { print($0) }
+
+    private let location: DataLocation
+    var loss: EnergyForceLoss { manifest.loss?.value ?? EnergyForceLoss(energyWeight: 1, forceWeight: 10) }
+    var seed: UInt64 { manifest.seed ?? 0 }
+
+    public init(manifestPath: String, runDirectory: String? = nil) throws {
+        manifest = try ExperimentManifest.load(path: manifestPath)
+        self.manifestPath = manifestPath
+        let base = URL(fileURLWithPath: manifestPath).deletingLastPathComponent()
+        self.runDirectory = URL(fileURLWithPath: runDirectory ?? "runs/\(manifest.experiment)")
+        location = DataLocation.resolve(explicit: manifest.dataRoot, relativeTo: base.path)
+    }
+
+    // MARK: Data
+
+    /// A path next to the manifest if it exists there, else under the data root.
+    func dataPath(_ p: String) throws -> String {
+        if p.hasPrefix("/") { return p }
+        let local = URL(fileURLWithPath: manifestPath).deletingLastPathComponent().appendingPathComponent(p).standardizedFileURL.path
+        if FileManager.default.fileExists(atPath: local) { return local }
+        return try location.path(of: p, recipe: manifestPath)
+    }
+
+    /// The target's conformations split into a fixed test set, a fixed validation set and
+    /// the pool refits draw their N from.
+    struct TargetData {
+        var test: [Conformation], validation: [Conformation], pool: [Conformation]
+        var selfEnergies: SelfEnergies?
+        var path: String
+    }
+
+    func loadTarget() throws -> TargetData {
+        let t = manifest.target
+        let path = try dataPath(t.data)
+        let tasks = try DataFileOpener.open(path: path, options: .init(format: t.format, energyKey: t.energyKey,
+                                                                        forcesKey: t.forcesKey, energyUnit: t.energyUnit))
+        let all = tasks.flatMap(\.conformations)
+        let needed = t.test + t.validation + (manifest.refit.n.max() ?? 0)
+        guard all.count >= needed else {
+            throw DataError(file: manifestPath, item: "target",
+                            "\(path) has \(all.count) conformations; test + validation + largest N needs \(needed)")
+        }
+        var order = Array(all.indices)
+        var g = SeededGenerator(seed: t.splitSeed ?? 0)
+        g.shuffle(&order)
+        var selfEnergies: SelfEnergies?
+        if let iso = t.isolatedAtoms {
+            let unit = t.energyUnit.flatMap(EnergyUnit.init(parsing:)) ?? .eV
+            selfEnergies = SelfEnergies(isolatedAtoms: try ExtendedXYZReader(energyKey: t.energyKey ?? "energy", energyUnit: unit)
+                .read(path: dataPath(iso)).isolatedAtomEnergies)
+        }
+        return TargetData(test: order.prefix(t.test).map { all[$0] },
+                          validation: order.dropFirst(t.test).prefix(t.validation).map { all[$0] },
+                          pool: order.dropFirst(t.test + t.validation).map { all[$0] },
+                          selfEnergies: selfEnergies, path: path)
+    }
+
+    /// The pretraining tasks (seeded subsets) and the validation tasks, from the recipe.
+    func loadPool() throws -> (train: [QMTask], validation: [QMTask]) {
+        guard let p = manifest.pretraining else { return ([], []) }
+        let recipe = URL(fileURLWithPath: manifestPath).deletingLastPathComponent().appendingPathComponent(p.recipe).standardizedFileURL.path
+        let builder = try SuiteBuilder(recipePath: recipe)
+        let (suite, report) = try builder.build()
+        log("pretraining pool \(suite.name): \(suite.tasks.count) tasks, \(report.conformations) conformations (read in \(String(format: "%.1f", report.seconds)) s)")
+        let names = Set(suite.tasks.map(\.name))
+        for (key, list) in [("tasks", p.tasks ?? []), ("exclude", p.exclude ?? []), ("validation_tasks", p.validationTasks ?? [])] {
+            if let unknown = list.first(where: { !names.contains($0) }) {
+                throw DataError(file: manifestPath, item: "pretraining.\(key)", "no task '\(unknown)' in \(recipe) (tasks: \(suite.tasks.map(\.name).joined(separator: ", ")))")
+            }
+        }
+        let validationNames = Set(p.validationTasks ?? [])
+        let excluded = Set(p.exclude ?? []).union(validationNames)
+        var chosen = suite.tasks.filter { (p.tasks.map(Set.init)?.contains($0.name) ?? true) && !excluded.contains($0.name) }
+        let validation = suite.tasks.filter { validationNames.contains($0.name) }
+        if loss.forceWeight > 0 {
+            let dropped = chosen.filter { $0.forceCount < $0.conformations.count }.map(\.name)
+            if !dropped.isEmpty { log("  without forces on every conformation, left out (the loss has a force term): \(dropped.joined(separator: ", "))") }
+            chosen.removeAll { $0.forceCount < $0.conformations.count }
+        }
+        chosen.removeAll { $0.conformations.count < 4 }
+        // Every task's self-energies by least squares on its own conformations, so each
+        // task's residual targets are centred (isolated-atom references would leave
+        // atomisation energies of several eV per atom for the shared network to learn).
+        // (Fitted after subsampling, on the conformations actually used.)
+        func subsample(_ task: QMTask, _ k: Int) throws -> QMTask {
+            var t = task
+            if let max = manifest.pretraining?.maxConformations, task.conformations.count > max {
+                var order = Array(task.conformations.indices)
+                var g = SeededGenerator(seed: seed &+ UInt64(k) &* 0x9E37)
+                g.shuffle(&order)
+                t.conformations = order.prefix(max).sorted().map { task.conformations[$0] }
+            }
+            try t.fitSelfEnergies(preferIsolatedAtoms: false)
+            return t
+        }
+        return (try chosen.enumerated().map { try subsample($1, $0) },
+                try validation.enumerated().map { try subsample($1, 1000 + $0) })
+    }
+
+    // MARK: Running
+
+    /// Runs (or resumes) the whole study and returns every refit result.
+    @discardableResult
+    public func run() throws -> [RefitResult] {
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        let copy = runDirectory.appendingPathComponent("manifest.yaml")
+        if !FileManager.default.fileExists(atPath: copy.path) {
+            try FileManager.default.copyItem(atPath: manifestPath, toPath: copy.path)
+        }
+        let target = try loadTarget()
+        log("target \(target.path): test \(target.test.count), validation \(target.validation.count), pool \(target.pool.count)")
+        let needsPool = manifest.variants.contains { $0.kind != .scratch }
+        let pool: (train: [QMTask], validation: [QMTask]) = needsPool ? try loadPool() : ([], [])
+        let elements = Set((pool.train + pool.validation).flatMap(\.elements) + target.pool.flatMap(\.atomicNumbers)
+                           + target.test.flatMap(\.atomicNumbers)).sorted()
+        let potential = try (manifest.model ?? ModelSpec()).makePotential(
+            elements: elements, selfEnergies: target.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares),
+            file: manifestPath)
+        log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " "))")
+
+        var results: [RefitResult] = []
+        for variant in manifest.variants {
+            let parameters = try pretrain(variant, potential: potential, pool: pool)
+            results += try refitAll(variant, potential: potential, parameters: parameters, target: target)
+            try ResultsTable(results: results).write(to: runDirectory)
+        }
+        let table = ResultsTable(results: results)
+        try table.write(to: runDirectory)
+        log("\n" + table.markdown(title: manifest.experiment))
+        return results
+    }
+}

@@ -1,0 +1,176 @@
+// The two stages of a study: pretraining a variant, and refitting it over the N × seed grid.
+
+import Foundation
+import Autodiff
+import Chemistry
+import MetaLearning
+import Potentials
+import Training
+
+/// One refit's outcome on the fixed test set.
+public struct RefitResult: Codable, Equatable, Sendable {
+    public var variant: String
+    public var n: Int
+    public var seed: UInt64
+    public var test: EnergyForceMetrics
+    public var epochs: Int
+    public var seconds: Double
+}
+
+/// What pretraining a variant cost and reached.
+public struct PretrainingSummary: Codable, Sendable {
+    public var variant: String
+    public var kind: String
+    public var tasks: [String]
+    public var conformations: Int
+    public var steps: Int
+    public var seconds: Double
+    /// Final validation loss (post-adaptation for meta-learning).
+    public var validationLoss: Double?
+}
+
+extension ExperimentRunner {
+    /// The pretrained parameters of `variant` (nil for scratch), from its model file when it
+    /// exists, else by pretraining (resuming from its checkpoint if there is one).
+    func pretrain(_ variant: ExperimentManifest.Variant, potential: any AtomisticPotential,
+                  pool: (train: [QMTask], validation: [QMTask])) throws -> ParameterSet<Float>? {
+        guard variant.kind != .scratch else { return nil }
+        let dir = runDirectory.appendingPathComponent("pretrain/\(variant.name)")
+        let modelPath = dir.appendingPathComponent("model.json").path
+        if FileManager.default.fileExists(atPath: modelPath) {
+            log("[\(variant.name)] pretrained model found, reusing \(modelPath)")
+            return try ModelFile.load(path: modelPath).parameters
+        }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let checkpoint = dir.appendingPathComponent("checkpoint.json").path
+        let resume = FileManager.default.fileExists(atPath: checkpoint)
+        func part(_ t: QMTask) -> FittingSet.Part {
+            FittingSet.Part(name: t.name, conformations: t.conformations,
+                            selfEnergies: t.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares))
+        }
+        let forces = loss.forceWeight > 0
+        let start = Date()
+        let parameters: ParameterSet<Float>
+        let summary: PretrainingSummary
+        switch variant.kind {
+        case .reptile, .fomaml, .maml:
+            let tasks = try pool.train.map { t in
+                PotentialTask<Float>(name: t.name, potential: potential,
+                                     data: try FittingSet([part(t)], potential: potential, requireForces: forces, label: t.name),
+                                     loss: loss)
+            }
+            let validation = try pool.validation.map { t -> ValidationTask in
+                let set = try FittingSet([part(t)], potential: potential, requireForces: forces, label: t.name)
+                let half = set.count / 2
+                return ValidationTask(adapt: PotentialTask(name: t.name, potential: potential, data: set.subset(Array(0..<half)), loss: loss),
+                                      evaluate: set.subset(Array(half..<set.count)))
+            }
+            let algorithm = MetaConfiguration.Algorithm(rawValue: variant.kind.rawValue)!
+            let config = MetaConfiguration(
+                algorithm: algorithm, iterations: variant.iterations!, metaBatchSize: variant.metaBatchSize ?? 1,
+                epsilon: variant.epsilon ?? 0.1, epsilonFinal: variant.epsilonFinal,
+                outerLearningRate: variant.outerLearningRate ?? 1e-3, sampling: variant.sampling ?? .uniform,
+                inner: variant.inner ?? InnerLoop(steps: 10, optimizer: algorithm == .maml ? .sgd : .adam),
+                querySize: variant.querySize ?? 16, loss: algorithm == .maml ? EnergyForceLoss(energyWeight: loss.energyWeight, forceWeight: 0) : loss,
+                seed: seed, validateEvery: variant.validateEvery ?? max(1, variant.iterations! / 10),
+                checkpointEvery: max(1, variant.iterations! / 20), checkpointPath: checkpoint)
+            let trainer = resume
+                ? try MetaTrainer.resume(from: checkpoint, tasks: tasks, validationTasks: validation, configuration: config)
+                : try MetaTrainer(potential: potential, tasks: tasks, validationTasks: validation, configuration: config)
+            log("[\(variant.name)] \(algorithm.rawValue) on \(tasks.count) tasks (\(tasks.map(\.count).reduce(0, +)) conformations), validating on \(validation.map(\.adapt.name))\(resume ? ", resumed at iteration \(trainer.iteration)" : "")")
+            trainer.progress = { [log] record, left in
+                let f = record.metrics.values.map(\.forceRMSE)
+                log(String(format: "[\(variant.name)] iteration %5d  ε %.3f  post-adaptation val loss %.3e  F RMSE %.1f meV/Å  %.0f s (%.0f s left)",
+                           record.iteration, record.epsilon, record.validationLoss,
+                           f.isEmpty ? .nan : f.reduce(0, +) / Double(f.count), record.seconds, left ?? 0))
+            }
+            try trainer.train()
+            parameters = trainer.bestParameters
+            summary = PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: tasks.map(\.name),
+                                         conformations: tasks.map(\.count).reduce(0, +),
+                                         steps: trainer.iteration * config.metaBatchSize * config.inner.steps,
+                                         seconds: trainer.elapsedBefore, validationLoss: trainer.bestValidationLoss)
+        case .multitask, .single:
+            let chosen = variant.kind == .single ? pool.train.filter { $0.name == variant.task } : pool.train
+            guard !chosen.isEmpty else {
+                throw DataError(file: manifestPath, item: "variants (\(variant.name)).task",
+                                "task '\(variant.task ?? "")' is not among the pretraining tasks")
+            }
+            let set = try FittingSet(chosen.map(part), potential: potential, requireForces: forces, label: variant.name)
+            var order = Array(0..<set.count)
+            var g = SeededGenerator(seed: seed ^ 0x7A11)
+            g.shuffle(&order)
+            let held = max(1, set.count / 20)
+            let config = TrainerConfiguration(
+                epochs: variant.epochs!, batchSize: variant.batchSize ?? 32, seed: seed, loss: loss,
+                optimizer: .adam(learningRate: variant.learningRate ?? 1e-3, weightDecay: 0),
+                earlyStopping: variant.patience.map { EarlyStopping(patience: $0) },
+                checkpointEvery: max(1, variant.epochs! / 20), checkpointPath: checkpoint)
+            let training = set.subset(Array(order.dropFirst(held))), validation = set.subset(Array(order.prefix(held)))
+            let trainer = resume
+                ? try Trainer.resume(from: checkpoint, training: training, validation: validation, configuration: config)
+                : try Trainer(potential: potential, training: training, validation: validation, configuration: config)
+            log("[\(variant.name)] \(variant.kind.rawValue) training on \(chosen.count) task(s), \(training.count) conformations\(resume ? ", resumed at epoch \(trainer.epoch)" : "")")
+            let every = max(1, variant.epochs! / 10)
+            trainer.progress = { [log] p in
+                guard let v = p.validation, (p.epoch + 1) % every == 0 else { return }
+                log(String(format: "[\(variant.name)] epoch %4d  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left)",
+                           p.epoch + 1, v.energyPerAtomRMSE, v.forceRMSE, p.elapsed, p.remaining ?? 0))
+            }
+            try trainer.train()
+            parameters = trainer.bestParameters
+            summary = PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: chosen.map(\.name),
+                                         conformations: training.count, steps: trainer.step, seconds: trainer.elapsedBefore,
+                                         validationLoss: trainer.bestValidationLoss)
+        case .scratch:
+            preconditionFailure("handled above")
+        }
+        try ModelFile(potential: potential, parameters: parameters,
+                      provenance: .init(dataFile: manifest.pretraining?.recipe, task: variant.name, seed: seed, steps: summary.steps))
+            .save(to: modelPath)
+        try writeJSONAtomically(summary, to: dir.appendingPathComponent("summary.json").path)
+        log(String(format: "[\(variant.name)] pretrained in %.0f s (this call %.0f s)", summary.seconds, Date().timeIntervalSince(start)))
+        return parameters
+    }
+
+    /// Refits `parameters` for every N and seed, skipping refits whose result file exists.
+    func refitAll(_ variant: ExperimentManifest.Variant, potential: any AtomisticPotential, parameters: ParameterSet<Float>?,
+                  target: TargetData) throws -> [RefitResult] {
+        let r = manifest.refit
+        let dir = runDirectory.appendingPathComponent("refit/\(variant.name)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var results: [RefitResult] = []
+        for n in r.n {
+            for s in r.seeds ?? [0] {
+                let path = dir.appendingPathComponent("n\(n)-seed\(s).json").path
+                if FileManager.default.fileExists(atPath: path) {
+                    results.append(try readJSON(RefitResult.self, path: path, what: "refit result"))
+                    continue
+                }
+                var order = Array(target.pool.indices)
+                var g = SeededGenerator(seed: s &* 0x51ED &+ 17)
+                g.shuffle(&order)
+                let training = order.prefix(n).map { target.pool[$0] }
+                let plan = RefitPlan(
+                    mode: r.mode ?? .full,
+                    trainer: TrainerConfiguration(
+                        epochs: r.epochs, batchSize: min(r.batchSize ?? 8, n), seed: s, loss: loss,
+                        optimizer: .adam(learningRate: r.learningRate ?? 1e-3, weightDecay: 0),
+                        earlyStopping: r.patience.map { EarlyStopping(patience: $0) }),
+                    replayFraction: 0, targetSelfEnergies: target.selfEnergies)
+                let start = Date()
+                let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,
+                                                       validation: target.validation, label: "\(variant.name) N=\(n)")
+                let test = try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: target.test,
+                                            label: target.path)
+                let result = RefitResult(variant: variant.name, n: n, seed: s, test: test, epochs: trainer.epoch,
+                                         seconds: Date().timeIntervalSince(start))
+                try writeJSONAtomically(result, to: path)
+                log(String(format: "[\(variant.name)] refit N=%d seed %d: test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s",
+                           n, Int(s), test.energyRMSE, test.energyPerAtomRMSE, test.forceRMSE, trainer.epoch, result.seconds))
+                results.append(result)
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,96 @@
+// Results of a study as CSV and as a summary table (mean ± spread over seeds).
+
+import Foundation
+import Training
+
+/// All refit results of a study, with their per-(variant, N) summary.
+public struct ResultsTable: Sendable {
+    public var results: [RefitResult]
+
+    public init(results: [RefitResult]) { self.results = results }
+
+    /// Mean and sample standard deviation (0 for one seed) of one metric over seeds.
+    public struct Statistic: Equatable, Sendable {
+        public var mean: Double, std: Double, count: Int
+        init(_ values: [Double]) {
+            let m = values.reduce(0, +) / Double(max(1, values.count))
+            count = values.count
+            mean = m
+            std = values.count > 1 ? (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot() : 0
+        }
+    }
+
+    /// One (variant, N) cell.
+    public struct Row: Sendable {
+        public var variant: String, n: Int
+        public var energyRMSE: Statistic, energyPerAtomRMSE: Statistic, forceRMSE: Statistic
+    }
+
+    /// Variants in first-appearance order, N ascending.
+    public var rows: [Row] {
+        var variants: [String] = []
+        for r in results where !variants.contains(r.variant) { variants.append(r.variant) }
+        return variants.flatMap { v in
+            Set(results.filter { $0.variant == v }.map(\.n)).sorted().map { n in
+                let cell = results.filter { $0.variant == v && $0.n == n }
+                return Row(variant: v, n: n, energyRMSE: Statistic(cell.map(\.test.energyRMSE)),
+                           energyPerAtomRMSE: Statistic(cell.map(\.test.energyPerAtomRMSE)),
+                           forceRMSE: Statistic(cell.map(\.test.forceRMSE)))
+            }
+        }
+    }
+
+    /// One line per refit.
+    public var resultsCSV: String {
+        var lines = ["variant,n,seed,energy_rmse_meV,energy_mae_meV,energy_per_atom_rmse_meV,force_rmse_meV_per_A,force_mae_meV_per_A,epochs,seconds"]
+        for r in results {
+            lines.append([r.variant, "\(r.n)", "\(r.seed)", f(r.test.energyRMSE), f(r.test.energyMAE), f(r.test.energyPerAtomRMSE),
+                          f(r.test.forceRMSE), f(r.test.forceMAE), "\(r.epochs)", f(r.seconds)].joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line per (variant, N): means and standard deviations over seeds.
+    public var summaryCSV: String {
+        var lines = ["variant,n,seeds,energy_rmse_meV_mean,energy_rmse_meV_std,energy_per_atom_rmse_meV_mean,energy_per_atom_rmse_meV_std,force_rmse_meV_per_A_mean,force_rmse_meV_per_A_std"]
+        for r in rows {
+            lines.append([r.variant, "\(r.n)", "\(r.energyRMSE.count)", f(r.energyRMSE.mean), f(r.energyRMSE.std),
+                          f(r.energyPerAtomRMSE.mean), f(r.energyPerAtomRMSE.std), f(r.forceRMSE.mean), f(r.forceRMSE.std)]
+                .joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Markdown tables: energy RMSE (meV) and force RMSE (meV/Å), variants × N, mean ± std.
+    public func markdown(title: String) -> String {
+        let ns = Set(results.map(\.n)).sorted()
+        var variants: [String] = []
+        for r in results where !variants.contains(r.variant) { variants.append(r.variant) }
+        let byKey = Dictionary(uniqueKeysWithValues: rows.map { ("\($0.variant)|\($0.n)", $0) })
+        func table(_ name: String, _ pick: (Row) -> Statistic) -> String {
+            var s = "\(name)\n\n| variant | " + ns.map { "N = \($0)" }.joined(separator: " | ") + " |\n"
+            s += "|---|" + ns.map { _ in "---:" }.joined(separator: "|") + "|\n"
+            for v in variants {
+                s += "| \(v) | " + ns.map { n in
+                    guard let row = byKey["\(v)|\(n)"] else { return "–" }
+                    let st = pick(row)
+                    return st.count > 1 ? String(format: "%.1f ± %.1f", st.mean, st.std) : String(format: "%.1f", st.mean)
+                }.joined(separator: " | ") + " |\n"
+            }
+            return s
+        }
+        let seeds = Set(results.map(\.seed)).count
+        return "# \(title)\n\nTest-set errors after refitting, mean ± sample std over \(seeds) seed(s).\n\n"
+            + table("Energy RMSE (meV)", \.energyRMSE) + "\n" + table("Force RMSE (meV/Å)", \.forceRMSE)
+    }
+
+    /// Writes results.csv, summary.csv and summary.md into `directory` (each atomically).
+    public func write(to directory: URL, title: String? = nil) throws {
+        for (name, text) in [("results.csv", resultsCSV), ("summary.csv", summaryCSV),
+                             ("summary.md", markdown(title: title ?? directory.lastPathComponent))] {
+            try Data(text.utf8).write(to: directory.appendingPathComponent(name), options: .atomic)
+        }
+    }
+
+    private func f(_ x: Double) -> String { String(format: "%.4f", x) }
+}

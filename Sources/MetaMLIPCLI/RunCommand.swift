@@ -1,0 +1,107 @@
+import ArgumentParser
+import Autodiff
+import Chemistry
+import Datasets
+import Experiments
+import Foundation
+import Potentials
+import Training
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a whole study from an experiment manifest: pretrain every variant, refit, evaluate, tabulate.",
+        discussion: """
+            Results go to the run directory (default runs/<experiment>): pretrained models, one JSON per
+            refit, results.csv, summary.csv and summary.md. Running the same command again resumes:
+            finished parts are skipped and an interrupted pretraining continues from its checkpoint.
+            """)
+
+    @Argument(help: "The experiment manifest (YAML), e.g. experiments/quickstart.yaml.")
+    var manifest: String
+    @Option(name: .shortAndLong, help: "Run directory (default: runs/<experiment>).")
+    var output: String?
+
+    func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        try MetaMLIP.reportingErrors {
+            let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: output)
+            print("experiment \(runner.manifest.experiment) → \(runner.runDirectory.path)")
+            try runner.run()
+        }
+    }
+}
+
+struct RefitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refit",
+        abstract: "Refit a pretrained model (or one from scratch) to N conformations of a new molecule.")
+
+    @Argument(help: "The pretrained model file (JSON), or 'scratch:<kind>' for a random initialisation, e.g. scratch:ani.")
+    var model: String
+    @Argument(help: "The target data file (extended XYZ, HDF5, …).")
+    var data: String
+    @Option(help: "Training conformations N (drawn with --seed; the rest is split into validation and test).")
+    var n: Int
+    @Option(help: "Validation conformations for early stopping.")
+    var validation = 25
+    @Option(help: "Seed of the draw and of the training run.")
+    var seed: UInt64 = 0
+    @Option(help: "full, head, or freeze:K (layers 0..<K stay fixed).")
+    var mode = "full"
+    @Option(help: "Epochs.")
+    var epochs = 300
+    @Option(help: "Early-stopping patience in epochs.")
+    var patience = 40
+    @Option(help: "Adam learning rate.")
+    var learningRate = 1e-3
+    @Option(help: "Force weight of the loss (energy weight 1).")
+    var forceWeight = 10.0
+    @Option(help: "Isolated-atom file for the target's self-energies (default: least squares on the N conformations).")
+    var isolatedAtoms: String?
+    @Option(name: .shortAndLong, help: "Refitted model file to write.")
+    var output = "refit.model.json"
+
+    func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        try MetaMLIP.reportingErrors {
+            guard let refitMode = RefitMode(parsing: mode) else {
+                throw DataError(file: "--mode", "'\(mode)' is not full, head or freeze:K")
+            }
+            let (all, _) = try readConformations(path: data, format: nil, energyKey: nil, forcesKey: nil, energyUnit: nil)
+            guard n >= 1, all.count > n + validation else {
+                throw DataError(file: data, "\(all.count) conformations cannot give N = \(n) plus \(validation) validation and a test set")
+            }
+            var order = Array(all.indices)
+            var g = SeededGenerator(seed: seed)
+            g.shuffle(&order)
+            let train = order.prefix(n).map { all[$0] }
+            let valid = order.dropFirst(n).prefix(validation).map { all[$0] }
+            let test = order.dropFirst(n + validation).map { all[$0] }
+            let potential: any AtomisticPotential
+            var parameters: ParameterSet<Float>?
+            if model.hasPrefix("scratch:") {
+                potential = try ModelSpec(kind: String(model.dropFirst("scratch:".count)))
+                    .makePotential(elements: all.flatMap(\.atomicNumbers), selfEnergies: SelfEnergies(energies: [:], origin: .leastSquares), file: model)
+            } else {
+                let loaded = try ModelFile.load(path: model)
+                potential = loaded.potential
+                parameters = loaded.parameters
+            }
+            let selfEnergies = try isolatedAtoms.map { SelfEnergies(isolatedAtoms: try ExtendedXYZReader().read(path: $0).isolatedAtomEnergies) }
+            let plan = RefitPlan(mode: refitMode,
+                                 trainer: TrainerConfiguration(epochs: epochs, batchSize: min(8, n), seed: seed,
+                                                               loss: EnergyForceLoss(energyWeight: 1, forceWeight: forceWeight),
+                                                               optimizer: .adam(learningRate: learningRate, weightDecay: 0),
+                                                               earlyStopping: EarlyStopping(patience: patience)),
+                                 targetSelfEnergies: selfEnergies)
+            print("refitting \(model) on N = \(n) of \(data) (\(refitMode)); validation \(valid.count), test \(test.count)")
+            let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: train, validation: valid,
+                                                   label: data)
+            try trainer.modelFile(dataFile: data, task: "refit N=\(n)").save(to: output)
+            print("wrote \(output) after \(trainer.epoch) epochs")
+            print("test set (\(test.count) conformations):")
+            printMetrics(try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: test, label: data))
+        }
+    }
+}

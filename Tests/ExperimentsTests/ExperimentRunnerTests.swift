@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import Chemistry
+import Experiments
+import Training
+import _TestSupport
+
+/// A whole study at the smallest scale: a three-task pool (ethanol at two levels, acac)
+/// from a recipe, 3BPA as the target, every variant kind.
+@Suite(.serialized) struct ExperimentRunnerTests {
+    static func write(_ dir: URL, variants: String? = nil, extra: String = "") throws -> String {
+        let recipe = """
+            suite: tiny
+            seed: 0
+            data_root: \(SharedData.root.path)
+            sources:
+              - {name: ethanol@PBE, path: ethanol/botnet_pbe_def2svp_train.xyz, format: extxyz, level: PBE/def2-SVP, isolated_atoms: ethanol/botnet_isolated_atoms.xyz, max_conformations: 16}
+              - {name: ethanol@TS, path: ethanol/md17_pbe_vdwts_sample.xyz, format: extxyz, level: PBE+vdW-TS, energy_unit: kcal/mol, max_conformations: 16}
+              - {name: acac, path: acac/train_300K.xyz, format: extxyz, level: PBE+D3/def2-SVP, isolated_atoms: acac/isolated_atoms.xyz, max_conformations: 16}
+            """
+        try recipe.write(to: dir.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let manifest = """
+            experiment: tiny-study
+            seed: 0
+            data_root: \(SharedData.root.path)
+            pretraining: {recipe: tiny.yaml, validation_tasks: [acac], max_conformations: 12}
+            target: {data: 3bpa/train_300K.xyz, isolated_atoms: 3bpa/iso_atoms.xyz, test: 6, validation: 4, split_seed: 0}
+            model: {kind: ani, widths: [4]}
+            loss: {energy_weight: 1, force_weight: 1}
+            variants:
+            \(variants ?? """
+              - {name: reptile, kind: reptile, iterations: 2, meta_batch_size: 2, inner: {steps: 1, batch_size: 4}, validate_every: 1}
+              - {name: fomaml, kind: fomaml, iterations: 1, inner: {steps: 1, batch_size: 4}, query_size: 4}
+              - {name: multitask, kind: multitask, epochs: 1, batch_size: 8}
+              - {name: single, kind: single, task: ethanol@PBE, epochs: 1, batch_size: 8}
+              - {name: scratch, kind: scratch}
+            """)
+            refit: {n: [3], seeds: [0, 1], epochs: 2, batch_size: 3}
+            \(extra)
+            """
+        let path = dir.appendingPathComponent("study.yaml").path
+        try manifest.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func runsEveryVariantAndResumesWithoutRedoingWork() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-run")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.write(dir)
+        let out = dir.appendingPathComponent("run")
+        var lines: [String] = []
+        let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
+        runner.log = { lines.append($0) }
+        let results = try runner.run()
+        #expect(results.count == 5 * 2)
+        #expect(Set(results.map(\.variant)) == ["reptile", "fomaml", "multitask", "single", "scratch"])
+        #expect(results.allSatisfy { $0.test.forceRMSE.isFinite && $0.test.forceComponentCount == 6 * 27 * 3 })
+        for name in ["results.csv", "summary.csv", "summary.md", "manifest.yaml", "pretrain/reptile/model.json",
+                     "pretrain/multitask/summary.json", "refit/scratch/n3-seed1.json"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name)")
+        }
+        let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 11)
+        #expect(lines.contains { $0.contains("Force RMSE (meV/Å)") })
+        // The acac validation task is never pretrained on.
+        let summary = try String(contentsOf: out.appendingPathComponent("pretrain/multitask/summary.json"), encoding: .utf8)
+        #expect(!summary.contains("acac"))
+
+        // A second run finds everything done: same results, nothing retrained.
+        var again: [String] = []
+        let second = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
+        second.log = { again.append($0) }
+        #expect(try second.run() == results)
+        #expect(!again.contains { $0.contains("refit N=") || $0.contains("pretrained in") })
+    }
+
+    @Test func interruptedPretrainingResumesFromItsCheckpoint() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.write(dir, variants: "  - {name: reptile, kind: reptile, iterations: 4, inner: {steps: 1, batch_size: 4}, validate_every: 2}")
+        let whole = try ExperimentRunner(manifestPath: manifest, runDirectory: dir.appendingPathComponent("a").path)
+        whole.log = { _ in }
+        try whole.run()
+        // A run stopped after two of four iterations: its checkpoint, no model file yet.
+        let cut = try Self.write(dir, variants: "  - {name: reptile, kind: reptile, iterations: 2, inner: {steps: 1, batch_size: 4}, validate_every: 2}")
+        let partial = try ExperimentRunner(manifestPath: cut, runDirectory: dir.appendingPathComponent("b").path)
+        partial.log = { _ in }
+        try partial.run()
+        let b = dir.appendingPathComponent("b")
+        try FileManager.default.removeItem(at: b.appendingPathComponent("refit"))
+        try FileManager.default.removeItem(at: b.appendingPathComponent("pretrain/reptile/model.json"))
+        #expect(FileManager.default.fileExists(atPath: b.appendingPathComponent("pretrain/reptile/checkpoint.json").path))
+        // Rerunning the 4-iteration manifest continues from iteration 2 and reaches the
+        // uninterrupted run's model bit for bit.
+        var lines: [String] = []
+        let four = try Self.write(dir, variants: "  - {name: reptile, kind: reptile, iterations: 4, inner: {steps: 1, batch_size: 4}, validate_every: 2}")
+        let rerun = try ExperimentRunner(manifestPath: four, runDirectory: b.path)
+        rerun.log = { lines.append($0) }
+        let r = try rerun.run()
+        #expect(lines.contains { $0.contains("resumed at iteration 2") })
+        let a = try ModelFile.load(path: dir.appendingPathComponent("a/pretrain/reptile/model.json").path).parameters
+        let c = try ModelFile.load(path: b.appendingPathComponent("pretrain/reptile/model.json").path).parameters
+        #expect(a.tensors.map { $0.scalars } == c.tensors.map { $0.scalars }, "resumed pretraining differs")
+        #expect(r.count == 2)
+    }
+
+    @Test func malformedManifestsNameTheKey() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func error(_ variants: String? = nil, extra: String = "") throws -> DataError? {
+            let path = try Self.write(dir, variants: variants, extra: extra)
+            do {
+                let runner = try ExperimentRunner(manifestPath: path, runDirectory: dir.appendingPathComponent("bad").path)
+                runner.log = { _ in }
+                try runner.run()
+                return nil
+            } catch let e as DataError { return e }
+        }
+        #expect(try error("  - {name: s, kind: scratch, epochs: 3}")?.item == "variants[0] (s).epochs")
+        #expect(try error("  - {name: m, kind: multitask}")?.item == "variants[0] (m).epochs")
+        #expect(try error("  - {name: x, kind: single, task: nonexistent, epochs: 1}")?.reason.contains("nonexistent") == true)
+        let unknown = try error(extra: "colour: blue")
+        #expect(unknown?.reason.contains("colour") == true, "\(String(describing: unknown))")
+        #expect(try error("  - {name: a, kind: scratch}\n  - {name: a, kind: scratch}")?.item == "variants[1].name")
+    }
+}
