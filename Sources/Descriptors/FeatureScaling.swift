@@ -41,9 +41,10 @@ public struct FeatureScaling: Codable, Equatable, Sendable {
     }
 
     /// Standardisation over raw features `g` `[A, F]` (rows pooled from training
-    /// conformations): μ_f and σ_f of the compressed features; σ_f = 1 where a feature is
-    /// (nearly) constant, below 10⁻⁶.
-    public static func fitted(to g: Tensor<Double>) -> FeatureScaling {
+    /// conformations): μ_f and σ_f of the compressed features, σ_f at least
+    /// `minimumScale`, so a feature that barely varies in training (a pair distance the
+    /// training set never reaches) is not amplified into a large, poorly generalising input.
+    public static func fitted(to g: Tensor<Double>, minimumScale: Double = 0.01) -> FeatureScaling {
         precondition(g.shape.count == 2 && g.shape[0] > 0, "need features [A, F] with A > 0")
         let x = compress(g).scalars
         let (rows, f) = (g.shape[0], g.shape[1])
@@ -54,7 +55,7 @@ public struct FeatureScaling: Codable, Equatable, Sendable {
         mean = mean.map { $0 / Double(rows) }
         let scale = (0..<f).map { c -> Double in
             let variance = max(square[c] / Double(rows) - mean[c] * mean[c], 0)
-            return variance.squareRoot() < 1e-6 ? 1 : variance.squareRoot()
+            return max(variance.squareRoot(), minimumScale)
         }
         return FeatureScaling(mean: mean, scale: scale)
     }
