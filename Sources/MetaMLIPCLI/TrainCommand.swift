@@ -138,8 +138,12 @@ struct TrainCommand: ParsableCommand {
             }
             // Model.
             let elements = Array(Set(all.flatMap(\.atomicNumbers))).sorted()
-            let potential = try (m.model ?? ModelSpec(kind: "ani", preset: "ani1x"))
+            var potential = try (m.model ?? ModelSpec(kind: "ani", preset: "ani1x"))
                 .makePotential(elements: elements, selfEnergies: selfEnergies, file: manifest)
+            // Symmetry-function models standardise their features over the training set.
+            if let scaled = potential as? any FeatureScaledPotential {
+                potential = try scaled.fittingScales(to: train)
+            }
             let lr = m.optimizer?.learningRate ?? 1e-3, wd = m.optimizer?.weightDecay
             let optimizer: TrainerConfiguration.OptimizerChoice
             switch m.optimizer?.kind.lowercased() ?? "adam" {

@@ -11,14 +11,20 @@ import Descriptors
 public enum ModelArchitecture: Codable, Equatable, Sendable {
     /// Per-element networks on ANI AEVs (``ANIPotential``).
     case ani(ANIArchitecture)
+    /// Per-element networks on Behler–Parrinello ACSFs (``ACSFPotential``).
+    case acsf(ACSFArchitecture)
+    /// One shared network on element-embracing ACSFs (``ElementEmbracingPotential``).
+    case eeacsf(EEACSFArchitecture)
 
     /// The `"kind"` values this build reads.
-    public static let kinds = ["ani"]
+    public static let kinds = ["ani", "acsf", "eeacsf"]
 
     /// The `"kind"` of this architecture.
     public var kind: String {
         switch self {
         case .ani: "ani"
+        case .acsf: "acsf"
+        case .eeacsf: "eeacsf"
         }
     }
 
@@ -28,6 +34,8 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         let kind = try decoder.container(keyedBy: Key.self).decode(String.self, forKey: .kind)
         switch kind {
         case "ani": self = .ani(try ANIArchitecture(from: decoder))
+        case "acsf": self = .acsf(try ACSFArchitecture(from: decoder))
+        case "eeacsf": self = .eeacsf(try EEACSFArchitecture(from: decoder))
         default:
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath + [Key.kind],
@@ -38,6 +46,8 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .ani(let a): try a.encode(to: encoder)
+        case .acsf(let a): try a.encode(to: encoder)
+        case .eeacsf(let a): try a.encode(to: encoder)
         }
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(kind, forKey: .kind)
@@ -48,6 +58,8 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
     public func makePotential(selfEnergies: SelfEnergies, file: String = "model") throws -> any AtomisticPotential {
         switch self {
         case .ani(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
+        case .acsf(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
+        case .eeacsf(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
         }
     }
 }

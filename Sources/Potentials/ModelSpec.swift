@@ -6,11 +6,13 @@ import Descriptors
 ///
 ///     model: {kind: ani, preset: ani1x}                     # the ANI-1x networks
 ///     model: {kind: ani, widths: [64, 32], celu_alpha: 0.1} # AEV with smaller networks
+///     model: {kind: acsf, widths: [64, 64], cutoff: 6.0}    # Behler–Parrinello ACSFs
+///     model: {kind: eeacsf}                                 # one network on eeACSFs
 ///
 /// The elements come from the data (``makePotential(elements:selfEnergies:file:)``), so one
 /// spec serves every task of a study.
 public struct ModelSpec: Codable, Equatable, Sendable {
-    /// The architecture: `ani` (default).
+    /// The architecture: `ani` (default), `acsf` or `eeacsf`.
     public var kind: String?
     /// A named size: `ani1x` (kind `ani`).
     public var preset: String?
@@ -18,18 +20,21 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public var widths: [Int]?
     /// CELU α of the atomic networks (default 0.1).
     public var celuAlpha: Double?
+    /// Cutoff of the symmetry functions, Å (kinds `acsf`, `eeacsf`; default 5.2).
+    public var cutoff: Double?
 
     enum CodingKeys: String, CodingKey {
-        case kind, preset, widths
+        case kind, preset, widths, cutoff
         case celuAlpha = "celu_alpha"
     }
 
-    public init(kind: String? = nil, preset: String? = nil, widths: [Int]? = nil, celuAlpha: Double? = nil) {
-        self.kind = kind; self.preset = preset; self.widths = widths; self.celuAlpha = celuAlpha
+    public init(kind: String? = nil, preset: String? = nil, widths: [Int]? = nil, celuAlpha: Double? = nil,
+                cutoff: Double? = nil) {
+        self.kind = kind; self.preset = preset; self.widths = widths; self.celuAlpha = celuAlpha; self.cutoff = cutoff
     }
 
     /// The kinds `kind` may name.
-    public static let kinds = ["ani"]
+    public static let kinds = ["ani", "acsf", "eeacsf"]
 
     /// The model for data with `elements`, fitted to a level of theory with `selfEnergies`.
     ///
@@ -45,7 +50,12 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         let alpha = celuAlpha ?? 0.1
         guard alpha > 0, alpha.isFinite else { throw DataError(file: file, item: "model.celu_alpha", "must be positive") }
         switch kind ?? "ani" {
+        case "acsf", "eeacsf":
+            return try makeSymmetryFunctionPotential(elements: elements, selfEnergies: selfEnergies, alpha: alpha, file: file)
         case "ani":
+            guard cutoff == nil else {
+                throw DataError(file: file, item: "model.cutoff", "kind ani takes its cutoffs from the AEV; drop cutoff")
+            }
             switch preset {
             case "ani1x":
                 guard widths == nil else {

@@ -22,6 +22,17 @@ struct ConformanceModel: CustomTestStringConvertible, Sendable {
                                 networks: ElementNetworks(elements: elements, widths: [aev.featureCount, 8, 1], alpha: 0.1),
                                 selfEnergies: selfEnergies)
         },
+        ConformanceModel(name: "acsf") { elements, selfEnergies in
+            let p = ACSFParameters.molecules.with(species: elements)
+            return ACSFPotential(acsf: ACSFComputer(p),
+                                 networks: ElementNetworks(elements: elements, widths: [p.featureCount, 8, 1], alpha: 0.1),
+                                 selfEnergies: selfEnergies)
+        },
+        ConformanceModel(name: "eeacsf") { elements, selfEnergies in
+            let p = EEACSFParameters.molecules.with(elements: elements)
+            return ElementEmbracingPotential(eeacsf: EEACSFComputer(p), network: MLP(widths: [p.featureCount, 8, 1], alpha: 0.1),
+                                             selfEnergies: selfEnergies)
+        },
     ]
 }
 
