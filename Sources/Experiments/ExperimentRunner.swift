@@ -141,9 +141,14 @@ public final class ExperimentRunner {
         let pool: (train: [QMTask], validation: [QMTask]) = needsPool ? try loadPool() : ([], [])
         let elements = Set((pool.train + pool.validation).flatMap(\.elements) + target.pool.flatMap(\.atomicNumbers)
                            + target.test.flatMap(\.atomicNumbers)).sorted()
-        let potential = try (manifest.model ?? ModelSpec()).makePotential(
+        var potential = try (manifest.model ?? ModelSpec()).makePotential(
             elements: elements, selfEnergies: target.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares),
             file: manifestPath)
+        // Symmetry-function models standardise their features once, over the pretraining
+        // pool and the target's pool (never its test set), so every variant shares them.
+        if let scaled = potential as? any FeatureScaledPotential {
+            potential = try scaled.fittingScales(to: pool.train.flatMap(\.conformations) + target.pool)
+        }
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " "))")
 
         var results: [RefitResult] = []
