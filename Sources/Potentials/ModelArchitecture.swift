@@ -11,14 +11,17 @@ import Descriptors
 public enum ModelArchitecture: Codable, Equatable, Sendable {
     /// Per-element networks on ANI AEVs (``ANIPotential``).
     case ani(ANIArchitecture)
+    /// HIP-NN message passing (``HIPNNPotential``).
+    case hipnn(HIPNNArchitecture)
 
     /// The `"kind"` values this build reads.
-    public static let kinds = ["ani"]
+    public static let kinds = ["ani", "hipnn"]
 
     /// The `"kind"` of this architecture.
     public var kind: String {
         switch self {
         case .ani: "ani"
+        case .hipnn: "hipnn"
         }
     }
 
@@ -28,6 +31,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         let kind = try decoder.container(keyedBy: Key.self).decode(String.self, forKey: .kind)
         switch kind {
         case "ani": self = .ani(try ANIArchitecture(from: decoder))
+        case "hipnn": self = .hipnn(try HIPNNArchitecture(from: decoder))
         default:
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath + [Key.kind],
@@ -38,6 +42,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .ani(let a): try a.encode(to: encoder)
+        case .hipnn(let h): try h.encode(to: encoder)
         }
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(kind, forKey: .kind)
@@ -48,6 +53,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
     public func makePotential(selfEnergies: SelfEnergies, file: String = "model") throws -> any AtomisticPotential {
         switch self {
         case .ani(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
+        case .hipnn(let h): try h.makePotential(selfEnergies: selfEnergies, file: file)
         }
     }
 }

@@ -22,6 +22,11 @@ struct ConformanceModel: CustomTestStringConvertible, Sendable {
                                 networks: ElementNetworks(elements: elements, widths: [aev.featureCount, 8, 1], alpha: 0.1),
                                 selfEnergies: selfEnergies)
         },
+        ConformanceModel(name: "hipnn") { elements, selfEnergies in
+            HIPNNPotential(HIPNNArchitecture(species: elements, width: 8, interactions: 2, atomLayers: 1, sensitivities: 6,
+                                             softMin: 0.85, softMax: 4.5, cutoff: 5.5),
+                           selfEnergies: selfEnergies)
+        },
     ]
 }
 
