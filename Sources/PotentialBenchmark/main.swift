@@ -3,6 +3,10 @@
 // of ../shared/peers/bench_torchani.py, so the two can be compared side by side.
 //
 //     swift run -c release PotentialBenchmark [--data FILE] [--batch 32] [--threads 1] [--reps 15]
+//                                             [--model ani|hipnn] [--width 128]
+//
+// `--model hipnn` times HIP-NN with hippynn's ANI-1x sizes (2 interactions, 3 atom layers,
+// 20 sensitivities, cutoff 6.5 Å) at feature width `--width` instead.
 import Autodiff
 import Chemistry
 import Descriptors
@@ -26,7 +30,12 @@ setBLASThreads(threads)
 
 let all = try ExtendedXYZReader().read(path: dataPath).conformations
 let selfEnergies = try SelfEnergies.fit(all)
-let potential = ANIPotential.ani1x(selfEnergies: selfEnergies)
+let modelKind = argument("--model", "ani")
+let potential: any AtomisticPotential = switch modelKind {
+case "hipnn": HIPNNPotential(HIPNNArchitecture(species: Array(Set(all.flatMap(\.atomicNumbers))).sorted(),
+                                              width: Int(argument("--width", "128"))!), selfEnergies: selfEnergies)
+default: ANIPotential.ani1x(selfEnergies: selfEnergies)
+}
 var rng = SeededGenerator(seed: 0)
 var parameters: ParameterSet<Float> = potential.initialParameters(using: &rng)
 let loss = EnergyForceLoss(energyWeight: 1, forceWeight: 0.1)
@@ -42,7 +51,7 @@ struct Batch {
 let batches: [Batch] = try (0..<batchCount).map { b in
     let confs = Array(all[(b * batchSize)..<((b + 1) * batchSize)])
     let forces = confs.flatMap { $0.forces! }.flatMap { [Float($0.x), Float($0.y), Float($0.z)] }
-    return Batch(conformations: confs, topology: try NeighbourTopology(conformations: confs, parameters: .ani1x),
+    return Batch(conformations: confs, topology: try potential.topology(of: confs),
                  atoms: AtomBatch(confs), positions: Tensor(positions: confs.flatMap(\.positions)),
                  referenceEnergies: Tensor(confs.map { Float($0.energy) }),
                  referenceForces: Tensor(shape: [forces.count / 3, 3], scalars: forces))
@@ -67,7 +76,7 @@ func measure(_ name: String, _ step: (Batch) -> Void) {
 }
 
 var adam = Adam<Float>(learningRate: 1e-3)
-print("MetaMLIP ANI-1x potential, 3BPA (\(batches[0].atoms.atomCount / batchSize) atoms), batch \(batchSize), \(threads) BLAS thread(s), Float32, median of \(reps)")
+print("MetaMLIP \(modelKind == "hipnn" ? "HIP-NN (width \(argument("--width", "128")))" : "ANI-1x") potential, \((dataPath as NSString).lastPathComponent) (\(batches[0].atoms.atomCount / batchSize) atoms), batch \(batchSize), \(threads) BLAS thread(s), Float32, median of \(reps)")
 measure("energy_inference") { b in
     _ = potential(positions: b.positions, topology: b.topology, batch: b.atoms, parameters: parameters, withForces: false).energies.scalars
 }

@@ -15,9 +15,11 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
     case acsf(ACSFArchitecture)
     /// One shared network on element-embracing ACSFs (``ElementEmbracingPotential``).
     case eeacsf(EEACSFArchitecture)
+    /// HIP-NN message passing (``HIPNNPotential``).
+    case hipnn(HIPNNArchitecture)
 
     /// The `"kind"` values this build reads.
-    public static let kinds = ["ani", "acsf", "eeacsf"]
+    public static let kinds = ["ani", "acsf", "eeacsf", "hipnn"]
 
     /// The `"kind"` of this architecture.
     public var kind: String {
@@ -25,6 +27,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case .ani: "ani"
         case .acsf: "acsf"
         case .eeacsf: "eeacsf"
+        case .hipnn: "hipnn"
         }
     }
 
@@ -36,6 +39,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case "ani": self = .ani(try ANIArchitecture(from: decoder))
         case "acsf": self = .acsf(try ACSFArchitecture(from: decoder))
         case "eeacsf": self = .eeacsf(try EEACSFArchitecture(from: decoder))
+        case "hipnn": self = .hipnn(try HIPNNArchitecture(from: decoder))
         default:
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath + [Key.kind],
@@ -48,6 +52,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case .ani(let a): try a.encode(to: encoder)
         case .acsf(let a): try a.encode(to: encoder)
         case .eeacsf(let a): try a.encode(to: encoder)
+        case .hipnn(let h): try h.encode(to: encoder)
         }
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(kind, forKey: .kind)
@@ -60,6 +65,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case .ani(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
         case .acsf(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
         case .eeacsf(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
+        case .hipnn(let h): try h.makePotential(selfEnergies: selfEnergies, file: file)
         }
     }
 }

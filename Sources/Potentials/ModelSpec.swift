@@ -8,75 +8,92 @@ import Descriptors
 ///     model: {kind: ani, widths: [64, 32], celu_alpha: 0.1} # AEV with smaller networks
 ///     model: {kind: acsf, widths: [64, 64], cutoff: 6.0}    # Behler–Parrinello ACSFs
 ///     model: {kind: eeacsf}                                 # one network on eeACSFs
+///     model: {kind: hipnn}                                  # HIP-NN, hippynn's ANI-1x sizes
+///     model: {kind: hipnn, width: 64, interactions: 2, atom_layers: 3, sensitivities: 20,
+///             soft_min: 0.75, soft_max: 5.5, cutoff: 6.5}
 ///
 /// The elements come from the data (``makePotential(elements:selfEnergies:file:)``), so one
-/// spec serves every task of a study.
+/// spec serves every task of a study. Each kind's keys and builder live in an extension
+/// (`ModelSpec+ANI.swift`, `ModelSpec+SymmetryFunctions.swift`, `ModelSpec+HIPNN.swift`).
 public struct ModelSpec: Codable, Equatable, Sendable {
-    /// The architecture: `ani` (default), `acsf` or `eeacsf`.
+    /// The architecture: `ani` (default), `acsf`, `eeacsf` or `hipnn`.
     public var kind: String?
     /// A named size: `ani1x` (kind `ani`).
     public var preset: String?
-    /// Hidden-layer widths of the atomic networks.
+    /// Hidden-layer widths of the atomic networks (kind `ani`).
     public var widths: [Int]?
-    /// CELU α of the atomic networks (default 0.1).
+    /// CELU α of the atomic networks (kind `ani`, default 0.1).
     public var celuAlpha: Double?
-    /// Cutoff of the symmetry functions, Å (kinds `acsf`, `eeacsf`; default 5.2).
+    /// Feature width of every interaction block (kind `hipnn`, default 128).
+    public var width: Int?
+    /// Number of interaction blocks (kind `hipnn`, default 2).
+    public var interactions: Int?
+    /// On-site layers per interaction block (kind `hipnn`, default 3).
+    public var atomLayers: Int?
+    /// Number of sensitivity functions (kind `hipnn`, default 20).
+    public var sensitivities: Int?
+    /// Initial centre of the shortest sensitivity, Å (kind `hipnn`, default 0.75).
+    public var softMin: Double?
+    /// Initial centre of the longest sensitivity, Å (kind `hipnn`, default cutoff − 1).
+    public var softMax: Double?
+    /// Cutoff, Å (kinds `acsf`, `eeacsf`: default 5.2; `hipnn`: hard cutoff, default 6.5).
     public var cutoff: Double?
 
     enum CodingKeys: String, CodingKey {
-        case kind, preset, widths, cutoff
-        case celuAlpha = "celu_alpha"
+        case kind, preset, widths, width, interactions, sensitivities, cutoff
+        case celuAlpha = "celu_alpha", atomLayers = "atom_layers", softMin = "soft_min", softMax = "soft_max"
     }
 
     public init(kind: String? = nil, preset: String? = nil, widths: [Int]? = nil, celuAlpha: Double? = nil,
-                cutoff: Double? = nil) {
-        self.kind = kind; self.preset = preset; self.widths = widths; self.celuAlpha = celuAlpha; self.cutoff = cutoff
+                width: Int? = nil, interactions: Int? = nil, atomLayers: Int? = nil, sensitivities: Int? = nil,
+                softMin: Double? = nil, softMax: Double? = nil, cutoff: Double? = nil) {
+        self.kind = kind; self.preset = preset; self.widths = widths; self.celuAlpha = celuAlpha
+        self.width = width; self.interactions = interactions; self.atomLayers = atomLayers
+        self.sensitivities = sensitivities; self.softMin = softMin; self.softMax = softMax; self.cutoff = cutoff
     }
 
     /// The kinds `kind` may name.
-    public static let kinds = ["ani", "acsf", "eeacsf"]
+    public static let kinds = ["ani", "acsf", "eeacsf", "hipnn"]
+
+    /// The manifest keys that are set, by their snake_case name (`kind` excluded).
+    var keysSet: [String] {
+        let values: [(CodingKeys, Any?)] = [(.preset, preset), (.widths, widths), (.celuAlpha, celuAlpha), (.width, width),
+                                            (.interactions, interactions), (.atomLayers, atomLayers),
+                                            (.sensitivities, sensitivities), (.softMin, softMin), (.softMax, softMax),
+                                            (.cutoff, cutoff)]
+        return values.filter { $0.1 != nil }.map(\.0.stringValue)
+    }
 
     /// The model for data with `elements`, fitted to a level of theory with `selfEnergies`.
     ///
     /// - Throws: `DataError` naming `file` and the key (`model.kind`, `model.widths`, …)
-    ///   for an unknown kind or preset, a non-positive width, or an element the
-    ///   architecture cannot describe.
+    ///   for an unknown kind or preset, a key that does not apply to the kind, a
+    ///   non-positive size, or an element the architecture cannot describe.
     public func makePotential(elements: [Int], selfEnergies: SelfEnergies, file: String) throws -> any AtomisticPotential {
         let elements = Array(Set(elements)).sorted()
         guard !elements.isEmpty else { throw DataError(file: file, item: "model", "no elements to build a model for") }
-        if let widths, widths.isEmpty || widths.contains(where: { $0 <= 0 }) {
-            throw DataError(file: file, item: "model.widths", "hidden widths must be positive, got \(widths)")
+        let kind = self.kind ?? "ani"
+        let applicable: Set<String>
+        switch kind {
+        case "ani": applicable = Self.aniKeys
+        case "hipnn": applicable = Self.hipnnKeys
+        case "acsf", "eeacsf": applicable = ["widths", "celu_alpha", "cutoff"]
+        default:
+            throw DataError(file: file, item: "model.kind", "unknown model kind '\(kind)' (known: \(Self.kinds.joined(separator: ", ")))")
         }
-        let alpha = celuAlpha ?? 0.1
-        guard alpha > 0, alpha.isFinite else { throw DataError(file: file, item: "model.celu_alpha", "must be positive") }
-        switch kind ?? "ani" {
+        if let key = keysSet.first(where: { !applicable.contains($0) }) {
+            throw DataError(file: file, item: "model.\(key)", "does not apply to model kind \(kind) (its keys: \(applicable.sorted().joined(separator: ", ")))")
+        }
+        switch kind {
+        case "hipnn": return try makeHIPNN(elements: elements, selfEnergies: selfEnergies, file: file)
         case "acsf", "eeacsf":
+            if let widths, widths.isEmpty || widths.contains(where: { $0 <= 0 }) {
+                throw DataError(file: file, item: "model.widths", "hidden widths must be positive, got \(widths)")
+            }
+            let alpha = celuAlpha ?? 0.1
+            guard alpha > 0, alpha.isFinite else { throw DataError(file: file, item: "model.celu_alpha", "must be positive") }
             return try makeSymmetryFunctionPotential(elements: elements, selfEnergies: selfEnergies, alpha: alpha, file: file)
-        case "ani":
-            guard cutoff == nil else {
-                throw DataError(file: file, item: "model.cutoff", "kind ani takes its cutoffs from the AEV; drop cutoff")
-            }
-            switch preset {
-            case "ani1x":
-                guard widths == nil else {
-                    throw DataError(file: file, item: "model.widths", "the ani1x preset fixes the widths; drop one of the two")
-                }
-                guard Set(elements).isSubset(of: [1, 6, 7, 8]) else {
-                    throw DataError(file: file, item: "model.preset",
-                                    "ani1x covers H C N O; the data has \(elements.map { Element.symbol(for: $0) })")
-                }
-                return ANIPotential.ani1x(selfEnergies: selfEnergies, alpha: alpha)
-            case nil:
-                let aev = AEVParameters.ani1x.with(species: elements)
-                let hidden = widths ?? [160, 128, 96]
-                return ANIPotential(aev: AEVComputer(aev),
-                                    networks: ElementNetworks(elements: elements, widths: [aev.featureCount] + hidden + [1], alpha: alpha),
-                                    selfEnergies: selfEnergies)
-            case let other?:
-                throw DataError(file: file, item: "model.preset", "unknown preset '\(other)' for kind ani (known: ani1x)")
-            }
-        case let other:
-            throw DataError(file: file, item: "model.kind", "unknown model kind '\(other)' (known: \(Self.kinds.joined(separator: ", ")))")
+        default: return try makeANI(elements: elements, selfEnergies: selfEnergies, file: file)
         }
     }
 }

@@ -33,6 +33,11 @@ struct ConformanceModel: CustomTestStringConvertible, Sendable {
             return ElementEmbracingPotential(eeacsf: EEACSFComputer(p), network: MLP(widths: [p.featureCount, 8, 1], alpha: 0.1),
                                              selfEnergies: selfEnergies)
         },
+        ConformanceModel(name: "hipnn") { elements, selfEnergies in
+            HIPNNPotential(HIPNNArchitecture(species: elements, width: 8, interactions: 2, atomLayers: 1, sensitivities: 6,
+                                             softMin: 0.85, softMax: 4.5, cutoff: 5.5),
+                           selfEnergies: selfEnergies)
+        },
     ]
 }
 
