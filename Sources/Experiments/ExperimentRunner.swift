@@ -86,7 +86,8 @@ public final class ExperimentRunner {
     /// The pretraining tasks (seeded subsets) and the validation tasks, from the recipe.
     func loadPool() throws -> (train: [QMTask], validation: [QMTask]) {
         guard let p = manifest.pretraining else { return ([], []) }
-        let recipe = URL(fileURLWithPath: manifestPath).deletingLastPathComponent().appendingPathComponent(p.recipe).standardizedFileURL.path
+        let recipe = p.recipe.hasPrefix("/") ? p.recipe
+            : URL(fileURLWithPath: manifestPath).deletingLastPathComponent().appendingPathComponent(p.recipe).standardizedFileURL.path
         let builder = try SuiteBuilder(recipePath: recipe)
         let (suite, report) = try builder.build()
         log("pretraining pool \(suite.name): \(suite.tasks.count) tasks, \(report.conformations) conformations (read in \(String(format: "%.1f", report.seconds)) s)")

@@ -112,8 +112,7 @@ public final class MetaTrainer {
         self.configuration = configuration
         self.tasks = tasks
         self.validationTasks = validationTasks
-        var initGenerator = SeededGenerator(seed: configuration.seed ^ 0x5EED_1A17)
-        let p = parameters ?? potential.initialParameters(using: &initGenerator)
+        let p = parameters ?? potential.initialParameters(seed: configuration.seed)
         self.parameters = p
         bestParameters = p
         generator = SeededGenerator(seed: configuration.seed)

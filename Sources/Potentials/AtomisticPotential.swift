@@ -51,6 +51,13 @@ extension AtomisticPotential {
         initialParameters(Float.self, using: &generator)
     }
 
+    /// The random `Float` parameters a training run with `seed` starts from (drawn from
+    /// `SeededGenerator(seed: seed ^ 0x5EED_1A17)`, a stream apart from the run's shuffles).
+    public func initialParameters(seed: UInt64) -> ParameterSet<Float> {
+        var generator = SeededGenerator(seed: seed ^ 0x5EED_1A17)
+        return initialParameters(using: &generator)
+    }
+
     /// Atomic numbers in `atomicNumbers` the model cannot evaluate (empty when all are).
     public func unsupported(_ atomicNumbers: [Int]) -> [Int] {
         Array(Set(atomicNumbers).subtracting(elements)).sorted()

@@ -148,8 +148,7 @@ public final class Trainer {
         self.configuration = configuration
         self.training = training
         self.validation = validation
-        var initGenerator = SeededGenerator(seed: configuration.seed ^ 0x5EED_1A17)
-        let p = parameters ?? potential.initialParameters(using: &initGenerator)
+        let p = parameters ?? potential.initialParameters(seed: configuration.seed)
         self.parameters = p
         bestParameters = p
         optimizer = OptimizerBox(configuration.optimizer)
