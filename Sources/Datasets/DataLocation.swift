@@ -46,6 +46,17 @@ public struct DataLocation: Equatable, Sendable {
 
     /// The absolute path of a data file given relative to the root (or absolute).
     /// - Throws: `DataError` when the path is relative and no root is configured.
+    /// A data file named in a manifest: absolute as given; else next to the manifest when
+    /// it exists there; else under this data root (`DataError` naming `manifest` when
+    /// there is none).
+    public func path(of relative: String, nextTo manifest: String) throws -> String {
+        if relative.hasPrefix("/") { return relative }
+        let local = URL(fileURLWithPath: manifest).deletingLastPathComponent()
+            .appendingPathComponent(relative).standardizedFileURL.path
+        if FileManager.default.fileExists(atPath: local) { return local }
+        return try path(of: relative, recipe: manifest)
+    }
+
     public func path(of relative: String, recipe: String) throws -> String {
         if relative.hasPrefix("/") { return relative }
         guard let root else {

@@ -43,10 +43,7 @@ public final class ExperimentRunner {
 
     /// A path next to the manifest if it exists there, else under the data root.
     func dataPath(_ p: String) throws -> String {
-        if p.hasPrefix("/") { return p }
-        let local = URL(fileURLWithPath: manifestPath).deletingLastPathComponent().appendingPathComponent(p).standardizedFileURL.path
-        if FileManager.default.fileExists(atPath: local) { return local }
-        return try location.path(of: p, recipe: manifestPath)
+        try location.path(of: p, nextTo: manifestPath)
     }
 
     /// The target's conformations split into a fixed test set, a fixed validation set and

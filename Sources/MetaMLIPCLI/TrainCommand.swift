@@ -101,11 +101,7 @@ struct TrainCommand: ParsableCommand {
             // Data files: next to the manifest when they are there, else under the data root
             // ($METAMLIP_DATA or ../shared/datasets), as recipes do.
             let location = DataLocation.resolve()
-            func resolveData(_ p: String) throws -> String {
-                let local = resolve(p)
-                if p.hasPrefix("/") || FileManager.default.fileExists(atPath: local) { return local }
-                return try location.path(of: p, recipe: manifest)
-            }
+            func resolveData(_ p: String) throws -> String { try location.path(of: p, nextTo: manifest) }
             let dataPath = try resolveData(m.data)
             let (all, task) = try readConformations(path: dataPath, format: m.format, energyKey: m.energyKey,
                                                     forcesKey: m.forcesKey, energyUnit: m.energyUnit)
