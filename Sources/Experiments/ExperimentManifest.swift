@@ -28,10 +28,13 @@ import Training
 ///     variants:
 ///       - {name: reptile, kind: reptile, iterations: 400, meta_batch_size: 2, epsilon: 0.5, epsilon_final: 0.05,
 ///          inner: {steps: 10, optimizer: adam, learning_rate: 0.001, batch_size: 16}}
-///       - {name: multitask, kind: multitask, epochs: 10}
+///       - {name: multitask, kind: multitask, epochs: 10, plateau: {factor: 0.5, patience: 3}}
 ///       - {name: single, kind: single, task: "ani1x@wb97x_dz", epochs: 30}
 ///       - {name: scratch, kind: scratch}
-///     refit: {n: [10, 50], seeds: [0, 1], mode: full, epochs: 300, batch_size: 8, learning_rate: 0.001, patience: 40}
+///     refit: {n: [10, 50], seeds: [0, 1], mode: full, epochs: 300, batch_size: 8, learning_rate: 0.001, patience: 40,
+///             plateau: {factor: 0.5, patience: 10},   # learning-rate decay (these are the defaults)
+///             replay: 0.5,                            # add 0.5·N pretraining conformations (pretrained variants)
+///             save_models: true}                      # write refit/<variant>/n<N>-seed<S>.model.json
 public struct ExperimentManifest: Codable, Sendable {
     public struct Pretraining: Codable, Sendable {
         public var recipe: String
@@ -92,9 +95,10 @@ public struct ExperimentManifest: Codable, Sendable {
         public var batchSize: Int?
         public var learningRate: Double?
         public var patience: Int?
+        public var plateau: PlateauSettings?
 
         enum CodingKeys: String, CodingKey {
-            case name, kind, iterations, epsilon, sampling, inner, task, epochs, patience
+            case name, kind, iterations, epsilon, sampling, inner, task, epochs, patience, plateau
             case metaBatchSize = "meta_batch_size", epsilonFinal = "epsilon_final"
             case outerLearningRate = "outer_learning_rate", querySize = "query_size", validateEvery = "validate_every"
             case batchSize = "batch_size", learningRate = "learning_rate"
@@ -109,11 +113,12 @@ public struct ExperimentManifest: Codable, Sendable {
                                           ("inner", inner != nil), ("query_size", querySize != nil),
                                           ("validate_every", validateEvery != nil)]
             let ordinary: [(String, Bool)] = [("task", task != nil), ("epochs", epochs != nil), ("batch_size", batchSize != nil),
-                                              ("learning_rate", learningRate != nil), ("patience", patience != nil)]
+                                              ("learning_rate", learningRate != nil), ("patience", patience != nil),
+                                              ("plateau", plateau != nil)]
             let allowed: Set<String>
             switch kind {
             case .reptile, .fomaml, .maml: allowed = Set(meta.map(\.0))
-            case .multitask: allowed = ["epochs", "batch_size", "learning_rate", "patience"]
+            case .multitask: allowed = ["epochs", "batch_size", "learning_rate", "patience", "plateau"]
             case .single: allowed = Set(ordinary.map(\.0))
             case .scratch: allowed = []
             }
@@ -139,8 +144,12 @@ public struct ExperimentManifest: Codable, Sendable {
         public var learningRate: Double?
         public var patience: Int?
         public var replay: Double?
+        public var plateau: PlateauSettings?
+        /// Whether each refitted model is written next to its result (for scans and MD).
+        public var saveModels: Bool?
         enum CodingKeys: String, CodingKey {
-            case n, seeds, mode, epochs, patience, replay
+            case n, seeds, mode, epochs, patience, replay, plateau
+            case saveModels = "save_models"
             case batchSize = "batch_size", learningRate = "learning_rate"
         }
     }
@@ -188,5 +197,7 @@ public struct ExperimentManifest: Codable, Sendable {
             throw DataError(file: file, item: "target", "test and validation must each be ≥ 1 conformation")
         }
         if let r = refit.replay, !(0...10).contains(r) { throw DataError(file: file, item: "refit.replay", "fraction must lie in 0…10") }
+        _ = try refit.plateau?.schedule(file: file, item: "refit.plateau")
+        for (i, v) in variants.enumerated() { _ = try v.plateau?.schedule(file: file, item: "variants[\(i)] (\(v.name)).plateau") }
     }
 }

@@ -15,6 +15,7 @@ import Training
 ///     <run>/pretrain/<variant>/model.json       pretrained model (+ checkpoint.json while running)
 ///     <run>/pretrain/<variant>/summary.json     pretraining time, steps, final validation
 ///     <run>/refit/<variant>/n<N>-seed<S>.json   one refit's test metrics (a RefitResult)
+///     <run>/refit/<variant>/n<N>-seed<S>.model.json  the refitted model (with `refit.save_models`)
 ///     <run>/results.csv                         every refit, one row each
 ///     <run>/summary.csv, summary.md             mean ± sample std over seeds per variant and N
 ///
@@ -149,10 +150,16 @@ public final class ExperimentRunner {
         }
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " "))")
 
+        var replay: FittingSet?
+        if (manifest.refit.replay ?? 0) > 0, !pool.train.isEmpty {
+            replay = try FittingSet(pool.train.map { FittingSet.Part(name: $0.name, conformations: $0.conformations,
+                                                                     selfEnergies: $0.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares)) },
+                                    potential: potential, requireForces: loss.forceWeight > 0, label: "replay")
+        }
         var results: [RefitResult] = []
         for variant in manifest.variants {
             let parameters = try pretrain(variant, potential: potential, pool: pool)
-            results += try refitAll(variant, potential: potential, parameters: parameters, target: target)
+            results += try refitAll(variant, potential: potential, parameters: parameters, target: target, replay: replay)
             try ResultsTable(results: results).write(to: runDirectory)
         }
         let table = ResultsTable(results: results)

@@ -104,6 +104,7 @@ extension ExperimentRunner {
             let config = TrainerConfiguration(
                 epochs: variant.epochs!, batchSize: variant.batchSize ?? 32, seed: seed, loss: loss,
                 optimizer: .adam(learningRate: variant.learningRate ?? 1e-3, weightDecay: 0),
+                plateau: try (variant.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "variants (\(variant.name)).plateau"),
                 earlyStopping: variant.patience.map { EarlyStopping(patience: $0) },
                 checkpointEvery: max(1, variant.epochs! / 20), checkpointPath: checkpoint)
             let training = set.subset(Array(order.dropFirst(held))), validation = set.subset(Array(order.prefix(held)))
@@ -134,8 +135,11 @@ extension ExperimentRunner {
     }
 
     /// Refits `parameters` for every N and seed, skipping refits whose result file exists.
+    ///
+    /// - Parameter replay: the pretraining pool with its tasks' self-energies, from which
+    ///   `refit.replay × N` conformations are added to each refit of a pretrained variant.
     func refitAll(_ variant: ExperimentManifest.Variant, potential: any AtomisticPotential, parameters: ParameterSet<Float>?,
-                  target: TargetData) throws -> [RefitResult] {
+                  target: TargetData, replay: FittingSet? = nil) throws -> [RefitResult] {
         let r = manifest.refit
         let dir = runDirectory.appendingPathComponent("refit/\(variant.name)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -156,13 +160,22 @@ extension ExperimentRunner {
                     trainer: TrainerConfiguration(
                         epochs: r.epochs, batchSize: min(r.batchSize ?? 8, n), seed: s, loss: loss,
                         optimizer: .adam(learningRate: r.learningRate ?? 1e-3, weightDecay: 0),
+                        plateau: try (r.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "refit.plateau"),
                         earlyStopping: r.patience.map { EarlyStopping(patience: $0) }),
-                    replayFraction: 0, targetSelfEnergies: target.selfEnergies)
+                    replayFraction: parameters == nil ? 0 : r.replay ?? 0, targetSelfEnergies: target.selfEnergies)
                 let start = Date()
                 let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,
-                                                       validation: target.validation, label: "\(variant.name) N=\(n)")
+                                                       validation: target.validation, replay: replay,
+                                                       label: "\(variant.name) N=\(n)")
                 let test = try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: target.test,
                                             label: target.path)
+                if r.saveModels ?? false {
+                    try ModelFile(potential: refitted, parameters: trainer.bestParameters,
+                                  provenance: .init(dataFile: target.path, task: "\(variant.name) refit N=\(n)", seed: s,
+                                                    steps: trainer.step, epochs: trainer.epoch,
+                                                    finalMetrics: test))
+                        .save(to: dir.appendingPathComponent("n\(n)-seed\(s).model.json").path)
+                }
                 let result = RefitResult(variant: variant.name, n: n, seed: s, test: test, epochs: trainer.epoch,
                                          seconds: Date().timeIntervalSince(start))
                 try writeJSONAtomically(result, to: path)

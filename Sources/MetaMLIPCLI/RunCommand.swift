@@ -98,7 +98,10 @@ struct RefitCommand: ParsableCommand {
             print("refitting \(model) on N = \(n) of \(data) (\(refitMode)); validation \(valid.count), test \(test.count)")
             let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: train, validation: valid,
                                                    label: data)
-            try trainer.modelFile(dataFile: data, task: "refit N=\(n)").save(to: output)
+            try ModelFile(potential: refitted, parameters: trainer.bestParameters,
+                          provenance: .init(dataFile: data, task: "refit N=\(n)", seed: seed, steps: trainer.step,
+                                            epochs: trainer.epoch, finalMetrics: trainer.history.last?.validation))
+                .save(to: output)
             print("wrote \(output) after \(trainer.epoch) epochs")
             print("test set (\(test.count) conformations):")
             printMetrics(try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: test, label: data))

@@ -57,9 +57,10 @@ struct TrainManifest: Codable {
     var checkpointDir: String?
     var checkpointEvery: Int?
     var patience: Int?
+    var plateau: PlateauSettings?
 
     enum CodingKeys: String, CodingKey {
-        case data, format, split, model, loss, optimizer, epochs, seed, patience
+        case data, format, split, model, loss, optimizer, epochs, seed, patience, plateau
         case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
         case isolatedAtoms = "isolated_atoms", batchSize = "batch_size"
         case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every"
@@ -153,7 +154,8 @@ struct TrainCommand: ParsableCommand {
             let config = TrainerConfiguration(
                 epochs: m.epochs, batchSize: m.batchSize ?? 32, seed: m.seed ?? 0,
                 loss: EnergyForceLoss(energyWeight: m.loss?.energyWeight ?? 1, forceWeight: m.loss?.forceWeight ?? 1),
-                optimizer: optimizer, earlyStopping: m.patience.map { EarlyStopping(patience: $0) },
+                optimizer: optimizer, plateau: try (m.plateau ?? PlateauSettings()).schedule(file: manifest),
+                earlyStopping: m.patience.map { EarlyStopping(patience: $0) },
                 checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath)
             let trainer: Trainer
             if resume, let checkpointPath {

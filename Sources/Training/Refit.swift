@@ -79,6 +79,15 @@ public struct RefitPlan: Sendable {
     /// validating on `validation`; returns the trainer (its best parameters and history) and
     /// the potential with the target's self-energies.
     ///
+    /// Least-squares self-energies (when `targetSelfEnergies` is nil) are fitted twice, both
+    /// times to what the network leaves unexplained, `E_ref − E_net(θ)`:
+    /// - before training, with the starting parameters, so a pretrained network's energy
+    ///   offset for the new molecule is removed at step 0 instead of being learnt slowly
+    ///   through a (typically weak) energy term;
+    /// - after training, with the best parameters, so the returned potential has zero mean
+    ///   energy error on the N training conformations (a closed-form fit of the model's
+    ///   linear one-body part; validation and test data are never used).
+    ///
     /// - Parameters:
     ///   - replay: pretraining data (with its own tasks' self-energies) to draw the replayed
     ///     conformations from, seeded by the trainer seed.
@@ -86,7 +95,9 @@ public struct RefitPlan: Sendable {
                     validation: [Conformation], replay: FittingSet? = nil, label: String = "target") throws
         -> (trainer: Trainer, potential: any AtomisticPotential) {
         var target = potential
-        target.selfEnergies = try targetSelfEnergies ?? SelfEnergies.fit(training, task: label)
+        let start = parameters ?? potential.initialParameters(seed: trainer.seed)
+        target.selfEnergies = try targetSelfEnergies
+            ?? Self.residualSelfEnergies(potential: target, parameters: start, conformations: training, label: label)
         let forces = trainer.usesForces
         var train = try FittingSet(training, selfEnergies: target.selfEnergies, potential: target,
                                    requireForces: forces, label: "\(label) training")
@@ -106,6 +117,26 @@ public struct RefitPlan: Sendable {
         let t = try Trainer(potential: target, parameters: parameters, training: train, validation: valid,
                             configuration: configuration)
         try t.train()
+        if targetSelfEnergies == nil {
+            target.selfEnergies = try Self.residualSelfEnergies(potential: target, parameters: t.bestParameters,
+                                                                 conformations: training, label: label)
+        }
         return (t, target)
+    }
+
+    /// Self-energies fitted by least squares to `E_ref − E_net(θ)` of `conformations`
+    /// (minimum-norm for a single composition; see `SelfEnergies.fit`).
+    public static func residualSelfEnergies(potential: any AtomisticPotential, parameters: ParameterSet<Float>,
+                                            conformations: [Conformation], label: String) throws -> SelfEnergies {
+        var bare = potential
+        bare.selfEnergies = SelfEnergies(energies: [:], origin: .leastSquares)
+        let network = try bare.evaluate(conformations, parameters: parameters.converted(to: Double.self),
+                                        withForces: false).energies.scalars
+        let residual = zip(conformations, network).map { c, e in
+            var r = c
+            r.energy = c.energy - e
+            return r
+        }
+        return try SelfEnergies.fit(residual, task: label)
     }
 }

@@ -1,5 +1,7 @@
 // Learning-rate decay on plateaus and early stopping, driven by a validation metric.
 
+import Chemistry
+
 /// Reduce-on-plateau learning-rate decay for a metric to be minimised (PyTorch
 /// `ReduceLROnPlateau`, mode "min", relative threshold, no cooldown).
 ///
@@ -102,5 +104,39 @@ public struct EarlyStopping: Codable, Equatable, Sendable {
         }
         epochsWithoutImprovement += 1
         return false
+    }
+}
+
+/// The `plateau:` section of a manifest: reduce-on-plateau decay of the learning rate.
+///
+///     plateau: {factor: 0.5, patience: 10, min_learning_rate: 1.0e-5}   # these are the defaults
+///     plateau: {factor: 0.5, patience: 10, threshold: 1.0e-4}
+///
+/// Omitted keys take the defaults MetaMLIP's trainer uses (factor 0.5, patience 10 epochs,
+/// relative threshold 1e-4, no lower bound). To switch decay off, set `factor: 1`.
+public struct PlateauSettings: Codable, Equatable, Sendable {
+    public var factor: Double?
+    public var patience: Int?
+    public var threshold: Double?
+    public var minLearningRate: Double?
+    enum CodingKeys: String, CodingKey {
+        case factor, patience, threshold
+        case minLearningRate = "min_learning_rate"
+    }
+
+    public init(factor: Double? = nil, patience: Int? = nil, threshold: Double? = nil, minLearningRate: Double? = nil) {
+        self.factor = factor; self.patience = patience; self.threshold = threshold; self.minLearningRate = minLearningRate
+    }
+
+    /// The schedule, or nil when decay is switched off (`factor: 1`).
+    /// - Throws: `DataError` naming `file` and `item`.<key> for an out-of-range value.
+    public func schedule(file: String, item: String = "plateau") throws -> ReduceOnPlateau? {
+        let f = factor ?? 0.5, p = patience ?? 10, t = threshold ?? 1e-4, m = minLearningRate ?? 0
+        if f == 1 { return nil }
+        guard f > 0 && f < 1 else { throw DataError(file: file, item: "\(item).factor", "must lie in (0, 1], got \(f)") }
+        guard p >= 0 else { throw DataError(file: file, item: "\(item).patience", "must be ≥ 0, got \(p)") }
+        guard t >= 0 else { throw DataError(file: file, item: "\(item).threshold", "must be ≥ 0, got \(t)") }
+        guard m >= 0 else { throw DataError(file: file, item: "\(item).min_learning_rate", "must be ≥ 0, got \(m)") }
+        return ReduceOnPlateau(factor: f, patience: p, threshold: t, minLearningRate: m)
     }
 }

@@ -8,7 +8,8 @@ import _TestSupport
 /// A whole study at the smallest scale: a three-task pool (ethanol at two levels, acac)
 /// from a recipe, 3BPA as the target, every variant kind.
 @Suite(.serialized) struct ExperimentRunnerTests {
-    static func write(_ dir: URL, variants: String? = nil, extra: String = "") throws -> String {
+    static func write(_ dir: URL, variants: String? = nil, refit: String = "{n: [3], seeds: [0, 1], epochs: 2, batch_size: 3}",
+                      extra: String = "") throws -> String {
         let recipe = """
             suite: tiny
             seed: 0
@@ -35,7 +36,7 @@ import _TestSupport
               - {name: single, kind: single, task: ethanol@PBE, epochs: 1, batch_size: 8}
               - {name: scratch, kind: scratch}
             """)
-            refit: {n: [3], seeds: [0, 1], epochs: 2, batch_size: 3}
+            refit: \(refit)
             \(extra)
             """
         let path = dir.appendingPathComponent("study.yaml").path
@@ -122,5 +123,36 @@ import _TestSupport
         let unknown = try error(extra: "colour: blue")
         #expect(unknown?.reason.contains("colour") == true, "\(String(describing: unknown))")
         #expect(try error("  - {name: a, kind: scratch}\n  - {name: a, kind: scratch}")?.item == "variants[1].name")
+        let path = try Self.write(dir, refit: "{n: [3], epochs: 2, plateau: {factor: 2}}")
+        #expect(throws: DataError.self) { try ExperimentRunner(manifestPath: path, runDirectory: dir.path) }
+        do { _ = try ExperimentRunner(manifestPath: path, runDirectory: dir.path) } catch let e as DataError {
+            #expect(e.item == "refit.plateau.factor", "\(e)")
+        }
+        let typo = try Self.write(dir, variants: "  - {name: m, kind: multitask, epochs: 1, plateau: {patience: 2, decay: 0.5}}")
+        #expect(throws: DataError.self) { try ExperimentRunner(manifestPath: typo, runDirectory: dir.path) }
+    }
+
+    /// Replay, plateau keys and saved refit models: each refitted model file loads, has the
+    /// target's least-squares self-energies refitted to the network's residuals (zero mean
+    /// energy error over its N training conformations) and reproduces the stored test metrics.
+    @Test func refitsReplayPretrainingDataAndSaveTheirModels() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-replay")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.write(
+            dir, variants: "  - {name: multitask, kind: multitask, epochs: 1, batch_size: 8, plateau: {factor: 0.5, patience: 0}}",
+            refit: "{n: [3], seeds: [0], epochs: 2, batch_size: 3, replay: 2, save_models: true, plateau: {factor: 0.5, patience: 0, min_learning_rate: 1.0e-4}}")
+        let out = dir.appendingPathComponent("run")
+        var lines: [String] = []
+        let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
+        runner.log = { lines.append($0) }
+        let results = try runner.run()
+        #expect(results.count == 1)
+        let modelPath = out.appendingPathComponent("refit/multitask/n3-seed0.model.json").path
+        let (potential, parameters) = try ModelFile.load(path: modelPath)
+        let stored = try #require(try ModelFile.read(path: modelPath).provenance?.finalMetrics)
+        #expect(abs(stored.forceRMSE - results[0].test.forceRMSE) < 1e-9)
+        let target = try ExtendedXYZReader().read(path: SharedData.path("3bpa/train_300K.xyz")).conformations
+        let test = try errorMetrics(potential: potential, parameters: parameters, conformations: Array(target.prefix(4)), label: "3bpa")
+        #expect(test.forceRMSE.isFinite)
     }
 }
