@@ -11,14 +11,17 @@ struct ScanCommand: ParsableCommand {
         commandName: "scan",
         abstract: "PES scans of a model: rigid torsion/stretch/bend scans of a structure, or reference scans.",
         discussion: """
-            Writes (appends to) DIR/scans.csv (one row per point) and DIR/scan_metrics.csv (one row per
-            scan), and prints the metrics. Examples:
-              metamlip scan model.json 3bpa.xyz --frame 0 --kind torsion --step 5 -o scans/
+            Appends one row per point to DIR/scans.csv and one row per scan to
+            DIR/scan_metrics.csv, and prints the metrics.
+
+              metamlip scan model.json mol.xyz --frame 0 --kind torsion --step 5 -o scans/
               metamlip scan model.json --reference acac-dihedral -o scans/
-            Torsions turn every rotatable bond through 360°; stretches take one bond per bond type from
-            0.7 to 3 times its length; bends one angle per angle type from 60° to 180°. Reference names:
-            acac-dihedral, acac-h-transfer (under the data root), or an extended-XYZ path file.
-            Derivatives are per radian (torsions, bends) or per Å (stretches, proton transfer).
+
+            Torsions turn every rotatable bond through 360°; stretches take one bond
+            per bond type from 0.7 to 3 times its length; bends one angle per angle
+            type from 60° to 180°. References: acac-dihedral and acac-h-transfer
+            (under the data root), or an extended-XYZ path file. Derivatives are per
+            radian (torsions, bends) or per Å (stretches, proton transfer).
             """)
 
     @Argument(help: "The model file (JSON).")
@@ -47,7 +50,7 @@ struct ScanCommand: ParsableCommand {
     var seed: UInt64?
     @Option(help: "Highest smooth harmonic M (high-frequency share and smooth fit).")
     var cutoffHarmonic = 6
-    @Option(help: "Least prominence of a counted extremum, meV.")
+    @Option(name: .customLong("tolerance-mev"), help: "Least prominence of a counted extremum, meV.")
     var toleranceMeV = 1.0
 
     func validate() throws {
