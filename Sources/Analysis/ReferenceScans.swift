@@ -5,8 +5,9 @@ import Foundation
 ///
 /// The acetylacetone files of the BOTNet datasets (Kovács et al., J. Chem. Theory Comput.
 /// 2021, doi:10.1021/acs.jctc.1c00647; `acac/` under the data root):
-/// - `test_dihedral.xyz`: a relaxed scan of the C=C–C=O… dihedral, the coordinate is each
-///   frame's `dihedral_angle=` (degrees, 1° … 177° in 4° steps, 45 points), `.torsion`;
+/// - `test_dihedral.xyz`: a torsion scan turning the acetyl group (O3, C4 and its H) about
+///   the C1–C2 bond, the other atoms adjusting slightly; the coordinate is each frame's
+///   `dihedral_angle=` (degrees, 1° … 177° in 4° steps, 45 points), `.torsion`, open;
 /// - `test_H_transfer.xyz`: the intramolecular proton transfer O–H···O → O···H–O,
 ///   15 points; the coordinate is d(donor–H) − d(acceptor–H) in Å (negative at the start,
 ///   positive at the end), `.protonTransfer`.
