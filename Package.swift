@@ -13,7 +13,8 @@ import PackageDescription
 ///     Training → Potentials, Descriptors, Chemistry, Autodiff
 ///     MetaLearning → Training, Potentials, Chemistry, Autodiff
 ///     Experiments → MetaLearning, Training, Datasets, Potentials
-///     MetaMLIPCLI → Experiments, MetaLearning, Training, Datasets, …
+///     Analysis → Potentials, Descriptors, Chemistry, Autodiff   (scans, smoothness metrics)
+///     MetaMLIPCLI → Experiments, Analysis, MetaLearning, Training, Datasets, …
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -31,6 +32,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "MetaLearning", targets: ["MetaLearning"]),
         .library(name: "Experiments", targets: ["Experiments"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,11 +77,15 @@ let package = Package(
             name: "Experiments",
             dependencies: ["Autodiff", "Chemistry", "Datasets", "MetaLearning", "Potentials", "Training"]),
 
+        // Analysis of fitted models: PES scans (torsion, stretch, bend, reference paths) and
+        // smoothness / energy–force consistency metrics.
+        .target(name: "Analysis", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
+
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Potentials", "Descriptors", "Autodiff",
+                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Analysis", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -101,6 +107,9 @@ let package = Package(
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: ["Analysis", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Chemistry", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],

@@ -1,0 +1,107 @@
+import Chemistry
+import Foundation
+
+/// What a scan varies.
+public enum ScanKind: String, Sendable, CaseIterable, Codable {
+    /// Rotation of a fragment about a bond; coordinate = dihedral, degrees.
+    case torsion
+    /// Displacement of a fragment along a bond; coordinate = bond length, Å.
+    case stretch
+    /// Rotation of a fragment in an angle's plane; coordinate = bond angle, degrees.
+    case bend
+    /// A proton moving between two heavy atoms; coordinate = d(donor–H) − d(acceptor–H), Å.
+    case protonTransfer = "proton_transfer"
+    /// Any other ordered path; coordinate = point index.
+    case path
+}
+
+/// The unit of a scan coordinate as written in CSV files, and the path parameter s used
+/// for derivatives: degrees become radians, Å and indices stay as they are.
+public enum CoordinateUnit: String, Sendable, Codable {
+    case degrees = "deg"
+    case angstrom = "angstrom"
+    case index = "index"
+
+    /// s = coordinate × `pathParameterScale` (π/180 for degrees, else 1).
+    public var pathParameterScale: Double { self == .degrees ? .pi / 180 : 1 }
+
+    /// The unit of s: "rad", "angstrom" or "index". Derivatives along the path are per
+    /// this unit (−dE/ds in eV/rad, eV/Å or eV per point).
+    public var pathParameterUnit: String { self == .degrees ? "rad" : rawValue }
+}
+
+/// Optimises a conformation with some atoms held fixed, for relaxed scans.
+///
+/// The `Simulation` module's optimisers adapt to this; `ScanPath.relaxed(with:)` calls it
+/// once per point with the atoms that define the scan coordinate fixed, so the coordinate
+/// is unchanged by the relaxation.
+public protocol ScanRelaxer {
+    /// `c` relaxed with the atoms in `fixedAtoms` (0-based indices) kept in place.
+    func relax(_ c: Conformation, fixedAtoms: Set<Int>) throws -> Conformation
+}
+
+/// An ordered path of conformations with a scan coordinate at each point.
+///
+/// Shapes: `conformations`, `coordinates` and (when present) `referenceEnergies` have one
+/// entry per point. Coordinates increase strictly along the path. Generated points carry
+/// `energy = .nan` (no label) and no forces; reference paths carry their QM energies in
+/// `referenceEnergies` (eV).
+public struct ScanPath: Sendable {
+    /// A CSV-safe identifier: "torsion:C-O:13-5-1-0", "stretch:C-H:0-3",
+    /// "bend:C-O-C:1-5-13", "acac-dihedral", …
+    public var name: String
+    public var kind: ScanKind
+    /// The scan coordinate at each point, in `coordinateUnit`.
+    public var coordinates: [Double]
+    public var coordinateUnit: CoordinateUnit
+    public var conformations: [Conformation]
+    /// True when the path closes on itself: the point after the last equals the first
+    /// (a full 360° torsion on a uniform grid). Derivatives and spectra then wrap around.
+    public var isPeriodic: Bool
+    /// The atoms whose positions define the coordinate (dihedral i, j, k, l; bond j, k;
+    /// angle i, j, k; donor, H, acceptor); a relaxation keeps them fixed.
+    public var definingAtoms: [Int]
+    /// The atoms the scan moves (empty for reference paths).
+    public var movingAtoms: [Int]
+    /// Reference energies in eV, when the path comes from QM data.
+    public var referenceEnergies: [Double]?
+
+    public init(name: String, kind: ScanKind, coordinates: [Double], coordinateUnit: CoordinateUnit,
+                conformations: [Conformation], isPeriodic: Bool = false, definingAtoms: [Int] = [],
+                movingAtoms: [Int] = [], referenceEnergies: [Double]? = nil) {
+        precondition(coordinates.count == conformations.count, "one coordinate per conformation")
+        precondition(referenceEnergies.map { $0.count == coordinates.count } ?? true, "one reference energy per point")
+        self.name = name
+        self.kind = kind
+        self.coordinates = coordinates
+        self.coordinateUnit = coordinateUnit
+        self.conformations = conformations
+        self.isPeriodic = isPeriodic
+        self.definingAtoms = definingAtoms
+        self.movingAtoms = movingAtoms
+        self.referenceEnergies = referenceEnergies
+    }
+
+    /// Number of points.
+    public var count: Int { coordinates.count }
+
+    /// The path parameter s at each point: radians for angles, Å for lengths, the index
+    /// for plain paths.
+    public var pathParameter: [Double] { coordinates.map { $0 * coordinateUnit.pathParameterScale } }
+
+    /// The period of s for a periodic path (2π for a full torsion), else `nil`.
+    public var period: Double? {
+        guard isPeriodic, count >= 2 else { return nil }
+        let s = pathParameter
+        return (s[count - 1] - s[0]) * Double(count) / Double(count - 1)
+    }
+
+    /// The path with every point relaxed by `relaxer`, `definingAtoms` held fixed (so the
+    /// coordinates stay as they are).
+    public func relaxed(with relaxer: some ScanRelaxer) throws -> ScanPath {
+        let fixed = Set(definingAtoms)
+        var copy = self
+        copy.conformations = try conformations.map { try relaxer.relax($0, fixedAtoms: fixed) }
+        return copy
+    }
+}

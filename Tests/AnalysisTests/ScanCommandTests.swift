@@ -1,0 +1,88 @@
+import Autodiff
+import Chemistry
+import Descriptors
+import Foundation
+import Potentials
+import Testing
+import Training
+import _TestSupport
+
+/// `metamlip scan` end to end on the built binary, with a small random ANI model file.
+@Suite struct ScanCommandTests {
+    /// A random ANI model (hidden width 8) saved as a model file in `dir`.
+    func modelFile(in dir: URL, elements: [Int] = [1, 6, 7, 8]) throws -> String {
+        let aev = AEVParameters.ani1x.with(species: elements)
+        let potential = ANIPotential(aev: AEVComputer(aev),
+                                     networks: ElementNetworks(elements: elements, widths: [aev.featureCount, 8, 1], alpha: 0.1),
+                                     selfEnergies: SmallModel.selfEnergies)
+        let path = dir.appendingPathComponent(elements.count == 4 ? "random.model.json" : "hco.model.json").path
+        try ModelFile(potential: potential, parameters: potential.initialParameters(seed: 4),
+                      provenance: .init(seed: 4)).save(to: path)
+        return path
+    }
+
+    func lines(_ path: URL) throws -> [Substring] {
+        try String(contentsOf: path, encoding: .utf8).split(separator: "\n")
+    }
+
+    @Test func torsionScansOf3BPAAndTheAcacReferences() throws {
+        let dir = try SharedData.temporaryDirectory("metamlip-scan")
+        let model = try modelFile(in: dir)
+        let out = dir.appendingPathComponent("scans")
+        let torsions = try CLIRunner.run(["scan", model, SharedData.path("3bpa/train_300K.xyz"), "--frame", "2",
+                                          "--kind", "torsion", "--step", "30", "--backbone-only", "-o", out.path])
+        #expect(torsions.status == 0, "\(torsions.stderr)")
+        #expect(torsions.stdout.contains("torsion:C-O:13-5-1-0"), "\(torsions.stdout)")
+        var metrics = try lines(out.appendingPathComponent("scan_metrics.csv"))
+        #expect(metrics.count == 1 + 3)
+        #expect(metrics[1].hasPrefix("torsion:C-O:13-5-1-0,torsion,random,,4,12,"))
+        #expect(try lines(out.appendingPathComponent("scans.csv")).count == 1 + 3 * 12)
+
+        // The acac proton-transfer reference for two models: the reference rows are written once.
+        let env = ProcessInfo.processInfo.environment.merging(["METAMLIP_DATA": SharedData.root.path]) { $1 }
+        for variant in ["reptile", "scratch"] {
+            let run = try CLIRunner.run(["scan", model, "--reference", "acac-h-transfer", "--variant", variant, "--n", "10",
+                                         "-o", out.path], environment: env)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        metrics = try lines(out.appendingPathComponent("scan_metrics.csv"))
+        #expect(metrics.count == 1 + 3 + 3)
+        #expect(metrics[4].hasPrefix("acac-h-transfer,proton_transfer,reference,,,15,"))
+        #expect(metrics[5].hasPrefix("acac-h-transfer,proton_transfer,reptile,10,4,15,"))
+        #expect(metrics[6].hasPrefix("acac-h-transfer,proton_transfer,scratch,10,4,15,"))
+        #expect(try lines(out.appendingPathComponent("scans.csv")).count == 1 + 3 * 12 + 3 * 15)
+    }
+
+    @Test func badInputIsAClearError() throws {
+        let dir = try SharedData.temporaryDirectory("metamlip-scan")
+        let model = try modelFile(in: dir)
+        let out = dir.appendingPathComponent("scans").path
+        let bpa = SharedData.path("3bpa/train_300K.xyz")
+
+        let frame = try CLIRunner.run(["scan", model, bpa, "--frame", "500", "-o", out])
+        #expect(frame.status == 1)
+        #expect(frame.stderr.contains("train_300K.xyz: frame 500: out of range: the file has 500 frame(s), 0…499"), "\(frame.stderr)")
+
+        let missing = try CLIRunner.run(["scan", model, "/nonexistent/mol.xyz", "-o", out])
+        #expect(missing.status == 1 && missing.stderr.contains("/nonexistent/mol.xyz: file does not exist"), "\(missing.stderr)")
+
+        let noModel = try CLIRunner.run(["scan", dir.appendingPathComponent("none.json").path, bpa, "-o", out])
+        #expect(noModel.status == 1 && noModel.stderr.contains("none.json: file does not exist"), "\(noModel.stderr)")
+
+        let hco = try modelFile(in: dir, elements: [1, 6, 8])
+        let elements = try CLIRunner.run(["scan", hco, bpa, "-o", out])
+        #expect(elements.status == 1 && elements.stderr.contains("frame 0: elements N are not in the model"), "\(elements.stderr)")
+
+        let water = dir.appendingPathComponent("water.xyz")
+        try "3\nwater\nO 0 0 0\nH 0.96 0 0\nH -0.24 0.93 0\n".write(to: water, atomically: true, encoding: .utf8)
+        let rigid = try CLIRunner.run(["scan", model, water.path, "--kind", "torsion", "-o", out])
+        #expect(rigid.status == 1 && rigid.stderr.contains("water.xyz: frame 0: no rotatable bonds"), "\(rigid.stderr)")
+        // Plain XYZ without energies is fine for stretches and bends.
+        let bends = try CLIRunner.run(["scan", model, water.path, "--kind", "all", "-o", out])
+        #expect(bends.status == 0, "\(bends.stderr)")
+        #expect(bends.stdout.contains("stretch:H-O:0-1") && bends.stdout.contains("bend:H-O-H:1-0-2"), "\(bends.stdout)")
+
+        let neither = try CLIRunner.run(["scan", model, "-o", out])
+        #expect(neither.status != 0 && neither.stderr.contains("give a STRUCTURE file or --reference"))
+    }
+}
