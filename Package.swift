@@ -14,7 +14,8 @@ import PackageDescription
 ///     MetaLearning → Training, Potentials, Chemistry, Autodiff
 ///     Experiments → MetaLearning, Training, Datasets, Potentials
 ///     Analysis → Potentials, Descriptors, Chemistry, Autodiff   (scans, smoothness metrics)
-///     MetaMLIPCLI → Experiments, Analysis, MetaLearning, Training, Datasets, …
+///     Reports → Chemistry (Foundation only: run directory → HTML, notebook, SVG)
+///     MetaMLIPCLI → Experiments, Analysis, Reports, MetaLearning, Training, Datasets, …
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -33,6 +34,7 @@ let package = Package(
         .library(name: "MetaLearning", targets: ["MetaLearning"]),
         .library(name: "Experiments", targets: ["Experiments"]),
         .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Reports", targets: ["Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -80,12 +82,14 @@ let package = Package(
         // Analysis of fitted models: PES scans (torsion, stretch, bend, reference paths) and
         // smoothness / energy–force consistency metrics.
         .target(name: "Analysis", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
+        // Reports of finished runs: HTML with inline SVG charts, a Jupyter notebook, summary JSON.
+        .target(name: "Reports", dependencies: ["Chemistry"]),
 
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Analysis", "Potentials", "Descriptors", "Autodiff",
+                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -111,6 +115,7 @@ let package = Package(
             name: "AnalysisTests",
             dependencies: ["Analysis", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Chemistry", "_TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Chemistry", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

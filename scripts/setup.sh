@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the C libraries MetaMLIP links (HDF5, OpenBLAS) when they are missing.
-# Idempotent: does nothing when pkg-config already finds both.
+# Installs the C libraries MetaMLIP links (HDF5, OpenBLAS) when they are missing, and
+# Python's nbformat, which the report tests use to validate the exported notebook.
+# Idempotent: does nothing when pkg-config finds both libraries and python3 imports nbformat.
 set -euo pipefail
 
 need=()
@@ -8,9 +9,19 @@ pkg-config --exists hdf5 2>/dev/null || need+=(libhdf5-dev)
 pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
 pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# The report tests try python3 on PATH, then the system's /usr/bin/python3 (where apt installs
+# python3-nbformat even when a pyenv or venv python3 comes first on PATH).
+has_nbformat() {
+  local py
+  for py in python3 /usr/bin/python3; do
+    "$py" -c 'import nbformat' >/dev/null 2>&1 && return 0
+  done
+  return 1
+}
+has_nbformat || need+=(python3-nbformat)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "setup: libhdf5-dev and libopenblas-dev present"
+  echo "setup: libhdf5-dev, libopenblas-dev and python3-nbformat present"
   exit 0
 fi
 
@@ -18,9 +29,10 @@ if ! command -v apt-get >/dev/null 2>&1; then
   cat >&2 <<MSG
 setup: missing ${need[*]} and this machine has no apt-get.
 Install the HDF5 (1.10 or newer, serial) and OpenBLAS development packages with your
-package manager so that 'pkg-config --cflags hdf5 openblas' succeeds, e.g.
-  Fedora:  dnf install hdf5-devel openblas-devel pkgconf
-  macOS:   brew install hdf5 openblas pkg-config
+package manager so that 'pkg-config --cflags hdf5 openblas' succeeds, and Python's
+nbformat so that "python3 -c 'import nbformat'" succeeds, e.g.
+  Fedora:  dnf install hdf5-devel openblas-devel pkgconf python3-nbformat
+  macOS:   brew install hdf5 openblas pkg-config && python3 -m pip install nbformat
 then run 'make' again.
 MSG
   exit 1
@@ -33,4 +45,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" pkg-config >/dev/null
 pkg-config --exists hdf5 openblas || { echo "setup: pkg-config still cannot find hdf5/openblas" >&2; exit 1; }
+has_nbformat || { echo "setup: python3 still cannot import nbformat" >&2; exit 1; }
 echo "setup: done"

@@ -1,0 +1,247 @@
+// The report as one self-contained page: polyglot XHTML (parses as XML and as HTML), inline
+// CSS and inline SVG, no scripts and no external assets.
+
+import Foundation
+
+extension Report {
+    /// The whole page. Sections without data say what is missing instead of disappearing.
+    public func html() -> String {
+        var body = header()
+        body += section("errors", "Test-set errors", errorTables())
+        body += section("learning-curves", "Learning curves", learningCurves())
+        body += section("smoothness", "Smoothness of energy scans", smoothnessSection())
+        body += section("md", "Molecular dynamics", mdSection())
+        body += section("pretraining", "Pretraining", pretrainingSection())
+        body += section("provenance", "Provenance", provenanceSection())
+        return """
+            <!DOCTYPE html>
+            <html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">
+            <head>
+            <meta charset="utf-8"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <meta name="generator" content="metamlip report"/>
+            <title>\(e(data.experiment)) – MetaMLIP report</title>
+            <style>
+            \(Report.css)
+            </style>
+            </head>
+            <body>
+            \(body)
+            </body>
+            </html>
+
+            """
+    }
+
+    static let css = """
+        body { font-family: Helvetica, Arial, sans-serif; color: #222222; max-width: 1120px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+        h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #cccccc; padding-bottom: 0.2em; margin-top: 2em; }
+        .description { font-size: 1.1em; color: #444444; margin-top: 0; }
+        .meta, figcaption, .note { color: #555555; font-size: 0.92em; }
+        .missing { color: #8a5300; background: #fff6e5; border-left: 4px solid #e69f00; padding: 0.4em 0.8em; }
+        nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.4em 1.4em; }
+        table { border-collapse: collapse; margin: 0.6em 0 1.4em 0; font-size: 0.95em; }
+        th, td { border: 1px solid #d0d0d0; padding: 0.25em 0.7em; }
+        th { background: #f2f2f2; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        caption { text-align: left; font-weight: bold; padding-bottom: 0.3em; }
+        figure { margin: 1em 0 1.6em 0; } figure svg { max-width: 100%; height: auto; }
+        pre { background: #f7f7f7; border: 1px solid #dddddd; padding: 0.8em; overflow-x: auto; font-size: 0.88em; }
+        .swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em; border-radius: 2px; }
+        """
+
+    // MARK: Sections
+
+    func header() -> String {
+        let seeds = Set(data.results.map(\.seed)).count
+        var s = "<header>\n<h1>\(e(data.experiment))</h1>\n"
+        if let d = data.description, !d.isEmpty { s += "<p class=\"description\">\(e(d))</p>\n" }
+        s += "<p class=\"meta\">\(data.results.count) refits: \(variants.count) variants × N ∈ {"
+            + data.trainingSizes.map(String.init).joined(separator: ", ") + "} × \(seeds) seed(s). Generated "
+            + "\(e(Report.timestamp(options.date))) from <code>\(e(data.directory.path))</code>.</p>\n</header>\n"
+        s += "<nav><ul>\n"
+        for (id, title) in [("errors", "Test-set errors"), ("learning-curves", "Learning curves"), ("smoothness", "Smoothness"),
+                            ("md", "Molecular dynamics"), ("pretraining", "Pretraining"), ("provenance", "Provenance")] {
+            s += "<li><a href=\"#\(id)\">\(title)</a></li>\n"
+        }
+        return s + "</ul></nav>\n"
+    }
+
+    func section(_ id: String, _ title: String, _ content: String) -> String {
+        "<section id=\"\(id)\">\n<h2>\(e(title))</h2>\n\(content)</section>\n"
+    }
+
+    func missing(_ text: String) -> String { "<p class=\"missing\">\(text)</p>\n" }
+
+    func errorTables() -> String {
+        let seeds = Set(data.results.map(\.seed)).count
+        var s = "<p>Errors on the fixed test set after refitting: mean ± sample standard deviation over \(seeds) seed(s). "
+            + "<strong>Bold</strong>: the lowest mean at each N.</p>\n"
+        for (metric, digits) in [(ErrorMetric.forceRMSE, 1), (.energyRMSE, 1), (.energyPerAtomRMSE, 2)] {
+            s += summaryTable(metric, digits: digits)
+        }
+        s += "<details><summary>Every refit (results.csv)</summary>\n<table>\n<thead><tr><th>variant</th><th>N</th><th>seed</th>"
+            + "<th>force RMSE (meV/Å)</th><th>energy RMSE (meV)</th><th>energy RMSE per atom (meV/atom)</th><th>epochs</th>"
+            + "<th>seconds</th></tr></thead>\n<tbody>\n"
+        for r in data.results {
+            s += "<tr><td>\(e(r.variant))</td><td class=\"num\">\(r.n)</td><td class=\"num\">\(r.seed)</td>"
+                + "<td class=\"num\">\(Report.number(r.forceRMSE, 1))</td><td class=\"num\">\(Report.number(r.energyRMSE, 1))</td>"
+                + "<td class=\"num\">\(Report.number(r.energyPerAtomRMSE, 2))</td><td class=\"num\">\(r.epochs.map(String.init) ?? "–")</td>"
+                + "<td class=\"num\">\(Report.number(r.seconds, 1))</td></tr>\n"
+        }
+        return s + "</tbody>\n</table>\n</details>\n"
+    }
+
+    /// Variants × N of one metric, mean ± std, the best mean per N in bold.
+    func summaryTable(_ metric: ErrorMetric, digits: Int) -> String {
+        let sizes = data.trainingSizes
+        var s = "<table class=\"summary\" data-metric=\"\(metric.rawValue)\">\n<caption>\(e(metric.title)) (\(e(metric.unit)))</caption>\n"
+        s += "<thead><tr><th>variant</th>" + sizes.map { "<th>N = \($0)</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        let best = Dictionary(uniqueKeysWithValues: sizes.map { ($0, LearningCurveCell.best(cells, metric: metric, n: $0)) })
+        for v in variants where cells.contains(where: { $0.variant == v }) {
+            s += "<tr><th><span class=\"swatch\" style=\"background: \(colour(of: v))\"></span>\(e(v))</th>"
+            for n in sizes {
+                guard let c = cells.first(where: { $0.variant == v && $0.n == n }) else { s += "<td class=\"num\">–</td>"; continue }
+                let st = c.statistic(metric)
+                var text = Report.number(st.mean, digits) + (c.seeds > 1 ? " ± " + Report.number(st.std, digits) : "")
+                if best[n] == v { text = "<strong>\(text)</strong>" }
+                s += "<td class=\"num\">\(text)</td>"
+            }
+            s += "</tr>\n"
+        }
+        return s + "</tbody>\n</table>\n"
+    }
+
+    func learningCurves() -> String {
+        var s = "<p>Log–log axes; error bars: ± one standard deviation over seeds (a bar reaching zero stops at the axis).</p>\n"
+        for metric in [ErrorMetric.forceRMSE, .energyRMSE] {
+            s += figure(ReportFigure(chart: learningCurve(metric),
+                                     caption: "\(metric.title) (\(metric.unit)) on the test set against the number of refit conformations N."))
+        }
+        return s
+    }
+
+    func smoothnessSection() -> String {
+        var s = ""
+        if let rows = smoothness {
+            s += "<p>Per variant over every scan, N and seed in <code>analysis/scan_metrics.csv</code>: medians of roughness, "
+                + "high-frequency share, consistency RMSE and reference RMSE; total count of spurious extrema "
+                + "(extrema the reference curve does not have).</p>\n"
+            s += "<table class=\"smoothness\">\n<thead><tr><th>variant</th><th>curves</th><th>median roughness</th>"
+                + "<th>median high-frequency share</th><th>spurious extrema (total)</th><th>median consistency RMSE</th>"
+                + "<th>median reference RMSE (meV)</th></tr></thead>\n<tbody>\n"
+            for r in rows {
+                s += "<tr><th>\(e(r.variant))</th><td class=\"num\">\(r.curves)</td><td class=\"num\">\(Report.number(r.medianRoughness, 4, significant: true))</td>"
+                    + "<td class=\"num\">\(Report.number(r.medianHighFrequencyShare, 3))</td>"
+                    + "<td class=\"num\">\(r.spuriousExtrema.map(String.init) ?? "–")</td>"
+                    + "<td class=\"num\">\(Report.number(r.medianConsistencyRMSE, 4, significant: true))</td>"
+                    + "<td class=\"num\">\(Report.number(r.medianReferenceRMSE, 2))</td></tr>\n"
+            }
+            s += "</tbody>\n</table>\n"
+        } else {
+            s += missing("No <code>analysis/scan_metrics.csv</code> in this run: smoothness metrics are not available.")
+        }
+        if data.scans != nil {
+            let figures = scanFigures()
+            if figures.isEmpty {
+                s += missing("<code>analysis/scans.csv</code> has no curve for the chosen N (\(options.figureSizes.map { $0.map(String.init).joined(separator: ", ") } ?? "none")).")
+            }
+            for f in figures { s += figure(f) }
+        } else {
+            s += missing("No <code>analysis/scans.csv</code> in this run: scan profiles are not available.")
+        }
+        return s
+    }
+
+    func mdSection() -> String {
+        var s = ""
+        if let rows = mdStability {
+            s += "<p>From <code>analysis/md_metrics.csv</code>, per variant, N, ensemble and temperature: runs flagged stable, "
+                + "energy drift (mean ± std over seeds), median time stable and the largest bond stretch of any run.</p>\n"
+            s += "<table class=\"md-stability\">\n<thead><tr><th>variant</th><th>N</th><th>ensemble</th><th>T (K)</th><th>stable runs</th>"
+                + "<th>drift (meV/atom/ps)</th><th>median stable time (fs)</th><th>max bond stretch</th></tr></thead>\n<tbody>\n"
+            for r in rows {
+                let drift = r.drift.map { d in Report.number(d.mean, 3, significant: true) + (d.count > 1 ? " ± " + Report.number(d.std, 3, significant: true) : "") } ?? "–"
+                s += "<tr><th>\(e(r.variant))</th><td class=\"num\">\(r.n.map(String.init) ?? "–")</td><td>\(e(r.ensemble))</td>"
+                    + "<td class=\"num\">\(Report.number(r.temperature, 0))</td>"
+                    + "<td class=\"num\">\(r.flaggedRuns > 0 ? "\(r.stableRuns)/\(r.flaggedRuns)" : "–")</td>"
+                    + "<td class=\"num\">\(drift)</td><td class=\"num\">\(Report.number(r.medianStableTime, 0))</td>"
+                    + "<td class=\"num\">\(Report.number(r.maxBondStretch, 3))</td></tr>\n"
+            }
+            s += "</tbody>\n</table>\n"
+        } else {
+            s += missing("No <code>analysis/md_metrics.csv</code> in this run: MD stability is not available.")
+        }
+        if data.md != nil {
+            let figures = mdFigures()
+            if figures.isEmpty { s += missing("<code>analysis/md.csv</code> has no NVE trace for the chosen N.") }
+            for f in figures { s += figure(f) }
+        } else {
+            s += missing("No <code>analysis/md.csv</code> in this run: energy traces are not available.")
+        }
+        return s
+    }
+
+    func pretrainingSection() -> String {
+        var s = ""
+        if data.pretraining.isEmpty {
+            s += missing("No <code>pretrain/*/summary.json</code> in this run.")
+        } else {
+            s += "<table class=\"pretraining\">\n<thead><tr><th>variant</th><th>kind</th><th>tasks</th><th>conformations</th>"
+                + "<th>steps</th><th>final validation loss</th><th>time (s)</th></tr></thead>\n<tbody>\n"
+            for p in data.pretraining {
+                s += "<tr><th>\(e(p.variant))</th><td>\(e(p.kind ?? "–"))</td><td class=\"num\">\(p.tasks.count)</td>"
+                    + "<td class=\"num\">\(p.conformations.map(String.init) ?? "–")</td><td class=\"num\">\(p.steps.map(String.init) ?? "–")</td>"
+                    + "<td class=\"num\">\(Report.number(p.validationLoss, 4, significant: true))</td>"
+                    + "<td class=\"num\">\(Report.number(p.seconds, 1))</td></tr>\n"
+            }
+            s += "</tbody>\n</table>\n"
+            for p in data.pretraining where !p.tasks.isEmpty {
+                s += "<details><summary>\(e(p.variant)): \(p.tasks.count) task(s)</summary>\n<p class=\"note\">"
+                    + p.tasks.map(e).joined(separator: ", ") + "</p>\n</details>\n"
+            }
+        }
+        let without = variants.filter { v in data.results.contains { $0.variant == v } && !data.pretraining.contains { $0.variant == v } }
+        if !without.isEmpty {
+            s += "<p class=\"note\">No pretraining summary for: \(without.map(e).joined(separator: ", ")) "
+                + "(a random initialisation has none).</p>\n"
+        }
+        return s
+    }
+
+    func provenanceSection() -> String {
+        var s = "<dl>\n<dt>Run directory</dt><dd><code>\(e(data.directory.path))</code></dd>\n"
+        s += "<dt>Generated</dt><dd>\(e(Report.timestamp(options.date)))</dd>\n"
+        s += "<dt>Files read</dt><dd>\(data.filesRead.map { "<code>\(e($0))</code>" }.joined(separator: ", "))</dd>\n"
+        let atoms: String
+        if let n = options.atomsPerMolecule { atoms = "\(n) (given)" } else if let n = data.atomsPerMolecule {
+            atoms = "\(n) (force components ÷ 3 ÷ conformations of the refit test sets)"
+        } else { atoms = "unknown (refit files disagree or are missing)" }
+        s += "<dt>Atoms in the target molecule</dt><dd>\(e(atoms))</dd>\n</dl>\n"
+        if let text = data.manifestText {
+            s += "<h3>manifest.yaml</h3>\n<pre class=\"manifest\">\(e(text))</pre>\n"
+        } else {
+            s += missing("No <code>manifest.yaml</code> in the run directory.")
+        }
+        return s
+    }
+
+    func figure(_ f: ReportFigure) -> String {
+        "<figure>\n\(f.chart.svg())\n<figcaption>\(e(f.caption))</figcaption>\n</figure>\n"
+    }
+
+    // MARK: Formatting
+
+    func e(_ text: String) -> String { xmlEscaped(text) }
+
+    /// `x` with `digits` decimals (or significant digits), "–" when nil or not finite.
+    static func number(_ x: Double?, _ digits: Int, significant: Bool = false) -> String {
+        guard let x, x.isFinite else { return "–" }
+        return significant ? String(format: "%.\(digits)g", x) : String(format: "%.\(digits)f", x)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,203 @@
+// The rows of a run directory's tables, typed: refits (results.csv), scans and their
+// metrics (analysis/scans.csv, analysis/scan_metrics.csv), MD traces and their metrics
+// (analysis/md.csv, analysis/md_metrics.csv), and pretraining summaries.
+
+import Foundation
+
+/// One refit's test-set errors: a row of `results.csv`. Energies in meV, forces in meV/Å.
+public struct RefitRecord: Equatable, Sendable {
+    public var variant: String
+    public var n: Int
+    public var seed: Int
+    public var energyRMSE: Double
+    public var energyPerAtomRMSE: Double
+    public var forceRMSE: Double
+    public var energyMAE: Double?
+    public var forceMAE: Double?
+    public var epochs: Int?
+    public var seconds: Double?
+
+    public init(variant: String, n: Int, seed: Int, energyRMSE: Double, energyPerAtomRMSE: Double, forceRMSE: Double,
+                energyMAE: Double? = nil, forceMAE: Double? = nil, epochs: Int? = nil, seconds: Double? = nil) {
+        self.variant = variant; self.n = n; self.seed = seed
+        self.energyRMSE = energyRMSE; self.energyPerAtomRMSE = energyPerAtomRMSE; self.forceRMSE = forceRMSE
+        self.energyMAE = energyMAE; self.forceMAE = forceMAE; self.epochs = epochs; self.seconds = seconds
+    }
+
+    static let requiredColumns = ["variant", "n", "seed", "energy_rmse_meV", "energy_per_atom_rmse_meV", "force_rmse_meV_per_A"]
+
+    init(_ r: CSVRecord) throws {
+        self.init(variant: try r.requiredString("variant"), n: try r.int("n"), seed: try r.int("seed"),
+                  energyRMSE: try r.double("energy_rmse_meV"), energyPerAtomRMSE: try r.double("energy_per_atom_rmse_meV"),
+                  forceRMSE: try r.double("force_rmse_meV_per_A"), energyMAE: try r.optionalDouble("energy_mae_meV"),
+                  forceMAE: try r.optionalDouble("force_mae_meV_per_A"), epochs: try r.optionalInt("epochs"),
+                  seconds: try r.optionalDouble("seconds"))
+    }
+}
+
+/// One point of an energy scan along a torsion, stretch or bend: a row of `analysis/scans.csv`.
+/// Rows with variant `reference` are the reference method's curve (no N, no seed).
+public struct ScanPoint: Equatable, Sendable {
+    public var scan: String
+    public var scanKind: String
+    public var variant: String
+    public var n: Int?
+    public var seed: Int?
+    public var point: Int
+    public var coordinate: Double
+    public var coordinateUnit: String
+    /// The model's energy (eV).
+    public var energy: Double?
+    /// The reference energy at this point (eV), when known.
+    public var referenceEnergy: Double?
+    public var minusDEds: Double?
+    public var forceAlongPath: Double?
+
+    static let requiredColumns = ["scan", "variant", "point", "coordinate", "energy_eV"]
+
+    init(_ r: CSVRecord) throws {
+        scan = try r.requiredString("scan")
+        scanKind = r.optionalString("scan_kind") ?? ""
+        variant = try r.requiredString("variant")
+        n = try r.optionalInt("n")
+        seed = try r.optionalInt("seed")
+        point = try r.int("point")
+        coordinate = try r.double("coordinate")
+        coordinateUnit = r.optionalString("coordinate_unit") ?? ""
+        energy = try r.optionalDouble("energy_eV")
+        referenceEnergy = try r.optionalDouble("reference_energy_eV")
+        minusDEds = try r.optionalDouble("minus_dE_ds")
+        forceAlongPath = try r.optionalDouble("force_along_path")
+    }
+}
+
+/// Smoothness and accuracy of one scan curve: a row of `analysis/scan_metrics.csv`.
+public struct ScanMetric: Equatable, Sendable {
+    public var scan: String
+    public var scanKind: String
+    public var variant: String
+    public var n: Int?
+    public var seed: Int?
+    public var points: Int?
+    public var roughness: Double?
+    public var highFrequencyShare: Double?
+    public var extrema: Int?
+    public var referenceExtrema: Int?
+    public var spuriousExtrema: Int?
+    public var consistencyRMSE: Double?
+    /// RMSE against the reference curve (meV).
+    public var referenceRMSE: Double?
+    /// Energy range of the curve (meV).
+    public var energyRange: Double?
+
+    static let requiredColumns = ["scan", "variant"]
+
+    init(_ r: CSVRecord) throws {
+        scan = try r.requiredString("scan")
+        scanKind = r.optionalString("scan_kind") ?? ""
+        variant = try r.requiredString("variant")
+        n = try r.optionalInt("n")
+        seed = try r.optionalInt("seed")
+        points = try r.optionalInt("points")
+        roughness = try r.optionalDouble("roughness")
+        highFrequencyShare = try r.optionalDouble("high_frequency_share")
+        extrema = try r.optionalInt("extrema")
+        referenceExtrema = try r.optionalInt("reference_extrema")
+        spuriousExtrema = try r.optionalInt("spurious_extrema")
+        consistencyRMSE = try r.optionalDouble("consistency_rmse")
+        referenceRMSE = try r.optionalDouble("reference_rmse_meV")
+        energyRange = try r.optionalDouble("energy_range_meV")
+    }
+}
+
+/// One frame of a molecular-dynamics run: a row of `analysis/md.csv`. Energies in eV.
+public struct MDFrame: Equatable, Sendable {
+    public var variant: String
+    public var n: Int?
+    public var seed: Int?
+    public var ensemble: String
+    public var time: Double
+    public var potentialEnergy: Double?
+    public var kineticEnergy: Double?
+    public var totalEnergy: Double?
+    public var temperature: Double?
+
+    static let requiredColumns = ["variant", "ensemble", "time_fs", "total_eV"]
+
+    init(_ r: CSVRecord) throws {
+        variant = try r.requiredString("variant")
+        n = try r.optionalInt("n")
+        seed = try r.optionalInt("seed")
+        ensemble = try r.requiredString("ensemble")
+        time = try r.double("time_fs")
+        potentialEnergy = try r.optionalDouble("potential_eV")
+        kineticEnergy = try r.optionalDouble("kinetic_eV")
+        totalEnergy = try r.optionalDouble("total_eV")
+        temperature = try r.optionalDouble("temperature_K")
+    }
+}
+
+/// Stability of one molecular-dynamics run: a row of `analysis/md_metrics.csv`.
+public struct MDMetric: Equatable, Sendable {
+    public var variant: String
+    public var n: Int?
+    public var seed: Int?
+    public var ensemble: String
+    public var temperature: Double?
+    public var steps: Int?
+    public var timeStep: Double?
+    /// Total-energy drift (meV per atom per ps).
+    public var drift: Double?
+    /// Time until the run became unstable, or its length when it stayed stable (fs).
+    public var stableTime: Double?
+    public var stable: Bool?
+    public var maxBondStretch: Double?
+
+    static let requiredColumns = ["variant", "ensemble"]
+
+    init(_ r: CSVRecord) throws {
+        variant = try r.requiredString("variant")
+        n = try r.optionalInt("n")
+        seed = try r.optionalInt("seed")
+        ensemble = try r.requiredString("ensemble")
+        temperature = try r.optionalDouble("temperature_K")
+        steps = try r.optionalInt("steps")
+        timeStep = try r.optionalDouble("dt_fs")
+        drift = try r.optionalDouble("drift_meV_per_atom_per_ps")
+        stableTime = try r.optionalDouble("stable_time_fs")
+        stable = try r.optionalBool("stable")
+        maxBondStretch = try r.optionalDouble("max_bond_stretch")
+    }
+}
+
+/// A pretraining run's `pretrain/<variant>/summary.json`.
+public struct PretrainingSummary: Equatable, Sendable {
+    public var variant: String
+    public var kind: String?
+    public var tasks: [String]
+    public var conformations: Int?
+    public var steps: Int?
+    public var seconds: Double?
+    public var validationLoss: Double?
+    /// The file's path relative to the run directory.
+    public var file: String
+
+    init(variant: String, json: [String: Any], file: String) {
+        func number(_ key: String) -> Double? {
+            switch json[key] {
+            case let x as Double: x
+            case let i as Int: Double(i)
+            case let x as NSNumber: x.doubleValue
+            default: nil
+            }
+        }
+        self.variant = json["variant"] as? String ?? variant
+        kind = json["kind"] as? String
+        tasks = json["tasks"] as? [String] ?? []
+        conformations = number("conformations").map { Int($0) }
+        steps = number("steps").map { Int($0) }
+        seconds = number("seconds")
+        validationLoss = number("validationLoss") ?? number("validation_loss")
+        self.file = file
+    }
+}

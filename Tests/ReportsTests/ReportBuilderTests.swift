@@ -1,0 +1,144 @@
+import Chemistry
+import Foundation
+import Testing
+import _TestSupport
+@testable import Reports
+
+@Suite struct ReportBuilderTests {
+    /// Builds the fixture's export into `<temporary>/export`, beside the run directory
+    /// `<temporary>/lt3bpa-reduced`; ``remove(_:)`` deletes both.
+    func build(withAnalysis: Bool) throws -> ReportBuilder.Output {
+        let run = try Fixture.runDirectory(withAnalysis: withAnalysis)
+        let root = run.deletingLastPathComponent().appendingPathComponent("export")
+        return try ReportBuilder(runDirectory: run, outputDirectory: root).build()
+    }
+
+    func remove(_ output: ReportBuilder.Output) { Fixture.remove(output.directory.deletingLastPathComponent()) }
+
+    @Test func writesTheExportFolder() throws {
+        let out = try build(withAnalysis: true)
+        defer { remove(out) }
+        #expect(out.directory.lastPathComponent == "learning-together-3bpa-reduced")
+        #expect(out.directory.deletingLastPathComponent().lastPathComponent == "export")
+        let fm = FileManager.default
+        for url in [out.html, out.notebook, out.summary] { #expect(fm.fileExists(atPath: url.path), "\(url.path)") }
+        #expect(Set(out.dataFiles) == [
+            "data/results.csv", "data/summary.csv", "data/manifest.yaml", "data/scans.csv", "data/scan_metrics.csv",
+            "data/md.csv", "data/md_metrics.csv", "data/pretrain/multitask.json", "data/pretrain/reptile.json",
+            "data/pretrain/single-level.json",
+        ])
+        for file in out.dataFiles {
+            #expect(fm.fileExists(atPath: out.directory.appendingPathComponent(file).path), "\(file)")
+        }
+        #expect(try Data(contentsOf: out.directory.appendingPathComponent("data/results.csv"))
+            == Data(contentsOf: Fixture.source.appendingPathComponent("results.csv")))
+        #expect(XMLCheck.parse(try String(contentsOf: out.html, encoding: .utf8)).error == nil)
+    }
+
+    @Test func summaryJSONHasTheTables() throws {
+        let out = try build(withAnalysis: true)
+        defer { remove(out) }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.summary)) as? [String: Any])
+        #expect(json["experiment"] as? String == "learning-together-3bpa-reduced")
+        #expect(json["variants"] as? [String] == ["reptile", "multitask", "single-level", "scratch"])
+        #expect(json["training_sizes"] as? [Int] == [10, 50, 450])
+        #expect(json["atoms_per_molecule"] as? Int == 27)
+        let curves = try #require(json["learning_curves"] as? [[String: Any]])
+        #expect(curves.count == 12)
+        let force = try #require(curves[0]["force_rmse"] as? [String: Any])
+        #expect(abs((force["mean"] as? Double ?? 0) - 269.3906) < 1e-3)
+        let best = try #require(json["best"] as? [[String: Any]])
+        #expect(best.contains { $0["n"] as? Int == 450 && $0["metric"] as? String == "force_rmse_meV_per_A" && $0["variant"] as? String == "reptile" })
+        #expect((json["smoothness"] as? [Any])?.count == 5)
+        #expect((json["md_stability"] as? [Any])?.count == 24)
+        #expect((json["pretraining"] as? [Any])?.count == 3)
+
+        let plain = try build(withAnalysis: false)
+
+        defer { remove(plain) }
+        let json2 = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: plain.summary)) as? [String: Any])
+        #expect(json2["smoothness"] is NSNull && json2["md_stability"] is NSNull)
+    }
+
+    @Test func rebuildingReplacesStaleDataFiles() throws {
+        let run = try Fixture.runDirectory(withAnalysis: true)
+        defer { Fixture.remove(run) }
+        let root = run.deletingLastPathComponent().appendingPathComponent("export")
+        let first = try ReportBuilder(runDirectory: run, outputDirectory: root).build()
+        #expect(FileManager.default.fileExists(atPath: first.directory.appendingPathComponent("data/md.csv").path))
+        try FileManager.default.removeItem(at: run.appendingPathComponent("analysis"))
+        let second = try ReportBuilder(runDirectory: run, outputDirectory: root).build()
+        #expect(!FileManager.default.fileExists(atPath: second.directory.appendingPathComponent("data/md.csv").path))
+        let html = try String(contentsOf: second.html, encoding: .utf8)
+        #expect(html.contains("No <code>analysis/md.csv</code> in this run"))
+    }
+
+    @Test func missingResultsFailsTheBuild() throws {
+        let run = try Fixture.runDirectory()
+        defer { Fixture.remove(run) }
+        try FileManager.default.removeItem(at: run.appendingPathComponent("results.csv"))
+        #expect(throws: DataError.self) {
+            try ReportBuilder(runDirectory: run, outputDirectory: run.appendingPathComponent("export")).build()
+        }
+        #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("export").path))
+    }
+}
+
+@Suite struct NotebookTests {
+    /// The notebook's code cells as one string each.
+    func codeCells(_ url: URL) throws -> [String] {
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let cells = try #require(json["cells"] as? [[String: Any]])
+        return cells.filter { $0["cell_type"] as? String == "code" }.map { ($0["source"] as? [String] ?? []).joined() }
+    }
+
+    @Test(arguments: [false, true])
+    func notebookValidatesWithNbformat(withAnalysis: Bool) throws {
+        let out = try ReportBuilderTests().build(withAnalysis: withAnalysis)
+        defer { ReportBuilderTests().remove(out) }
+        let python = try #require(Python.interpreter(importing: "nbformat"),
+                                  "no python3 with nbformat (run scripts/setup.sh, or set METAMLIP_PYTHON)")
+        let result = try Python.run(python, ["-c", "import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))",
+                                             out.notebook.path])
+        #expect(result.status == 0, "\(result.output)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.notebook)) as? [String: Any])
+        #expect(json["nbformat"] as? Int == 4 && json["nbformat_minor"] as? Int == 5)
+        let metadata = try #require(json["metadata"] as? [String: Any])
+        #expect((metadata["kernelspec"] as? [String: Any])?["name"] as? String == "python3")
+        #expect((metadata["language_info"] as? [String: Any])?["name"] as? String == "python")
+        let cells = try #require(json["cells"] as? [[String: Any]])
+        let ids = cells.compactMap { $0["id"] as? String }
+        #expect(ids.count == cells.count && Set(ids).count == ids.count)
+    }
+
+    @Test(arguments: [false, true])
+    func codeCellsReadOnlyFilesThatExist(withAnalysis: Bool) throws {
+        let out = try ReportBuilderTests().build(withAnalysis: withAnalysis)
+        defer { ReportBuilderTests().remove(out) }
+        let code = try codeCells(out.notebook).joined(separator: "\n")
+        let pattern = try NSRegularExpression(pattern: #"DATA / "([^"]+)""#)
+        let names = pattern.matches(in: code, range: NSRange(code.startIndex..., in: code)).map {
+            String(code[Range($0.range(at: 1), in: code)!])
+        }
+        #expect(names.contains("results.csv"))
+        #expect(names.contains("scans.csv") == withAnalysis && names.contains("md.csv") == withAnalysis)
+        #expect(names.contains("scan_metrics.csv") == withAnalysis && names.contains("md_metrics.csv") == withAnalysis)
+        for name in names {
+            #expect(FileManager.default.fileExists(atPath: out.directory.appendingPathComponent("data/\(name)").path), "\(name)")
+        }
+        #expect(code.contains("ATOMS_PER_MOLECULE = 27"))
+        #expect(code.contains("VARIANTS = [\"reptile\",\"multitask\",\"single-level\",\"scratch\"]"))
+    }
+
+    /// Runs the notebook's code cells when pandas and matplotlib are installed (they are not
+    /// required to build or test MetaMLIP, so this is skipped without them).
+    @Test(.enabled(if: Python.interpreter(importing: "pandas, matplotlib") != nil))
+    func codeCellsRunWithPandasAndMatplotlib() throws {
+        let out = try ReportBuilderTests().build(withAnalysis: true)
+        defer { ReportBuilderTests().remove(out) }
+        let script = try codeCells(out.notebook).joined(separator: "\n\n")
+        let python = try #require(Python.interpreter(importing: "pandas, matplotlib"))
+        let result = try Python.run(python, ["-c", script], environment: ["MPLBACKEND": "Agg"], in: out.directory)
+        #expect(result.status == 0, "\(result.output)")
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import _TestSupport
+
+/// The committed fixture: a reduced real run (manifest, results, summary, pretraining
+/// summaries, two refit files), copied into a fresh temporary directory per test.
+enum Fixture {
+    static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/lt3bpa-reduced")
+
+    /// A writable copy of the fixture run directory, optionally with synthetic analysis files.
+    static func runDirectory(withAnalysis: Bool = false) throws -> URL {
+        let root = try SharedData.temporaryDirectory("reports")
+        let run = root.appendingPathComponent("lt3bpa-reduced")
+        try FileManager.default.copyItem(at: source, to: run)
+        if withAnalysis { try Analysis.write(into: run) }
+        return run
+    }
+
+    /// Removes the temporary folder holding a run directory from ``runDirectory(withAnalysis:)``
+    /// (and any export written beside it).
+    static func remove(_ run: URL) {
+        try? FileManager.default.removeItem(at: run.deletingLastPathComponent())
+    }
+}
+
+/// Synthetic `analysis/*.csv` files in the agreed schemas, for the fixture's variants.
+enum Analysis {
+    static let variants = ["reptile", "multitask", "single-level", "scratch"]
+    static let sizes = [10, 50, 450]
+    static let seeds = [0, 1]
+    /// Two scans; the torsion's name contains a comma, so it is quoted in the CSV.
+    static let scans = [("torsion, C1-C2-N3-C4", "torsion", "deg"), ("stretch-C1-C2", "stretch", "Å")]
+    static let points = 12
+
+    static func write(into run: URL) throws {
+        let dir = run.appendingPathComponent("analysis")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        func quoted(_ s: String) -> String { s.contains(",") ? "\"\(s)\"" : s }
+        func coordinate(_ kind: String, _ i: Int) -> Double { kind == "torsion" ? -180 + 30 * Double(i) : 1.2 + 0.05 * Double(i) }
+        func reference(_ kind: String, _ i: Int) -> Double {
+            kind == "torsion" ? -100 + 0.05 * cos(Double(i) * .pi / 6) : -100 + 2 * pow(Double(i - 4) * 0.05, 2)
+        }
+
+        var scans = "scan,scan_kind,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path\n"
+        var metrics = "scan,scan_kind,variant,n,seed,points,roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,consistency_rmse,reference_rmse_meV,energy_range_meV\n"
+        for (scan, kind, unit) in Analysis.scans {
+            for i in 0..<points {
+                scans += "\(quoted(scan)),\(kind),reference,,,\(i),\(coordinate(kind, i)),\(unit),\(reference(kind, i)),\(reference(kind, i)),,\n"
+            }
+            metrics += "\(quoted(scan)),\(kind),reference,,,\(points),0.001,0.01,2,2,0,,,100\n"
+            for (vi, v) in variants.enumerated() {
+                for n in sizes {
+                    for seed in seeds {
+                        let noise = 0.002 * Double(vi + 1) / Double(n).squareRoot()
+                        for i in 0..<points {
+                            let e = reference(kind, i) + noise * sin(Double(i * (seed + 2)))
+                            scans += "\(quoted(scan)),\(kind),\(v),\(n),\(seed),\(i),\(coordinate(kind, i)),\(unit),\(e),\(reference(kind, i)),0.1,0.1\n"
+                        }
+                        let rmse = n == 10 && seed == 1 ? "" : "\(noise * 700)"
+                        metrics += "\(quoted(scan)),\(kind),\(v),\(n),\(seed),\(points),\(noise * 10),0.2,\(2 + vi),2,\(vi),0.01,\(rmse),110\n"
+                    }
+                }
+            }
+        }
+        var md = "variant,n,seed,ensemble,time_fs,potential_eV,kinetic_eV,total_eV,temperature_K\n"
+        var mdMetrics = "variant,n,seed,ensemble,temperature_K,steps,dt_fs,drift_meV_per_atom_per_ps,stable_time_fs,stable,max_bond_stretch\n"
+        for (vi, v) in variants.enumerated() {
+            for n in sizes {
+                for seed in seeds {
+                    for ensemble in ["NVE", "NVT"] {
+                        for step in 0..<40 {
+                            let t = Double(step) * 0.5
+                            let total = -100 + 0.0001 * Double(vi + 1) * t
+                            md += "\(v),\(n),\(seed),\(ensemble),\(t),\(total - 1),1,\(total),300\n"
+                        }
+                        let stable = vi == 3 && n == 10 ? "false" : "true"
+                        mdMetrics += "\(v),\(n),\(seed),\(ensemble),300,40,0.5,\(0.1 * Double(vi + 1)),\(stable == "true" ? 20 : 7.5),\(stable),1.1\n"
+                    }
+                }
+            }
+        }
+        for (name, text) in [("scans.csv", scans), ("scan_metrics.csv", metrics), ("md.csv", md), ("md_metrics.csv", mdMetrics)] {
+            try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+    }
+}
+
+/// Parses XML with Foundation's XMLParser and counts elements and `class` attributes.
+final class XMLCheck: NSObject, XMLParserDelegate {
+    var elements: [String: Int] = [:]
+    var classes: [String: Int] = [:]
+    var error: String?
+
+    static func parse(_ text: String) -> XMLCheck {
+        let check = XMLCheck()
+        let parser = XMLParser(data: Data(text.utf8))
+        parser.delegate = check
+        if !parser.parse() {
+            check.error = check.error ?? parser.parserError.map { "\($0)" } ?? "unknown parse error"
+            check.error! += " (line \(parser.lineNumber), column \(parser.columnNumber))"
+        }
+        return check
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        elements[elementName, default: 0] += 1
+        if let c = attributeDict["class"] { classes[c, default: 0] += 1 }
+    }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+        error = "\(parseError)"
+    }
+}
+
+/// A Python interpreter that can import the given modules: `$METAMLIP_PYTHON`, python3 on
+/// PATH, then /usr/bin/python3 (where apt puts python3-nbformat; see scripts/setup.sh).
+enum Python {
+    static func interpreter(importing modules: String) -> [String]? {
+        var candidates: [[String]] = [["/usr/bin/env", "python3"], ["/usr/bin/python3"]]
+        if let p = ProcessInfo.processInfo.environment["METAMLIP_PYTHON"], !p.isEmpty { candidates.insert([p], at: 0) }
+        return candidates.first { c in
+            FileManager.default.isExecutableFile(atPath: c[0]) && ((try? run(c, ["-c", "import \(modules)"]).status) == 0)
+        }
+    }
+
+    static func run(_ interpreter: [String], _ arguments: [String], environment: [String: String] = [:],
+                    in directory: URL? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: interpreter[0])
+        process.arguments = Array(interpreter.dropFirst()) + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let directory { process.currentDirectoryURL = directory }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension String {
+    func occurrences(of needle: String) -> Int { components(separatedBy: needle).count - 1 }
+}
