@@ -13,7 +13,8 @@ import PackageDescription
 ///     Training → Potentials, Descriptors, Chemistry, Autodiff
 ///     MetaLearning → Training, Potentials, Chemistry, Autodiff
 ///     Experiments → MetaLearning, Training, Datasets, Potentials
-///     MetaMLIPCLI → Experiments, MetaLearning, Training, Datasets, …
+///     Simulation → Potentials, Descriptors, Chemistry, Autodiff
+///     MetaMLIPCLI → Experiments, Simulation, MetaLearning, Training, Datasets, …
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -31,6 +32,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "MetaLearning", targets: ["MetaLearning"]),
         .library(name: "Experiments", targets: ["Experiments"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,11 +77,16 @@ let package = Package(
             name: "Experiments",
             dependencies: ["Autodiff", "Chemistry", "Datasets", "MetaLearning", "Potentials", "Training"]),
 
+        // Simulation: geometry optimisation (FIRE, BFGS), molecular dynamics (NVE, Langevin),
+        // stability metrics and trajectories, on any potential.
+        .target(name: "Simulation", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
+
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
                 "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Potentials", "Descriptors", "Autodiff",
+                "Simulation",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -102,6 +109,9 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Chemistry", "_TestSupport"]),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
