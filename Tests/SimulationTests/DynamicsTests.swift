@@ -51,6 +51,27 @@ import _TestSupport
         #expect(vError < 1e-8)
     }
 
+    /// 100 velocity-Verlet steps of 1 fs on a six-carbon Morse cluster land where ASE 3.29's
+    /// `VelocityVerlet` lands (same start, masses 12.011 amu; ASE's units use CODATA 2014, so
+    /// the acceleration constant differs in the 8th digit).
+    @Test func velocityVerletMatchesASE() throws {
+        let start = GeometryOptimizerTests.cluster
+        var v: [SIMD3<Double>] = [SIMD3(0.01, -0.02, 0.005), SIMD3(-0.01, 0, 0.01), SIMD3(0, 0.015, -0.01),
+                                  SIMD3(0.005, 0.005, 0), SIMD3(-0.01, 0, 0), SIMD3(0.005, 0, -0.005)]
+        v = MDUnits.removingCenterOfMassMotion(v, masses: Array(repeating: 12.011, count: 6))
+        var md = try MolecularDynamics(start, velocities: v, calculator: MorseCalculator(), timeStep: 1.0)
+        try md.run(steps: 100)
+        let ase: [SIMD3<Double>] = [
+            SIMD3(0.214702325701, -0.385712326143, -0.075253743601), SIMD3(1.743992783114, 0.161932772443, -0.133329522576),
+            SIMD3(0.449710518057, 1.146604291038, 0.308814366033), SIMD3(0.669206224697, 1.283462953529, 1.378920152279),
+            SIMD3(-0.423332576873, 0.116134668883, 1.044061922305), SIMD3(0.945720725305, -0.12242235975, 1.376786825559),
+        ]
+        let error = zip(md.positions, ase).map { maxAbs($0 - $1) }.max()!
+        #expect(error < 1e-6, "positions differ from ASE by \(error) Å")
+        #expect(abs(md.potentialEnergy - -12.46452427980043) < 1e-6)
+        #expect(abs(md.kineticEnergy - 1.0795699268999868) < 1e-6)
+    }
+
     /// Maxwell–Boltzmann velocities have zero total momentum and exactly the requested
     /// temperature over 3N − 3 degrees of freedom, and per-component variances k_B T / m.
     @Test func maxwellBoltzmannVelocities() throws {
