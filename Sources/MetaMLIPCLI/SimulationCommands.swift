@@ -59,7 +59,9 @@ struct MDCommand: ParsableCommand {
         discussion: """
             Units: Å, fs, eV, amu, K. Velocities start from a Maxwell–Boltzmann draw at --temperature with
             zero total momentum. The run stops at the first unphysical structure (a starting bond longer
-            than 1.5 × the sum of covalent radii, two atoms closer than 0.6 Å) unless --keep-going.
+            than 1.5 × the sum of covalent radii, two atoms closer than 0.6 Å) unless --keep-going; that
+            frame is printed and written too. Energy drift: slope of a least-squares line through the
+            total energy per atom against time (meV/atom/ps).
             """)
 
     enum ThermostatChoice: String, ExpressibleByArgument, CaseIterable { case nve, langevin }
@@ -112,11 +114,14 @@ struct MDCommand: ParsableCommand {
             let t0 = Date()
             let samples = try md.run(steps: steps) { state in
                 statistics.add(state.positions)
+                var becameUnstable = false
                 if instability == nil, let reason = try detector.check(state.positions) {
                     instability = (state.sample, reason)
+                    becameUnstable = true
                     print("unphysical at step \(state.step) (\(state.time) fs): \(reason)")
                 }
-                if state.step % every == 0 || state.step == steps {
+                // Every k-th step, the last one, and the first unphysical one are printed and written.
+                if state.step % every == 0 || state.step == steps || becameUnstable {
                     let s = state.sample
                     print(String(format: "%8d %10.2f %15.6f %11.6f %15.6f %8.1f", s.step, s.time, s.potentialEnergy,
                                  s.kineticEnergy, s.totalEnergy, s.temperature))

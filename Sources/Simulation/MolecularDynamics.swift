@@ -153,17 +153,15 @@ public struct MolecularDynamics {
                      forces: forces)
     }
 
-    /// Draws Maxwell–Boltzmann velocities at `temperature` (K) from ``generator`` with
-    /// zero total momentum (when ``removesCenterOfMassMotion``), scaled to exactly that
-    /// temperature.
+    /// Draws Maxwell–Boltzmann velocities at `temperature` (K) from ``generator``, with zero
+    /// total momentum, scaled so that ``temperature`` (over ``degreesOfFreedom``) is exactly
+    /// `temperature`.
     public mutating func setMaxwellBoltzmannVelocities(temperature: Double) {
-        var v = MDUnits.maxwellBoltzmannVelocities(masses: masses, temperature: temperature, generator: &generator)
-        if !removesCenterOfMassMotion, temperature > 0 {
-            // Same draw, but the scale refers to 3N degrees of freedom.
-            let t = MDUnits.temperature(kineticEnergy: MDUnits.kineticEnergy(velocities: v, masses: masses),
-                                        degreesOfFreedom: degreesOfFreedom)
-            v = v.map { $0 * (temperature / t).squareRoot() }
-        }
+        var v = MDUnits.maxwellBoltzmannVelocities(masses: masses, temperature: temperature, generator: &generator,
+                                                   exactTemperature: false)
+        let t = MDUnits.temperature(kineticEnergy: MDUnits.kineticEnergy(velocities: v, masses: masses),
+                                    degreesOfFreedom: degreesOfFreedom)
+        if t > 0 { v = v.map { $0 * (temperature / t).squareRoot() } }
         velocities = v
     }
 

@@ -35,7 +35,11 @@ public final class TrajectoryWriter {
             throw DataError(file: path, "cannot open trajectory file for writing")
         }
         self.handle = handle
-        if append { handle.seekToEndOfFile() }
+        if append {
+            do { try handle.seekToEnd() } catch {
+                throw DataError(file: path, "cannot append to trajectory file (\(error.localizedDescription))")
+            }
+        }
     }
 
     deinit { try? handle.close() }
