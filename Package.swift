@@ -14,8 +14,10 @@ import PackageDescription
 ///     MetaLearning → Training, Potentials, Chemistry, Autodiff
 ///     Experiments → MetaLearning, Training, Datasets, Potentials
 ///     Analysis → Potentials, Descriptors, Chemistry, Autodiff   (scans, smoothness metrics)
+///     Simulation → Potentials, Descriptors, Chemistry, Autodiff (optimisers, MD, stability)
+///     Experiments → Analysis, Simulation (the analysis stage of a study)
 ///     Reports → Chemistry (Foundation only: run directory → HTML, notebook, SVG)
-///     MetaMLIPCLI → Experiments, Analysis, Reports, MetaLearning, Training, Datasets, …
+///     MetaMLIPCLI → Experiments, Analysis, Simulation, Reports, MetaLearning, Training, Datasets, …
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -35,6 +37,7 @@ let package = Package(
         .library(name: "Experiments", targets: ["Experiments"]),
         .library(name: "Analysis", targets: ["Analysis"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,19 +80,22 @@ let package = Package(
         // Whole studies from manifests: pretrain variants, refit grids, results tables.
         .target(
             name: "Experiments",
-            dependencies: ["Autodiff", "Chemistry", "Datasets", "MetaLearning", "Potentials", "Training"]),
+            dependencies: ["Analysis", "Autodiff", "Chemistry", "Datasets", "MetaLearning", "Potentials", "Simulation", "Training"]),
 
         // Analysis of fitted models: PES scans (torsion, stretch, bend, reference paths) and
         // smoothness / energy–force consistency metrics.
         .target(name: "Analysis", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
         // Reports of finished runs: HTML with inline SVG charts, a Jupyter notebook, summary JSON.
         .target(name: "Reports", dependencies: ["Chemistry"]),
+        // Simulation: geometry optimisation (FIRE, BFGS), molecular dynamics (NVE, Langevin),
+        // stability metrics and trajectories, on any potential.
+        .target(name: "Simulation", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
 
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Potentials", "Descriptors", "Autodiff",
+                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Simulation", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -116,6 +122,9 @@ let package = Package(
             dependencies: ["Analysis", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Chemistry", "_TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Chemistry", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

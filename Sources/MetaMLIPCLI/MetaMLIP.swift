@@ -11,7 +11,8 @@ struct MetaMLIP: ParsableCommand {
             Data are found through one setting: $\(Datasets.DataLocation.environmentVariable), a recipe's
             data_root, or ../shared/datasets when it exists.
             """,
-        subcommands: [DataCommand.self, TrainCommand.self, EvaluateCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self])
+        subcommands: [DataCommand.self, TrainCommand.self, EvaluateCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self,
+                      MDCommand.self, OptimizeCommand.self])
 
     /// Runs a command body, turning `DataError`s into a clear message and exit code 1.
     static func reportingErrors(_ body: () throws -> Void) throws {
