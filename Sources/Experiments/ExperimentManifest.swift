@@ -35,6 +35,8 @@ import Training
 ///             plateau: {factor: 0.5, patience: 10},   # learning-rate decay (these are the defaults)
 ///             replay: 0.5,                            # add 0.5·N pretraining conformations (pretrained variants)
 ///             save_models: true}                      # write refit/<variant>/n<N>-seed<S>.model.json
+///     analysis: {n: [10, 450], scans: [torsion], md: [{ensemble: nve, temperature: 300, steps: 2000}]}
+///                                                     # scans and MD of refitted models (see AnalysisSettings)
 public struct ExperimentManifest: Codable, Sendable {
     public struct Pretraining: Codable, Sendable {
         public var recipe: String
@@ -164,9 +166,10 @@ public struct ExperimentManifest: Codable, Sendable {
     public var loss: Loss?
     public var variants: [Variant]
     public var refit: Refit
+    public var analysis: AnalysisSettings?
 
     enum CodingKeys: String, CodingKey {
-        case experiment, description, seed, pretraining, target, model, loss, variants, refit
+        case experiment, description, seed, pretraining, target, model, loss, variants, refit, analysis
         case dataRoot = "data_root"
     }
 
@@ -198,6 +201,10 @@ public struct ExperimentManifest: Codable, Sendable {
         }
         if let r = refit.replay, !(0...10).contains(r) { throw DataError(file: file, item: "refit.replay", "fraction must lie in 0…10") }
         _ = try refit.plateau?.schedule(file: file, item: "refit.plateau")
+        try analysis?.check(file: file, refit: refit)
+        if let frame = analysis?.frame, !(0..<target.test).contains(frame) {
+            throw DataError(file: file, item: "analysis.frame", "\(frame) is not an index of the \(target.test) test conformations")
+        }
         for (i, v) in variants.enumerated() { _ = try v.plateau?.schedule(file: file, item: "variants[\(i)] (\(v.name)).plateau") }
     }
 }

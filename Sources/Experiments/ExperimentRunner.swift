@@ -18,6 +18,7 @@ import Training
 ///     <run>/refit/<variant>/n<N>-seed<S>.model.json  the refitted model (with `refit.save_models`)
 ///     <run>/results.csv                         every refit, one row each
 ///     <run>/summary.csv, summary.md             mean ± sample std over seeds per variant and N
+///     <run>/analysis/…                          scans and MD of refitted models (an `analysis:` section)
 ///
 /// Finished parts are recognised by their files and skipped, and an interrupted
 /// pretraining continues from its checkpoint, so rerunning the same command resumes.
@@ -165,6 +166,12 @@ public final class ExperimentRunner {
         let table = ResultsTable(results: results)
         try table.write(to: runDirectory)
         log("\n" + table.markdown(title: manifest.experiment))
+        if let settings = manifest.analysis {
+            let analysis = StudyAnalysis(settings: settings, directory: runDirectory.appendingPathComponent("analysis"),
+                                         manifestPath: manifestPath, location: location, log: log)
+            try analysis.run(variants: manifest.variants.map(\.name), refitDirectory: runDirectory.appendingPathComponent("refit"),
+                             refit: manifest.refit, structure: target.test[settings.frame ?? 0])
+        }
         return results
     }
 }

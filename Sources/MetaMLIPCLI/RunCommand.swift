@@ -5,6 +5,7 @@ import Datasets
 import Experiments
 import Foundation
 import Potentials
+import Reports
 import Training
 
 struct RunCommand: ParsableCommand {
@@ -13,14 +14,20 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a whole study from an experiment manifest: pretrain every variant, refit, evaluate, tabulate.",
         discussion: """
             Results go to the run directory (default runs/<experiment>): pretrained models, one JSON per
-            refit, results.csv, summary.csv and summary.md. Running the same command again resumes:
-            finished parts are skipped and an interrupted pretraining continues from its checkpoint.
+            refit, results.csv, summary.csv and summary.md, and the scans and MD of an analysis: section.
+            Running the same command again resumes: finished parts are skipped and an interrupted
+            pretraining continues from its checkpoint. At the end the report (HTML, notebook, data) is
+            written to <report-root>/<experiment>/, as `metamlip report RUN_DIR` would.
             """)
 
     @Argument(help: "The experiment manifest (YAML), e.g. experiments/quickstart.yaml.")
     var manifest: String
     @Option(name: .shortAndLong, help: "Run directory (default: runs/<experiment>).")
     var output: String?
+    @Option(help: "Where the report goes (default: notebooks-export).")
+    var reportRoot: String?
+    @Flag(help: "Do not write the report at the end.")
+    var noReport = false
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
@@ -28,6 +35,10 @@ struct RunCommand: ParsableCommand {
             let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: output)
             print("experiment \(runner.manifest.experiment) → \(runner.runDirectory.path)")
             try runner.run()
+            guard !noReport else { return }
+            let report = try ReportBuilder(runDirectory: runner.runDirectory,
+                                           outputDirectory: reportRoot.map { URL(fileURLWithPath: $0) }).build()
+            print("report: \(report.html.path) and \(report.notebook.path)")
         }
     }
 }

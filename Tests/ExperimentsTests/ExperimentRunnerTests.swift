@@ -155,4 +155,53 @@ import _TestSupport
         let test = try errorMetrics(potential: potential, parameters: parameters, conformations: Array(target.prefix(4)), label: "3bpa")
         #expect(test.forceRMSE.isFinite)
     }
+
+    /// The analysis stage: torsion scans of a test structure, a reference path and a short NVE
+    /// run for each analysed refit, in the CSV schemas the report reads; resumable.
+    @Test func analysisScansAndSimulatesTheRefittedModels() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-analysis")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.write(
+            dir, variants: "  - {name: scratch, kind: scratch}",
+            refit: "{n: [3, 5], seeds: [0], epochs: 2, batch_size: 3, save_models: true}",
+            extra: "analysis: {scans: [torsion], torsion_step: 30, references: [acac-h-transfer], md: [{ensemble: nve, temperature: 300, steps: 20, every: 5, dt: 0.25}]}")
+        let out = dir.appendingPathComponent("run")
+        let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
+        runner.log = { _ in }
+        try runner.run()
+        let analysis = out.appendingPathComponent("analysis")
+        func lines(_ name: String) throws -> [Substring] {
+            try String(contentsOf: analysis.appendingPathComponent(name), encoding: .utf8).split(separator: "\n")
+        }
+        // 3BPA has 4 rotors (3 backbone + amine) → 4 torsion scans + 1 reference path, for
+        // N = 3 and N = 5 (the default: smallest and largest), plus the reference's own row.
+        let metrics = try lines("scan_metrics.csv")
+        #expect(metrics.count == 1 + 2 * 5 + 1, "\(metrics.count)")
+        #expect(metrics.filter { $0.contains(",reference,") }.count == 1)
+        let md = try lines("md_metrics.csv")
+        #expect(md.count == 3)
+        #expect(md[0] == "variant,n,seed,ensemble,temperature_K,steps,dt_fs,drift_meV_per_atom_per_ps,stable_time_fs,stable,max_bond_stretch")
+        let trace = try lines("md.csv")
+        #expect(trace.count == 1 + 2 * 5, "\(trace.count)")   // steps 0, 5, …, 20 for each model
+        let trajectory = try ExtendedXYZReader().read(path: analysis.appendingPathComponent("trajectories/scratch-n5-seed0-md0-nve.xyz").path)
+        #expect(trajectory.conformations.count == 5)
+        // Rerunning appends nothing.
+        let again = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
+        again.log = { _ in }
+        try again.run()
+        #expect(try lines("scan_metrics.csv").count == metrics.count)
+        #expect(try lines("md.csv").count == trace.count)
+    }
+
+    @Test func analysisNeedsSavedModels() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-analysis-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try Self.write(dir, variants: "  - {name: scratch, kind: scratch}", extra: "analysis: {scans: [torsion]}")
+        do {
+            _ = try ExperimentRunner(manifestPath: path, runDirectory: dir.path)
+            Issue.record("accepted an analysis without saved models")
+        } catch let e as DataError {
+            #expect(e.item == "analysis" && e.reason.contains("save_models"))
+        }
+    }
 }

@@ -1,0 +1,240 @@
+// The analysis stage of a study: PES scans and molecular dynamics with the refitted models.
+
+import Foundation
+import Analysis
+import Autodiff
+import Chemistry
+import Datasets
+import Potentials
+import Simulation
+import Training
+
+/// The `analysis:` section of a study manifest. Every key is optional:
+///
+///     analysis:
+///       n: [10, 450]               # refits to analyse (default: smallest and largest N)
+///       seeds: [0]                 # default: the first refit seed
+///       frame: 0                   # the structure: this conformation of the target's test set
+///       scans: [torsion, stretch, bend]   # rigid scans of that structure (default: all three)
+///       torsion_step: 5            # degrees;   bend_step: 2 (degrees);   stretch_step: 0.02 (Å)
+///       relaxed_torsions: false    # relax every torsion point with FIRE (dihedral atoms fixed)
+///       references: [acac-dihedral, acac-h-transfer]   # reference paths (names or files)
+///       md:
+///         - {ensemble: nve, temperature: 300, steps: 2000, dt: 0.5, every: 10}
+///         - {ensemble: langevin, temperature: 1200, steps: 4000, dt: 0.5, friction: 0.01}
+///
+/// The refits to analyse need `refit.save_models: true`. Results go to
+/// `<run>/analysis/{scans,scan_metrics,md,md_metrics}.csv` (the schemas ``ScanResult`` and
+/// ``StudyAnalysis/mdHeader`` define) and trajectories to `<run>/analysis/trajectories/`.
+public struct AnalysisSettings: Codable, Sendable {
+    public struct MDRun: Codable, Sendable {
+        public var ensemble: String
+        public var temperature: Double
+        public var steps: Int
+        public var dt: Double?
+        public var friction: Double?
+        public var every: Int?
+        public var seed: UInt64?
+    }
+    public var n: [Int]?
+    public var seeds: [UInt64]?
+    public var frame: Int?
+    public var scans: [String]?
+    public var torsionStep: Double?
+    public var bendStep: Double?
+    public var stretchStep: Double?
+    public var relaxedTorsions: Bool?
+    public var references: [String]?
+    public var md: [MDRun]?
+    enum CodingKeys: String, CodingKey {
+        case n, seeds, frame, scans, references, md
+        case torsionStep = "torsion_step", bendStep = "bend_step", stretchStep = "stretch_step"
+        case relaxedTorsions = "relaxed_torsions"
+    }
+
+    func check(file: String, refit: ExperimentManifest.Refit) throws {
+        guard refit.saveModels == true else {
+            throw DataError(file: file, item: "analysis", "needs the refitted models: set refit.save_models: true")
+        }
+        for n in self.n ?? [] where !refit.n.contains(n) {
+            throw DataError(file: file, item: "analysis.n", "\(n) is not among refit.n \(refit.n)")
+        }
+        for s in seeds ?? [] where !(refit.seeds ?? [0]).contains(s) {
+            throw DataError(file: file, item: "analysis.seeds", "\(s) is not among refit.seeds")
+        }
+        for kind in scans ?? [] where !["torsion", "stretch", "bend"].contains(kind) {
+            throw DataError(file: file, item: "analysis.scans", "'\(kind)' is not torsion, stretch or bend")
+        }
+        for (key, value) in [("torsion_step", torsionStep), ("bend_step", bendStep), ("stretch_step", stretchStep)] {
+            if let value, !(value > 0) { throw DataError(file: file, item: "analysis.\(key)", "must be positive") }
+        }
+        for (i, run) in (md ?? []).enumerated() {
+            let item = "analysis.md[\(i)]"
+            guard ["nve", "langevin"].contains(run.ensemble) else {
+                throw DataError(file: file, item: "\(item).ensemble", "'\(run.ensemble)' is not nve or langevin")
+            }
+            guard run.steps >= 1, run.temperature >= 0, (run.dt ?? 0.5) > 0, (run.friction ?? 0.01) > 0, (run.every ?? 10) >= 1 else {
+                throw DataError(file: file, item: item, "needs steps ≥ 1, temperature ≥ 0 K, dt > 0 fs, friction > 0 /fs, every ≥ 1")
+            }
+        }
+    }
+}
+
+/// Runs the scans and MD of ``AnalysisSettings`` for every analysed refit of every variant.
+/// Resumable: each (model, part) writes a marker file when its rows are appended.
+struct StudyAnalysis {
+    static let mdHeader = "variant,n,seed,ensemble,time_fs,potential_eV,kinetic_eV,total_eV,temperature_K"
+    static let mdMetricsHeader = "variant,n,seed,ensemble,temperature_K,steps,dt_fs,drift_meV_per_atom_per_ps,stable_time_fs,stable,max_bond_stretch"
+
+    let settings: AnalysisSettings
+    let directory: URL
+    let manifestPath: String
+    let location: DataLocation
+    let log: (String) -> Void
+
+    /// The refits analysed: (N, seed) pairs.
+    func refits(_ refit: ExperimentManifest.Refit) -> [(n: Int, seed: UInt64)] {
+        let ns = settings.n ?? Array(Set([refit.n.min()!, refit.n.max()!])).sorted()
+        let seeds = settings.seeds ?? [(refit.seeds ?? [0])[0]]
+        return ns.flatMap { n in seeds.map { (n, $0) } }
+    }
+
+    func run(variants: [String], refitDirectory: URL, refit: ExperimentManifest.Refit, structure: Conformation) throws {
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("done"), withIntermediateDirectories: true)
+        let paths = try scanPaths(structure)
+        let writer = try ScanCSVWriter(directory: directory)
+        for path in paths {
+            if let reference = ScanResult.reference(path),
+               try !writer.containsMetrics(scan: path.name, variant: ScanResult.referenceVariant) {
+                try writer.append([reference])
+            }
+        }
+        for variant in variants {
+            for (n, seed) in refits(refit) {
+                let model = refitDirectory.appendingPathComponent("\(variant)/n\(n)-seed\(seed).model.json").path
+                guard FileManager.default.fileExists(atPath: model) else {
+                    throw DataError(file: model, "missing: the refit was run without refit.save_models")
+                }
+                let (potential, parameters) = try ModelFile.load(path: model)
+                let label = "\(variant)-n\(n)-seed\(seed)"
+                try once("\(label).scans") {
+                    let start = Date()
+                    let evaluator = ScanEvaluator(potential: potential, parameters: parameters)
+                    var results: [ScanResult] = []
+                    for path in paths {
+                        var path = path
+                        if settings.relaxedTorsions == true, path.kind == .torsion {
+                            path = try path.relaxed(with: FIRERelaxer(potential: potential, parameters: parameters))
+                        }
+                        results.append(ScanResult(curve: try evaluator.evaluate(path, file: model), variant: variant, n: n, seed: seed))
+                    }
+                    try writer.append(results)
+                    let spurious = results.map(\.metrics.spuriousExtrema).reduce(0, +)
+                    log(String(format: "[analysis] %@: %d scans, %d spurious extrema, %.0f s", label, results.count, spurious,
+                               Date().timeIntervalSince(start)))
+                }
+                for (i, run) in (settings.md ?? []).enumerated() {
+                    try once("\(label).md\(i)") {
+                        try molecularDynamics(run, potential: potential, parameters: parameters, structure: structure,
+                                              variant: variant, n: n, seed: seed, label: "\(label)-md\(i)-\(run.ensemble)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` unless its marker exists, then writes the marker.
+    private func once(_ marker: String, _ body: () throws -> Void) throws {
+        let path = directory.appendingPathComponent("done/\(marker)").path
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        try body()
+        try Data().write(to: URL(fileURLWithPath: path))
+    }
+
+    func scanPaths(_ structure: Conformation) throws -> [ScanPath] {
+        let builder = try ScanBuilder(structure, file: manifestPath, item: "analysis.frame")
+        let kinds = settings.scans ?? ["torsion", "stretch", "bend"]
+        var paths: [ScanPath] = []
+        if kinds.contains("torsion") {
+            paths += builder.rotatableBonds().map { builder.torsionScan($0, step: settings.torsionStep ?? 5) }
+        }
+        if kinds.contains("stretch") { paths += builder.stretchScans(step: settings.stretchStep ?? 0.02) }
+        if kinds.contains("bend") { paths += builder.bendScans(step: settings.bendStep ?? 2) }
+        for name in settings.references ?? [] {
+            if let relative = ReferenceScan.named[name] {
+                let file = try location.path(of: relative, recipe: "\(manifestPath): analysis.references")
+                paths.append(name == "acac-dihedral" ? try ReferenceScan.acacDihedral(path: file)
+                                                     : try ReferenceScan.acacHydrogenTransfer(path: file))
+            } else {
+                paths.append(try ReferenceScan.load(path: try location.path(of: name, nextTo: manifestPath)))
+            }
+        }
+        return paths
+    }
+
+    /// One MD run: rows every `every` steps into md.csv, one row into md_metrics.csv, the
+    /// trajectory (same frames) into trajectories/<label>.xyz. Stops at the first
+    /// unphysical frame (``StabilityDetector``'s rule).
+    func molecularDynamics(_ run: AnalysisSettings.MDRun, potential: any AtomisticPotential, parameters: ParameterSet<Float>,
+                           structure: Conformation, variant: String, n: Int, seed: UInt64, label: String) throws {
+        let start = Date()
+        let calculator = PotentialCalculator(potential: potential, parameters: parameters)
+        let detector = try StabilityDetector(reference: structure)
+        let bath: Thermostat = run.ensemble == "nve" ? .none
+            : .langevin(temperature: run.temperature, friction: run.friction ?? 0.01)
+        let dt = run.dt ?? 0.5, every = run.every ?? 10
+        var md = try MolecularDynamics(structure, calculator: calculator, timeStep: dt, thermostat: bath, seed: run.seed ?? seed)
+        md.setMaxwellBoltzmannVelocities(temperature: run.temperature)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("trajectories"), withIntermediateDirectories: true)
+        let trajectory = try TrajectoryWriter(path: directory.appendingPathComponent("trajectories/\(label).xyz").path)
+        var rows: [String] = []
+        var unstableAt: Double?
+        var maxStretch = 1.0
+        let samples = try md.run(steps: run.steps) { state in
+            for bond in detector.bonds.bonds {
+                maxStretch = max(maxStretch, detector.bonds.length(of: bond, positions: state.positions) / bond.referenceLength)
+            }
+            if unstableAt == nil, try detector.check(state.positions) != nil { unstableAt = state.time }
+            if state.step % every == 0 || unstableAt != nil {
+                let s = state.sample
+                rows.append([variant, String(n), String(seed), run.ensemble, String(format: "%.3f", s.time),
+                             String(format: "%.8f", s.potentialEnergy), String(format: "%.8f", s.kineticEnergy),
+                             String(format: "%.8f", s.totalEnergy), String(format: "%.3f", s.temperature)].joined(separator: ","))
+                try trajectory.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step)])
+            }
+            return unstableAt == nil
+        }
+        let last = samples.last!
+        let drift = run.ensemble == "nve" ? EnergyDrift(samples: samples, atomCount: structure.atomCount).slope : nil
+        let metrics = [variant, String(n), String(seed), run.ensemble, String(run.temperature), String(last.step), String(dt),
+                       drift.map { String(format: "%.5f", $0) } ?? "", String(format: "%.2f", unstableAt ?? last.time),
+                       unstableAt == nil ? "true" : "false", String(format: "%.4f", maxStretch)].joined(separator: ",")
+        try Self.append(rows, header: Self.mdHeader, to: directory.appendingPathComponent("md.csv"))
+        try Self.append([metrics], header: Self.mdMetricsHeader, to: directory.appendingPathComponent("md_metrics.csv"))
+        log(String(format: "[analysis] %@: %@ %.0f K, %@ after %.0f fs%@, largest bond stretch ×%.2f, %.0f s", label, run.ensemble,
+                   run.temperature, unstableAt == nil ? "stable" : "unphysical", unstableAt ?? last.time,
+                   drift.map { String(format: ", drift %+.3f meV/atom/ps", $0) } ?? "", maxStretch, Date().timeIntervalSince(start)))
+    }
+
+    /// Appends `rows` to a CSV file, writing `header` first when the file is new.
+    static func append(_ rows: [String], header: String, to url: URL) throws {
+        if !FileManager.default.fileExists(atPath: url.path) {
+            try (header + "\n").write(to: url, atomically: true, encoding: .utf8)
+        }
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(rows.map { $0 + "\n" }.joined().utf8))
+    }
+}
+
+/// Constrained relaxation of scan points with FIRE (fmax 0.05 eV/Å, at most 300 steps).
+struct FIRERelaxer: ScanRelaxer {
+    let calculator: PotentialCalculator
+    init(potential: any AtomisticPotential, parameters: ParameterSet<Float>) {
+        calculator = PotentialCalculator(potential: potential, parameters: parameters)
+    }
+    func relax(_ c: Conformation, fixedAtoms: Set<Int>) throws -> Conformation {
+        try FIRE().minimize(c, calculator: calculator, fmax: 0.05, maxSteps: 300, fixed: fixedAtoms).structure
+    }
+}
