@@ -21,7 +21,8 @@ test: setup
 	$(SWIFT) test --skip-build --disable-xctest
 
 # The toy-scale study: pretrain four initialisations on the CHNO pool, refit to 3BPA,
-# print the table (results in $(OUT)/quickstart; rerunning resumes/reuses them).
+# scan and simulate the refitted models, print the table (results in $(OUT)/quickstart;
+# rerunning resumes/reuses them) and write the report to notebooks-export/quickstart/.
 demo: release
 	@mkdir -p $(OUT)
 	METAMLIP_DATA=$(DATA) .build/release/metamlip run experiments/quickstart.yaml -o $(OUT)/quickstart
