@@ -20,15 +20,8 @@ public enum ElementData {
         107.87, 112.41, 114.82, 118.71, 121.76, 127.60, 126.90, 131.29,  // Ag–Xe
     ]
 
-    /// Covalent radii (Cordero 2008), Å, index Z − 1.
-    public static let covalentRadii: [Double] = [
-        0.31, 0.28, 1.28, 0.96, 0.84, 0.76, 0.71, 0.66, 0.57, 0.58,  // H–Ne
-        1.66, 1.41, 1.21, 1.11, 1.07, 1.05, 1.02, 1.06,  // Na–Ar
-        2.03, 1.76, 1.70, 1.60, 1.53, 1.39, 1.39, 1.32, 1.26, 1.24,  // K–Ni
-        1.32, 1.22, 1.22, 1.20, 1.19, 1.20, 1.20, 1.16,  // Cu–Kr
-        2.20, 1.95, 1.90, 1.75, 1.64, 1.54, 1.47, 1.46, 1.42, 1.39,  // Rb–Pd
-        1.45, 1.44, 1.42, 1.39, 1.39, 1.38, 1.39, 1.40,  // Ag–Xe
-    ]
+    /// Covalent radii (Cordero 2008, `Chemistry.CovalentRadii`), Å, index Z − 1, H–Xe.
+    public static let covalentRadii: [Double] = Array(CovalentRadii.cordero2008.prefix(maximumAtomicNumber))
 
     /// The standard atomic weight of element `z` in amu, `nil` outside H–Xe.
     public static func mass(of z: Int) -> Double? {
