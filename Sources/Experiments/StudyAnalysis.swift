@@ -129,7 +129,7 @@ struct StudyAnalysis {
                         results.append(ScanResult(curve: try evaluator.evaluate(path, file: model), variant: variant, n: n, seed: seed))
                     }
                     try writer.append(results)
-                    let spurious = results.map(\.metrics.spuriousExtrema).reduce(0, +)
+                    let spurious = results.map { max(0, $0.metrics.spuriousExtrema) }.reduce(0, +)
                     log(String(format: "[analysis] %@: %d scans, %d spurious extrema, %.0f s", label, results.count, spurious,
                                Date().timeIntervalSince(start)))
                 }
