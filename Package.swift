@@ -15,6 +15,7 @@ import PackageDescription
 ///     Experiments → MetaLearning, Training, Datasets, Potentials
 ///     Analysis → Potentials, Descriptors, Chemistry, Autodiff   (scans, smoothness metrics)
 ///     Simulation → Potentials, Descriptors, Chemistry, Autodiff (optimisers, MD, stability)
+///     ClassicalPotentials → Descriptors, Chemistry (Stillinger–Weber; Simulation → ClassicalPotentials)
 ///     Experiments → Analysis, Simulation (the analysis stage of a study)
 ///     Reports → Chemistry (Foundation only: run directory → HTML, notebook, SVG)
 ///     MetaMLIPCLI → Experiments, Analysis, Simulation, Reports, MetaLearning, Training, Datasets, …
@@ -38,6 +39,7 @@ let package = Package(
         .library(name: "Analysis", targets: ["Analysis"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "ClassicalPotentials", targets: ["ClassicalPotentials"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -89,7 +91,9 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Chemistry"]),
         // Simulation: geometry optimisation (FIRE, BFGS), molecular dynamics (NVE, Langevin),
         // stability metrics and trajectories, on any potential.
-        .target(name: "Simulation", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
+        .target(name: "Simulation", dependencies: ["Autodiff", "ClassicalPotentials", "Chemistry", "Descriptors", "Potentials"]),
+        // Classical reference potentials (Stillinger–Weber) for data generation and MD.
+        .target(name: "ClassicalPotentials", dependencies: ["Chemistry", "Descriptors"]),
 
         // Command line.
         .executableTarget(
@@ -125,6 +129,7 @@ let package = Package(
         .testTarget(
             name: "SimulationTests",
             dependencies: ["Simulation", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
+        .testTarget(name: "ClassicalPotentialsTests", dependencies: ["ClassicalPotentials", "Simulation", "Chemistry", "_TestSupport"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
