@@ -82,7 +82,7 @@ let package = Package(
         // Whole studies from manifests: pretrain variants, refit grids, results tables.
         .target(
             name: "Experiments",
-            dependencies: ["Analysis", "Autodiff", "Chemistry", "Datasets", "MetaLearning", "Potentials", "Simulation", "Training"]),
+            dependencies: ["Analysis", "Autodiff", "Chemistry", "ClassicalPotentials", "Datasets", "MetaLearning", "Potentials", "Simulation", "Training"]),
 
         // Analysis of fitted models: PES scans (torsion, stretch, bend, reference paths) and
         // smoothness / energy–force consistency metrics.
@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Simulation", "Potentials", "Descriptors", "Autodiff",
+                "Datasets", "Chemistry", "ChemistryHDF5", "ClassicalPotentials", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Simulation", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -130,7 +130,7 @@ let package = Package(
             name: "SimulationTests",
             dependencies: ["Simulation", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ClassicalPotentialsTests", dependencies: ["ClassicalPotentials", "Simulation", "Chemistry", "_TestSupport"]),
-        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
+        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
