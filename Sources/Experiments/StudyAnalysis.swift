@@ -118,7 +118,7 @@ struct StudyAnalysis {
                 }
                 let (potential, parameters) = try ModelFile.load(path: model)
                 let label = "\(variant)-n\(n)-seed\(seed)"
-                if !paths.isEmpty { try once("\(label).scans") {
+                try once("\(label).scans") {
                     let start = Date()
                     let evaluator = ScanEvaluator(potential: potential, parameters: parameters)
                     var results: [ScanResult] = []
@@ -133,7 +133,7 @@ struct StudyAnalysis {
                     let spurious = results.map(\.metrics.spuriousExtrema).reduce(0, +)
                     log(String(format: "[analysis] %@: %d scans, %d spurious extrema, %.0f s", label, results.count, spurious,
                                Date().timeIntervalSince(start)))
-                } }
+                }
                 for (i, run) in (settings.md ?? []).enumerated() {
                     try once("\(label).md\(i)") {
                         try molecularDynamics(run, potential: potential, parameters: parameters, structure: structure,
