@@ -15,7 +15,7 @@ import PackageDescription
 ///     Experiments → MetaLearning, Training, Datasets, Potentials
 ///     Analysis → Potentials, Descriptors, Chemistry, Autodiff   (scans, smoothness metrics)
 ///     Simulation → Potentials, Descriptors, Chemistry, Autodiff (optimisers, MD, stability)
-///     ClassicalPotentials → Descriptors, Chemistry (Stillinger–Weber; Simulation → ClassicalPotentials)
+///     ClassicalPotentials → Descriptors, Chemistry (Stillinger–Weber); Simulation, Experiments, MetaMLIPCLI → ClassicalPotentials
 ///     Experiments → Analysis, Simulation (the analysis stage of a study)
 ///     Reports → Chemistry (Foundation only: run directory → HTML, notebook, SVG)
 ///     MetaMLIPCLI → Experiments, Analysis, Simulation, Reports, MetaLearning, Training, Datasets, …
