@@ -15,6 +15,7 @@ import PackageDescription
 ///     Experiments → MetaLearning, Training, Datasets, Potentials
 ///     Analysis → Potentials, Descriptors, Chemistry, Autodiff   (scans, smoothness metrics)
 ///     Simulation → Potentials, Descriptors, Chemistry, Autodiff (optimisers, MD, stability)
+///     ClassicalPotentials → Descriptors, Chemistry (Stillinger–Weber); Simulation, Experiments, MetaMLIPCLI → ClassicalPotentials
 ///     Experiments → Analysis, Simulation (the analysis stage of a study)
 ///     Reports → Chemistry (Foundation only: run directory → HTML, notebook, SVG)
 ///     MetaMLIPCLI → Experiments, Analysis, Simulation, Reports, MetaLearning, Training, Datasets, …
@@ -38,6 +39,7 @@ let package = Package(
         .library(name: "Analysis", targets: ["Analysis"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "ClassicalPotentials", targets: ["ClassicalPotentials"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -80,7 +82,7 @@ let package = Package(
         // Whole studies from manifests: pretrain variants, refit grids, results tables.
         .target(
             name: "Experiments",
-            dependencies: ["Analysis", "Autodiff", "Chemistry", "Datasets", "MetaLearning", "Potentials", "Simulation", "Training"]),
+            dependencies: ["Analysis", "Autodiff", "Chemistry", "ClassicalPotentials", "Datasets", "MetaLearning", "Potentials", "Simulation", "Training"]),
 
         // Analysis of fitted models: PES scans (torsion, stretch, bend, reference paths) and
         // smoothness / energy–force consistency metrics.
@@ -89,13 +91,15 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Chemistry"]),
         // Simulation: geometry optimisation (FIRE, BFGS), molecular dynamics (NVE, Langevin),
         // stability metrics and trajectories, on any potential.
-        .target(name: "Simulation", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
+        .target(name: "Simulation", dependencies: ["Autodiff", "ClassicalPotentials", "Chemistry", "Descriptors", "Potentials"]),
+        // Classical reference potentials (Stillinger–Weber) for data generation and MD.
+        .target(name: "ClassicalPotentials", dependencies: ["Chemistry", "Descriptors"]),
 
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Simulation", "Potentials", "Descriptors", "Autodiff",
+                "Datasets", "Chemistry", "ChemistryHDF5", "ClassicalPotentials", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Simulation", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -125,7 +129,8 @@ let package = Package(
         .testTarget(
             name: "SimulationTests",
             dependencies: ["Simulation", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
-        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "_TestSupport"]),
+        .testTarget(name: "ClassicalPotentialsTests", dependencies: ["ClassicalPotentials", "Simulation", "Chemistry", "_TestSupport"]),
+        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,12 +1,20 @@
 import Chemistry
 import Foundation
 
+/// Replaces a conformation's labels (energy, forces) by another level's; `label` names the
+/// structure in a thrown `DataError`.
+public typealias Relabeller = @Sendable (_ conformation: Conformation, _ label: String) throws -> Conformation
+
 /// Reads one recipe source into tasks, with units converted and the source recorded.
 public struct SourceLoader: Sendable {
     public var location: DataLocation
     /// The recipe file, named in errors.
     public var recipeFile: String
     public var seed: UInt64
+    /// The relabellers a source's `relabel:` may name. Datasets knows none itself (it does
+    /// not depend on the model stack); callers pass e.g. ClassicalPotentials'
+    /// `StillingerWeber.relabellers`.
+    public var relabellers: [String: Relabeller] = [:]
 
     public init(location: DataLocation, recipeFile: String, seed: UInt64 = 0) {
         self.location = location
@@ -67,6 +75,19 @@ public struct SourceLoader: Sendable {
             }
             if tasks[i].conformations.isEmpty {
                 throw DataError(file: path, item: tasks[i].name, "no conformations after selection")
+            }
+            if let name = source.relabel {
+                guard let relabeller = relabellers[name] else {
+                    throw DataError(file: recipeFile, item: "sources[\(index)].relabel",
+                                    "unknown relabelling '\(name)' (known here: \(relabellers.keys.sorted().joined(separator: ", ")))")
+                }
+                let taskName = tasks[i].name
+                tasks[i].conformations = try tasks[i].conformations.enumerated().map { k, c in
+                    try relabeller(c, "\(path): \(taskName) conformation \(k)")
+                }
+                // The file's isolated-atom energies belong to the old level.
+                tasks[i].isolatedAtomEnergies = nil
+                tasks[i].metadata["relabelled"] = name
             }
         }
         return tasks

@@ -21,6 +21,8 @@ public struct SuiteBuilder {
     public var recipe: SuiteRecipe
     public var recipeFile: String
     public var location: DataLocation
+    /// The relabellers sources may name with `relabel:` (see ``SourceLoader/relabellers``).
+    public var relabellers: [String: Relabeller] = [:]
 
     /// Loads the recipe at `path` and resolves its data root.
     public init(recipePath path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -39,7 +41,8 @@ public struct SuiteBuilder {
     /// Reads all sources and returns the prepared suite.
     public func build() throws -> (suite: TaskSuite, report: Report) {
         let start = DispatchTime.now()
-        let loader = SourceLoader(location: location, recipeFile: recipeFile, seed: recipe.seed)
+        var loader = SourceLoader(location: location, recipeFile: recipeFile, seed: recipe.seed)
+        loader.relabellers = relabellers
         let sources = recipe.sources
         var results = [Result<([QMTask], Double), Error>?](repeating: nil, count: sources.count)
         let lock = NSLock()

@@ -65,6 +65,11 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
         public var maxConformations: Int?
         /// Free-form provenance (origin repository, licence, citation).
         public var origin: String?
+        /// Replace every kept conformation's energy and forces by a named classical
+        /// potential's at load time (e.g. `sw-si`; see ``SourceLoader/relabellers``), so a
+        /// recipe can describe classical data without a generated file. `level` then names
+        /// the classical level (e.g. `SW`).
+        public var relabel: String?
     }
 
     enum CodingKeys: String, CodingKey {
@@ -129,7 +134,7 @@ extension SuiteRecipe.Source {
         case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
         case lengthUnit = "length_unit", configTypes = "config_types", isolatedAtoms = "isolated_atoms"
         case energiesRelativeToFreeAtoms = "energies_relative_to_free_atoms"
-        case maxConformations = "max_conformations", elements
+        case maxConformations = "max_conformations", elements, relabel
     }
 
     public init(name: String? = nil, path: String, format: SourceFormat, level: String? = nil) {

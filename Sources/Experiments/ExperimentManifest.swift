@@ -149,9 +149,12 @@ public struct ExperimentManifest: Codable, Sendable {
         public var plateau: PlateauSettings?
         /// Whether each refitted model is written next to its result (for scans and MD).
         public var saveModels: Bool?
+        /// Element transfer, target: source symbols (`{Ge: Si}`): pretrained parameters of
+        /// the source element initialise the target element's (see `ElementTransfer`).
+        public var elementMap: [String: String]?
         enum CodingKeys: String, CodingKey {
             case n, seeds, mode, epochs, patience, replay, plateau
-            case saveModels = "save_models"
+            case saveModels = "save_models", elementMap = "element_map"
             case batchSize = "batch_size", learningRate = "learning_rate"
         }
     }
@@ -199,6 +202,7 @@ public struct ExperimentManifest: Codable, Sendable {
         guard target.test >= 1, target.validation >= 1 else {
             throw DataError(file: file, item: "target", "test and validation must each be ≥ 1 conformation")
         }
+        _ = try refit.elementMapNumbers(file: file)
         if let r = refit.replay, !(0...10).contains(r) { throw DataError(file: file, item: "refit.replay", "fraction must lie in 0…10") }
         _ = try refit.plateau?.schedule(file: file, item: "refit.plateau")
         try analysis?.check(file: file, refit: refit)
@@ -206,5 +210,20 @@ public struct ExperimentManifest: Codable, Sendable {
             throw DataError(file: file, item: "analysis.frame", "\(frame) is not an index of the \(target.test) test conformations")
         }
         for (i, v) in variants.enumerated() { _ = try v.plateau?.schedule(file: file, item: "variants[\(i)] (\(v.name)).plateau") }
+    }
+}
+
+
+extension ExperimentManifest.Refit {
+    /// `element_map` as atomic numbers, target: source; a `DataError` for an unknown symbol.
+    public func elementMapNumbers(file: String) throws -> [Int: Int] {
+        var map: [Int: Int] = [:]
+        for (target, source) in elementMap ?? [:] {
+            guard let t = Element(symbol: target), let s = Element(symbol: source) else {
+                throw DataError(file: file, item: "refit.element_map", "unknown element in '\(target): \(source)'")
+            }
+            map[t.atomicNumber] = s.atomicNumber
+        }
+        return map
     }
 }

@@ -4,6 +4,7 @@
 import Foundation
 import Autodiff
 import Chemistry
+import ClassicalPotentials
 import Datasets
 import MetaLearning
 import Potentials
@@ -87,7 +88,8 @@ public final class ExperimentRunner {
         guard let p = manifest.pretraining else { return ([], []) }
         let recipe = p.recipe.hasPrefix("/") ? p.recipe
             : URL(fileURLWithPath: manifestPath).deletingLastPathComponent().appendingPathComponent(p.recipe).standardizedFileURL.path
-        let builder = try SuiteBuilder(recipePath: recipe)
+        var builder = try SuiteBuilder(recipePath: recipe)
+        builder.relabellers = StillingerWeber.relabellers   // recipe sources may say `relabel: sw-si`
         let (suite, report) = try builder.build()
         log("pretraining pool \(suite.name): \(suite.tasks.count) tasks, \(report.conformations) conformations (read in \(String(format: "%.1f", report.seconds)) s)")
         let names = Set(suite.tasks.map(\.name))

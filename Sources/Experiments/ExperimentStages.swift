@@ -162,7 +162,8 @@ extension ExperimentRunner {
                         optimizer: .adam(learningRate: r.learningRate ?? 1e-3, weightDecay: 0),
                         plateau: try (r.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "refit.plateau"),
                         earlyStopping: r.patience.map { EarlyStopping(patience: $0) }),
-                    replayFraction: parameters == nil ? 0 : r.replay ?? 0, targetSelfEnergies: target.selfEnergies)
+                    replayFraction: parameters == nil ? 0 : r.replay ?? 0, targetSelfEnergies: target.selfEnergies,
+                    elementMap: try r.elementMapNumbers(file: manifestPath))
                 let start = Date()
                 let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,
                                                        validation: target.validation, replay: replay,

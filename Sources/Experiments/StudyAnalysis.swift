@@ -15,7 +15,8 @@ import Training
 ///       n: [10, 450]               # refits to analyse (default: smallest and largest N)
 ///       seeds: [0]                 # default: the first refit seed
 ///       frame: 0                   # the structure: this conformation of the target's test set
-///       scans: [torsion, stretch, bend]   # rigid scans of that structure (default: all three)
+///       scans: [torsion, stretch, bend]   # rigid scans of that structure (default: all three;
+///                                  # [] for MD only, as periodic cells need)
 ///       torsion_step: 5            # degrees;   bend_step: 2 (degrees);   stretch_step: 0.02 (Å)
 ///       relaxed_torsions: false    # relax every torsion point with FIRE (dihedral atoms fixed)
 ///       references: [acac-dihedral, acac-h-transfer]   # reference paths (names or files)
@@ -152,8 +153,11 @@ struct StudyAnalysis {
     }
 
     func scanPaths(_ structure: Conformation) throws -> [ScanPath] {
-        let builder = try ScanBuilder(structure, file: manifestPath, item: "analysis.frame")
         let kinds = settings.scans ?? ["torsion", "stretch", "bend"]
+        // `scans: []` without references: MD only (the scans need a molecule; periodic
+        // cells such as mlearn Si/Ge are analysed by MD alone).
+        if kinds.isEmpty && (settings.references ?? []).isEmpty { return [] }
+        let builder = try ScanBuilder(structure, file: manifestPath, item: "analysis.frame")
         var paths: [ScanPath] = []
         if kinds.contains("torsion") {
             paths += builder.rotatableBonds().map { builder.torsionScan($0, step: settings.torsionStep ?? 5) }

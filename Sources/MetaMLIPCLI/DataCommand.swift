@@ -1,13 +1,15 @@
 import ArgumentParser
 import Chemistry
+import ClassicalPotentials
 import Datasets
 import Foundation
+import Simulation
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect QM data files and build task suites.",
-        subcommands: [Inspect.self, Build.self])
+        subcommands: [Inspect.self, Build.self, Classical.self])
 }
 
 extension DataCommand {
@@ -51,7 +53,8 @@ extension DataCommand {
 
         func run() throws {
             try MetaMLIP.reportingErrors {
-                let builder = try SuiteBuilder(recipePath: recipe)
+                var builder = try SuiteBuilder(recipePath: recipe)
+                builder.relabellers = StillingerWeber.relabellers
                 let (suite, report) = try builder.build()
                 for entry in report.entries {
                     print(String(format: "  read %-45@ %7d conformations in %6.2f s", entry.source as NSString, entry.conformations, entry.seconds))
@@ -60,6 +63,42 @@ extension DataCommand {
                 try SuiteFiles.write(suite, to: output, recipe: recipe, location: builder.location)
                 print(String(format: "built %@: %d tasks, %d conformations (read %.2f s, wrote %.2f s)",
                              output, suite.tasks.count, report.conformations, report.seconds, Date().timeIntervalSince(t0)))
+            }
+        }
+    }
+}
+
+extension DataCommand {
+    struct Classical: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Relabel every structure of a data file with a classical potential's energies and forces (extended XYZ out).")
+
+        @Option(help: "The classical potential: \(StillingerWeber.named.keys.sorted().joined(separator: ", ")).")
+        var potential: String
+        @Argument(help: "Any readable data file (mlearn JSON, extended XYZ, .npz, HDF5).")
+        var input: String
+        @Option(name: .shortAndLong, help: "The extended XYZ file to write (Lattice and pbc for cells; energy in eV, forces in eV/Å).")
+        var output: String
+        @Option(help: "Reader to use instead of guessing from the file.")
+        var format: SourceFormat?
+
+        func run() throws {
+            try MetaMLIP.reportingErrors {
+                let calculator = try StillingerWeber.named(potential, file: "--potential")
+                let tasks = try DataFileOpener.open(path: input, options: .init(format: format))
+                // Everything is relabelled before the output is created: a bad structure
+                // leaves no partial file.
+                var frames: [(Conformation, String)] = []
+                for task in tasks {
+                    for (k, conformation) in task.conformations.enumerated() {
+                        frames.append((try calculator.relabelling(conformation, label: "\(input): \(task.name) conformation \(k)"), task.name))
+                    }
+                }
+                let writer = try TrajectoryWriter(path: output)
+                for (conformation, task) in frames {
+                    try writer.write(conformation, info: ["potential": potential, "source_task": task])
+                }
+                print("wrote \(output): \(writer.frameCount) structures relabelled with \(potential)")
             }
         }
     }

@@ -68,11 +68,16 @@ public struct RefitPlan: Sendable {
     /// Fixed self-energies for the target (nil: fitted by least squares on the N training
     /// conformations, minimum-norm for a single composition).
     public var targetSelfEnergies: SelfEnergies?
+    /// Element transfer, target: source (atomic numbers): before a refit of pretrained
+    /// parameters, each target element's parameters become copies of its source's (see
+    /// `ElementTransfer`). Not applied to refits from scratch.
+    public var elementMap: [Int: Int]
 
     public init(mode: RefitMode = .full, trainer: TrainerConfiguration, replayFraction: Double = 0,
-                targetSelfEnergies: SelfEnergies? = nil) {
+                targetSelfEnergies: SelfEnergies? = nil, elementMap: [Int: Int] = [:]) {
         self.mode = mode; self.trainer = trainer; self.replayFraction = replayFraction
         self.targetSelfEnergies = targetSelfEnergies
+        self.elementMap = elementMap
     }
 
     /// Refits `potential` from `parameters` (nil: random, i.e. from scratch) on `training`,
@@ -95,6 +100,9 @@ public struct RefitPlan: Sendable {
                     validation: [Conformation], replay: FittingSet? = nil, label: String = "target") throws
         -> (trainer: Trainer, potential: any AtomisticPotential) {
         var target = potential
+        let parameters = try parameters.map {
+            try ElementTransfer.mapping(elementMap, parameters: $0, of: potential, file: label)
+        }
         let start = parameters ?? potential.initialParameters(seed: trainer.seed)
         target.selfEnergies = try targetSelfEnergies
             ?? Self.residualSelfEnergies(potential: target, parameters: start, conformations: training, label: label)

@@ -82,6 +82,32 @@ import _TestSupport
         #expect(frames == frames.sorted())
     }
 
+    /// `relabel:` replaces the kept conformations' labels through the caller's relabeller
+    /// (after subsampling), drops the file's isolated-atom energies, and an unknown name is
+    /// a `DataError` naming the source's `relabel` key.
+    @Test func relabelAppliesTheNamedRelabellerToKeptConformations() throws {
+        let path = try writeRecipe("""
+            suite: relabelled
+            data_root: \(SharedData.root.path)
+            sources:
+              - {name: si-toy, path: mlearn/Si/training.json, format: mlearn-json, level: toy, max_conformations: 7, relabel: toy}
+            """)
+        var builder = try SuiteBuilder(recipePath: path)
+        builder.relabellers = ["toy": { c, _ in
+            var r = c
+            r.energy = -Double(c.atomCount)
+            r.forces = Array(repeating: SIMD3(1, 0, 0), count: c.atomCount)
+            return r
+        }]
+        let task = try #require(builder.build().suite["si-toy"])
+        #expect(task.conformations.count == 7 && task.metadata["relabelled"] == "toy")
+        #expect(task.conformations.allSatisfy { $0.energy == -Double($0.atomCount) && $0.forces?.first == SIMD3(1, 0, 0) })
+        #expect { try SuiteBuilder(recipePath: path).build() } throws: { error in
+            let e = error as? DataError
+            return e?.item == "sources[0].relabel" && e?.reason.contains("unknown relabelling 'toy'") == true
+        }
+    }
+
     @Test func duplicateTaskNamesAndEmptySelectionsAreRejected() throws {
         let dup = try writeRecipe("""
             suite: dup
