@@ -19,6 +19,7 @@ import Training
 ///                                  # [] for MD only, as periodic cells need)
 ///       torsion_step: 5            # degrees;   bend_step: 2 (degrees);   stretch_step: 0.02 (Å)
 ///       relaxed_torsions: false    # relax every torsion point with FIRE (dihedral atoms fixed)
+///       relax_steps: 300           # FIRE steps at most per point (fmax 0.05 eV/Å)
 ///       references: [acac-dihedral, acac-h-transfer]   # reference paths (names or files)
 ///       md:
 ///         - {ensemble: nve, temperature: 300, steps: 2000, dt: 0.5, every: 10}
@@ -45,12 +46,13 @@ public struct AnalysisSettings: Codable, Sendable {
     public var bendStep: Double?
     public var stretchStep: Double?
     public var relaxedTorsions: Bool?
+    public var relaxSteps: Int?
     public var references: [String]?
     public var md: [MDRun]?
     enum CodingKeys: String, CodingKey {
         case n, seeds, frame, scans, references, md
         case torsionStep = "torsion_step", bendStep = "bend_step", stretchStep = "stretch_step"
-        case relaxedTorsions = "relaxed_torsions"
+        case relaxedTorsions = "relaxed_torsions", relaxSteps = "relax_steps"
     }
 
     func check(file: String, refit: ExperimentManifest.Refit) throws {
@@ -69,6 +71,7 @@ public struct AnalysisSettings: Codable, Sendable {
         for (key, value) in [("torsion_step", torsionStep), ("bend_step", bendStep), ("stretch_step", stretchStep)] {
             if let value, !(value > 0) { throw DataError(file: file, item: "analysis.\(key)", "must be positive") }
         }
+        if let r = relaxSteps, r < 1 { throw DataError(file: file, item: "analysis.relax_steps", "must be ≥ 1") }
         for (i, run) in (md ?? []).enumerated() {
             let item = "analysis.md[\(i)]"
             guard ["nve", "langevin"].contains(run.ensemble) else {
@@ -125,7 +128,8 @@ struct StudyAnalysis {
                     for path in paths {
                         var path = path
                         if settings.relaxedTorsions == true, path.kind == .torsion {
-                            path = try path.relaxed(with: FIRERelaxer(potential: potential, parameters: parameters))
+                            path = try path.relaxed(with: FIRERelaxer(potential: potential, parameters: parameters,
+                                                                      maxSteps: settings.relaxSteps ?? 300))
                         }
                         results.append(ScanResult(curve: try evaluator.evaluate(path, file: model), variant: variant, n: n, seed: seed))
                     }
@@ -232,13 +236,15 @@ struct StudyAnalysis {
     }
 }
 
-/// Constrained relaxation of scan points with FIRE (fmax 0.05 eV/Å, at most 300 steps).
+/// Constrained relaxation of scan points with FIRE (fmax 0.05 eV/Å, at most `maxSteps` steps).
 struct FIRERelaxer: ScanRelaxer {
     let calculator: PotentialCalculator
-    init(potential: any AtomisticPotential, parameters: ParameterSet<Float>) {
+    let maxSteps: Int
+    init(potential: any AtomisticPotential, parameters: ParameterSet<Float>, maxSteps: Int) {
         calculator = PotentialCalculator(potential: potential, parameters: parameters)
+        self.maxSteps = maxSteps
     }
     func relax(_ c: Conformation, fixedAtoms: Set<Int>) throws -> Conformation {
-        try FIRE().minimize(c, calculator: calculator, fmax: 0.05, maxSteps: 300, fixed: fixedAtoms).structure
+        try FIRE().minimize(c, calculator: calculator, fmax: 0.05, maxSteps: maxSteps, fixed: fixedAtoms).structure
     }
 }

@@ -204,4 +204,30 @@ import _TestSupport
             #expect(e.item == "analysis" && e.reason.contains("save_models"))
         }
     }
+
+    /// `relaxed_torsions`: each torsion point relaxed by FIRE with the four dihedral atoms
+    /// fixed never ends above the rigid point of the same model, and lies below somewhere.
+    @Test func relaxedTorsionScansLieOnOrBelowRigidOnes() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-relaxed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func energies(relaxed: Bool) throws -> [String: Double] {
+            let sub = dir.appendingPathComponent(relaxed ? "relaxed" : "rigid")
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            let manifest = try Self.write(
+                sub, variants: "  - {name: scratch, kind: scratch}",
+                refit: "{n: [3], seeds: [0], epochs: 2, batch_size: 3, save_models: true}",
+                extra: "analysis: {scans: [torsion], torsion_step: 120, relaxed_torsions: \(relaxed), relax_steps: 25}")
+            let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: sub.appendingPathComponent("run").path)
+            runner.log = { _ in }
+            try runner.run()
+            let rows = try String(contentsOf: sub.appendingPathComponent("run/analysis/scans.csv"), encoding: .utf8)
+                .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            // scan,scan_kind,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,…
+            return Dictionary(uniqueKeysWithValues: rows.map { ("\($0[0])#\($0[5])", Double($0[8])!) })
+        }
+        let rigid = try energies(relaxed: false), relaxed = try energies(relaxed: true)
+        #expect(rigid.count == 4 * 3 && Set(rigid.keys) == Set(relaxed.keys))
+        for (key, e) in rigid { #expect(relaxed[key]! <= e + 1e-9, "\(key): relaxed \(relaxed[key]!) > rigid \(e)") }
+        #expect(rigid.contains { relaxed[$0.key]! < $0.value - 1e-3 })
+    }
 }
