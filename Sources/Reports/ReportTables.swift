@@ -113,7 +113,9 @@ public struct SmoothnessRow: Codable, Equatable, Sendable {
         (order + [ReportNames.reference]).compactMap { v in
             let rows = metrics.filter { $0.variant == v }
             guard !rows.isEmpty else { return nil }
-            let spurious = rows.compactMap(\.spuriousExtrema)
+            // Extrema the reference lacks; a curve with fewer extrema than its reference
+            // (negative spurious_extrema) adds nothing rather than cancelling another's.
+            let spurious = rows.compactMap(\.spuriousExtrema).map { max(0, $0) }
             return SmoothnessRow(variant: v, curves: rows.count,
                                  medianRoughness: median(rows.compactMap(\.roughness)),
                                  medianHighFrequencyShare: median(rows.compactMap(\.highFrequencyShare)),
