@@ -16,7 +16,7 @@ import PackageDescription
 ///     Analysis → Potentials, Descriptors, Chemistry, Autodiff   (scans, smoothness metrics)
 ///     Simulation → Potentials, Descriptors, Chemistry, Autodiff (optimisers, MD, stability)
 ///     ClassicalPotentials → Descriptors, Chemistry (Stillinger–Weber); Simulation, Experiments, MetaMLIPCLI → ClassicalPotentials
-///     Experiments → Analysis, Simulation (the analysis stage of a study)
+///     Experiments → Analysis, Simulation (the analysis stage of a study), Reports (study documents)
 ///     Reports → Chemistry (Foundation only: run directory → HTML, notebook, SVG)
 ///     MetaMLIPCLI → Experiments, Analysis, Simulation, Reports, MetaLearning, Training, Datasets, …
 ///     Autodiff → CBLAS (OpenBLAS)
@@ -82,7 +82,8 @@ let package = Package(
         // Whole studies from manifests: pretrain variants, refit grids, results tables.
         .target(
             name: "Experiments",
-            dependencies: ["Analysis", "Autodiff", "Chemistry", "ClassicalPotentials", "Datasets", "MetaLearning", "Potentials", "Simulation", "Training"]),
+            dependencies: ["Analysis", "Autodiff", "Chemistry", "ClassicalPotentials", "Datasets", "MetaLearning", "Potentials", "Reports", "Simulation", "Training",
+                           .product(name: "Yams", package: "Yams")]),
 
         // Analysis of fitted models: PES scans (torsion, stretch, bend, reference paths) and
         // smoothness / energy–force consistency metrics.

@@ -159,6 +159,8 @@ public struct ExperimentManifest: Codable, Sendable {
         }
     }
 
+    /// `refit` or absent (see `StudyKind`).
+    public var study: StudyKind?
     public var experiment: String
     public var description: String?
     public var seed: UInt64?
@@ -172,7 +174,7 @@ public struct ExperimentManifest: Codable, Sendable {
     public var analysis: AnalysisSettings?
 
     enum CodingKeys: String, CodingKey {
-        case experiment, description, seed, pretraining, target, model, loss, variants, refit, analysis
+        case study, experiment, description, seed, pretraining, target, model, loss, variants, refit, analysis
         case dataRoot = "data_root"
     }
 
@@ -184,6 +186,9 @@ public struct ExperimentManifest: Codable, Sendable {
     }
 
     func check(file: String) throws {
+        if let study, study != .refit {
+            throw DataError(file: file, item: "study", "this is a '\(study.rawValue)' manifest, not a refit study")
+        }
         guard !experiment.isEmpty, experiment.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             throw DataError(file: file, item: "experiment", "name must be non-empty letters, digits, - _ . (it names the run directory)")
         }

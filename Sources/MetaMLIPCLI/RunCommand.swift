@@ -32,6 +32,11 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
         try MetaMLIP.reportingErrors {
+            switch try StudyKind.of(manifestPath: manifest) {
+            case .refit: break
+            case .lifelong, .transferability:
+                throw DataError(file: manifest, item: "study", "this build cannot run this kind of study yet")
+            }
             let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: output)
             print("experiment \(runner.manifest.experiment) → \(runner.runDirectory.path)")
             try runner.run()

@@ -1,0 +1,217 @@
+// A report for studies other than refit learning curves (lifelong learning, element
+// transfer, transferability): a title, then blocks of text, tables and charts, rendered
+// as one self-contained HTML page and as a Jupyter notebook that reloads the copied data.
+
+import Foundation
+import Chemistry
+
+/// A study report as a value: ordered sections of paragraphs, tables and charts.
+///
+///     var doc = StudyDocument(experiment: "lifelong-meuwly", description: "…")
+///     doc.section("forgetting", "Forgetting") {
+///         $0.text("Force RMSE on every earlier task after each new one.")
+///         $0.table(StudyDocument.Table(caption: "…", header: ["task", "after 1"], rows: [["ch2o", "12.3"]]))
+///         $0.figure(chart, caption: "…")
+///     }
+///     try doc.write(to: URL(fileURLWithPath: "notebooks-export"), dataFiles: ["runs/x/forgetting.csv"])
+///
+/// Numbers arrive formatted (tables hold strings), so the study decides digits and units.
+public struct StudyDocument: Sendable {
+    public struct Table: Sendable, Equatable {
+        public var caption: String
+        public var header: [String]
+        public var rows: [[String]]
+        /// Columns (0-based) right-aligned as numbers (default: every column but the first).
+        public var numericColumns: Set<Int>?
+        public init(caption: String, header: [String], rows: [[String]], numericColumns: Set<Int>? = nil) {
+            self.caption = caption; self.header = header; self.rows = rows; self.numericColumns = numericColumns
+        }
+
+        /// GitHub-flavoured Markdown (for notebooks and notes).
+        public var markdown: String {
+            var s = caption.isEmpty ? "" : "**\(caption)**\n\n"
+            s += "| " + header.joined(separator: " | ") + " |\n|"
+            s += header.indices.map { isNumeric($0) ? "---:|" : "---|" }.joined() + "\n"
+            for row in rows { s += "| " + row.joined(separator: " | ") + " |\n" }
+            return s
+        }
+
+        func isNumeric(_ column: Int) -> Bool { numericColumns?.contains(column) ?? (column > 0) }
+    }
+
+    public enum Block: Sendable {
+        case text(String)
+        case table(Table)
+        case figure(SVGChart, caption: String)
+    }
+
+    public struct Section: Sendable {
+        public var id: String
+        public var title: String
+        public var blocks: [Block] = []
+        public mutating func text(_ paragraph: String) { blocks.append(.text(paragraph)) }
+        public mutating func table(_ table: Table) { blocks.append(.table(table)) }
+        public mutating func figure(_ chart: SVGChart, caption: String) { blocks.append(.figure(chart, caption: caption)) }
+    }
+
+    public var experiment: String
+    public var description: String
+    public var sections: [Section] = []
+    /// The generation time the page states.
+    public var date: Date
+
+    public init(experiment: String, description: String, date: Date = Date()) {
+        self.experiment = experiment; self.description = description; self.date = date
+    }
+
+    /// Appends a section built by `build`.
+    public mutating func section(_ id: String, _ title: String, _ build: (inout Section) -> Void) {
+        var s = Section(id: id, title: title)
+        build(&s)
+        sections.append(s)
+    }
+
+    // MARK: Rendering
+
+    /// The page: polyglot XHTML, inline CSS and SVG, no scripts. Paragraph text is escaped;
+    /// `code` spans in backticks become `<code>`.
+    public func html() -> String {
+        var body = "<header>\n<h1>\(xmlEscaped(experiment))</h1>\n"
+        if !description.isEmpty { body += "<p class=\"description\">\(inline(description))</p>\n" }
+        body += "<p class=\"meta\">Generated \(xmlEscaped(Report.timestamp(date))) by <code>metamlip</code>.</p>\n</header>\n"
+        body += "<nav><ul>\n" + sections.map { "<li><a href=\"#\($0.id)\">\(xmlEscaped($0.title))</a></li>\n" }.joined()
+            + "</ul></nav>\n"
+        for s in sections {
+            body += "<section id=\"\(s.id)\">\n<h2>\(xmlEscaped(s.title))</h2>\n"
+            for block in s.blocks {
+                switch block {
+                case .text(let t): body += "<p>\(inline(t))</p>\n"
+                case .table(let t): body += tableHTML(t)
+                case .figure(let chart, let caption):
+                    body += "<figure>\n\(chart.svg())\n<figcaption>\(inline(caption))</figcaption>\n</figure>\n"
+                }
+            }
+            body += "</section>\n"
+        }
+        return """
+            <!DOCTYPE html>
+            <html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">
+            <head>
+            <meta charset="utf-8"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <meta name="generator" content="metamlip report"/>
+            <title>\(xmlEscaped(experiment)) – MetaMLIP report</title>
+            <style>
+            \(Report.css)
+            </style>
+            </head>
+            <body>
+            \(body)
+            </body>
+            </html>
+
+            """
+    }
+
+    func tableHTML(_ t: Table) -> String {
+        var s = "<table>\n"
+        if !t.caption.isEmpty { s += "<caption>\(inline(t.caption))</caption>\n" }
+        s += "<thead><tr>" + t.header.map { "<th>\(inline($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for row in t.rows {
+            s += "<tr>" + row.enumerated().map { i, v in
+                t.isNumeric(i) ? "<td class=\"num\">\(inline(v))</td>" : "<td>\(inline(v))</td>"
+            }.joined() + "</tr>\n"
+        }
+        return s + "</tbody>\n</table>\n"
+    }
+
+    /// Escaped text with `code` spans and **bold**.
+    func inline(_ text: String) -> String {
+        var out = ""
+        for (i, part) in text.components(separatedBy: "`").enumerated() {
+            if i % 2 == 1 { out += "<code>\(xmlEscaped(part))</code>"; continue }
+            for (j, piece) in part.components(separatedBy: "**").enumerated() {
+                out += j % 2 == 1 ? "<strong>\(xmlEscaped(piece))</strong>" : xmlEscaped(piece)
+            }
+        }
+        return out
+    }
+
+    /// A notebook: the text and tables as Markdown cells, each chart as a code cell that
+    /// redraws it with matplotlib from its series (so the notebook runs without MetaMLIP), and
+    /// a first code cell that loads the copied data files with pandas.
+    public func notebook(dataFiles: [String]) throws -> Data {
+        var cells: [[String: Any]] = []
+        var counter = 0
+        func add(_ type: String, _ text: String) { counter += 1; cells.append(Report.cell(type, "cell-\(counter)", text)) }
+        add("markdown", "# \(experiment)\n\n\(description)\n\nGenerated \(Report.timestamp(date)) by `metamlip`.")
+        if !dataFiles.isEmpty {
+            add("code", "import pandas as pd\nimport matplotlib.pyplot as plt\n\ndata = {name: pd.read_csv(name) for name in "
+                + Report.python(dataFiles.filter { $0.hasSuffix(".csv") }) + "}\nfor name, frame in data.items():\n    print(name, frame.shape)")
+        }
+        for s in sections {
+            add("markdown", "## \(s.title)")
+            for block in s.blocks {
+                switch block {
+                case .text(let t): add("markdown", t)
+                case .table(let t): add("markdown", t.markdown)
+                case .figure(let chart, let caption):
+                    var code = "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(7, 4))\n"
+                    for series in chart.series {
+                        let xs = series.points.map(\.x), ys = series.points.map(\.y)
+                        code += "ax.plot(\(Self.list(xs)), \(Self.list(ys)), marker='o', label=\(Report.python(series.name)))\n"
+                    }
+                    if chart.x.scale == .logarithmic { code += "ax.set_xscale('log')\n" }
+                    if chart.y.scale == .logarithmic { code += "ax.set_yscale('log')\n" }
+                    code += "ax.set_xlabel(\(Report.python(chart.x.title)))\nax.set_ylabel(\(Report.python(chart.y.title)))\n"
+                    code += "ax.set_title(\(Report.python(chart.title)))\nax.legend()\nplt.show()"
+                    add("code", code)
+                    add("markdown", "*\(caption)*")
+                }
+            }
+        }
+        let notebook: [String: Any] = [
+            "cells": cells,
+            "metadata": ["kernelspec": ["display_name": "Python 3", "language": "python", "name": "python3"],
+                         "language_info": ["name": "python"]],
+            "nbformat": 4, "nbformat_minor": 5,
+        ]
+        return try JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
+    static func list(_ values: [Double]) -> String {
+        "[" + values.map { $0.isFinite ? "\($0)" : "float('nan')" }.joined(separator: ", ") + "]"
+    }
+
+    /// Writes `<root>/<experiment>/report.html`, `report.ipynb` and `data/<name>` copies of
+    /// `dataFiles` (the notebook loads them as `data/<name>`). Returns the folder.
+    ///
+    /// - Throws: `DataError` naming a data file that cannot be read or a target that cannot be written.
+    @discardableResult
+    public func write(to root: URL, dataFiles: [URL]) throws -> URL {
+        let fm = FileManager.default
+        let directory = root.appendingPathComponent(ReportBuilder.folderName(experiment))
+        let dataDirectory = directory.appendingPathComponent("data")
+        do {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+            if fm.fileExists(atPath: dataDirectory.path) { try fm.removeItem(at: dataDirectory) }
+            try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw DataError(file: directory.path, "cannot prepare the export folder (\(error.localizedDescription))")
+        }
+        var copied: [String] = []
+        for source in dataFiles {
+            let name = "data/" + source.lastPathComponent
+            do {
+                try Data(contentsOf: source).write(to: directory.appendingPathComponent(name), options: .atomic)
+            } catch {
+                throw DataError(file: source.path, "cannot be copied into \(dataDirectory.path) (\(error.localizedDescription))")
+            }
+            copied.append(name)
+        }
+        let writer = ReportBuilder(runDirectory: directory)
+        try writer.write(Data(html().utf8), to: directory.appendingPathComponent("report.html"))
+        try writer.write(notebook(dataFiles: copied), to: directory.appendingPathComponent("report.ipynb"))
+        return directory
+    }
+}
