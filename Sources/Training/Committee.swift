@@ -17,7 +17,7 @@ import Potentials
 ///
 /// Energies are residuals (network part); self-energies are the same for every member and
 /// cancel in spreads and errors.
-public struct Committee: Sendable {
+public struct Committee {
     public let potential: any AtomisticPotential
     /// One parameter set per member, all of `potential`'s shape.
     public let members: [ParameterSet<Float>]
@@ -109,6 +109,14 @@ public struct CommitteePrediction: Codable, Equatable, Sendable {
     public var forceComponentErrors: [Double]
     /// Member spread per Cartesian component, eV/Å (empty without forces).
     public var forceComponentSpreads: [Double]
+
+    public init(atomCount: Int, energy: Double, referenceEnergy: Double?, energySpreadPerAtom: Double,
+                maxForceSpread: Double?, maxForceError: Double?, forceComponentErrors: [Double], forceComponentSpreads: [Double]) {
+        self.atomCount = atomCount; self.energy = energy; self.referenceEnergy = referenceEnergy
+        self.energySpreadPerAtom = energySpreadPerAtom; self.maxForceSpread = maxForceSpread
+        self.maxForceError = maxForceError; self.forceComponentErrors = forceComponentErrors
+        self.forceComponentSpreads = forceComponentSpreads
+    }
 
     /// |Ē − E_ref| / N, eV/atom (NaN when the reference is unknown).
     public var energyErrorPerAtom: Double {

@@ -23,9 +23,9 @@ import Testing
         #expect(html.contains("<strong>every</strong>") && html.contains("<code>code</code>"))
         #expect(html.contains("<td class=\"num\">12.3</td>") && html.contains("<td>ch2o</td>"))
         #expect(html.contains("<svg"))
-        let body = html.replacingOccurrences(of: "<!DOCTYPE html>\n", with: "")
-        let parser = XMLParser(data: Data(body.utf8))
-        #expect(parser.parse(), "not well-formed: \(String(describing: parser.parserError))")
+        let check = XMLCheck.parse(html.replacingOccurrences(of: "<!DOCTYPE html>\n", with: ""))
+        #expect(check.error == nil, "not well-formed: \(check.error ?? "")")
+        #expect(check.elements["table"] == 1 && check.elements["figure"] == 1)
     }
 
     @Test func markdownTableAndNotebookCells() throws {
