@@ -123,14 +123,14 @@ extension Report {
     func smoothnessSection() -> String {
         var s = ""
         if let rows = smoothness {
-            s += "<p>Per variant over every scan, N and seed in <code>analysis/scan_metrics.csv</code>: medians of roughness, "
+            s += "<p>Per variant and N, over every scan and seed in <code>analysis/scan_metrics.csv</code>: medians of roughness, "
                 + "high-frequency share, consistency RMSE and reference RMSE; total count of spurious extrema "
                 + "(extrema the reference curve does not have).</p>\n"
-            s += "<table class=\"smoothness\">\n<thead><tr><th>variant</th><th>curves</th><th>median roughness</th>"
+            s += "<table class=\"smoothness\">\n<thead><tr><th>variant</th><th>N</th><th>curves</th><th>median roughness</th>"
                 + "<th>median high-frequency share</th><th>spurious extrema (total)</th><th>median consistency RMSE</th>"
                 + "<th>median reference RMSE (meV)</th></tr></thead>\n<tbody>\n"
             for r in rows {
-                s += "<tr><th>\(e(r.variant))</th><td class=\"num\">\(r.curves)</td><td class=\"num\">\(Report.number(r.medianRoughness, 4, significant: true))</td>"
+                s += "<tr><th>\(e(r.variant))</th><td class=\"num\">\(r.n.map(String.init) ?? "–")</td><td class=\"num\">\(r.curves)</td><td class=\"num\">\(Report.number(r.medianRoughness, 4, significant: true))</td>"
                     + "<td class=\"num\">\(Report.number(r.medianHighFrequencyShare, 3))</td>"
                     + "<td class=\"num\">\(r.spuriousExtrema.map(String.init) ?? "–")</td>"
                     + "<td class=\"num\">\(Report.number(r.medianConsistencyRMSE, 4, significant: true))</td>"

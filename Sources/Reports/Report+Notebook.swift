@@ -125,7 +125,7 @@ extension Report {
             """)
 
         markdown("smoothness-md", "## Smoothness of energy scans\n\n"
-            + (files.scanMetrics ? "`scan_metrics.csv` has one row per scan curve (scan, variant, N, seed). Per variant: median roughness, "
+            + (files.scanMetrics ? "`scan_metrics.csv` has one row per scan curve (scan, variant, N, seed). Per variant and N: median roughness, "
                + "high-frequency share, consistency RMSE and reference RMSE, and the total of spurious extrema (extrema the reference lacks)."
                : "This run has no `analysis/scan_metrics.csv`: smoothness metrics are not available."))
         if files.scanMetrics {
@@ -133,7 +133,7 @@ extension Report {
                 scan_metrics = pd.read_csv(DATA / "scan_metrics.csv")
                 # Extrema the reference lacks: a curve with fewer (negative count) adds nothing.
                 scan_metrics["extra_extrema"] = scan_metrics["spurious_extrema"].clip(lower=0)
-                smoothness = scan_metrics.groupby("variant", sort=False).agg(
+                smoothness = scan_metrics.groupby(["variant", "n"], sort=False, dropna=False).agg(
                     curves=("scan", "size"),
                     median_roughness=("roughness", "median"),
                     median_high_frequency_share=("high_frequency_share", "median"),
@@ -141,7 +141,8 @@ extension Report {
                     median_consistency_rmse=("consistency_rmse", "median"),
                     median_reference_rmse_meV=("reference_rmse_meV", "median"),
                 )
-                smoothness.reindex([v for v in VARIANTS + ["reference"] if v in smoothness.index])
+                order = {v: i for i, v in enumerate(VARIANTS + ["reference"])}
+                smoothness.sort_index(key=lambda level: level.map(order) if level.name == "variant" else level)
                 """)
         }
         markdown("scans-md", "## Scan profiles\n\n"

@@ -100,6 +100,8 @@ public struct LearningCurveCell: Codable, Equatable, Sendable {
 /// Smoothness of one variant's scans, over every scan, N and seed in scan_metrics.csv.
 public struct SmoothnessRow: Codable, Equatable, Sendable {
     public var variant: String
+    /// Training-set size of the refits (nil for the reference curves).
+    public var n: Int?
     public var curves: Int
     public var medianRoughness: Double?
     public var medianHighFrequencyShare: Double?
@@ -108,20 +110,24 @@ public struct SmoothnessRow: Codable, Equatable, Sendable {
     /// Median RMSE against the reference curves (meV).
     public var medianReferenceRMSE: Double?
 
-    /// One row per variant in `order` that has metrics, then `reference` when present.
+    /// One row per (variant in `order`, N in increasing order) that has metrics, then
+    /// `reference` when present. Smoothness changes with N, so N values are never pooled.
     public static func rows(_ metrics: [ScanMetric], variants order: [String]) -> [SmoothnessRow] {
-        (order + [ReportNames.reference]).compactMap { v in
-            let rows = metrics.filter { $0.variant == v }
-            guard !rows.isEmpty else { return nil }
-            // Extrema the reference lacks; a curve with fewer extrema than its reference
-            // (negative spurious_extrema) adds nothing rather than cancelling another's.
-            let spurious = rows.compactMap(\.spuriousExtrema).map { max(0, $0) }
-            return SmoothnessRow(variant: v, curves: rows.count,
-                                 medianRoughness: median(rows.compactMap(\.roughness)),
-                                 medianHighFrequencyShare: median(rows.compactMap(\.highFrequencyShare)),
-                                 spuriousExtrema: spurious.isEmpty ? nil : spurious.reduce(0, +),
-                                 medianConsistencyRMSE: median(rows.compactMap(\.consistencyRMSE)),
-                                 medianReferenceRMSE: median(rows.compactMap(\.referenceRMSE)))
+        (order + [ReportNames.reference]).flatMap { v -> [SmoothnessRow] in
+            let ofVariant = metrics.filter { $0.variant == v }
+            let sizes: [Int?] = Set(ofVariant.map(\.n)).sorted { ($0 ?? -1) < ($1 ?? -1) }
+            return sizes.map { n in
+                let rows = ofVariant.filter { $0.n == n }
+                // Extrema the reference lacks; a curve with fewer extrema than its reference
+                // (negative spurious_extrema) adds nothing rather than cancelling another's.
+                let spurious = rows.compactMap(\.spuriousExtrema).map { max(0, $0) }
+                return SmoothnessRow(variant: v, n: n, curves: rows.count,
+                                     medianRoughness: median(rows.compactMap(\.roughness)),
+                                     medianHighFrequencyShare: median(rows.compactMap(\.highFrequencyShare)),
+                                     spuriousExtrema: spurious.isEmpty ? nil : spurious.reduce(0, +),
+                                     medianConsistencyRMSE: median(rows.compactMap(\.consistencyRMSE)),
+                                     medianReferenceRMSE: median(rows.compactMap(\.referenceRMSE)))
+            }
         }
     }
 }

@@ -139,13 +139,17 @@ import Testing
         let html = r.html()
         let check = XMLCheck.parse(html)
         #expect(check.error == nil, "\(check.error ?? "")")
-        // Smoothness: four variants plus the reference row.
+        // Smoothness: four variants × three N, then the reference row; N values are not pooled.
         let smoothness = try #require(r.smoothness)
-        #expect(smoothness.map(\.variant) == ["reptile", "multitask", "single-level", "scratch", "reference"])
-        let scratch = try #require(smoothness.first { $0.variant == "scratch" })
-        #expect(scratch.curves == 12 && scratch.spuriousExtrema == 36)
-        let reptile = try #require(smoothness.first { $0.variant == "reptile" })
+        #expect(smoothness.map(\.variant) == ["reptile", "multitask", "single-level", "scratch"].flatMap { Array(repeating: $0, count: 3) } + ["reference"])
+        #expect(smoothness.map(\.n) == Array(repeating: [10, 50, 450], count: 4).flatMap { $0 } + [nil])
+        let scratch = try #require(smoothness.first { $0.variant == "scratch" && $0.n == 50 })
+        #expect(scratch.curves == 4 && scratch.spuriousExtrema == 12)
+        let reptile = try #require(smoothness.first { $0.variant == "reptile" && $0.n == 450 })
         #expect(reptile.medianConsistencyRMSE == 0.01)
+        // Roughness in the fixture falls as 1/√N: the per-N medians show it.
+        let reptileRoughness = smoothness.filter { $0.variant == "reptile" }.compactMap(\.medianRoughness)
+        #expect(reptileRoughness == reptileRoughness.sorted(by: >) && reptileRoughness.count == 3)
         // Scan figures: 2 scans × (smallest, largest N) with 4 variants + reference each;
         // MD: NVE traces for the same two N with 4 variants; plus 2 learning curves.
         let scans = r.scanFigures(), md = r.mdFigures()
