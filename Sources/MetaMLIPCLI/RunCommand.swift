@@ -71,8 +71,12 @@ struct RefitCommand: ParsableCommand {
     var patience = 40
     @Option(help: "Adam learning rate.")
     var learningRate = 1e-3
-    @Option(help: "Force weight of the loss (energy weight 1).")
+    @Option(help: "Force weight of the loss.")
     var forceWeight = 10.0
+    @Option(help: "Per-atom energy weight of the loss.")
+    var energyWeight = 1.0
+    @Option(help: "Element transfer TARGET:SOURCE, e.g. Ge:Si: the source element's parameters initialise the target's (repeatable; the model must have both).")
+    var elementMap: [String] = []
     @Option(help: "Isolated-atom file for the target's self-energies (default: least squares on the N conformations).")
     var isolatedAtoms: String?
     @Option(name: .shortAndLong, help: "Refitted model file to write.")
@@ -105,12 +109,24 @@ struct RefitCommand: ParsableCommand {
                 parameters = loaded.parameters
             }
             let selfEnergies = try isolatedAtoms.map { SelfEnergies(isolatedAtoms: try ExtendedXYZReader().read(path: $0).isolatedAtomEnergies) }
+            var map: [Int: Int] = [:]
+            for pair in elementMap {
+                let symbols = pair.split(separator: ":").map { String($0) }
+                guard symbols.count == 2, let target = Element(symbol: symbols[0]), let source = Element(symbol: symbols[1]) else {
+                    throw DataError(file: "command line", item: "--element-map \(pair)", "expected TARGET:SOURCE element symbols, e.g. Ge:Si")
+                }
+                map[target.atomicNumber] = source.atomicNumber
+            }
+            if let parameters, !map.isEmpty {   // checked here so the error names the flag
+                _ = try ElementTransfer.mapping(map, parameters: parameters, of: potential, file: model,
+                                                item: "--element-map \(elementMap.joined(separator: " "))")
+            }
             let plan = RefitPlan(mode: refitMode,
                                  trainer: TrainerConfiguration(epochs: epochs, batchSize: min(8, n), seed: seed,
-                                                               loss: EnergyForceLoss(energyWeight: 1, forceWeight: forceWeight),
+                                                               loss: EnergyForceLoss(energyWeight: energyWeight, forceWeight: forceWeight),
                                                                optimizer: .adam(learningRate: learningRate, weightDecay: 0),
                                                                earlyStopping: EarlyStopping(patience: patience)),
-                                 targetSelfEnergies: selfEnergies)
+                                 targetSelfEnergies: selfEnergies, elementMap: map)
             print("refitting \(model) on N = \(n) of \(data) (\(refitMode)); validation \(valid.count), test \(test.count)")
             let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: train, validation: valid,
                                                    label: data)

@@ -57,3 +57,32 @@ import _TestSupport
         }
     }
 }
+
+@Suite struct RefitCommandTests {
+    /// `refit --element-map` is parsed and checked against the model before any training, with
+    /// errors that name the flag (the mapping itself is tested with `RefitPlan` in TrainingTests).
+    @Test func refitsWithAnElementMapAndNamesABadOne() throws {
+        let dir = try SharedData.temporaryDirectory("cli-refit")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = """
+            data: \(SharedData.path("mlearn/Si/training.json"))
+            split: {seed: 0, n_train: 6}
+            model: {kind: ani, widths: [8]}
+            loss: {energy_weight: 1, force_weight: 1}
+            epochs: 1
+            batch_size: 4
+            checkpoint_dir: si
+            """
+        try manifest.write(to: dir.appendingPathComponent("si.yaml"), atomically: true, encoding: .utf8)
+        let train = try CLIRunner.run(["train", dir.appendingPathComponent("si.yaml").path])
+        #expect(train.status == 0, "\(train.stderr)")
+        let model = dir.appendingPathComponent("si/model.json").path
+        let ge = SharedData.path("mlearn/Ge/training.json")
+        // The Si-only model has no Ge network to initialise: the error names the flag.
+        let missing = try CLIRunner.run(["refit", model, ge, "--n", "3", "--epochs", "1", "--element-map", "Ge:Si",
+                                         "-o", dir.appendingPathComponent("ge.model.json").path])
+        #expect(missing.status == 1 && missing.stderr.contains("--element-map"), "\(missing.stderr)")
+        let bad = try CLIRunner.run(["refit", model, ge, "--n", "3", "--element-map", "Ge-Si"])
+        #expect(bad.status == 1 && bad.stderr.contains("--element-map Ge-Si"), "\(bad.stderr)")
+    }
+}
