@@ -186,33 +186,24 @@ struct StudyAnalysis {
     func molecularDynamics(_ run: AnalysisSettings.MDRun, potential: any AtomisticPotential, parameters: ParameterSet<Float>,
                            structure: Conformation, variant: String, n: Int, seed: UInt64, label: String) throws {
         let start = Date()
-        let calculator = PotentialCalculator(potential: potential, parameters: parameters)
-        let detector = try StabilityDetector(reference: structure)
         let bath: Thermostat = run.ensemble == "nve" ? .none
             : .langevin(temperature: run.temperature, friction: run.friction ?? 0.01)
         let dt = run.dt ?? 0.5, every = run.every ?? 10
-        var md = try MolecularDynamics(structure, calculator: calculator, timeStep: dt, thermostat: bath, seed: run.seed ?? seed)
-        md.setMaxwellBoltzmannVelocities(temperature: run.temperature)
+        let watched = try WatchedRun(structure, calculator: PotentialCalculator(potential: potential, parameters: parameters),
+                                     settings: .init(thermostat: bath, temperature: run.temperature, steps: run.steps,
+                                                     timeStep: dt, seed: run.seed ?? seed, every: every))
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("trajectories"), withIntermediateDirectories: true)
         let trajectory = try TrajectoryWriter(path: directory.appendingPathComponent("trajectories/\(label).xyz").path)
         var rows: [String] = []
-        var unstableAt: Double?
-        var maxStretch = 1.0
-        let samples = try md.run(steps: run.steps) { state in
-            for bond in detector.bonds.bonds {
-                maxStretch = max(maxStretch, detector.bonds.length(of: bond, positions: state.positions) / bond.referenceLength)
-            }
-            if unstableAt == nil, try detector.check(state.positions) != nil { unstableAt = state.time }
-            if state.step % every == 0 || unstableAt != nil {
-                let s = state.sample
-                rows.append([variant, String(n), String(seed), run.ensemble, String(format: "%.3f", s.time),
-                             String(format: "%.8f", s.potentialEnergy), String(format: "%.8f", s.kineticEnergy),
-                             String(format: "%.8f", s.totalEnergy), String(format: "%.3f", s.temperature)].joined(separator: ","))
-                try trajectory.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step)])
-            }
-            return unstableAt == nil
+        let outcome = try watched.run { state, _ in
+            let s = state.sample
+            rows.append([variant, String(n), String(seed), run.ensemble, String(format: "%.3f", s.time),
+                         String(format: "%.8f", s.potentialEnergy), String(format: "%.8f", s.kineticEnergy),
+                         String(format: "%.8f", s.totalEnergy), String(format: "%.3f", s.temperature)].joined(separator: ","))
+            try trajectory.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step)])
         }
-        let last = samples.last!
+        let samples = outcome.samples, last = samples.last!
+        let unstableAt = outcome.instability?.sample.time, maxStretch = outcome.maxBondStretch
         let drift = run.ensemble == "nve" ? EnergyDrift(samples: samples, atomCount: structure.atomCount).slope : nil
         let metrics = [variant, String(n), String(seed), run.ensemble, String(run.temperature), String(last.step), String(dt),
                        drift.map { String(format: "%.5f", $0) } ?? "", String(format: "%.2f", unstableAt ?? last.time),

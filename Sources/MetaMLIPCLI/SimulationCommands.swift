@@ -99,36 +99,26 @@ struct MDCommand: ParsableCommand {
         try MetaMLIP.reportingErrors {
             let (calculator, start) = try input.load()
             let masses = try ElementData.masses(of: start.atomicNumbers, file: input.structure, item: "frame \(input.frame)")
-            let detector = try StabilityDetector(reference: start)
-            var statistics = BondLengthStatistics(bonds: detector.bonds)
             let bath: Thermostat = thermostat == .nve ? .none : .langevin(temperature: temperature, friction: friction)
-            var md = try MolecularDynamics(start, masses: masses, calculator: calculator, timeStep: dt,
-                                           thermostat: bath, seed: seed)
-            md.setMaxwellBoltzmannVelocities(temperature: temperature)
+            let watched = try WatchedRun(start, calculator: calculator,
+                                         settings: .init(thermostat: bath, temperature: temperature, steps: steps, timeStep: dt,
+                                                         seed: seed, every: every, keepGoing: keepGoing),
+                                         masses: masses)
             let writer = try trajectory.map { try TrajectoryWriter(path: $0) }
             print("\(start.formula) (\(start.atomCount) atoms) from \(input.structure) frame \(input.frame), model \(input.model)")
             print(String(format: "%@, Δt %.3g fs, %d steps, T0 %.1f K%@, seed %llu", thermostat == .nve ? "NVE" : "Langevin NVT",
                          dt, steps, temperature, thermostat == .nve ? "" : String(format: ", γ %.3g /fs", friction), seed))
             print("    step    time/fs        E_pot/eV    E_kin/eV        E_tot/eV      T/K")
-            var instability: (sample: MDSample, reason: Instability)?
             let t0 = Date()
-            let samples = try md.run(steps: steps) { state in
-                statistics.add(state.positions)
-                var becameUnstable = false
-                if instability == nil, let reason = try detector.check(state.positions) {
-                    instability = (state.sample, reason)
-                    becameUnstable = true
-                    print("unphysical at step \(state.step) (\(state.time) fs): \(reason)")
-                }
-                // Every k-th step, the last one, and the first unphysical one are printed and written.
-                if state.step % every == 0 || state.step == steps || becameUnstable {
-                    let s = state.sample
-                    print(String(format: "%8d %10.2f %15.6f %11.6f %15.6f %8.1f", s.step, s.time, s.potentialEnergy,
-                                 s.kineticEnergy, s.totalEnergy, s.temperature))
-                    try writer?.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step)])
-                }
-                return instability == nil || keepGoing
+            // Every k-th step, the last one, and the first unphysical one are printed and written.
+            let outcome = try watched.run { state, event in
+                if let reason = event.instability { print("unphysical at step \(state.step) (\(state.time) fs): \(reason)") }
+                let s = state.sample
+                print(String(format: "%8d %10.2f %15.6f %11.6f %15.6f %8.1f", s.step, s.time, s.potentialEnergy,
+                             s.kineticEnergy, s.totalEnergy, s.temperature))
+                try writer?.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step)])
             }
+            let samples = outcome.samples, instability = outcome.instability, statistics = outcome.bondStatistics
             let seconds = Date().timeIntervalSince(t0)
             let last = samples.last!
             print("summary")
