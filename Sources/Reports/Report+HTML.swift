@@ -13,14 +13,20 @@ extension Report {
         body += section("md", "Molecular dynamics", mdSection())
         body += section("pretraining", "Pretraining", pretrainingSection())
         body += section("provenance", "Provenance", provenanceSection())
-        return """
+        return Report.page(title: "\(data.experiment) – MetaMLIP report", body: body)
+    }
+
+    /// A self-contained polyglot XHTML page with the report style sheet; `title` is escaped,
+    /// `body` is inserted as it is.
+    static func page(title: String, body: String) -> String {
+        """
             <!DOCTYPE html>
             <html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">
             <head>
             <meta charset="utf-8"/>
             <meta name="viewport" content="width=device-width, initial-scale=1"/>
             <meta name="generator" content="metamlip report"/>
-            <title>\(e(data.experiment)) – MetaMLIP report</title>
+            <title>\(xmlEscaped(title))</title>
             <style>
             \(Report.css)
             </style>

@@ -93,24 +93,7 @@ public struct StudyDocument: Sendable {
             }
             body += "</section>\n"
         }
-        return """
-            <!DOCTYPE html>
-            <html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">
-            <head>
-            <meta charset="utf-8"/>
-            <meta name="viewport" content="width=device-width, initial-scale=1"/>
-            <meta name="generator" content="metamlip report"/>
-            <title>\(xmlEscaped(experiment)) – MetaMLIP report</title>
-            <style>
-            \(Report.css)
-            </style>
-            </head>
-            <body>
-            \(body)
-            </body>
-            </html>
-
-            """
+        return Report.page(title: "\(experiment) – MetaMLIP report", body: body)
     }
 
     func tableHTML(_ t: Table) -> String {
