@@ -186,14 +186,15 @@ public final class Trainer {
     /// - Throws: `DataError` when a conformation has an element without a network, lacks
     ///   forces while the loss uses them, or has no atoms.
     public convenience init(potential: any AtomisticPotential, parameters: ParameterSet<Float>? = nil,
-                            training: [Conformation], validation: [Conformation], configuration: TrainerConfiguration) throws {
+                            training: [Conformation], validation: [Conformation], configuration: TrainerConfiguration,
+                            optimizerState: OptimizerState? = nil) throws {
         try self.init(
             potential: potential, parameters: parameters,
             training: FittingSet(training, selfEnergies: potential.selfEnergies, potential: potential,
                                  requireForces: configuration.usesForces, label: "training set"),
             validation: FittingSet(validation, selfEnergies: potential.selfEnergies, potential: potential,
                                    requireForces: configuration.usesForces, label: "validation set"),
-            configuration: configuration)
+            configuration: configuration, optimizerState: optimizerState)
     }
 
     /// Whether early stopping has triggered.
