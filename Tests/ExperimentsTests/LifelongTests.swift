@@ -123,6 +123,7 @@ enum LifelongFixture {
         ("thresholds: {energy: 3, force: 6}", "thresholds: {energy: -1, force: 6}", "thresholds.energy"),
         ("learning_rate: 0.001}}\n  - {name: joint", "learning_rate: 0.001, score_history: 5}}\n  - {name: joint", "strategies[1].optimizer.score_history"),
         ("score_history: 2, frozen_fraction: 0.1", "frozen_fraction: 0.1", "strategies[0].optimizer.score_history"),
+        ("seed: 0}\nmodel", "seed: 0, max_force: 0}\nmodel", "split.max_force"),
     ] as [(String, String, String)])
     func errorsNameTheFileAndTheKey(original: String, replacement: String, key: String) throws {
         let text = LifelongFixture.tiny()

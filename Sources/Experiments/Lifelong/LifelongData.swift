@@ -26,8 +26,8 @@ struct PreparedStream {
 }
 
 extension LifelongManifest {
-    /// Reads the stream's tasks from the recipe (only the sources that give them) and splits
-    /// each with `SeededGenerator(seed: split.seed &+ position)`: the first `test` indices of
+    /// Reads the stream's tasks from the recipe (only the sources that give them), drops
+    /// conformations with a force component above `split.max_force`, and splits each with `SeededGenerator(seed: split.seed &+ position)`: the first `test` indices of
     /// the permutation are the test set, the next `validation` the validation set, the next
     /// `train` the training set.
     ///
@@ -60,7 +60,13 @@ extension LifelongManifest {
                 throw DataError(file: manifestPath, item: "stream[\(position)]",
                                 "no task '\(name)' in \(recipePath) (tasks read: \(suite.tasks.map(\.name).joined(separator: ", ")))")
             }
-            let all = task.conformations
+            var all = task.conformations
+            if let limit = split.maxForce {
+                all = all.filter { c in c.forces.map { f in f.allSatisfy { Swift.max(abs($0.x), abs($0.y), abs($0.z)) <= limit } } ?? true }
+                if all.count < task.conformations.count {
+                    log("  \(name): \(task.conformations.count - all.count) of \(task.conformations.count) conformations have a force component above \(limit) eV/Å, dropped")
+                }
+            }
             guard all.count >= n else {
                 throw DataError(file: manifestPath, item: "stream[\(position)]",
                                 "task '\(name)' has \(all.count) conformations; the split needs \(n)")

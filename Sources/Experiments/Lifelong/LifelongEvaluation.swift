@@ -50,6 +50,12 @@ public struct NewTaskFlags: Codable, Equatable, Sendable {
     /// The committee's errors on the new task before training on it (meV/atom, meV/Å).
     public var energyRMSE: Double
     public var forceRMSE: Double
+    /// Median spreads, threshold-free: energy per atom (meV/atom) and largest force component
+    /// (meV/Å), on the new task and on the seen tasks' test sets.
+    public var medianEnergySpread: Double
+    public var seenMedianEnergySpread: Double
+    public var medianForceSpread: Double
+    public var seenMedianForceSpread: Double
 
     public var fraction: Double { Double(flagged) / Double(max(count, 1)) }
     public var seenFraction: Double { Double(seenFlagged) / Double(max(seenCount, 1)) }
@@ -85,6 +91,13 @@ public struct FinalAnalysis: Codable, Sendable {
     public var flags: [TaskFlags]
     public var energyCalibration: UncertaintyCalibration
     public var forceCalibration: UncertaintyCalibration
+}
+
+/// The median of `values` (NaN when empty).
+func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let v = values.sorted(), n = v.count
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
 }
 
 extension LifelongRunner {
@@ -123,7 +136,11 @@ extension LifelongRunner {
                                 seenCount: seen.count, seenFlagged: seen.filter(thresholds.flags).count,
                                 energyThreshold: 1000 * thresholds.energyFactor * thresholds.energyRMSEPerAtom,
                                 forceThreshold: 1000 * thresholds.forceFactor * thresholds.forceRMSE,
-                                energyRMSE: m.energyPerAtomRMSE, forceRMSE: m.forceRMSE)
+                                energyRMSE: m.energyPerAtomRMSE, forceRMSE: m.forceRMSE,
+                                medianEnergySpread: 1000 * median(predictions.map(\.energySpreadPerAtom)),
+                                seenMedianEnergySpread: 1000 * median(seen.map(\.energySpreadPerAtom)),
+                                medianForceSpread: 1000 * median(predictions.compactMap(\.maxForceSpread)),
+                                seenMedianForceSpread: 1000 * median(seen.compactMap(\.maxForceSpread)))
         }
         let result = StageEvaluation(strategy: strategy.name, tasksLearned: tasksLearned, errors: errors, nextTask: next)
         try writeStageJSON(result, to: file)

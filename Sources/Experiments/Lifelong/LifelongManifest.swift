@@ -14,7 +14,7 @@ import Training
 ///     data_root: …                          # optional; else $METAMLIP_DATA, else ../shared/datasets
 ///     recipe: ../datasets/chno-pretraining.yaml   # relative to this manifest
 ///     stream: [meuwly/ch2o@MP2, meuwly/hono@MP2, …]   # task names of the recipe, in arrival order
-///     split: {train: 200, validation: 10, test: 100, seed: 0}   # conformations per task
+///     split: {train: 200, validation: 10, test: 100, seed: 0, max_force: 10}   # per task; max_force eV/Å
 ///     model: {kind: eeacsf, widths: [32, 32]}
 ///     loss: {energy_weight: 1, force_weight: 1}
 ///     committee: {size: 2, seeds: [0, 1]}    # seeds default to 0, 1, …
@@ -36,6 +36,10 @@ public struct LifelongManifest: Codable, Sendable {
         public var validation: Int?
         public var test: Int
         public var seed: UInt64?
+        /// Drop conformations with a force component above this (eV/Å) before splitting
+        /// (near-collisions; absent: keep all).
+        public var maxForce: Double?
+        enum CodingKeys: String, CodingKey { case train, validation, test, seed, maxForce = "max_force" }
     }
 
     public struct Loss: Codable, Sendable {
@@ -166,6 +170,7 @@ public struct LifelongManifest: Codable, Sendable {
         guard split.train >= 1 else { throw DataError(file: file, item: "split.train", "must be ≥ 1") }
         guard split.test >= 1 else { throw DataError(file: file, item: "split.test", "must be ≥ 1") }
         if let v = split.validation, v < 0 { throw DataError(file: file, item: "split.validation", "must be ≥ 0") }
+        if let f = split.maxForce, !(f > 0) { throw DataError(file: file, item: "split.max_force", "must be positive (eV/Å)") }
         guard committee.size >= 2 else { throw DataError(file: file, item: "committee.size", "a committee needs at least 2 members") }
         if let seeds = committee.seeds {
             guard seeds.count == committee.size else {

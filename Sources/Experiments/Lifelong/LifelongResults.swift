@@ -50,7 +50,7 @@ public struct LifelongResults: Codable, Sendable {
         var forgetting = "strategy,tasks_learned,task,task_name,level,energy_rmse_mev_atom,force_rmse_mev_a\n"
         var final = "strategy,task,task_name,level,energy_rmse_mev_atom,force_rmse_mev_a\n"
         var flags = "strategy,task,task_name,count,flagged,energy_flagged,force_flagged,exceeding,true_positives,precision,recall,energy_threshold_mev_atom,force_threshold_mev_a\n"
-        var newTask = "strategy,tasks_learned,task,task_name,count,flagged,fraction,energy_flagged,force_flagged,seen_count,seen_flagged,seen_fraction,energy_threshold_mev_atom,force_threshold_mev_a,energy_rmse_before_mev_atom,force_rmse_before_mev_a\n"
+        var newTask = "strategy,tasks_learned,task,task_name,count,flagged,fraction,energy_flagged,force_flagged,seen_count,seen_flagged,seen_fraction,energy_threshold_mev_atom,force_threshold_mev_a,energy_rmse_before_mev_atom,force_rmse_before_mev_a,median_energy_spread_mev_atom,seen_median_energy_spread_mev_atom,median_force_spread_mev_a,seen_median_force_spread_mev_a\n"
         var calibration = "strategy,quantity,count,spearman,within_1sigma,within_2sigma,within_3sigma,scale\n"
         var bins = "strategy,quantity,bin,count,rms_spread,rms_error,unit\n"
         for s in strategies {
@@ -60,7 +60,8 @@ public struct LifelongResults: Codable, Sendable {
                 }
                 if let n = e.nextTask {
                     newTask += "\(s.name),\(e.tasksLearned),\(n.task + 1),\(n.name),\(n.count),\(n.flagged),\(f(n.fraction, 4)),\(n.energyFlagged),\(n.forceFlagged),"
-                        + "\(n.seenCount),\(n.seenFlagged),\(f(n.seenFraction, 4)),\(f(n.energyThreshold, 4)),\(f(n.forceThreshold, 3)),\(f(n.energyRMSE, 4)),\(f(n.forceRMSE, 3))\n"
+                        + "\(n.seenCount),\(n.seenFlagged),\(f(n.seenFraction, 4)),\(f(n.energyThreshold, 4)),\(f(n.forceThreshold, 3)),\(f(n.energyRMSE, 4)),\(f(n.forceRMSE, 3)),"
+                        + "\(f(n.medianEnergySpread, 4)),\(f(n.seenMedianEnergySpread, 4)),\(f(n.medianForceSpread, 3)),\(f(n.seenMedianForceSpread, 3))\n"
                 }
             }
             for r in s.last.errors {
@@ -140,7 +141,7 @@ public struct LifelongResults: Codable, Sendable {
 
     public func newTaskTable() -> (header: [String], rows: [[String]]) {
         let header = ["strategy", "new task", "flagged before training", "energy / force flags", "seen tasks flagged",
-                      "thresholds (meV/atom, meV/Å)", "RMSE before training E / F"]
+                      "thresholds (meV/atom, meV/Å)", "RMSE before training E / F", "median σ_E new / seen", "median σ_F new / seen"]
         var rows: [[String]] = []
         for s in strategies {
             for e in s.evaluations {
@@ -148,7 +149,9 @@ public struct LifelongResults: Codable, Sendable {
                 rows.append([s.name, "\(n.task + 1) \(n.name)", "\(n.flagged)/\(n.count) (\(Self.f(100 * n.fraction, 0)) %)",
                              "\(n.energyFlagged) / \(n.forceFlagged)", "\(n.seenFlagged)/\(n.seenCount) (\(Self.f(100 * n.seenFraction, 0)) %)",
                              "\(Self.f(n.energyThreshold)), \(Self.f(n.forceThreshold, 0))",
-                             "\(Self.f(n.energyRMSE, 1)) / \(Self.f(n.forceRMSE, 0))"])
+                             "\(Self.f(n.energyRMSE, 1)) / \(Self.f(n.forceRMSE, 0))",
+                             "\(Self.f(n.medianEnergySpread, 1)) / \(Self.f(n.seenMedianEnergySpread, 1))",
+                             "\(Self.f(n.medianForceSpread, 0)) / \(Self.f(n.seenMedianForceSpread, 0))"])
             }
         }
         return (header, rows)
