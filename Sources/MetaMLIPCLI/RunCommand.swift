@@ -34,7 +34,16 @@ struct RunCommand: ParsableCommand {
         try MetaMLIP.reportingErrors {
             switch try StudyKind.of(manifestPath: manifest) {
             case .refit: break
-            case .lifelong, .transferability:
+            case .lifelong:
+                let runner = try LifelongRunner(manifestPath: manifest, runDirectory: output)
+                print("lifelong study \(runner.manifest.experiment) → \(runner.runDirectory.path)")
+                let results = try runner.run()
+                guard !noReport else { return }
+                let folder = try results.writeReport(root: URL(fileURLWithPath: reportRoot ?? "notebooks-export"),
+                                                     runDirectory: runner.runDirectory, manifest: runner.manifest)
+                print("report: \(folder.appendingPathComponent("report.html").path) and \(folder.appendingPathComponent("report.ipynb").path)")
+                return
+            case .transferability:
                 throw DataError(file: manifest, item: "study", "this build cannot run this kind of study yet")
             }
             let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: output)

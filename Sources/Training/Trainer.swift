@@ -10,9 +10,13 @@ import Potentials
 /// What to train with.
 public struct TrainerConfiguration: Codable, Equatable, Sendable {
     /// The optimizer and its main hyperparameters (others take their defaults).
+    ///
+    /// For CoRe, `scoreHistory` (t_hist, steps) and `frozenFraction` (p_frozen) switch on the
+    /// stability–plasticity freezing of ``CoReOptimizer`` (nil: 0, no freezing); checkpoints
+    /// written before these existed decode with nil.
     public enum OptimizerChoice: Codable, Equatable, Sendable {
         case adam(learningRate: Double, weightDecay: Double)
-        case core(learningRate: Double, weightDecay: Double)
+        case core(learningRate: Double, weightDecay: Double, scoreHistory: Int? = nil, frozenFraction: Double? = nil)
     }
 
     /// Total number of epochs (a resumed run continues up to this).
@@ -140,10 +144,14 @@ public final class Trainer {
     ///     with `configuration.seed`).
     ///   - validation: drives plateau decay, early stopping and the best parameters; when
     ///     empty, the training set is used.
+    ///   - optimizerState: the state to continue from (e.g. ``optimizerState`` of the trainer
+    ///     of the previous task in continual learning: CoRe's scores and frozen counts carry
+    ///     over); it must be of the configured optimizer's kind.
     /// - Throws: `DataError` when the training set is empty, lacks forces the loss needs,
-    ///   or a frozen parameter name is not in the model.
+    ///   a frozen parameter name is not in the model, or the optimizer state is of another kind.
     public init(potential: any AtomisticPotential, parameters: ParameterSet<Float>? = nil,
-                training: FittingSet, validation: FittingSet, configuration: TrainerConfiguration) throws {
+                training: FittingSet, validation: FittingSet, configuration: TrainerConfiguration,
+                optimizerState: OptimizerState? = nil) throws {
         self.potential = potential
         self.configuration = configuration
         self.training = training
@@ -165,6 +173,11 @@ public final class Trainer {
             }
             return (i, p.tensors[i])
         }
+        if let optimizerState {
+            do { try optimizer.restore(optimizerState) } catch {
+                throw DataError(file: "training configuration", item: "optimizer", "\(error)")
+            }
+        }
     }
 
     /// A trainer at epoch 0 on conformations of one level of theory, whose self-energies
@@ -173,14 +186,15 @@ public final class Trainer {
     /// - Throws: `DataError` when a conformation has an element without a network, lacks
     ///   forces while the loss uses them, or has no atoms.
     public convenience init(potential: any AtomisticPotential, parameters: ParameterSet<Float>? = nil,
-                            training: [Conformation], validation: [Conformation], configuration: TrainerConfiguration) throws {
+                            training: [Conformation], validation: [Conformation], configuration: TrainerConfiguration,
+                            optimizerState: OptimizerState? = nil) throws {
         try self.init(
             potential: potential, parameters: parameters,
             training: FittingSet(training, selfEnergies: potential.selfEnergies, potential: potential,
                                  requireForces: configuration.usesForces, label: "training set"),
             validation: FittingSet(validation, selfEnergies: potential.selfEnergies, potential: potential,
                                    requireForces: configuration.usesForces, label: "validation set"),
-            configuration: configuration)
+            configuration: configuration, optimizerState: optimizerState)
     }
 
     /// Whether early stopping has triggered.
@@ -188,6 +202,10 @@ public final class Trainer {
 
     /// The optimizer's current learning rate.
     public var learningRate: Double { optimizer.learningRate }
+
+    /// The optimizer's full state (moments, step sizes, CoRe scores and frozen counts), to
+    /// continue training elsewhere (``init(potential:parameters:training:validation:configuration:optimizerState:)``).
+    public var optimizerState: OptimizerState { optimizer.state }
 
     // MARK: Training
 
@@ -390,7 +408,8 @@ enum OptimizerBox {
     init(_ choice: TrainerConfiguration.OptimizerChoice) {
         switch choice {
         case .adam(let lr, let wd): self = .adam(Adam(learningRate: lr, weightDecay: wd))
-        case .core(let lr, let wd): self = .core(CoReOptimizer(learningRate: lr, weightDecay: wd))
+        case .core(let lr, let wd, let history, let fraction):
+            self = .core(CoReOptimizer(learningRate: lr, weightDecay: wd, scoreHistory: history ?? 0, frozenFraction: fraction ?? 0))
         }
     }
 
