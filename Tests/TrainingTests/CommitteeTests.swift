@@ -3,7 +3,7 @@ import Testing
 import Autodiff
 import Chemistry
 import Potentials
-import Training
+@testable import Training
 import _TestSupport
 
 @Suite struct CommitteeTests {
