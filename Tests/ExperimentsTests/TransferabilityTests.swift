@@ -190,5 +190,14 @@ import _TestSupport
         #expect(try rerun.run().sets == results.sets)
         #expect(third.contains { $0.contains("resuming after 1 finished rounds") })
         #expect(!third.contains { $0.hasPrefix("[select") && $0.contains("committee") })
+
+        // The same run directory with other settings is refused rather than mixed.
+        try Self.valid.replacingOccurrences(of: "epochs: 2,", with: "epochs: 3,").write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try TransferabilityRunner(manifestPath: path, runDirectory: out.path).run()
+            Issue.record("resumed a run made with other settings")
+        } catch let e as DataError {
+            #expect(e.file == path && e.item == "manifest")
+        }
     }
 }

@@ -95,6 +95,7 @@ public final class TransferabilityRunner {
         let fm = FileManager.default
         try fm.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         let copy = runDirectory.appendingPathComponent("manifest.yaml")
+        if fm.fileExists(atPath: copy.path) { try checkSameStudy(as: copy.path) }
         try Data(contentsOf: URL(fileURLWithPath: manifestPath)).write(to: copy, options: .atomic)
         let data = try loadData()
         log("\(data.frames.count) conformations: test \(data.test.count), validation \(data.validation.count), pool \(data.pool.count); \(data.reference.count) reference MD frames")
@@ -114,6 +115,21 @@ public final class TransferabilityRunner {
         try results.write(to: runDirectory, manifest: manifest)
         log("wrote \(runDirectory.path)/{sets,cross,md,bonds}.csv and summary.md")
         return results
+    }
+
+    /// Resuming is only sound with the settings the run directory was made with: every key
+    /// but `description` must decode to the same values (comments and layout may differ).
+    ///
+    /// - Throws: `DataError` naming the manifest when the run directory holds another study.
+    func checkSameStudy(as previous: String) throws {
+        var old = try TransferabilityManifest.load(path: previous), new = manifest
+        old.description = nil; new.description = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard try encoder.encode(old) == encoder.encode(new) else {
+            throw DataError(file: manifestPath, item: "manifest",
+                            "\(runDirectory.path) was made with different settings (\(previous)); use another run directory or remove it")
+        }
     }
 
     // MARK: Sets
