@@ -44,7 +44,13 @@ struct RunCommand: ParsableCommand {
                 print("report: \(folder.appendingPathComponent("report.html").path) and \(folder.appendingPathComponent("report.ipynb").path)")
                 return
             case .transferability:
-                throw DataError(file: manifest, item: "study", "this build cannot run this kind of study yet")
+                let runner = try TransferabilityRunner(manifestPath: manifest, runDirectory: output)
+                print("experiment \(runner.manifest.experiment) (transferability) → \(runner.runDirectory.path)")
+                let results = try runner.run()
+                guard !noReport else { return }
+                let folder = try runner.writeReport(results, root: URL(fileURLWithPath: reportRoot ?? "notebooks-export"))
+                print("report: \(folder.appendingPathComponent("report.html").path) and \(folder.appendingPathComponent("report.ipynb").path)")
+                return
             }
             let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: output)
             print("experiment \(runner.manifest.experiment) → \(runner.runDirectory.path)")
