@@ -37,7 +37,7 @@ extension TransferabilityResults {
         }
         let header = ["set", "selector", "size"] + (frames == nil ? [] : ["mean atoms", "max atoms"]) + sets.map { "shared with \($0.name)" }
         var tables = [StudyDocument.Table(caption: "Training sets (frames shared between sets include the common starting set)",
-                                          header: header, rows: rows)]
+                                          header: header, rows: rows, numericColumns: Set(2..<header.count))]
         let roundRows = architectures.flatMap { a in
             (rounds[a] ?? []).enumerated().map { r, round in
                 [a, String(r + 1), String(round.size), String(format: "%.1f", round.validationEnergyRMSE),
