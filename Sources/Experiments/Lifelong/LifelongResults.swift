@@ -202,7 +202,8 @@ public struct LifelongResults: Codable, Sendable {
         s += "## Flags of the final committee (thresholds \(Self.f(manifest.thresholds?.energy ?? 3, 0))× / \(Self.f(manifest.thresholds?.force ?? 6, 0))× its test RMSE)\n\n"
             + Self.markdown(flagsTable()) + "\n"
         s += "## Calibration of the committee spread\n\n" + Self.markdown(calibrationTable()) + "\n"
-        s += String(format: "Wall time of this run: %.0f s.\n", wallSeconds)
+        s += String(format: "Training time over all strategies and members: %.0f s. Wall time of this call: %.0f s "
+                    + "(finished stages are loaded, not redone).\n", strategies.reduce(0) { $0 + $1.seconds }, wallSeconds)
         return s
     }
 }
