@@ -189,9 +189,7 @@ public struct ExperimentManifest: Codable, Sendable {
         if let study, study != .refit {
             throw DataError(file: file, item: "study", "this is a '\(study.rawValue)' manifest, not a refit study")
         }
-        guard !experiment.isEmpty, experiment.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw DataError(file: file, item: "experiment", "name must be non-empty letters, digits, - _ . (it names the run directory)")
-        }
+        try StudyKind.checkExperimentName(experiment, file: file)
         guard !variants.isEmpty else { throw DataError(file: file, item: "variants", "no variants to compare") }
         var names = Set<String>()
         for (i, v) in variants.enumerated() {

@@ -35,4 +35,12 @@ public enum StudyKind: String, Codable, Sendable, CaseIterable {
         }
         return kind
     }
+
+    /// Checks a study's `experiment:` name, which names its run directory and report folder:
+    /// non-empty letters, digits, `-`, `_`, `.`.
+    public static func checkExperimentName(_ name: String, file: String) throws {
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw DataError(file: file, item: "experiment", "name must be non-empty letters, digits, - _ . (it names the run directory)")
+        }
+    }
 }

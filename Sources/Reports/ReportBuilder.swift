@@ -51,13 +51,7 @@ public struct ReportBuilder: Sendable {
         let directory = outputDirectory.appendingPathComponent(ReportBuilder.folderName(data.experiment))
         let dataDirectory = directory.appendingPathComponent("data")
         let fm = FileManager.default
-        do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-            if fm.fileExists(atPath: dataDirectory.path) { try fm.removeItem(at: dataDirectory) }
-            try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw DataError(file: directory.path, "cannot prepare the export folder (\(error.localizedDescription))")
-        }
+        try ReportBuilder.prepareExportFolder(directory, data: dataDirectory)
 
         var copied: [String] = []
         var files = Report.ExportedFiles()
@@ -97,6 +91,18 @@ public struct ReportBuilder: Sendable {
         try write(report.notebook(files: files), to: output.notebook)
         try write(report.summaryJSON(dataFiles: copied), to: output.summary)
         return output
+    }
+
+    /// Creates `directory` and an empty `data` folder in it (an old one is removed).
+    static func prepareExportFolder(_ directory: URL, data dataDirectory: URL) throws {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+            if fm.fileExists(atPath: dataDirectory.path) { try fm.removeItem(at: dataDirectory) }
+            try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw DataError(file: directory.path, "cannot prepare the export folder (\(error.localizedDescription))")
+        }
     }
 
     func write(_ data: Data, to url: URL) throws {

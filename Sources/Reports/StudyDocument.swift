@@ -172,16 +172,9 @@ public struct StudyDocument: Sendable {
     /// - Throws: `DataError` naming a data file that cannot be read or a target that cannot be written.
     @discardableResult
     public func write(to root: URL, dataFiles: [URL]) throws -> URL {
-        let fm = FileManager.default
         let directory = root.appendingPathComponent(ReportBuilder.folderName(experiment))
         let dataDirectory = directory.appendingPathComponent("data")
-        do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-            if fm.fileExists(atPath: dataDirectory.path) { try fm.removeItem(at: dataDirectory) }
-            try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw DataError(file: directory.path, "cannot prepare the export folder (\(error.localizedDescription))")
-        }
+        try ReportBuilder.prepareExportFolder(directory, data: dataDirectory)
         var copied: [String] = []
         for source in dataFiles {
             let name = "data/" + source.lastPathComponent

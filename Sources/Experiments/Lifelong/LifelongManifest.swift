@@ -159,9 +159,7 @@ public struct LifelongManifest: Codable, Sendable {
         guard study == .lifelong else {
             throw DataError(file: file, item: "study", "this is a '\(study.rawValue)' manifest, not a lifelong study")
         }
-        guard !experiment.isEmpty, experiment.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw DataError(file: file, item: "experiment", "name must be non-empty letters, digits, - _ . (it names the run directory)")
-        }
+        try StudyKind.checkExperimentName(experiment, file: file)
         guard !stream.isEmpty else { throw DataError(file: file, item: "stream", "no tasks in the stream") }
         var seen = Set<String>()
         for (i, t) in stream.enumerated() where !seen.insert(t).inserted {

@@ -147,9 +147,7 @@ public struct TransferabilityManifest: Codable, Sendable {
         guard study == .transferability else {
             throw DataError(file: file, item: "study", "this is a '\(study.rawValue)' manifest, not a transferability study")
         }
-        guard !experiment.isEmpty, experiment.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw DataError(file: file, item: "experiment", "name must be non-empty letters, digits, - _ . (it names the run directory)")
-        }
+        try StudyKind.checkExperimentName(experiment, file: file)
         guard split.test >= 1, split.validation >= 1 else {
             throw DataError(file: file, item: "split", "test and validation must each be ≥ 1 conformation")
         }
