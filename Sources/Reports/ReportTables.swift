@@ -19,7 +19,7 @@ public struct SeedStatistic: Codable, Equatable, Sendable {
 }
 
 /// The median of the finite values, nil when there are none.
-func median(_ values: [Double]) -> Double? {
+public func median(_ values: [Double]) -> Double? {
     let xs = values.filter(\.isFinite).sorted()
     guard !xs.isEmpty else { return nil }
     let mid = xs.count / 2

@@ -32,28 +32,41 @@ public struct Committee {
     /// Predictions, spreads and errors for every conformation of `set` (evaluated in Float,
     /// in batches of `batchSize`; forces when the set has them).
     public func predict(_ set: FittingSet, batchSize: Int = 32) -> [CommitteePrediction] {
+        evaluate(set, batchSize: batchSize).predictions
+    }
+
+    /// ``predict(_:batchSize:)`` and, from the same forward passes, each member's own errors
+    /// on `set` (as ``residualMetrics(potential:parameters:set:batchSize:)`` accumulates them;
+    /// accumulators so several sets can be merged).
+    public func evaluate(_ set: FittingSet, batchSize: Int = 32)
+        -> (predictions: [CommitteePrediction], members: [MetricsAccumulator]) {
         var result: [CommitteePrediction] = []
         result.reserveCapacity(set.count)
+        var accumulators = [MetricsAccumulator](repeating: MetricsAccumulator(), count: members.count)
         let m = Double(members.count)
         for start in stride(from: 0, to: set.count, by: batchSize) {
             let indices = Array(start..<min(set.count, start + batchSize))
             let batch: FittingBatch<Float> = set.batch(indices, forces: set.hasForces)
+            let referenceEnergies = indices.map { set.residuals[$0] }
+            let referenceForces = batch.forces?.scalars.map(Double.init)
             var energies: [[Double]] = [], forces: [[Double]] = []
-            for parameters in members {
+            for (k, parameters) in members.enumerated() {
                 let (e, f) = potential.networkEnergiesAndForces(positions: batch.positions, topology: batch.topology,
                                                                 batch: batch.atoms, parameters: parameters,
                                                                 withForces: set.hasForces)
                 energies.append(e.scalars.map(Double.init))
                 if let f { forces.append(f.scalars.map(Double.init)) }
+                accumulators[k].add(predictedEnergies: energies[k], referenceEnergies: referenceEnergies,
+                                    atomCounts: batch.atoms.atomCounts, predictedForces: f == nil ? [] : forces[k],
+                                    referenceForces: f == nil ? [] : referenceForces ?? [])
             }
-            let referenceForces = batch.forces?.scalars.map(Double.init)
-            for (b, index) in indices.enumerated() {
+            for b in indices.indices {
                 let n = batch.atoms.atomCounts[b]
                 let values = energies.map { $0[b] }
                 let mean = values.reduce(0, +) / m
                 let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (m - 1)
                 var prediction = CommitteePrediction(
-                    atomCount: n, energy: mean, referenceEnergy: set.residuals[index],
+                    atomCount: n, energy: mean, referenceEnergy: referenceEnergies[b],
                     energySpreadPerAtom: variance.squareRoot() / Double(n), maxForceSpread: nil, maxForceError: nil,
                     forceComponentErrors: [], forceComponentSpreads: [])
                 if !forces.isEmpty, let referenceForces {
@@ -76,7 +89,7 @@ public struct Committee {
                 result.append(prediction)
             }
         }
-        return result
+        return (result, accumulators)
     }
 
     /// Metrics of the committee mean on `set` (meV units, as ``EnergyForceMetrics``).

@@ -36,6 +36,16 @@ import _TestSupport
             #expect(p.forceComponentErrors.count == 3 * conf.atomCount)
             #expect(p.energyErrorPerAtom.isFinite)
         }
+        // Each member's errors from the committee's passes equal the member evaluated alone.
+        let (again, accumulators) = Committee(potential: potential, members: members).evaluate(set, batchSize: 3)
+        #expect(again == predictions && accumulators.count == 3)
+        for (m, parameters) in members.enumerated() {
+            let alone = residualMetrics(potential: potential, parameters: parameters, set: set, batchSize: 3)
+            let shared = accumulators[m].metrics
+            #expect(shared.conformationCount == alone.conformationCount && shared.forceComponentCount == alone.forceComponentCount)
+            #expect(Swift.abs(shared.energyPerAtomRMSE - alone.energyPerAtomRMSE) <= 1e-9 * alone.energyPerAtomRMSE)
+            #expect(Swift.abs(shared.forceRMSE - alone.forceRMSE) <= 1e-9 * alone.forceRMSE)
+        }
         // Identical members: no spread, and nothing flagged by spread.
         let twins = Committee(potential: potential, members: [members[0], members[0]]).predict(set)
         #expect(twins.allSatisfy { $0.energySpreadPerAtom == 0 && $0.maxForceSpread == 0 })

@@ -5,6 +5,7 @@
 import Foundation
 import Chemistry
 import Potentials
+import Reports
 import Training
 
 /// Errors after some tasks were learned, and the committee's view of the next task.
@@ -93,12 +94,8 @@ public struct FinalAnalysis: Codable, Sendable {
     public var forceCalibration: UncertaintyCalibration
 }
 
-/// The median of `values` (NaN when empty).
-func median(_ values: [Double]) -> Double {
-    guard !values.isEmpty else { return .nan }
-    let v = values.sorted(), n = v.count
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
-}
+/// The median of the finite `values` (NaN when there are none), as the reports take it.
+func median(_ values: [Double]) -> Double { Reports.median(values) ?? .nan }
 
 extension LifelongRunner {
     var energyFactor: Double { manifest.thresholds?.energy ?? 3 }
@@ -114,12 +111,12 @@ extension LifelongRunner {
         var seen: [CommitteePrediction] = []
         for s in 0..<tasksLearned {
             let name = stream.tasks[s].name
-            let predictions = committee.predict(stream.test[s], batchSize: 64)
+            let (predictions, members) = committee.evaluate(stream.test[s], batchSize: 64)
             seen += predictions
             let c = Committee.metrics(of: predictions)
             errors.append(.init(task: s, name: name, level: "committee", energyRMSE: c.energyPerAtomRMSE, forceRMSE: c.forceRMSE))
-            for (m, parameters) in committee.members.enumerated() {
-                let e = residualMetrics(potential: potential, parameters: parameters, set: stream.test[s], batchSize: 64)
+            for (m, accumulator) in members.enumerated() {
+                let e = accumulator.metrics
                 errors.append(.init(task: s, name: name, level: "member \(m)", energyRMSE: e.energyPerAtomRMSE, forceRMSE: e.forceRMSE))
             }
         }
@@ -157,12 +154,15 @@ extension LifelongRunner {
         let file = path(strategy.name, "final.json")
         if exists(file) { return try readStageJSON(FinalAnalysis.self, path: file, what: "final analysis") }
         let committee = try committee(states, potential: potential)
-        let perTask = stream.test.map { committee.predict($0, batchSize: 64) }
+        let evaluated = stream.test.map { committee.evaluate($0, batchSize: 64) }
+        let perTask = evaluated.map(\.predictions)
         let all = perTask.flatMap { $0 }
         let metrics = Committee.metrics(of: all)
         let thresholds = UncertaintyThresholds(energyFactor: energyFactor, forceFactor: forceFactor, testMetrics: metrics)
-        let everything = FittingSet.concatenating(stream.test)
-        let members = committee.members.map { residualMetrics(potential: potential, parameters: $0, set: everything, batchSize: 64) }
+        // Each member over every test set: its accumulators of the per-task passes, merged.
+        let members = committee.members.indices.map { m in
+            evaluated.reduce(into: MetricsAccumulator()) { $0.merge($1.members[m]) }.metrics
+        }
         let flags = perTask.enumerated().map { t, predictions in
             TaskFlags(task: t, name: stream.tasks[t].name, count: predictions.count,
                       flagged: predictions.filter(thresholds.flags).count,

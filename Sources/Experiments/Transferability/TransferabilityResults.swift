@@ -25,12 +25,12 @@ public struct TransferabilityResults: Sendable {
 
     // MARK: Seed statistics
 
-    /// Mean and sample standard deviation (0 for one value) of `values`.
+    /// Mean and sample standard deviation (0 for one value) of `values`, as the refit
+    /// study's tables take them; NaN for none.
     static func meanStd(_ values: [Double]) -> (mean: Double, std: Double) {
         guard !values.isEmpty else { return (.nan, .nan) }
-        let n = Double(values.count), mean = values.reduce(0, +) / n
-        guard values.count > 1 else { return (mean, 0) }
-        return (mean, (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot())
+        let s = ResultsTable.Statistic(values)
+        return (s.mean, s.std)
     }
 
     /// A metric of `architecture` trained on `set`, over seeds.
