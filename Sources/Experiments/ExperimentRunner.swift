@@ -4,7 +4,6 @@
 import Foundation
 import Autodiff
 import Chemistry
-import ClassicalPotentials
 import Datasets
 import MetaLearning
 import Potentials
@@ -86,10 +85,7 @@ public final class ExperimentRunner {
     /// The pretraining tasks (seeded subsets) and the validation tasks, from the recipe.
     func loadPool() throws -> (train: [QMTask], validation: [QMTask]) {
         guard let p = manifest.pretraining else { return ([], []) }
-        let recipe = p.recipe.hasPrefix("/") ? p.recipe
-            : URL(fileURLWithPath: manifestPath).deletingLastPathComponent().appendingPathComponent(p.recipe).standardizedFileURL.path
-        var builder = try SuiteBuilder(recipePath: recipe)
-        builder.relabellers = StillingerWeber.relabellers   // recipe sources may say `relabel: sw-si`
+        let (builder, recipe) = try studySuiteBuilder(recipe: p.recipe, manifestPath: manifestPath)
         let (suite, report) = try builder.build()
         log("pretraining pool \(suite.name): \(suite.tasks.count) tasks, \(report.conformations) conformations (read in \(String(format: "%.1f", report.seconds)) s)")
         let names = Set(suite.tasks.map(\.name))

@@ -1,6 +1,8 @@
 // Which kind of study a manifest describes (its top-level `study:` key).
 
 import Chemistry
+import ClassicalPotentials
+import Datasets
 import Foundation
 import Yams
 
@@ -43,4 +45,17 @@ public enum StudyKind: String, Codable, Sendable, CaseIterable {
             throw DataError(file: file, item: "experiment", "name must be non-empty letters, digits, - _ . (it names the run directory)")
         }
     }
+}
+
+/// The suite builder of a study's recipe: `recipe` is absolute or relative to the manifest's
+/// folder; sources may say `relabel: sw-si` (Stillinger–Weber relabellers); `location`, when
+/// given, replaces the builder's default data root.
+func studySuiteBuilder(recipe: String, manifestPath: String, location: DataLocation? = nil) throws
+    -> (builder: SuiteBuilder, recipePath: String) {
+    let path = recipe.hasPrefix("/") ? recipe
+        : URL(fileURLWithPath: manifestPath).deletingLastPathComponent().appendingPathComponent(recipe).standardizedFileURL.path
+    var builder = try SuiteBuilder(recipePath: path)
+    builder.relabellers = StillingerWeber.relabellers
+    if let location { builder.location = location }
+    return (builder, path)
 }

@@ -3,7 +3,6 @@
 
 import Foundation
 import Chemistry
-import ClassicalPotentials
 import Datasets
 import Potentials
 import Training
@@ -34,14 +33,10 @@ extension LifelongManifest {
     /// - Throws: `DataError` naming `stream[i]` for a task the recipe lacks or one too small
     ///   for the split, or the recipe's own errors.
     func loadStream(manifestPath: String, log: (String) -> Void) throws -> [StreamTask] {
-        let recipePath = recipe.hasPrefix("/") ? recipe
-            : URL(fileURLWithPath: manifestPath).deletingLastPathComponent().appendingPathComponent(recipe).standardizedFileURL.path
-        var builder = try SuiteBuilder(recipePath: recipePath)
-        builder.relabellers = StillingerWeber.relabellers
-        if let dataRoot {
-            builder.location = DataLocation.resolve(explicit: dataRoot,
-                                                    relativeTo: URL(fileURLWithPath: manifestPath).deletingLastPathComponent().path)
+        let location = dataRoot.map {
+            DataLocation.resolve(explicit: $0, relativeTo: URL(fileURLWithPath: manifestPath).deletingLastPathComponent().path)
         }
+        var (builder, recipePath) = try studySuiteBuilder(recipe: recipe, manifestPath: manifestPath, location: location)
         // Read only the sources that can give a stream task (single-level by name,
         // multi-level as name@level).
         let wanted = Set(stream)
