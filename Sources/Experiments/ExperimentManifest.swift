@@ -98,9 +98,15 @@ public struct ExperimentManifest: Codable, Sendable {
         public var learningRate: Double?
         public var patience: Int?
         public var plateau: PlateauSettings?
+        // Per-task output heads (reptile, fomaml, maml, multitask).
+        /// Each pretraining task gets its own readout-layer head (``TaskHeadPotential``).
+        public var taskHeads: Bool?
+        /// The head a refit starts from: `shared` (default), `mean`, or a pretraining task's name.
+        public var refitHead: String?
 
         enum CodingKeys: String, CodingKey {
             case name, kind, iterations, epsilon, sampling, inner, task, epochs, patience, plateau
+            case taskHeads = "task_heads", refitHead = "refit_head"
             case metaBatchSize = "meta_batch_size", epsilonFinal = "epsilon_final"
             case outerLearningRate = "outer_learning_rate", querySize = "query_size", validateEvery = "validate_every"
             case batchSize = "batch_size", learningRate = "learning_rate"
@@ -126,6 +132,12 @@ public struct ExperimentManifest: Codable, Sendable {
             }
             for (key, present) in meta + ordinary where present && !allowed.contains(key) {
                 throw DataError(file: file, item: "\(item).\(key)", "does not apply to kind \(kind.rawValue)")
+            }
+            if taskHeads == true && [.single, .scratch].contains(kind) {
+                throw DataError(file: file, item: "\(item).task_heads", "per-task heads need several pretraining tasks (kinds reptile, fomaml, maml, multitask)")
+            }
+            if refitHead != nil && taskHeads != true {
+                throw DataError(file: file, item: "\(item).refit_head", "applies only with task_heads: true")
             }
             if kind == .single && task == nil { throw DataError(file: file, item: "\(item).task", "kind single needs the task to pretrain on") }
             if [.reptile, .fomaml, .maml].contains(kind) && (iterations ?? 0) < 1 {

@@ -35,12 +35,20 @@ extension ExperimentRunner {
     func pretrain(_ variant: ExperimentManifest.Variant, potential: any AtomisticPotential,
                   pool: (train: [QMTask], validation: [QMTask])) throws -> ParameterSet<Float>? {
         guard variant.kind != .scratch else { return nil }
+        let headChoices = ["shared", "mean"] + pool.train.map(\.name)
+        if variant.taskHeads == true, let head = variant.refitHead, !headChoices.contains(head) {
+            throw DataError(file: manifestPath, item: "variants (\(variant.name)).refit_head",
+                            "'\(head)' is not one of \(headChoices.joined(separator: ", "))")
+        }
         let dir = runDirectory.appendingPathComponent("pretrain/\(variant.name)")
         let modelPath = dir.appendingPathComponent("model.json").path
         if FileManager.default.fileExists(atPath: modelPath) {
             log("[\(variant.name)] pretrained model found, reusing \(modelPath)")
-            return try ModelFile.load(path: modelPath).parameters
+            let saved = try ModelFile.load(path: modelPath)
+            return refitStart(variant, potential: saved.potential, parameters: saved.parameters)
         }
+        let potential: any AtomisticPotential = variant.taskHeads == true
+            ? TaskHeadPotential(base: potential, tasks: pool.train.map(\.name)) : potential
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let checkpoint = dir.appendingPathComponent("checkpoint.json").path
         let resume = FileManager.default.fileExists(atPath: checkpoint)
@@ -131,7 +139,20 @@ extension ExperimentRunner {
             .save(to: modelPath)
         try writeJSONAtomically(summary, to: dir.appendingPathComponent("summary.json").path)
         log(String(format: "[\(variant.name)] pretrained in %.0f s (this call %.0f s)", summary.seconds, Date().timeIntervalSince(start)))
-        return parameters
+        return refitStart(variant, potential: potential, parameters: parameters)
+    }
+
+    /// The plain parameters a refit of `variant` starts from: for a model with per-task
+    /// heads, the shared trunk with the readout of `refit_head` (`shared`: the shared
+    /// readout alone, `mean`: plus the mean head deviation, a task: plus that task's).
+    func refitStart(_ variant: ExperimentManifest.Variant, potential: any AtomisticPotential,
+                    parameters: ParameterSet<Float>) -> ParameterSet<Float> {
+        guard let heads = potential as? TaskHeadPotential else { return parameters }
+        switch variant.refitHead ?? "shared" {
+        case "mean": return heads.baseParametersWithMeanHead(in: parameters)
+        case "shared": return heads.baseParameters(for: nil, in: parameters)
+        case let task: return heads.baseParameters(for: task, in: parameters)
+        }
     }
 
     /// Refits `parameters` for every N and seed, skipping refits whose result file exists.

@@ -11,6 +11,10 @@ public struct AtomBatch: Equatable, Sendable {
     public var conformationOfAtom: [Int]
     /// Row offsets, shape `[B + 1]`.
     public var offsets: [Int]
+    /// The task (level of theory) of each conformation, shape `[B]`, when the batch comes
+    /// from labelled training data (nil otherwise). Only task-aware models
+    /// (``TaskHeadPotential``) read it.
+    public var tasks: [String]?
 
     /// A batch of the given conformations, in order.
     public init(_ conformations: [Conformation]) {

@@ -112,13 +112,31 @@ public struct FittingSet: Sendable {
         hasForces = conformations.allSatisfy { $0.forces != nil }
     }
 
+    /// Consecutive mini-batches of at most `size` conformations in `order`; with `byTask`,
+    /// each batch holds one task's conformations only (`order` split by task, each task's
+    /// run cut into batches, the batches shuffled by `generator`), which models with
+    /// per-task heads evaluate in one pass.
+    public func batches(of order: [Int], size: Int, byTask: Bool, using generator: inout SeededGenerator) -> [[Int]] {
+        func chunks(_ run: [Int]) -> [[Int]] {
+            stride(from: 0, to: run.count, by: size).map { Array(run[$0..<min(run.count, $0 + size)]) }
+        }
+        guard byTask, partNames.count > 1 else { return chunks(order) }
+        var runs = Array(repeating: [Int](), count: partNames.count)
+        for i in order { runs[partIndices[i]].append(i) }
+        var result = runs.flatMap(chunks)
+        generator.shuffle(&result)
+        return result
+    }
+
     /// The inputs and targets of the conformations at `indices`.
     public func batch<S: TensorScalar>(_ indices: [Int], forces: Bool, as _: S.Type = Float.self) -> FittingBatch<S> {
         let confs = indices.map { conformations[$0] }
+        var atoms = AtomBatch(confs)
+        atoms.tasks = indices.map { partNames[partIndices[$0]] }
         return FittingBatch(
             positions: Tensor<S>(positions: confs.flatMap(\.positions)),
             topology: NeighbourTopology(concatenating: indices.map { topologies[$0] }),
-            atoms: AtomBatch(confs),
+            atoms: atoms,
             residuals: Tensor<S>(indices.map { S(residuals[$0]) }),
             forces: forces ? Tensor<S>(positions: confs.flatMap { $0.forces! }) : nil)
     }

@@ -141,8 +141,9 @@ public func errorMetrics(potential: any AtomisticPotential, parameters: Paramete
 public func residualMetrics(potential: any AtomisticPotential, parameters: ParameterSet<Float>, set: FittingSet,
                             batchSize: Int = 32) -> EnergyForceMetrics {
     var accumulator = MetricsAccumulator()
-    for start in stride(from: 0, to: set.count, by: batchSize) {
-        let indices = Array(start..<min(set.count, start + batchSize))
+    var unused = SeededGenerator(seed: 0)
+    for indices in set.batches(of: Array(0..<set.count), size: batchSize, byTask: potential is TaskHeadPotential,
+                               using: &unused) {
         let batch: FittingBatch<Float> = set.batch(indices, forces: set.hasForces)
         let (energies, forces) = potential.networkEnergiesAndForces(
             positions: batch.positions, topology: batch.topology, batch: batch.atoms, parameters: parameters,

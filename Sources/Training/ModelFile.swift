@@ -35,6 +35,9 @@ public struct ModelFile: Codable, Equatable, Sendable {
     public var elements: [Int]
     public var selfEnergies: SelfEnergies
     public var parameters: [StoredTensor]
+    /// Tasks with their own output head (``TaskHeadPotential``), whose deviations are stored
+    /// as `"head/<task>/<readout name>"` parameters; absent for a model without heads.
+    public var taskHeads: [String]?
     public var provenance: Provenance?
 
     /// The model's architecture.
@@ -79,6 +82,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
         elements = potential.elements
         selfEnergies = potential.selfEnergies
         self.parameters = Self.store(parameters)
+        taskHeads = (potential as? TaskHeadPotential)?.tasks
         self.provenance = provenance
     }
 
@@ -101,7 +105,11 @@ public struct ModelFile: Codable, Equatable, Sendable {
         guard potential.elements == elements else {
             throw DataError(file: file, item: "elements", "elements \(elements) differ from the architecture's \(potential.elements)")
         }
-        return potential
+        guard let taskHeads else { return potential }
+        guard !taskHeads.isEmpty, Set(taskHeads).count == taskHeads.count else {
+            throw DataError(file: file, item: "taskHeads", "task heads must be a non-empty list of distinct task names")
+        }
+        return TaskHeadPotential(base: potential, tasks: taskHeads)
     }
 
     /// The potential and its parameters, checked name by name and shape by shape.

@@ -216,14 +216,15 @@ public final class Trainer {
     public func train(maxEpochs: Int? = nil) throws -> [EpochRecord] {
         let start = Date()
         let lastEpoch = min(configuration.epochs, epoch + (maxEpochs ?? configuration.epochs))
-        let batchesPerEpoch = (training.count + configuration.batchSize - 1) / configuration.batchSize
+        let byTask = potential is TaskHeadPotential
         while epoch < lastEpoch && !stopped {
             let epochStart = Date()
             var order = Array(0..<training.count)
             generator.shuffle(&order)
+            let batches = training.batches(of: order, size: configuration.batchSize, byTask: byTask, using: &generator)
+            let batchesPerEpoch = batches.count
             var lossSum = 0.0
-            for b in 0..<batchesPerEpoch {
-                let indices = Array(order[(b * configuration.batchSize)..<min(order.count, (b + 1) * configuration.batchSize)])
+            for (b, indices) in batches.enumerated() {
                 let loss = trainStep(indices)
                 lossSum += loss
                 step += 1

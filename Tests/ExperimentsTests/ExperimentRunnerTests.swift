@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Chemistry
 import Experiments
+import Potentials
 import Training
 import _TestSupport
 
@@ -130,6 +131,45 @@ import _TestSupport
         }
         let typo = try Self.write(dir, variants: "  - {name: m, kind: multitask, epochs: 1, plateau: {patience: 2, decay: 0.5}}")
         #expect(throws: DataError.self) { try ExperimentRunner(manifestPath: typo, runDirectory: dir.path) }
+    }
+
+    /// Per-task heads chosen in the manifest: the pretrained model files keep one head per
+    /// pretraining task, refits start from the chosen head (and run), and the keys are
+    /// checked (heads need several tasks; `refit_head` needs heads and names a known head).
+    @Test func variantsWithPerTaskHeads() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-heads")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.write(dir, variants: """
+              - {name: multitask, kind: multitask, epochs: 1, batch_size: 8, task_heads: true, refit_head: mean}
+              - {name: reptile, kind: reptile, iterations: 2, inner: {steps: 1, batch_size: 4}, validate_every: 1, task_heads: true, refit_head: ethanol@TS}
+            """, refit: "{n: [3], seeds: [0], epochs: 1, batch_size: 3}")
+        let out = dir.appendingPathComponent("run")
+        let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
+        runner.log = { _ in }
+        let results = try runner.run()
+        #expect(results.count == 2 && results.allSatisfy { $0.test.forceRMSE.isFinite })
+        for variant in ["multitask", "reptile"] {
+            let file = try ModelFile.read(path: out.appendingPathComponent("pretrain/\(variant)/model.json").path)
+            #expect(file.taskHeads == ["ethanol@PBE", "ethanol@TS"], "\(variant)")  // acac is a validation task: no head
+            let (potential, parameters) = try file.model()
+            let heads = try #require(potential as? TaskHeadPotential)
+            #expect(parameters.names.contains("head/ethanol@TS/H/b1") && !parameters.names.contains("head/acac/H/b1"))
+            // Training moved the heads away from zero.
+            #expect(heads.tasks.contains { parameters["head/\($0)/H/b1"].scalars != [0] })
+        }
+        func error(_ variants: String) throws -> DataError? {
+            let path = try Self.write(dir, variants: variants)
+            do {
+                let runner = try ExperimentRunner(manifestPath: path, runDirectory: dir.appendingPathComponent("bad").path)
+                runner.log = { _ in }
+                try runner.run()
+                return nil
+            } catch let e as DataError { return e }
+        }
+        #expect(try error("  - {name: s, kind: single, task: acac, epochs: 1, task_heads: true}")?.item == "variants[0] (s).task_heads")
+        #expect(try error("  - {name: m, kind: multitask, epochs: 1, refit_head: mean}")?.item == "variants[0] (m).refit_head")
+        let unknown = try error("  - {name: m, kind: multitask, epochs: 1, task_heads: true, refit_head: ccsdt}")
+        #expect(unknown?.item == "variants (m).refit_head" && unknown?.reason.contains("ethanol@TS") == true, "\(String(describing: unknown))")
     }
 
     /// Replay, plateau keys and saved refit models: each refitted model file loads, has the
