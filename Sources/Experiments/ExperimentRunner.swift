@@ -85,7 +85,9 @@ public final class ExperimentRunner {
     /// The pretraining tasks (seeded subsets) and the validation tasks, from the recipe.
     func loadPool() throws -> (train: [QMTask], validation: [QMTask]) {
         guard let p = manifest.pretraining else { return ([], []) }
-        let (builder, recipe) = try studySuiteBuilder(recipe: p.recipe, manifestPath: manifestPath)
+        // The manifest's data_root, when it has one, is where the recipe's sources are too.
+        let (builder, recipe) = try studySuiteBuilder(recipe: p.recipe, manifestPath: manifestPath,
+                                                      location: manifest.dataRoot == nil ? nil : location)
         let (suite, report) = try builder.build()
         log("pretraining pool \(suite.name): \(suite.tasks.count) tasks, \(report.conformations) conformations (read in \(String(format: "%.1f", report.seconds)) s)")
         let names = Set(suite.tasks.map(\.name))

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Chemistry
-import Experiments
+@testable import Experiments
 import Potentials
 import Training
 import _TestSupport
@@ -170,6 +170,38 @@ import _TestSupport
         #expect(try error("  - {name: m, kind: multitask, epochs: 1, refit_head: mean}")?.item == "variants[0] (m).refit_head")
         let unknown = try error("  - {name: m, kind: multitask, epochs: 1, task_heads: true, refit_head: ccsdt}")
         #expect(unknown?.item == "variants (m).refit_head" && unknown?.reason.contains("ethanol@TS") == true, "\(String(describing: unknown))")
+    }
+
+    /// The manifest's `data_root` is where its recipe's sources are looked up too (not only
+    /// the target): a recipe without its own root, under a root the default would miss.
+    @Test func manifestDataRootReachesThePretrainingRecipe() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-data-root")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = dir.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("eth"),
+                                                   withDestinationURL: SharedData.root.appendingPathComponent("ethanol"))
+        try """
+            suite: moved
+            seed: 0
+            sources:
+              - {name: a, path: eth/botnet_pbe_def2svp_train.xyz, format: extxyz, level: PBE, max_conformations: 4}
+              - {name: b, path: eth/md17_pbe_vdwts_sample.xyz, format: extxyz, level: TS, energy_unit: kcal/mol, max_conformations: 4}
+            """.write(to: dir.appendingPathComponent("moved.yaml"), atomically: true, encoding: .utf8)
+        let manifest = dir.appendingPathComponent("study.yaml").path
+        try """
+            experiment: moved
+            data_root: \(root.path)
+            pretraining: {recipe: moved.yaml}
+            target: {data: eth/botnet_pbe_def2svp_train.xyz, test: 2, validation: 2}
+            model: {kind: ani, widths: [4]}
+            variants: [{name: scratch, kind: scratch}]
+            refit: {n: [2], epochs: 1}
+            """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: dir.appendingPathComponent("run").path)
+        runner.log = { _ in }
+        let pool = try runner.loadPool()
+        #expect(pool.train.map(\.name) == ["a", "b"] && pool.train.allSatisfy { $0.conformations.count == 4 })
     }
 
     /// Replay, plateau keys and saved refit models: each refitted model file loads, has the
