@@ -20,6 +20,7 @@ import Training
 ///     seed: 0
 ///     checkpoint_dir: runs/3bpa
 ///     checkpoint_every: 5
+///     ema_decay: 0.99                  # optional: validate and save a moving average of the parameters
 struct TrainManifest: Codable {
     struct Split: Codable {
         var seed: UInt64?
@@ -58,12 +59,13 @@ struct TrainManifest: Codable {
     var checkpointEvery: Int?
     var patience: Int?
     var plateau: PlateauSettings?
+    var emaDecay: Double?
 
     enum CodingKeys: String, CodingKey {
         case data, format, split, model, loss, optimizer, epochs, seed, patience, plateau
         case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
         case isolatedAtoms = "isolated_atoms", batchSize = "batch_size"
-        case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every"
+        case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every", emaDecay = "ema_decay"
     }
 
     /// Reads a manifest; unknown keys are errors (`YAMLDocument`).
@@ -148,6 +150,9 @@ struct TrainCommand: ParsableCommand {
             case "core": optimizer = .core(learningRate: lr, weightDecay: wd ?? 0.1)
             case let other: throw DataError(file: manifest, item: "optimizer.kind", "unknown optimizer '\(other)' (adam, core)")
             }
+            if let d = m.emaDecay, !(d > 0 && d < 1) {
+                throw DataError(file: manifest, item: "ema_decay", "must lie in (0, 1), got \(d)")
+            }
             let dir = m.checkpointDir.map(resolve)
             if let dir { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
             let checkpointPath = dir.map { $0 + "/checkpoint.json" }
@@ -156,7 +161,7 @@ struct TrainCommand: ParsableCommand {
                 loss: EnergyForceLoss(energyWeight: m.loss?.energyWeight ?? 1, forceWeight: m.loss?.forceWeight ?? 1),
                 optimizer: optimizer, plateau: try (m.plateau ?? PlateauSettings()).schedule(file: manifest),
                 earlyStopping: m.patience.map { EarlyStopping(patience: $0) },
-                checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath)
+                checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath, emaDecay: m.emaDecay)
             let trainer: Trainer
             if resume, let checkpointPath {
                 trainer = try Trainer.resume(from: checkpointPath, training: train, validation: validation, configuration: config)

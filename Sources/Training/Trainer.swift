@@ -37,13 +37,20 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     public var checkpointPath: String?
     /// Parameters kept at their initial values (refitting with frozen layers).
     public var frozenParameters: [String]
+    /// Decay d of an exponential moving average of the parameters (nil: none). With it,
+    /// validation, the best parameters and the model file use the average
+    /// θ̄ ← δ θ̄ + (1 − δ) θ after every step, δ = min(d, (1 + t)/(10 + t)) at step t (the
+    /// warm-up of TensorFlow's `ExponentialMovingAverage`, as NequIP and MACE use it).
+    public var emaDecay: Double?
 
     public init(epochs: Int, batchSize: Int = 32, seed: UInt64 = 0, loss: EnergyForceLoss = EnergyForceLoss(),
                 optimizer: OptimizerChoice = .adam(learningRate: 1e-3, weightDecay: 0),
                 plateau: ReduceOnPlateau? = ReduceOnPlateau(factor: 0.5, patience: 10),
                 earlyStopping: EarlyStopping? = nil, checkpointEvery: Int = 0, checkpointPath: String? = nil,
-                frozenParameters: [String] = []) {
+                frozenParameters: [String] = [], emaDecay: Double? = nil) {
         precondition(epochs >= 0 && batchSize >= 1 && checkpointEvery >= 0)
+        precondition(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "EMA decay must lie in (0, 1)")
+        self.emaDecay = emaDecay
         self.epochs = epochs; self.batchSize = batchSize; self.seed = seed; self.loss = loss
         self.optimizer = optimizer; self.plateau = plateau; self.earlyStopping = earlyStopping
         self.checkpointEvery = checkpointEvery; self.checkpointPath = checkpointPath
@@ -52,6 +59,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case epochs, batchSize, seed, loss, optimizer, plateau, earlyStopping, checkpointEvery, checkpointPath, frozenParameters
+        case emaDecay
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,7 +71,8 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
                   earlyStopping: try c.decodeIfPresent(EarlyStopping.self, forKey: .earlyStopping),
                   checkpointEvery: try c.decode(Int.self, forKey: .checkpointEvery),
                   checkpointPath: try c.decodeIfPresent(String.self, forKey: .checkpointPath),
-                  frozenParameters: try c.decodeIfPresent([String].self, forKey: .frozenParameters) ?? [])
+                  frozenParameters: try c.decodeIfPresent([String].self, forKey: .frozenParameters) ?? [],
+                  emaDecay: try c.decodeIfPresent(Double.self, forKey: .emaDecay))
     }
 
     /// Whether forces enter the loss.
@@ -116,7 +125,9 @@ public final class Trainer {
     public let validation: FittingSet
 
     public private(set) var parameters: ParameterSet<Float>
-    /// Parameters with the lowest validation loss so far.
+    /// The moving average of the parameters (when `configuration.emaDecay` is set).
+    public private(set) var averagedParameters: ParameterSet<Float>?
+    /// Parameters with the lowest validation loss so far (averaged ones with EMA).
     public private(set) var bestParameters: ParameterSet<Float>
     public private(set) var bestValidationLoss = Double.infinity
     /// Finished epochs.
@@ -159,6 +170,7 @@ public final class Trainer {
         let p = parameters ?? potential.initialParameters(seed: configuration.seed)
         self.parameters = p
         bestParameters = p
+        averagedParameters = configuration.emaDecay == nil ? nil : p
         optimizer = OptimizerBox(configuration.optimizer)
         plateau = configuration.plateau
         earlyStopping = configuration.earlyStopping
@@ -235,10 +247,11 @@ public final class Trainer {
                                               remaining: remaining(elapsed: elapsed, done: done)))
                 }
             }
-            let (metrics, validationLoss) = evaluate(validation.isEmpty ? training : validation)
+            let evaluated = averagedParameters ?? parameters
+            let (metrics, validationLoss) = evaluate(validation.isEmpty ? training : validation, parameters: evaluated)
             if validationLoss < bestValidationLoss {
                 bestValidationLoss = validationLoss
-                bestParameters = parameters
+                bestParameters = evaluated
             }
             if plateau != nil { plateau!.step(metric: validationLoss, learningRate: &optimizer.learningRate) }
             if earlyStopping != nil { earlyStopping!.update(metric: validationLoss) }
@@ -271,6 +284,11 @@ public final class Trainer {
         let g = gradient(of: loss.total, withRespectTo: p)
         optimizer.update(&parameters, along: g)
         for (i, tensor) in frozen { parameters[parameters.names[i]] = tensor }
+        if let d = configuration.emaDecay, let average = averagedParameters {
+            let t = Double(step)
+            let decay = Float(min(d, (1 + t) / (10 + t)))
+            averagedParameters = average.scaled(by: decay) + parameters.scaled(by: 1 - decay)
+        }
         return Double(loss.total.scalars[0])
     }
 
@@ -304,7 +322,8 @@ public final class Trainer {
         TrainingCheckpoint(
             format: TrainingCheckpoint.formatName, version: TrainingCheckpoint.currentVersion,
             configuration: configuration, model: ModelFile(potential: potential, parameters: parameters),
-            bestParameters: ModelFile.store(bestParameters), bestValidationLoss: bestValidationLoss,
+            bestParameters: ModelFile.store(bestParameters),
+            averagedParameters: averagedParameters.map(ModelFile.store), bestValidationLoss: bestValidationLoss,
             epoch: epoch, step: step, optimizer: optimizer.state, plateau: plateau, earlyStopping: earlyStopping,
             generatorState: generator.state, history: history, elapsedSeconds: elapsed ?? elapsedBefore,
             trainingCount: training.count, validationCount: validation.count)
@@ -352,6 +371,9 @@ public final class Trainer {
             throw DataError(file: path, item: "optimizer", "\(error)")
         }
         trainer.bestParameters = best
+        if let stored = saved.averagedParameters, config.emaDecay != nil {
+            trainer.averagedParameters = try ModelFile.restore(stored, like: potential, file: path, item: "averagedParameters")
+        }
         trainer.bestValidationLoss = saved.bestValidationLoss
         trainer.epoch = saved.epoch
         trainer.step = saved.step
@@ -375,6 +397,8 @@ public struct TrainingCheckpoint: Codable, Sendable {
     /// Architecture, self-energies and current parameters.
     public var model: ModelFile
     public var bestParameters: [ModelFile.StoredTensor]
+    /// The moving average of the parameters (runs with `emaDecay`).
+    public var averagedParameters: [ModelFile.StoredTensor]?
     public var bestValidationLoss: Double
     public var epoch: Int
     public var step: Int

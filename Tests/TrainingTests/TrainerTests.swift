@@ -65,7 +65,7 @@ enum ThreeBPA {
         #expect(abs(try trainer.evaluate(Array(confs.suffix(4)), parameters: trainer.bestParameters).loss - bestLoss) <= 1e-12 * bestLoss)
     }
 
-    @Test(arguments: ["adam", "core"])
+    @Test(arguments: ["adam", "core", "adam-ema"])
     func resumedRunIsBitIdenticalToAnUninterruptedOne(optimizer: String) throws {
         let dir = try SharedData.temporaryDirectory("trainer-resume")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -74,9 +74,9 @@ enum ThreeBPA {
         func config(_ path: String) -> TrainerConfiguration {
             TrainerConfiguration(
                 epochs: 4, batchSize: 3, seed: 7, loss: EnergyForceLoss(energyWeight: 1, forceWeight: 0.5),
-                optimizer: optimizer == "adam" ? .adam(learningRate: 1e-3, weightDecay: 0) : .core(learningRate: 1e-3, weightDecay: 0.1),
+                optimizer: optimizer == "core" ? .core(learningRate: 1e-3, weightDecay: 0.1) : .adam(learningRate: 1e-3, weightDecay: 0),
                 plateau: ReduceOnPlateau(factor: 0.5, patience: 0), earlyStopping: EarlyStopping(patience: 10),
-                checkpointEvery: 1, checkpointPath: path)
+                checkpointEvery: 1, checkpointPath: path, emaDecay: optimizer == "adam-ema" ? 0.9 : nil)
         }
         let full = try Trainer(potential: ThreeBPA.smallPotential(), training: train, validation: val,
                                configuration: config(dir.appendingPathComponent("full.json").path))
@@ -98,9 +98,44 @@ enum ThreeBPA {
         for (a, b) in zip(resumed.bestParameters.tensors, full.bestParameters.tensors) {
             #expect(a.scalars.map(\.bitPattern) == b.scalars.map(\.bitPattern))
         }
+        if optimizer == "adam-ema" {
+            let (a, b) = (try #require(resumed.averagedParameters), try #require(full.averagedParameters))
+            for (x, y) in zip(a.tensors, b.tensors) { #expect(x.scalars.map(\.bitPattern) == y.scalars.map(\.bitPattern)) }
+        }
         #expect(resumed.learningRate == full.learningRate)
         #expect(resumed.history.map(\.validationLoss) == full.history.map(\.validationLoss))
         #expect(resumed.history.map(\.trainingLoss) == full.history.map(\.trainingLoss))
+    }
+
+    /// With `emaDecay`, the trainer keeps θ̄ ← δθ̄ + (1 − δ)θ (δ = min(d, (1 + t)/(10 + t)))
+    /// of the very parameters an identical run without EMA goes through, and validates
+    /// (and keeps as best) the average.
+    @Test func movingAverageFollowsTheParameterTrajectory() throws {
+        let confs = Array(ThreeBPA.conformations.prefix(8))
+        let train = Array(confs.prefix(6)), val = Array(confs.suffix(2))
+        func config(_ ema: Double?) -> TrainerConfiguration {
+            TrainerConfiguration(epochs: 5, batchSize: 6, seed: 3, loss: EnergyForceLoss(energyWeight: 1, forceWeight: 1),
+                                 optimizer: .adam(learningRate: 1e-2, weightDecay: 0), plateau: nil, emaDecay: ema)
+        }
+        let plain = try Trainer(potential: ThreeBPA.smallPotential(), training: train, validation: val, configuration: config(nil))
+        var average = plain.parameters.converted(to: Double.self)
+        for t in 0..<5 {
+            try plain.train(maxEpochs: 1)  // one step per epoch (the batch is the whole set)
+            let decay = min(0.95, Double(1 + t) / Double(10 + t))
+            average = average.scaled(by: decay) + plain.parameters.converted(to: Double.self).scaled(by: 1 - decay)
+        }
+        let ema = try Trainer(potential: ThreeBPA.smallPotential(), training: train, validation: val, configuration: config(0.95))
+        try ema.train()
+        let got = try #require(ema.averagedParameters)
+        var worst = 0.0
+        for (a, b) in zip(got.tensors, average.tensors) {
+            for (x, y) in zip(a.scalars, b.scalars) { worst = max(worst, abs(Double(x) - y)) }
+        }
+        #expect(worst < 1e-5, "largest deviation \(worst)")
+        // The raw parameters moved further than their average, and validation used the average.
+        #expect(got.scalarCount == ema.parameters.scalarCount)
+        #expect(abs(ema.evaluate(ema.validation, parameters: got).loss - ema.history.last!.validationLoss) <= 1e-12)
+        #expect(ema.history.last!.validationLoss != ema.evaluate(ema.validation).loss)
     }
 
     @Test func resumeRejectsOtherData() throws {
