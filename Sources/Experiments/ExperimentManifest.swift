@@ -164,8 +164,11 @@ public struct ExperimentManifest: Codable, Sendable {
         /// Element transfer, target: source symbols (`{Ge: Si}`): pretrained parameters of
         /// the source element initialise the target element's (see `ElementTransfer`).
         public var elementMap: [String: String]?
+        /// Decay of a moving average of the parameters used for validation and the refitted
+        /// model (`TrainerConfiguration.emaDecay`; nil: none).
+        public var emaDecay: Double?
         enum CodingKeys: String, CodingKey {
-            case n, seeds, mode, epochs, patience, replay, plateau
+            case n, seeds, mode, epochs, patience, replay, plateau, emaDecay = "ema_decay"
             case saveModels = "save_models", elementMap = "element_map"
             case batchSize = "batch_size", learningRate = "learning_rate"
         }
@@ -218,6 +221,7 @@ public struct ExperimentManifest: Codable, Sendable {
             throw DataError(file: file, item: "target", "test and validation must each be ≥ 1 conformation")
         }
         _ = try refit.elementMapNumbers(file: file)
+        if let d = refit.emaDecay, !(d > 0 && d < 1) { throw DataError(file: file, item: "refit.ema_decay", "must lie in (0, 1), got \(d)") }
         if let r = refit.replay, !(0...10).contains(r) { throw DataError(file: file, item: "refit.replay", "fraction must lie in 0…10") }
         _ = try refit.plateau?.schedule(file: file, item: "refit.plateau")
         try analysis?.check(file: file, refit: refit)

@@ -182,7 +182,7 @@ extension ExperimentRunner {
                         epochs: r.epochs, batchSize: min(r.batchSize ?? 8, n), seed: s, loss: loss,
                         optimizer: .adam(learningRate: r.learningRate ?? 1e-3, weightDecay: 0),
                         plateau: try (r.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "refit.plateau"),
-                        earlyStopping: r.patience.map { EarlyStopping(patience: $0) }),
+                        earlyStopping: r.patience.map { EarlyStopping(patience: $0) }, emaDecay: r.emaDecay),
                     replayFraction: parameters == nil ? 0 : r.replay ?? 0, targetSelfEnergies: target.selfEnergies,
                     elementMap: try r.elementMapNumbers(file: manifestPath))
                 let start = Date()

@@ -130,6 +130,10 @@ import _TestSupport
         let unknown = try error(extra: "colour: blue")
         #expect(unknown?.reason.contains("colour") == true, "\(String(describing: unknown))")
         #expect(try error("  - {name: a, kind: scratch}\n  - {name: a, kind: scratch}")?.item == "variants[1].name")
+        let ema = try Self.write(dir, refit: "{n: [3], epochs: 2, ema_decay: 1}")
+        do { _ = try ExperimentRunner(manifestPath: ema, runDirectory: dir.path); Issue.record("ema_decay 1 accepted") } catch let e as DataError {
+            #expect(e.item == "refit.ema_decay", "\(e)")
+        }
         let path = try Self.write(dir, refit: "{n: [3], epochs: 2, plateau: {factor: 2}}")
         #expect(throws: DataError.self) { try ExperimentRunner(manifestPath: path, runDirectory: dir.path) }
         do { _ = try ExperimentRunner(manifestPath: path, runDirectory: dir.path) } catch let e as DataError {
@@ -205,7 +209,7 @@ import _TestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         let manifest = try Self.write(
             dir, variants: "  - {name: multitask, kind: multitask, epochs: 1, batch_size: 8, plateau: {factor: 0.5, patience: 0}}",
-            refit: "{n: [3], seeds: [0], epochs: 2, batch_size: 3, replay: 2, save_models: true, plateau: {factor: 0.5, patience: 0, min_learning_rate: 1.0e-4}}")
+            refit: "{n: [3], seeds: [0], epochs: 2, batch_size: 3, replay: 2, save_models: true, ema_decay: 0.9, plateau: {factor: 0.5, patience: 0, min_learning_rate: 1.0e-4}}")
         let out = dir.appendingPathComponent("run")
         var lines: [String] = []
         let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
