@@ -22,9 +22,11 @@ import Descriptors
 /// form for this model).
 public struct TaskHeadPotential: AtomisticPotential {
     /// The shared model.
-    public var base: any AtomisticPotential
+    public private(set) var base: any AtomisticPotential
     /// Tasks that have a head, in parameter order.
     public let tasks: [String]
+    /// Names of the base model's readout parameters (layer `layerCount − 1`), in its order.
+    public let readoutNames: [String]
 
     /// Prefix of every head parameter.
     public static let prefix = "head/"
@@ -35,6 +37,9 @@ public struct TaskHeadPotential: AtomisticPotential {
         precondition(!(base is TaskHeadPotential), "heads on heads")
         self.base = base
         self.tasks = tasks
+        var g = SeededGenerator(seed: 0)
+        let names: [String] = base.initialParameters(Float.self, using: &g).names
+        readoutNames = names.filter { base.layer(ofParameter: $0) == base.layerCount - 1 }
     }
 
     public var architecture: ModelArchitecture { base.architecture }
@@ -45,13 +50,6 @@ public struct TaskHeadPotential: AtomisticPotential {
     }
     public var neighbourRequest: NeighbourRequest { base.neighbourRequest }
     public var layerCount: Int { base.layerCount }
-
-    /// Names of the base model's readout parameters (layer `layerCount − 1`).
-    public var readoutNames: [String] {
-        var g = SeededGenerator(seed: 0)
-        let names: [String] = base.initialParameters(Float.self, using: &g).names
-        return names.filter { base.layer(ofParameter: $0) == base.layerCount - 1 }
-    }
 
     /// The name of task `task`'s head deviation for readout parameter `name`.
     public static func headName(task: String, parameter name: String) -> String { "\(prefix)\(task)/\(name)" }
@@ -79,9 +77,10 @@ public struct TaskHeadPotential: AtomisticPotential {
     /// in `parameters`.
     public func baseParameters<S>(for task: String?, in parameters: ParameterSet<S>) -> ParameterSet<S> {
         let hasHead = task.map(tasks.contains) ?? false
+        let readout = Set(readoutNames)
         var entries: [(String, Tensor<S>)] = []
         for (name, tensor) in zip(parameters.names, parameters.tensors) where !name.hasPrefix(Self.prefix) {
-            if hasHead, base.layer(ofParameter: name) == base.layerCount - 1 {
+            if hasHead, readout.contains(name) {
                 entries.append((name, tensor + parameters[Self.headName(task: task!, parameter: name)]))
             } else {
                 entries.append((name, tensor))
