@@ -98,6 +98,9 @@ public struct ExperimentManifest: Codable, Sendable {
         public var learningRate: Double?
         public var patience: Int?
         public var plateau: PlateauSettings?
+        /// Decay of a moving average of the parameters, used for validation and the
+        /// pretrained model (`TrainerConfiguration.emaDecay`; nil: none).
+        public var emaDecay: Double?
         // Per-task output heads (reptile, fomaml, maml, multitask).
         /// Each pretraining task gets its own readout-layer head (``TaskHeadPotential``).
         public var taskHeads: Bool?
@@ -106,7 +109,7 @@ public struct ExperimentManifest: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case name, kind, iterations, epsilon, sampling, inner, task, epochs, patience, plateau
-            case taskHeads = "task_heads", refitHead = "refit_head"
+            case taskHeads = "task_heads", refitHead = "refit_head", emaDecay = "ema_decay"
             case metaBatchSize = "meta_batch_size", epsilonFinal = "epsilon_final"
             case outerLearningRate = "outer_learning_rate", querySize = "query_size", validateEvery = "validate_every"
             case batchSize = "batch_size", learningRate = "learning_rate"
@@ -122,17 +125,18 @@ public struct ExperimentManifest: Codable, Sendable {
                                           ("validate_every", validateEvery != nil)]
             let ordinary: [(String, Bool)] = [("task", task != nil), ("epochs", epochs != nil), ("batch_size", batchSize != nil),
                                               ("learning_rate", learningRate != nil), ("patience", patience != nil),
-                                              ("plateau", plateau != nil)]
+                                              ("plateau", plateau != nil), ("ema_decay", emaDecay != nil)]
             let allowed: Set<String>
             switch kind {
             case .reptile, .fomaml, .maml: allowed = Set(meta.map(\.0))
-            case .multitask: allowed = ["epochs", "batch_size", "learning_rate", "patience", "plateau"]
+            case .multitask: allowed = ["epochs", "batch_size", "learning_rate", "patience", "plateau", "ema_decay"]
             case .single: allowed = Set(ordinary.map(\.0))
             case .scratch: allowed = []
             }
             for (key, present) in meta + ordinary where present && !allowed.contains(key) {
                 throw DataError(file: file, item: "\(item).\(key)", "does not apply to kind \(kind.rawValue)")
             }
+            if let d = emaDecay, !(d > 0 && d < 1) { throw DataError(file: file, item: "\(item).ema_decay", "must lie in (0, 1), got \(d)") }
             if taskHeads == true && [.single, .scratch].contains(kind) {
                 throw DataError(file: file, item: "\(item).task_heads", "per-task heads need several pretraining tasks (kinds reptile, fomaml, maml, multitask)")
             }

@@ -114,7 +114,7 @@ extension ExperimentRunner {
                 optimizer: .adam(learningRate: variant.learningRate ?? 1e-3, weightDecay: 0),
                 plateau: try (variant.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "variants (\(variant.name)).plateau"),
                 earlyStopping: variant.patience.map { EarlyStopping(patience: $0) },
-                checkpointEvery: max(1, variant.epochs! / 20), checkpointPath: checkpoint)
+                checkpointEvery: max(1, variant.epochs! / 20), checkpointPath: checkpoint, emaDecay: variant.emaDecay)
             let training = set.subset(Array(order.dropFirst(held))), validation = set.subset(Array(order.prefix(held)))
             let trainer = resume
                 ? try Trainer.resume(from: checkpoint, training: training, validation: validation, configuration: config)

@@ -127,6 +127,9 @@ import _TestSupport
         #expect(try error("  - {name: m, kind: multitask, epochs: 1, refit_head: mean}")?.item == "variants[0] (m).refit_head")
         let head = try error("  - {name: m, kind: multitask, epochs: 1, task_heads: true, refit_head: acac}")
         #expect(head?.item == "variants (m).refit_head" && head?.reason.contains("ethanol@TS") == true, "\(String(describing: head))")
+        // ema_decay is for ordinary training (multitask, single), in (0, 1).
+        #expect(try error("  - {name: r, kind: reptile, iterations: 1, ema_decay: 0.9}")?.item == "variants[0] (r).ema_decay")
+        #expect(try error("  - {name: m, kind: multitask, epochs: 1, ema_decay: 1.5}")?.item == "variants[0] (m).ema_decay")
         let unknown = try error(extra: "colour: blue")
         #expect(unknown?.reason.contains("colour") == true, "\(String(describing: unknown))")
         #expect(try error("  - {name: a, kind: scratch}\n  - {name: a, kind: scratch}")?.item == "variants[1].name")
@@ -150,7 +153,7 @@ import _TestSupport
         let dir = try SharedData.temporaryDirectory("experiment-heads")
         defer { try? FileManager.default.removeItem(at: dir) }
         let manifest = try Self.write(dir, variants: """
-              - {name: multitask, kind: multitask, epochs: 1, batch_size: 8, task_heads: true, refit_head: mean}
+              - {name: multitask, kind: multitask, epochs: 1, batch_size: 8, task_heads: true, refit_head: mean, ema_decay: 0.9}
               - {name: reptile, kind: reptile, iterations: 2, inner: {steps: 1, batch_size: 4}, validate_every: 1, task_heads: true, refit_head: ethanol@TS}
             """, refit: "{n: [3], seeds: [0], epochs: 1, batch_size: 3}")
         let out = dir.appendingPathComponent("run")
