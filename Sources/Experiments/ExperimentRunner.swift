@@ -26,8 +26,11 @@ public final class ExperimentRunner {
     public let manifest: ExperimentManifest
     public let manifestPath: String
     public let runDirectory: URL
-    /// Where progress lines go.
+    /// Where progress lines go (called from several threads when `jobs` > 1).
     public var log: (String) -> Void = { print($0) }
+    /// How many pretrainings or refits run at once (one thread each; give each one BLAS
+    /// thread, see `setBLASThreads`). Results do not depend on it.
+    public var jobs = 1
 
     private let location: DataLocation
     var loss: EnergyForceLoss { manifest.loss?.value ?? EnergyForceLoss(energyWeight: 1, forceWeight: 10) }
@@ -157,18 +160,34 @@ public final class ExperimentRunner {
                                                                      selfEnergies: $0.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares)) },
                                     potential: potential, requireForces: loss.forceWeight > 0, label: "replay")
         }
-        var results: [RefitResult] = []
-        for variant in manifest.variants {
-            let parameters = try pretrain(variant, potential: potential, pool: pool)
-            results += try refitAll(variant, potential: potential, parameters: parameters, target: target, replay: replay)
-            try ResultsTable(results: results).write(to: runDirectory)
+        // Every pretraining, then every refit, as independent units on up to `jobs` threads
+        // (largest N first, so the long refits do not come last). Each unit is seeded on its
+        // own, so the results do not depend on `jobs`.
+        let variants = manifest.variants
+        let lock = NSLock()
+        var starts = [ParameterSet<Float>?](repeating: nil, count: variants.count)
+        try runConcurrently(variants.count, jobs: jobs) { i in
+            let p = try pretrain(variants[i], potential: potential, pool: pool)
+            lock.withLock { starts[i] = p }
         }
+        let units = variants.indices.flatMap { v in manifest.refit.n.flatMap { n in (manifest.refit.seeds ?? [0]).map { (v, n, $0) } } }
+        let schedule = units.indices.sorted { units[$0].1 != units[$1].1 ? units[$0].1 > units[$1].1 : $0 < $1 }
+        var finished = [RefitResult?](repeating: nil, count: units.count)
+        try runConcurrently(schedule.count, jobs: jobs) { k in
+            let (v, n, s) = units[schedule[k]]
+            let result = try refit(variants[v], n: n, seed: s, potential: potential, parameters: starts[v], target: target, replay: replay)
+            try lock.withLock {
+                finished[schedule[k]] = result
+                try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory)
+            }
+        }
+        let results = finished.compactMap { $0 }
         let table = ResultsTable(results: results)
         try table.write(to: runDirectory)
         log("\n" + table.markdown(title: manifest.experiment))
         if let settings = manifest.analysis {
             let analysis = StudyAnalysis(settings: settings, directory: runDirectory.appendingPathComponent("analysis"),
-                                         manifestPath: manifestPath, location: location, log: log)
+                                         manifestPath: manifestPath, location: location, log: log, jobs: jobs)
             try analysis.run(variants: manifest.variants.map(\.name), refitDirectory: runDirectory.appendingPathComponent("refit"),
                              refit: manifest.refit, structure: target.test[settings.frame ?? 0])
         }

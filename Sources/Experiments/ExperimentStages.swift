@@ -155,57 +155,51 @@ extension ExperimentRunner {
         }
     }
 
-    /// Refits `parameters` for every N and seed, skipping refits whose result file exists.
+    /// One refit of `variant` to `n` target conformations with seed `seed`: its result from
+    /// the result file when that exists, else refitted, evaluated and written.
     ///
     /// - Parameter replay: the pretraining pool with its tasks' self-energies, from which
     ///   `refit.replay × N` conformations are added to each refit of a pretrained variant.
-    func refitAll(_ variant: ExperimentManifest.Variant, potential: any AtomisticPotential, parameters: ParameterSet<Float>?,
-                  target: TargetData, replay: FittingSet? = nil) throws -> [RefitResult] {
+    func refit(_ variant: ExperimentManifest.Variant, n: Int, seed s: UInt64, potential: any AtomisticPotential,
+               parameters: ParameterSet<Float>?, target: TargetData, replay: FittingSet? = nil) throws -> RefitResult {
         let r = manifest.refit
         let dir = runDirectory.appendingPathComponent("refit/\(variant.name)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var results: [RefitResult] = []
-        for n in r.n {
-            for s in r.seeds ?? [0] {
-                let path = dir.appendingPathComponent("n\(n)-seed\(s).json").path
-                if FileManager.default.fileExists(atPath: path) {
-                    results.append(try readJSON(RefitResult.self, path: path, what: "refit result"))
-                    continue
-                }
-                var order = Array(target.pool.indices)
-                var g = SeededGenerator(seed: s &* 0x51ED &+ 17)
-                g.shuffle(&order)
-                let training = order.prefix(n).map { target.pool[$0] }
-                let plan = RefitPlan(
-                    mode: r.mode ?? .full,
-                    trainer: TrainerConfiguration(
-                        epochs: r.epochs, batchSize: min(r.batchSize ?? 8, n), seed: s, loss: loss,
-                        optimizer: .adam(learningRate: r.learningRate ?? 1e-3, weightDecay: 0),
-                        plateau: try (r.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "refit.plateau"),
-                        earlyStopping: r.patience.map { EarlyStopping(patience: $0) }, emaDecay: r.emaDecay),
-                    replayFraction: parameters == nil ? 0 : r.replay ?? 0, targetSelfEnergies: target.selfEnergies,
-                    elementMap: try r.elementMapNumbers(file: manifestPath))
-                let start = Date()
-                let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,
-                                                       validation: target.validation, replay: replay,
-                                                       label: "\(variant.name) N=\(n)")
-                let test = try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: target.test,
-                                            label: target.path)
-                if r.saveModels ?? false {
-                    try ModelFile(potential: refitted, parameters: trainer.bestParameters,
-                                  provenance: .init(dataFile: target.path, task: "\(variant.name) refit N=\(n)", seed: s,
-                                                    steps: trainer.step, epochs: trainer.epoch,
-                                                    finalMetrics: test))
-                        .save(to: dir.appendingPathComponent("n\(n)-seed\(s).model.json").path)
-                }
-                let result = RefitResult(variant: variant.name, n: n, seed: s, test: test, epochs: trainer.epoch,
-                                         seconds: Date().timeIntervalSince(start))
-                try writeJSONAtomically(result, to: path)
-                log(String(format: "[\(variant.name)] refit N=%d seed %d: test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s",
-                           n, Int(s), test.energyRMSE, test.energyPerAtomRMSE, test.forceRMSE, trainer.epoch, result.seconds))
-                results.append(result)
-            }
+        let path = dir.appendingPathComponent("n\(n)-seed\(s).json").path
+        if FileManager.default.fileExists(atPath: path) {
+            return try readJSON(RefitResult.self, path: path, what: "refit result")
         }
-        return results
+        var order = Array(target.pool.indices)
+        var g = SeededGenerator(seed: s &* 0x51ED &+ 17)
+        g.shuffle(&order)
+        let training = order.prefix(n).map { target.pool[$0] }
+        let plan = RefitPlan(
+            mode: r.mode ?? .full,
+            trainer: TrainerConfiguration(
+                epochs: r.epochs, batchSize: min(r.batchSize ?? 8, n), seed: s, loss: loss,
+                optimizer: .adam(learningRate: r.learningRate ?? 1e-3, weightDecay: 0),
+                plateau: try (r.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "refit.plateau"),
+                earlyStopping: r.patience.map { EarlyStopping(patience: $0) }, emaDecay: r.emaDecay),
+            replayFraction: parameters == nil ? 0 : r.replay ?? 0, targetSelfEnergies: target.selfEnergies,
+            elementMap: try r.elementMapNumbers(file: manifestPath))
+        let start = Date()
+        let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,
+                                               validation: target.validation, replay: replay,
+                                               label: "\(variant.name) N=\(n)")
+        let test = try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: target.test,
+                                    label: target.path)
+        if r.saveModels ?? false {
+            try ModelFile(potential: refitted, parameters: trainer.bestParameters,
+                          provenance: .init(dataFile: target.path, task: "\(variant.name) refit N=\(n)", seed: s,
+                                            steps: trainer.step, epochs: trainer.epoch,
+                                            finalMetrics: test))
+                .save(to: dir.appendingPathComponent("n\(n)-seed\(s).model.json").path)
+        }
+        let result = RefitResult(variant: variant.name, n: n, seed: s, test: test, epochs: trainer.epoch,
+                                 seconds: Date().timeIntervalSince(start))
+        try writeJSONAtomically(result, to: path)
+        log(String(format: "[\(variant.name)] refit N=%d seed %d: test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s",
+                   n, Int(s), test.energyRMSE, test.energyPerAtomRMSE, test.forceRMSE, trainer.epoch, result.seconds))
+        return result
     }
 }

@@ -95,6 +95,10 @@ struct StudyAnalysis {
     let manifestPath: String
     let location: DataLocation
     let log: (String) -> Void
+    /// How many scans or MD runs go at once (see `runConcurrently`).
+    var jobs = 1
+    /// Serialises appends to the shared CSV files.
+    let lock = NSLock()
 
     /// The refits analysed: (N, seed) pairs.
     func refits(_ refit: ExperimentManifest.Refit) -> [(n: Int, seed: UInt64)] {
@@ -113,37 +117,48 @@ struct StudyAnalysis {
                 try writer.append([reference])
             }
         }
+        // Units: each analysed model's scans (md nil) and each of its MD runs, on up to
+        // `jobs` threads; the shared CSV files are appended to under `lock`.
+        var units: [(variant: String, n: Int, seed: UInt64, model: String, md: Int?)] = []
         for variant in variants {
             for (n, seed) in refits(refit) {
                 let model = refitDirectory.appendingPathComponent("\(variant)/n\(n)-seed\(seed).model.json").path
                 guard FileManager.default.fileExists(atPath: model) else {
                     throw DataError(file: model, "missing: the refit was run without refit.save_models")
                 }
+                units.append((variant, n, seed, model, nil))
+                units += (settings.md ?? []).indices.map { (variant, n, seed, model, $0) }
+            }
+        }
+        try runConcurrently(units.count, jobs: jobs) { k in
+            let (variant, n, seed, model, md) = units[k]
+            let label = "\(variant)-n\(n)-seed\(seed)"
+            if let i = md {
+                let run = settings.md![i]
+                try once("\(label).md\(i)") {
+                    let (potential, parameters) = try ModelFile.load(path: model)
+                    try molecularDynamics(run, potential: potential, parameters: parameters, structure: structure,
+                                          variant: variant, n: n, seed: seed, label: "\(label)-md\(i)-\(run.ensemble)")
+                }
+                return
+            }
+            try once("\(label).scans") {
+                let start = Date()
                 let (potential, parameters) = try ModelFile.load(path: model)
-                let label = "\(variant)-n\(n)-seed\(seed)"
-                try once("\(label).scans") {
-                    let start = Date()
-                    let evaluator = ScanEvaluator(potential: potential, parameters: parameters)
-                    var results: [ScanResult] = []
-                    for path in paths {
-                        var path = path
-                        if settings.relaxedTorsions == true, path.kind == .torsion {
-                            path = try path.relaxed(with: FIRERelaxer(potential: potential, parameters: parameters,
-                                                                      maxSteps: settings.relaxSteps ?? 300))
-                        }
-                        results.append(ScanResult(curve: try evaluator.evaluate(path, file: model), variant: variant, n: n, seed: seed))
+                let evaluator = ScanEvaluator(potential: potential, parameters: parameters)
+                var results: [ScanResult] = []
+                for path in paths {
+                    var path = path
+                    if settings.relaxedTorsions == true, path.kind == .torsion {
+                        path = try path.relaxed(with: FIRERelaxer(potential: potential, parameters: parameters,
+                                                                  maxSteps: settings.relaxSteps ?? 300))
                     }
-                    try writer.append(results)
-                    let spurious = results.map { max(0, $0.metrics.spuriousExtrema) }.reduce(0, +)
-                    log(String(format: "[analysis] %@: %d scans, %d spurious extrema, %.0f s", label, results.count, spurious,
-                               Date().timeIntervalSince(start)))
+                    results.append(ScanResult(curve: try evaluator.evaluate(path, file: model), variant: variant, n: n, seed: seed))
                 }
-                for (i, run) in (settings.md ?? []).enumerated() {
-                    try once("\(label).md\(i)") {
-                        try molecularDynamics(run, potential: potential, parameters: parameters, structure: structure,
-                                              variant: variant, n: n, seed: seed, label: "\(label)-md\(i)-\(run.ensemble)")
-                    }
-                }
+                try lock.withLock { try writer.append(results) }
+                let spurious = results.map { max(0, $0.metrics.spuriousExtrema) }.reduce(0, +)
+                log(String(format: "[analysis] %@: %d scans, %d spurious extrema, %.0f s", label, results.count, spurious,
+                           Date().timeIntervalSince(start)))
             }
         }
     }
@@ -208,8 +223,10 @@ struct StudyAnalysis {
         let metrics = [variant, String(n), String(seed), run.ensemble, String(run.temperature), String(last.step), String(dt),
                        drift.map { String(format: "%.5f", $0) } ?? "", String(format: "%.2f", unstableAt ?? last.time),
                        unstableAt == nil ? "true" : "false", String(format: "%.4f", maxStretch)].joined(separator: ",")
-        try Self.append(rows, header: Self.mdHeader, to: directory.appendingPathComponent("md.csv"))
-        try Self.append([metrics], header: Self.mdMetricsHeader, to: directory.appendingPathComponent("md_metrics.csv"))
+        try lock.withLock {
+            try Self.append(rows, header: Self.mdHeader, to: directory.appendingPathComponent("md.csv"))
+            try Self.append([metrics], header: Self.mdMetricsHeader, to: directory.appendingPathComponent("md_metrics.csv"))
+        }
         log(String(format: "[analysis] %@: %@ %.0f K, %@ after %.0f fs%@, largest bond stretch ×%.2f, %.0f s", label, run.ensemble,
                    run.temperature, unstableAt == nil ? "stable" : "unphysical", unstableAt ?? last.time,
                    drift.map { String(format: ", drift %+.3f meV/atom/ps", $0) } ?? "", maxStretch, Date().timeIntervalSince(start)))

@@ -28,11 +28,20 @@ struct RunCommand: ParsableCommand {
     var reportRoot: String?
     @Flag(help: "Do not write the report at the end.")
     var noReport = false
+    @Option(help: ArgumentHelp("Pretrainings and refits of a refit study run at once (one BLAS thread each).",
+                               discussion: "Results are the same for any value; use up to the number of cores."))
+    var jobs = 1
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    }
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
         try MetaMLIP.reportingErrors {
-            switch try StudyKind.of(manifestPath: manifest) {
+            let kind = try StudyKind.of(manifestPath: manifest)
+            if jobs > 1 && kind != .refit { print("note: --jobs applies to refit studies; this \(kind.rawValue) study runs on one thread") }
+            switch kind {
             case .refit: break
             case .lifelong:
                 let runner = try LifelongRunner(manifestPath: manifest, runDirectory: output)
@@ -53,7 +62,9 @@ struct RunCommand: ParsableCommand {
                 return
             }
             let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: output)
-            print("experiment \(runner.manifest.experiment) → \(runner.runDirectory.path)")
+            runner.jobs = jobs
+            if jobs > 1 { setBLASThreads(1) }
+            print("experiment \(runner.manifest.experiment) → \(runner.runDirectory.path)\(jobs > 1 ? ", \(jobs) jobs" : "")")
             try runner.run()
             guard !noReport else { return }
             let report = try ReportBuilder(runDirectory: runner.runDirectory,
