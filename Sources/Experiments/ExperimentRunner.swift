@@ -160,24 +160,28 @@ public final class ExperimentRunner {
                                                                      selfEnergies: $0.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares)) },
                                     potential: potential, requireForces: loss.forceWeight > 0, label: "replay")
         }
-        // Every pretraining, then every refit, as independent units on up to `jobs` threads
-        // (largest N first, so the long refits do not come last). Each unit is seeded on its
-        // own, so the results do not depend on `jobs`.
+        // Every pretraining, then every refit (largest N first, so the long refits do not come
+        // last), as units on up to `jobs` threads; a refit starts once its variant is
+        // pretrained. Each unit is seeded on its own, so the results do not depend on `jobs`.
         let variants = manifest.variants
         let lock = NSLock()
         var starts = [ParameterSet<Float>?](repeating: nil, count: variants.count)
-        try runConcurrently(variants.count, jobs: jobs) { i in
-            let p = try pretrain(variants[i], potential: potential, pool: pool)
-            lock.withLock { starts[i] = p }
-        }
-        let units = variants.indices.flatMap { v in manifest.refit.n.flatMap { n in (manifest.refit.seeds ?? [0]).map { (v, n, $0) } } }
-        let schedule = units.indices.sorted { units[$0].1 != units[$1].1 ? units[$0].1 > units[$1].1 : $0 < $1 }
-        var finished = [RefitResult?](repeating: nil, count: units.count)
-        try runConcurrently(schedule.count, jobs: jobs) { k in
-            let (v, n, s) = units[schedule[k]]
-            let result = try refit(variants[v], n: n, seed: s, potential: potential, parameters: starts[v], target: target, replay: replay)
+        let refits = variants.indices.flatMap { v in manifest.refit.n.flatMap { n in (manifest.refit.seeds ?? [0]).map { (v, n, $0) } } }
+        let schedule = refits.indices.sorted { refits[$0].1 != refits[$1].1 ? refits[$0].1 > refits[$1].1 : $0 < $1 }
+        var finished = [RefitResult?](repeating: nil, count: refits.count)
+        try runConcurrently(variants.count + schedule.count, jobs: jobs,
+                            after: variants.map { _ in nil } + schedule.map { refits[$0].0 }) { k in
+            guard k >= variants.count else {
+                let p = try pretrain(variants[k], potential: potential, pool: pool)
+                lock.withLock { starts[k] = p }
+                return
+            }
+            let unit = schedule[k - variants.count]
+            let (v, n, s) = refits[unit]
+            let result = try refit(variants[v], n: n, seed: s, potential: potential, parameters: lock.withLock { starts[v] },
+                                   target: target, replay: replay)
             try lock.withLock {
-                finished[schedule[k]] = result
+                finished[unit] = result
                 try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory)
             }
         }

@@ -127,6 +127,21 @@ import _TestSupport
                 // other threads took before the failure was recorded still run.)
                 if jobs == 1 { #expect(started == 5) }
             }
+            // Prerequisites: 1…3 wait for 0 (slow), 5 for 4, 6 for 5; 7 and 8 are free.
+            let after: [Int?] = [nil, 0, 0, 0, nil, 4, 5, nil, nil]
+            var events: [(start: Bool, item: Int)] = []
+            try runConcurrently(after.count, jobs: jobs, after: after) { i in
+                lock.withLock { events.append((true, i)) }
+                if i == 0 { Thread.sleep(forTimeInterval: 0.05) }
+                lock.withLock { events.append((false, i)) }
+            }
+            #expect(events.filter(\.start).map(\.item).sorted() == Array(0..<after.count))
+            for (i, before) in after.enumerated() {
+                guard let before else { continue }
+                let end = events.firstIndex { !$0.start && $0.item == before }!, start = events.firstIndex { $0.start && $0.item == i }!
+                #expect(end < start, "item \(i) started before \(before) finished (jobs \(jobs))")
+            }
+            if jobs == 1 { #expect(events.filter(\.start).map(\.item) == Array(0..<after.count)) }
         }
     }
 
