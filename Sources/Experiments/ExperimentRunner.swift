@@ -182,12 +182,12 @@ public final class ExperimentRunner {
                                    target: target, replay: replay)
             try lock.withLock {
                 finished[unit] = result
-                try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory)
+                try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory, title: manifest.experiment)
             }
         }
         let results = finished.compactMap { $0 }
         let table = ResultsTable(results: results)
-        try table.write(to: runDirectory)
+        try table.write(to: runDirectory, title: manifest.experiment)
         log("\n" + table.markdown(title: manifest.experiment))
         if let settings = manifest.analysis {
             let analysis = StudyAnalysis(settings: settings, directory: runDirectory.appendingPathComponent("analysis"),
