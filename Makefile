@@ -4,6 +4,8 @@
 SWIFT ?= swift
 DATA ?= $(if $(METAMLIP_DATA),$(METAMLIP_DATA),../shared/datasets)
 OUT ?= out
+# Pretrainings, refits and scans/MD of a study that run at once (one BLAS thread each).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
 .PHONY: setup build release test demo bench clean
 
@@ -25,7 +27,7 @@ test: setup
 # rerunning resumes/reuses them) and write the report to notebooks-export/quickstart/.
 demo: release
 	@mkdir -p $(OUT)
-	METAMLIP_DATA=$(DATA) .build/release/metamlip run experiments/quickstart.yaml -o $(OUT)/quickstart
+	METAMLIP_DATA=$(DATA) .build/release/metamlip run experiments/quickstart.yaml -o $(OUT)/quickstart --jobs $(JOBS)
 
 bench: setup
 	$(SWIFT) run -c release AutodiffBenchmark
