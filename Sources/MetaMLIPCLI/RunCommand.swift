@@ -28,7 +28,7 @@ struct RunCommand: ParsableCommand {
     var reportRoot: String?
     @Flag(help: "Do not write the report at the end.")
     var noReport = false
-    @Option(help: ArgumentHelp("Pretrainings and refits of a refit study run at once (one BLAS thread each).",
+    @Option(help: ArgumentHelp("Units run at once, one BLAS thread each: a refit study's pretrainings, refits and scans/MD, a lifelong study's committee members.",
                                discussion: "Results are the same for any value; use up to the number of cores."))
     var jobs = 1
 
@@ -40,11 +40,13 @@ struct RunCommand: ParsableCommand {
         setvbuf(stdout, nil, _IOLBF, 0)
         try MetaMLIP.reportingErrors {
             let kind = try StudyKind.of(manifestPath: manifest)
-            if jobs > 1 && kind != .refit { print("note: --jobs applies to refit studies; this \(kind.rawValue) study runs on one thread") }
+            if jobs > 1 { setBLASThreads(1) }
+            if jobs > 1 && kind == .transferability { print("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
             switch kind {
             case .refit: break
             case .lifelong:
                 let runner = try LifelongRunner(manifestPath: manifest, runDirectory: output)
+                runner.jobs = jobs
                 print("lifelong study \(runner.manifest.experiment) → \(runner.runDirectory.path)")
                 let results = try runner.run()
                 guard !noReport else { return }
@@ -63,7 +65,6 @@ struct RunCommand: ParsableCommand {
             }
             let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: output)
             runner.jobs = jobs
-            if jobs > 1 { setBLASThreads(1) }
             print("experiment \(runner.manifest.experiment) → \(runner.runDirectory.path)\(jobs > 1 ? ", \(jobs) jobs" : "")")
             try runner.run()
             guard !noReport else { return }

@@ -224,5 +224,19 @@ enum LifelongFixture {
         let html = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("Forgetting") && html.contains("<svg") && html.contains("meuwly/hono@MP2"))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/forgetting.csv").path))
+
+        // Two committee members at a time: the same models and errors.
+        let parallel = try LifelongRunner(manifestPath: path, runDirectory: dir.appendingPathComponent("two").path)
+        let lock = NSLock()
+        parallel.log = { line in lock.withLock { _ = line } }
+        parallel.jobs = 2
+        let two = try parallel.run()
+        #expect(two.strategies.map(\.final.committee) == results.strategies.map(\.final.committee))
+        #expect(two.strategies.map { $0.evaluations.map(\.errors) } == results.strategies.map { $0.evaluations.map(\.errors) })
+        let a = try readStageJSON(LifelongMemberState.self, path: dir.appendingPathComponent("two/lifelong/member1/after-2.json").path,
+                                  what: "member state")
+        let b = try readStageJSON(LifelongMemberState.self, path: run.appendingPathComponent("lifelong/member1/after-2.json").path,
+                                  what: "member state")
+        #expect(a.parameters == b.parameters)
     }
 }

@@ -39,8 +39,11 @@ public final class LifelongRunner {
     public let manifest: LifelongManifest
     public let manifestPath: String
     public let runDirectory: URL
-    /// Where progress lines go.
+    /// Where progress lines go (called from several threads when `jobs` > 1).
     public var log: (String) -> Void = { print($0) }
+    /// How many committee members train at once (one thread each; give each one BLAS
+    /// thread). Results do not depend on it.
+    public var jobs = 1
 
     var loss: EnergyForceLoss { manifest.loss?.value ?? EnergyForceLoss(energyWeight: 1, forceWeight: 1) }
     var batchSize: Int { manifest.batchSize ?? 16 }
@@ -137,12 +140,16 @@ public final class LifelongRunner {
             if rehearse { parts += (0..<t).map { stream.train[$0].subset(buffer.indices(ofTask: $0)) } }
             let training = FittingSet.concatenating(parts)
             let validation = FittingSet.concatenating(Array(stream.validation[0...t]))
-            var next: [LifelongMemberState] = []
-            for (m, seed) in seeds.enumerated() {
+            // The committee members are independent: up to `jobs` at once.
+            var next = [LifelongMemberState?](repeating: nil, count: seeds.count)
+            let lock = NSLock()
+            try runConcurrently(seeds.count, jobs: jobs) { m in
+                let seed = seeds[m]
                 let file = path(strategy.name, "member\(m)/after-\(t + 1).json")
                 if exists(file) {
-                    next.append(try readStageJSON(LifelongMemberState.self, path: file, what: "member state"))
-                    continue
+                    let state = try readStageJSON(LifelongMemberState.self, path: file, what: "member state")
+                    lock.withLock { next[m] = state }
+                    return
                 }
                 let previous = t == 0 ? nil : states[m]
                 let parameters = try previous.map { try ModelFile.restore($0.parameters, like: potential, file: file, item: "parameters") }
@@ -155,9 +162,9 @@ public final class LifelongRunner {
                                       training: training, validation: validation, configuration: config)
                 try FileManager.default.createDirectory(atPath: path(strategy.name, "member\(m)"), withIntermediateDirectories: true)
                 try writeStageJSON(state, to: file)
-                next.append(state)
+                lock.withLock { next[m] = state }
             }
-            states = next
+            states = next.map { $0! }
             evaluations.append(try evaluation(strategy, after: t + 1, states: states, potential: potential, stream: stream))
             // The buffer after task t (read back when it exists: the uncertainty rule's spreads).
             let bufferFile = path(strategy.name, "buffer-after-\(t + 1).json")
@@ -184,12 +191,15 @@ public final class LifelongRunner {
         let training = FittingSet.concatenating(stream.train)
         let validation = FittingSet.concatenating(stream.validation)
         let epochs = strategy.epochs ?? jointEpochs(stream: stream)
-        var states: [LifelongMemberState] = []
-        for (m, seed) in seeds.enumerated() {
+        var states = [LifelongMemberState?](repeating: nil, count: seeds.count)
+        let lock = NSLock()
+        try runConcurrently(seeds.count, jobs: jobs) { m in
+            let seed = seeds[m]
             let file = path(strategy.name, "member\(m)/after-\(stream.tasks.count).json")
             if exists(file) {
-                states.append(try readStageJSON(LifelongMemberState.self, path: file, what: "member state"))
-                continue
+                let state = try readStageJSON(LifelongMemberState.self, path: file, what: "member state")
+                lock.withLock { states[m] = state }
+                return
             }
             let config = TrainerConfiguration(epochs: epochs, batchSize: batchSize, seed: seed &* 1000, loss: loss,
                                               optimizer: strategy.optimizer.choice, plateau: nil, earlyStopping: nil)
@@ -198,9 +208,9 @@ public final class LifelongRunner {
                                   training: training, validation: validation, configuration: config)
             try FileManager.default.createDirectory(atPath: path(strategy.name, "member\(m)"), withIntermediateDirectories: true)
             try writeStageJSON(state, to: file)
-            states.append(state)
+            lock.withLock { states[m] = state }
         }
-        return states
+        return states.map { $0! }
     }
 
     /// Epochs over all training data that match, in conformation-gradient evaluations,
