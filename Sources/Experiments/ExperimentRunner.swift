@@ -28,7 +28,7 @@ public final class ExperimentRunner {
     public let runDirectory: URL
     /// Where progress lines go (called from several threads when `jobs` > 1).
     public var log: (String) -> Void = { print($0) }
-    /// How many pretrainings or refits run at once (one thread each; give each one BLAS
+    /// How many pretrainings, refits or analysis units run at once (one thread each; give each one BLAS
     /// thread, see `setBLASThreads`). Results do not depend on it.
     public var jobs = 1
 
