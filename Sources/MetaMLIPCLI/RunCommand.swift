@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
         setvbuf(stdout, nil, _IOLBF, 0)
         try MetaMLIP.reportingErrors {
             let kind = try StudyKind.of(manifestPath: manifest)
-            if jobs > 1 { setBLASThreads(1) }
+            if jobs > 1 && kind != .transferability { setBLASThreads(1) }
             if jobs > 1 && kind == .transferability { print("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
             switch kind {
             case .refit: break

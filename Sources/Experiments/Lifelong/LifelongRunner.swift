@@ -140,31 +140,17 @@ public final class LifelongRunner {
             if rehearse { parts += (0..<t).map { stream.train[$0].subset(buffer.indices(ofTask: $0)) } }
             let training = FittingSet.concatenating(parts)
             let validation = FittingSet.concatenating(Array(stream.validation[0...t]))
-            // The committee members are independent: up to `jobs` at once.
-            var next = [LifelongMemberState?](repeating: nil, count: seeds.count)
-            let lock = NSLock()
-            try runConcurrently(seeds.count, jobs: jobs) { m in
-                let seed = seeds[m]
-                let file = path(strategy.name, "member\(m)/after-\(t + 1).json")
-                if exists(file) {
-                    let state = try readStageJSON(LifelongMemberState.self, path: file, what: "member state")
-                    lock.withLock { next[m] = state }
-                    return
-                }
+            states = try memberStates(strategy.name, tasksLearned: t + 1) { m, seed, file in
                 let previous = t == 0 ? nil : states[m]
                 let parameters = try previous.map { try ModelFile.restore($0.parameters, like: potential, file: file, item: "parameters") }
                     ?? potential.initialParameters(seed: seed)
                 let config = TrainerConfiguration(epochs: manifest.epochsPerTask, batchSize: batchSize,
                                                   seed: seed &* 1000 &+ UInt64(t), loss: loss, optimizer: strategy.optimizer.choice,
                                                   plateau: nil, earlyStopping: nil)
-                let state = try train(strategy: strategy.name, member: m, tasksLearned: t + 1, potential: potential,
-                                      parameters: parameters, optimizerState: previous?.optimizer,
-                                      training: training, validation: validation, configuration: config)
-                try FileManager.default.createDirectory(atPath: path(strategy.name, "member\(m)"), withIntermediateDirectories: true)
-                try writeStageJSON(state, to: file)
-                lock.withLock { next[m] = state }
+                return try train(strategy: strategy.name, member: m, tasksLearned: t + 1, potential: potential,
+                                 parameters: parameters, optimizerState: previous?.optimizer,
+                                 training: training, validation: validation, configuration: config)
             }
-            states = next.map { $0! }
             evaluations.append(try evaluation(strategy, after: t + 1, states: states, potential: potential, stream: stream))
             // The buffer after task t (read back when it exists: the uncertainty rule's spreads).
             let bufferFile = path(strategy.name, "buffer-after-\(t + 1).json")
@@ -191,23 +177,32 @@ public final class LifelongRunner {
         let training = FittingSet.concatenating(stream.train)
         let validation = FittingSet.concatenating(stream.validation)
         let epochs = strategy.epochs ?? jointEpochs(stream: stream)
+        return try memberStates(strategy.name, tasksLearned: stream.tasks.count) { m, seed, _ in
+            let config = TrainerConfiguration(epochs: epochs, batchSize: batchSize, seed: seed &* 1000, loss: loss,
+                                              optimizer: strategy.optimizer.choice, plateau: nil, earlyStopping: nil)
+            return try train(strategy: strategy.name, member: m, tasksLearned: stream.tasks.count, potential: potential,
+                             parameters: potential.initialParameters(seed: seed), optimizerState: nil,
+                             training: training, validation: validation, configuration: config)
+        }
+    }
+
+    /// Every committee member's state after `tasksLearned` tasks: read from its stage file
+    /// when that exists, else made by `train(member, seed, file)` and written there. The
+    /// members are independent and run up to `jobs` at once.
+    func memberStates(_ strategy: String, tasksLearned: Int,
+                      train: (Int, UInt64, String) throws -> LifelongMemberState) throws -> [LifelongMemberState] {
         var states = [LifelongMemberState?](repeating: nil, count: seeds.count)
         let lock = NSLock()
         try runConcurrently(seeds.count, jobs: jobs) { m in
-            let seed = seeds[m]
-            let file = path(strategy.name, "member\(m)/after-\(stream.tasks.count).json")
+            let file = path(strategy, "member\(m)/after-\(tasksLearned).json")
+            let state: LifelongMemberState
             if exists(file) {
-                let state = try readStageJSON(LifelongMemberState.self, path: file, what: "member state")
-                lock.withLock { states[m] = state }
-                return
+                state = try readStageJSON(LifelongMemberState.self, path: file, what: "member state")
+            } else {
+                state = try train(m, seeds[m], file)
+                try FileManager.default.createDirectory(atPath: path(strategy, "member\(m)"), withIntermediateDirectories: true)
+                try writeStageJSON(state, to: file)
             }
-            let config = TrainerConfiguration(epochs: epochs, batchSize: batchSize, seed: seed &* 1000, loss: loss,
-                                              optimizer: strategy.optimizer.choice, plateau: nil, earlyStopping: nil)
-            let state = try train(strategy: strategy.name, member: m, tasksLearned: stream.tasks.count, potential: potential,
-                                  parameters: potential.initialParameters(seed: seed), optimizerState: nil,
-                                  training: training, validation: validation, configuration: config)
-            try FileManager.default.createDirectory(atPath: path(strategy.name, "member\(m)"), withIntermediateDirectories: true)
-            try writeStageJSON(state, to: file)
             lock.withLock { states[m] = state }
         }
         return states.map { $0! }
