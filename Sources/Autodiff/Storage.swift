@@ -32,18 +32,34 @@ final class TensorStorage<S>: @unchecked Sendable {
     var array: [S] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }
 
-/// A process-wide free list of large buffers, keyed by exact byte size and bounded in total
+/// A process-wide free list of large buffers, keyed by size class and bounded in total
 /// (`capacityBytes`); buffers beyond the bound go back to the system.
+///
+/// A request is rounded up to its size class (``sizeClass(_:)``: eight classes per power of
+/// two, at most 12.5 % over), so buffers whose size changes a little from batch to batch —
+/// the pair tensors of a message-passing model, `[pairs, …]` with a different pair count in
+/// every batch — are reused too. Without that each such buffer (hundreds of MB for HIP-NN's
+/// `[P, ν·F]` environment) was a fresh mmap whose pages the kernel zeroed on first touch,
+/// and system time exceeded compute time.
 public enum BufferPool {
     /// Buffers smaller than this are left to malloc.
     static let minimumBytes = 16 * 1024
     /// Most bytes kept for reuse.
-    nonisolated(unsafe) public static var capacityBytes = 512 * 1024 * 1024
+    nonisolated(unsafe) public static var capacityBytes = 2 * 1024 * 1024 * 1024
     nonisolated(unsafe) static var free: [Int: [UnsafeMutableRawPointer]] = [:]
     nonisolated(unsafe) static var pooledBytes = 0
     static let lock = Lock()
 
-    static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+    /// The bytes actually allocated for a request of `bytes`: `bytes` itself below
+    /// ``minimumBytes``, else `bytes` rounded up to a multiple of 2^(⌊log₂ bytes⌋ − 3).
+    public static func sizeClass(_ bytes: Int) -> Int {
+        guard bytes >= minimumBytes else { return bytes }
+        let step = 1 << (Int.bitWidth - 1 - bytes.leadingZeroBitCount - 3)
+        return (bytes + step - 1) / step * step
+    }
+
+    static func allocate(bytes request: Int) -> UnsafeMutableRawPointer {
+        let bytes = sizeClass(request)
         if bytes >= minimumBytes, let p = lock.withLock({ () -> UnsafeMutableRawPointer? in
             guard let p = free[bytes]?.popLast() else { return nil }
             pooledBytes -= bytes
@@ -52,7 +68,8 @@ public enum BufferPool {
         return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
     }
 
-    static func release(_ p: UnsafeMutableRawPointer, bytes: Int) {
+    static func release(_ p: UnsafeMutableRawPointer, bytes request: Int) {
+        let bytes = sizeClass(request)
         if bytes >= minimumBytes {
             let kept = lock.withLock { () -> Bool in
                 guard pooledBytes + bytes <= capacityBytes else { return false }

@@ -1,6 +1,6 @@
 import Chemistry
 import Testing
-import Autodiff
+@testable import Autodiff
 
 @Suite struct MemoryTests {
     /// 200 training-like iterations (forward, createGraph force backward, double backward,
@@ -41,5 +41,29 @@ import Autodiff
             #expect(leafRef != nil)
         }
         #expect(leafRef == nil)
+    }
+
+    /// Pool size classes: never below the request, at most 12.5 % above it, monotone, and
+    /// exact below the pooling threshold.
+    @Test func sizeClassesBoundTheWaste() {
+        #expect(BufferPool.sizeClass(1000) == 1000)
+        var previous = 0
+        for bytes in stride(from: BufferPool.minimumBytes, through: 64 << 20, by: 4093) {
+            let c = BufferPool.sizeClass(bytes)
+            #expect(c >= bytes && Double(c) <= 1.125 * Double(bytes), "\(bytes) → \(c)")
+            #expect(c >= previous)
+            previous = c
+        }
+        #expect(BufferPool.sizeClass(1 << 20) == 1 << 20)
+    }
+
+    /// A released buffer serves a later request of a slightly different size in the same
+    /// class (as the pair tensors of successive batches are).
+    @Test func slightlyDifferentSizesReuseABuffer() {
+        let first = BufferPool.allocate(bytes: 5_000_001)
+        BufferPool.release(first, bytes: 5_000_001)
+        let second = BufferPool.allocate(bytes: 5_100_000)
+        #expect(second == first)
+        BufferPool.release(second, bytes: 5_100_000)
     }
 }
