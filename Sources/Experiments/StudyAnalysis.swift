@@ -85,10 +85,20 @@ public struct AnalysisSettings: Codable, Sendable {
 }
 
 /// Runs the scans and MD of ``AnalysisSettings`` for every analysed refit of every variant.
-/// Resumable: each (model, part) writes a marker file when its rows are appended.
+///
+/// Resumable and crash-safe. Each unit (one model's scans, or one MD run) writes its rows,
+/// with headers, into its own folder `parts/<unit>.partial/`, renamed to `parts/<unit>/` when
+/// complete: that one atomic rename is the unit's done marker, so a run killed at any point
+/// redoes only unfinished units and never leaves half a unit's rows behind. Once every unit
+/// is done, the study tables `scans.csv`, `scan_metrics.csv`, `md.csv` and `md_metrics.csv`
+/// are assembled from the parts in unit order (the reference rows first) and each written
+/// atomically, so they are the same for any `jobs`.
 struct StudyAnalysis {
     static let mdHeader = "variant,n,seed,ensemble,time_fs,potential_eV,kinetic_eV,total_eV,temperature_K"
     static let mdMetricsHeader = "variant,n,seed,ensemble,temperature_K,steps,dt_fs,drift_meV_per_atom_per_ps,stable_time_fs,stable,max_bond_stretch"
+    /// The assembled tables and their headers, in the order parts are searched for them.
+    static let tables = [("scans.csv", ScanResult.scansHeader), ("scan_metrics.csv", ScanResult.metricsHeader),
+                         ("md.csv", mdHeader), ("md_metrics.csv", mdMetricsHeader)]
 
     let settings: AnalysisSettings
     let directory: URL
@@ -97,8 +107,8 @@ struct StudyAnalysis {
     let log: (String) -> Void
     /// How many scans or MD runs go at once (see `runConcurrently`).
     var jobs = 1
-    /// Serialises appends to the shared CSV files.
-    let lock = NSLock()
+
+    var partsDirectory: URL { directory.appendingPathComponent("parts") }
 
     /// The refits analysed: (N, seed) pairs.
     func refits(_ refit: ExperimentManifest.Refit) -> [(n: Int, seed: UInt64)] {
@@ -108,17 +118,9 @@ struct StudyAnalysis {
     }
 
     func run(variants: [String], refitDirectory: URL, refit: ExperimentManifest.Refit, structure: Conformation) throws {
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("done"), withIntermediateDirectories: true)
         let paths = try scanPaths(structure)
-        let writer = try ScanCSVWriter(directory: directory)
-        for path in paths {
-            if let reference = ScanResult.reference(path),
-               try !writer.containsMetrics(scan: path.name, variant: ScanResult.referenceVariant) {
-                try writer.append([reference])
-            }
-        }
         // Units: each analysed model's scans (md nil) and each of its MD runs, on up to
-        // `jobs` threads; the shared CSV files are appended to under `lock`.
+        // `jobs` threads, each into its own part.
         var units: [(variant: String, n: Int, seed: UInt64, model: String, md: Int?)] = []
         for variant in variants {
             for (n, seed) in refits(refit) {
@@ -130,21 +132,24 @@ struct StudyAnalysis {
                 units += (settings.md ?? []).indices.map { (variant, n, seed, model, $0) }
             }
         }
+        let names = units.map { "\($0.variant)-n\($0.n)-seed\($0.seed)" + ($0.md.map { ".md\($0)" } ?? ".scans") }
+        if try earlierLayoutIsComplete(names) { return }
+        try FileManager.default.createDirectory(at: partsDirectory, withIntermediateDirectories: true)
+        try part("reference") { staging in
+            try ScanCSVWriter(directory: staging).append(paths.compactMap { ScanResult.reference($0) })
+        }
         try runConcurrently(units.count, jobs: jobs) { k in
             let (variant, n, seed, model, md) = units[k]
             let label = "\(variant)-n\(n)-seed\(seed)"
-            if let i = md {
-                let run = settings.md![i]
-                try once("\(label).md\(i)") {
-                    let (potential, parameters) = try ModelFile.load(path: model)
-                    try molecularDynamics(run, potential: potential, parameters: parameters, structure: structure,
-                                          variant: variant, n: n, seed: seed, label: "\(label)-md\(i)-\(run.ensemble)")
-                }
-                return
-            }
-            try once("\(label).scans") {
+            try part(names[k]) { staging in
                 let start = Date()
                 let (potential, parameters) = try ModelFile.load(path: model)
+                if let i = md {
+                    let run = settings.md![i]
+                    try molecularDynamics(run, potential: potential, parameters: parameters, structure: structure,
+                                          variant: variant, n: n, seed: seed, label: "\(label)-md\(i)-\(run.ensemble)", into: staging)
+                    return
+                }
                 let evaluator = ScanEvaluator(potential: potential, parameters: parameters)
                 var results: [ScanResult] = []
                 for path in paths {
@@ -155,20 +160,57 @@ struct StudyAnalysis {
                     }
                     results.append(ScanResult(curve: try evaluator.evaluate(path, file: model), variant: variant, n: n, seed: seed))
                 }
-                try lock.withLock { try writer.append(results) }
+                try ScanCSVWriter(directory: staging).append(results)
                 let spurious = results.map { max(0, $0.metrics.spuriousExtrema) }.reduce(0, +)
                 log(String(format: "[analysis] %@: %d scans, %d spurious extrema, %.0f s", label, results.count, spurious,
                            Date().timeIntervalSince(start)))
             }
         }
+        try assemble(["reference"] + names)
     }
 
-    /// Runs `body` unless its marker exists, then writes the marker.
-    private func once(_ marker: String, _ body: () throws -> Void) throws {
-        let path = directory.appendingPathComponent("done/\(marker)").path
-        guard !FileManager.default.fileExists(atPath: path) else { return }
-        try body()
-        try Data().write(to: URL(fileURLWithPath: path))
+    /// Runs `body` on a fresh staging folder unless `parts/<name>/` exists, then renames the
+    /// staging folder to `parts/<name>/`.
+    private func part(_ name: String, _ body: (URL) throws -> Void) throws {
+        let manager = FileManager.default
+        let done = partsDirectory.appendingPathComponent(name), staging = partsDirectory.appendingPathComponent(name + ".partial")
+        guard !manager.fileExists(atPath: done.path) else { return }
+        if manager.fileExists(atPath: staging.path) { try manager.removeItem(at: staging) }
+        try manager.createDirectory(at: staging, withIntermediateDirectories: true)
+        try body(staging)
+        try manager.moveItem(at: staging, to: done)
+    }
+
+    /// Writes each study table as the concatenation of the parts' rows, in `names` order.
+    private func assemble(_ names: [String]) throws {
+        for (table, header) in Self.tables {
+            var text = header + "\n", found = false
+            for name in names {
+                let url = partsDirectory.appendingPathComponent("\(name)/\(table)")
+                guard FileManager.default.fileExists(atPath: url.path) else { continue }
+                let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+                guard lines.first.map(String.init) == header else {
+                    throw DataError(file: url.path, item: "line 1", "header is not '\(header)'; delete the part to redo it")
+                }
+                text += lines.dropFirst().map { $0 + "\n" }.joined()
+                found = true
+            }
+            if found { try text.write(to: directory.appendingPathComponent(table), atomically: true, encoding: .utf8) }
+        }
+    }
+
+    /// Whether this analysis was finished by a version that appended to the tables directly
+    /// and marked units in `done/`: then its tables stand. A partly finished one is redone
+    /// in parts (its tables are replaced when the parts are assembled).
+    private func earlierLayoutIsComplete(_ names: [String]) throws -> Bool {
+        let done = directory.appendingPathComponent("done"), manager = FileManager.default
+        guard manager.fileExists(atPath: done.path), !manager.fileExists(atPath: partsDirectory.path) else { return false }
+        if names.allSatisfy({ manager.fileExists(atPath: done.appendingPathComponent($0).path) }) {
+            log("[analysis] complete (written by an earlier version; tables kept)")
+            return true
+        }
+        log("[analysis] partly done by an earlier version: redoing every unit")
+        return false
     }
 
     func scanPaths(_ structure: Conformation) throws -> [ScanPath] {
@@ -195,11 +237,11 @@ struct StudyAnalysis {
         return paths
     }
 
-    /// One MD run: rows every `every` steps into md.csv, one row into md_metrics.csv, the
-    /// trajectory (same frames) into trajectories/<label>.xyz. Stops at the first
+    /// One MD run: rows every `every` steps into `part`/md.csv, one row into
+    /// `part`/md_metrics.csv, the trajectory (same frames) into trajectories/<label>.xyz. Stops at the first
     /// unphysical frame (``StabilityDetector``'s rule).
     func molecularDynamics(_ run: AnalysisSettings.MDRun, potential: any AtomisticPotential, parameters: ParameterSet<Float>,
-                           structure: Conformation, variant: String, n: Int, seed: UInt64, label: String) throws {
+                           structure: Conformation, variant: String, n: Int, seed: UInt64, label: String, into part: URL) throws {
         let start = Date()
         let bath: Thermostat = run.ensemble == "nve" ? .none
             : .langevin(temperature: run.temperature, friction: run.friction ?? 0.01)
@@ -223,10 +265,8 @@ struct StudyAnalysis {
         let metrics = [variant, String(n), String(seed), run.ensemble, String(run.temperature), String(last.step), String(dt),
                        drift.map { String(format: "%.5f", $0) } ?? "", String(format: "%.2f", unstableAt ?? last.time),
                        unstableAt == nil ? "true" : "false", String(format: "%.4f", maxStretch)].joined(separator: ",")
-        try lock.withLock {
-            try Self.append(rows, header: Self.mdHeader, to: directory.appendingPathComponent("md.csv"))
-            try Self.append([metrics], header: Self.mdMetricsHeader, to: directory.appendingPathComponent("md_metrics.csv"))
-        }
+        try Self.append(rows, header: Self.mdHeader, to: part.appendingPathComponent("md.csv"))
+        try Self.append([metrics], header: Self.mdMetricsHeader, to: part.appendingPathComponent("md_metrics.csv"))
         log(String(format: "[analysis] %@: %@ %.0f K, %@ after %.0f fs%@, largest bond stretch ×%.2f, %.0f s", label, run.ensemble,
                    run.temperature, unstableAt == nil ? "stable" : "unphysical", unstableAt ?? last.time,
                    drift.map { String(format: ", drift %+.3f meV/atom/ps", $0) } ?? "", maxStretch, Date().timeIntervalSince(start)))
