@@ -14,9 +14,10 @@ import Descriptors
 ///     z'_i = f( Σ_ν Σ_{j ∈ N(i)} s_ν(r_ij) (z_j V_ν) + z_i W_self + b ),      z ← f(z W_k + b_k)
 ///
 /// with the sensitivities s_ν of ``HIPNNSensitivity`` and pairs i → j within the hard cutoff
-/// (periodic images included). The double sum is evaluated as hippynn's `envsum`: per pair,
-/// the outer product s(r_ij) ⊗ z_j `[P, ν, F_in]` is scattered onto the centre atoms to give
-/// the environment `[A, ν·F_in]`, then one matmul with V `[ν·F_in, F]` (row ν·F_in + f).
+/// (periodic images included). The double sum is evaluated as hippynn's `envsum`: the fused
+/// ``PairList/environment(_:_:)`` sums s(r_ij) ⊗ z_j onto the centre atoms, giving the
+/// environment `[A, ν·F_in]` without storing the per-pair products `[P, ν·F_in]`, then one
+/// matmul with V `[ν·F_in, F]` (row ν·F_in + f).
 ///
 /// **Energy** (hippynn's `HEnergy`): a linear readout of every layer, summed,
 ///
@@ -114,28 +115,25 @@ public struct HIPNNPotential: AtomisticPotential {
     public func features<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology,
                                           parameters p: ParameterSet<S>) -> [Tensor<S>] {
         precondition(positions.shape == [topology.atomCount, 3], "positions \(positions.shape) for \(topology.atomCount) atoms")
-        let h = hyperparameters, n = topology.atomCount, pairs = topology.pairCount, nu = h.sensitivities
+        let h = hyperparameters, n = topology.atomCount, pairs = topology.pairCount
         var onehot = [S](repeating: 0, count: n * h.species.count)
         for (a, s) in topology.speciesIndices.enumerated() { onehot[a * h.species.count + s] = 1 }
         var z = Tensor(shape: [n, h.species.count], scalars: onehot)
         var all = [z]
         // Pair displacements r_ij = r_j + shift − r_i and distances [P, 1].
         var d: Tensor<S>?
+        let pairList = PairList(centers: topology.centers, neighbours: topology.neighbours, atomCount: n)
         if pairs > 0 {
             let shifts = Tensor<S>(shape: [pairs, 3], scalars: topology.shifts.map { S($0) })
             let u = positions.gather(indices: topology.neighbours) - positions.gather(indices: topology.centers) + shifts
             d = (u * u).sum(alongAxes: [1], keepingDims: true).safeSqrt(S(1e-12))
         }
         for l in 0..<h.interactions {
-            let fin = z.shape[1]
             var pre = matmul(z, p["int\(l)/Wself"]) + p["int\(l)/b"]
             if let d {
                 let s = HIPNNSensitivity.sensitivities(d, inverseCentres: p["int\(l)/muInv"], sigma: p["int\(l)/sigma"],
                                                        cutoff: h.cutoff)                       // [P, ν]
-                let zj = z.gather(indices: topology.neighbours)                                  // [P, F_in]
-                let environment = (s.reshaped([pairs, nu, 1]) * zj.reshaped([pairs, 1, fin]))
-                    .reshaped([pairs, nu * fin])
-                    .scatterAdd(indices: topology.centers, into: n)                              // [A, ν·F_in]
+                let environment = pairList.environment(s, z)                                     // [A, ν·F_in]
                 pre = pre + matmul(environment, p["int\(l)/Wsens"])
             }
             z = pre.softplus()
