@@ -105,10 +105,7 @@ enum PairKernels {
         for p in 0..<pairs.pairCount {
             let zj = z + pairs.neighbours[p] * f, ec = e + pairs.centers[p] * nu * f
             for v in 0..<nu {
-                let row = ec + v * f
-                var sum: S = 0
-                for k in 0..<f { sum += row[k] * zj[k] }
-                out[p * nu + v] = sum
+                out[p * nu + v] = dot(ec + v * f, zj, f)
             }
         }
     }
@@ -126,5 +123,32 @@ enum PairKernels {
                 for k in 0..<f { yj[k] += a * row[k] }
             }
         }
+    }
+
+    /// Σ_k a[k] b[k]. Floating-point sums are not reassociated by the compiler, so the loop
+    /// keeps eight partial sums itself (one SIMD register for Float) to be vectorised.
+    @inline(__always)
+    static func dot<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ n: Int) -> S {
+        if S.self == Float.self { return unsafeBitCast(dotFloat(asFloat(a), asFloat(b), n), to: S.self) }
+        var partial = (S(0), S(0), S(0), S(0)), k = 0
+        while k + 4 <= n {
+            partial.0 += a[k] * b[k]; partial.1 += a[k + 1] * b[k + 1]
+            partial.2 += a[k + 2] * b[k + 2]; partial.3 += a[k + 3] * b[k + 3]
+            k += 4
+        }
+        var sum = (partial.0 + partial.1) + (partial.2 + partial.3)
+        while k < n { sum += a[k] * b[k]; k += 1 }
+        return sum
+    }
+
+    static func dotFloat(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>(), k = 0
+        while k + 8 <= n {
+            acc += UnsafeRawPointer(a + k).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + k).loadUnaligned(as: SIMD8<Float>.self)
+            k += 8
+        }
+        var sum = acc.sum()
+        while k < n { sum += a[k] * b[k]; k += 1 }
+        return sum
     }
 }

@@ -52,4 +52,14 @@ import Autodiff
         let v = [randomTensor([7, 3], seed: 4), randomTensor([4, 5], seed: 5)]
         #expect(checkHessianVectorProduct(of: Self.mixed, at: [s, z], direction: v) < 1e-5)
     }
+
+    /// The Float kernels (SIMD dot products, with a remainder: F = 13) agree with Double.
+    @Test func floatKernelsAgreeWithDouble() {
+        let list = PairList(centers: [0, 1, 1], neighbours: [1, 0, 1], atomCount: 2)
+        let e = randomTensor([2, 2 * 13], seed: 6), z = randomTensor([2, 13], seed: 7)
+        let t = list.sensitivity(e, z).scalars
+        let tf = list.sensitivity(Tensor<Float>(shape: e.shape, scalars: e.scalars.map(Float.init)),
+                                  Tensor<Float>(shape: z.shape, scalars: z.scalars.map(Float.init))).scalars
+        #expect(t.count == 6 && zip(t, tf).allSatisfy { abs($0 - Double($1)) < 1e-5 })
+    }
 }
