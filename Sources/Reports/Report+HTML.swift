@@ -63,7 +63,7 @@ extension Report {
         if let d = data.description, !d.isEmpty { s += "<p class=\"description\">\(e(d))</p>\n" }
         s += "<p class=\"meta\">\(data.results.count) refits: \(variants.count) variants × N ∈ {"
             + data.trainingSizes.map(String.init).joined(separator: ", ") + "} × \(seeds) seed(s). Generated "
-            + "\(e(Report.timestamp(options.date))) from <code>\(e(data.directory.path))</code>.</p>\n</header>\n"
+            + "\(e(Report.timestamp(options.date))) from <code>\(e(data.displayPath))</code>.</p>\n</header>\n"
         s += "<nav><ul>\n"
         for (id, title) in [("errors", "Test-set errors"), ("learning-curves", "Learning curves"), ("smoothness", "Smoothness"),
                             ("md", "Molecular dynamics"), ("pretraining", "Pretraining"), ("provenance", "Provenance")] {
@@ -215,7 +215,7 @@ extension Report {
     }
 
     func provenanceSection() -> String {
-        var s = "<dl>\n<dt>Run directory</dt><dd><code>\(e(data.directory.path))</code></dd>\n"
+        var s = "<dl>\n<dt>Run directory</dt><dd><code>\(e(data.displayPath))</code></dd>\n"
         s += "<dt>Generated</dt><dd>\(e(Report.timestamp(options.date)))</dd>\n"
         s += "<dt>Files read</dt><dd>\(data.filesRead.map { "<code>\(e($0))</code>" }.joined(separator: ", "))</dd>\n"
         let atoms: String

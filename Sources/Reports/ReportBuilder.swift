@@ -173,7 +173,7 @@ extension Report {
             }
         }
         let summary = Summary(
-            experiment: data.experiment, description: data.description, runDirectory: data.directory.path,
+            experiment: data.experiment, description: data.description, runDirectory: data.displayPath,
             generated: Report.timestamp(options.date), variants: variants, trainingSizes: data.trainingSizes,
             atomsPerMolecule: atomsPerMolecule, learningCurves: cells, best: best, smoothness: smoothness,
             mdStability: mdStability,

@@ -44,6 +44,16 @@ public struct RunData: Sendable {
         return names
     }
 
+    /// The run directory as reports show it: relative to the working directory when it lies
+    /// below it (`runs/quickstart`), so a committed report does not carry one machine's
+    /// absolute paths; absolute otherwise.
+    public var displayPath: String {
+        let path = directory.standardizedFileURL.path
+        let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return path.hasPrefix(prefix) && path.count > prefix.count ? String(path.dropFirst(prefix.count)) : path
+    }
+
     /// Training-set sizes N of the refits, ascending.
     public var trainingSizes: [Int] { Set(results.map(\.n)).sorted() }
 

@@ -15,6 +15,16 @@ import _TestSupport
 
     func remove(_ output: ReportBuilder.Output) { Fixture.remove(output.directory.deletingLastPathComponent()) }
 
+    /// Reports name a run directory below the working directory by its relative path, so a
+    /// committed report carries no machine's absolute paths; one elsewhere stays absolute.
+    @Test func runDirectoryIsShownRelativeToTheWorkingDirectory() {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let inside = RunData(directory: cwd.appendingPathComponent("runs/quickstart"), experiment: "q", results: [])
+        #expect(inside.displayPath == "runs/quickstart")
+        let outside = RunData(directory: URL(fileURLWithPath: "/nonexistent-root/runs/q"), experiment: "q", results: [])
+        #expect(outside.displayPath == "/nonexistent-root/runs/q")
+    }
+
     @Test func writesTheExportFolder() throws {
         let out = try build(withAnalysis: true)
         defer { remove(out) }
