@@ -46,10 +46,7 @@ public struct PairList: Sendable {
 
     /// `t` `[P, ν]` from `e` `[A, ν·F]` and `z` `[A, F]`.
     public func sensitivity<S>(_ e: Tensor<S>, _ z: Tensor<S>) -> Tensor<S> {
-        precondition(e.rank == 2 && e.shape[0] == atomCount && z.rank == 2 && z.shape[0] == atomCount
-                     && z.shape[1] > 0 && e.shape[1] % z.shape[1] == 0,
-                     "sensitivity: e \(e.shape), z \(z.shape) for \(atomCount) atoms")
-        let f = z.shape[1], nu = e.shape[1] / f
+        let (nu, f) = split(e, by: z, rows: atomCount, partnerIsFeature: true, "sensitivity")
         return Tensor.custom("pairSensitivity", inputs: [e, z], forward: { x in
             Self.run([pairCount, nu], x[0], x[1]) { PairKernels.sensitivity($0, $1, $2, self, nu: nu, f: f) }
         }, vjp: { g, x, _, needs in
@@ -59,15 +56,22 @@ public struct PairList: Sendable {
 
     /// `y` `[A, F]` from `e` `[A, ν·F]` and `s` `[P, ν]`.
     public func feature<S>(_ e: Tensor<S>, _ s: Tensor<S>) -> Tensor<S> {
-        precondition(s.rank == 2 && s.shape[0] == pairCount && e.rank == 2 && e.shape[0] == atomCount
-                     && s.shape[1] > 0 && e.shape[1] % s.shape[1] == 0,
-                     "feature: e \(e.shape), s \(s.shape) for \(pairCount) pairs of \(atomCount) atoms")
-        let nu = s.shape[1], f = e.shape[1] / nu
+        let (nu, f) = split(e, by: s, rows: pairCount, partnerIsFeature: false, "feature")
         return Tensor.custom("pairFeature", inputs: [e, s], forward: { x in
             Self.run([atomCount, f], x[0], x[1]) { PairKernels.feature($0, $1, $2, self, nu: nu, f: f) }
         }, vjp: { g, x, _, needs in
             [needs[0] ? environment(x[1], g) : nil, needs[1] ? sensitivity(x[0], g) : nil]
         })
+    }
+
+    /// (ν, F) of an environment `e` `[A, ν·F]` whose partner `x` (`rows` rows) has F columns
+    /// (`partnerIsFeature`) or ν; a precondition failure names `op` and the shapes otherwise.
+    private func split<S>(_ e: Tensor<S>, by x: Tensor<S>, rows: Int, partnerIsFeature: Bool, _ op: String) -> (Int, Int) {
+        precondition(e.rank == 2 && e.shape[0] == atomCount && x.rank == 2 && x.shape[0] == rows
+                     && x.shape[1] > 0 && e.shape[1] % x.shape[1] == 0,
+                     "\(op): e \(e.shape), partner \(x.shape) for \(pairCount) pairs of \(atomCount) atoms")
+        let other = e.shape[1] / x.shape[1]
+        return partnerIsFeature ? (other, x.shape[1]) : (x.shape[1], other)
     }
 
     /// A new tensor of `shape` that `kernel(a, b, out)` fills.
