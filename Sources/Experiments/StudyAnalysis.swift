@@ -265,22 +265,17 @@ struct StudyAnalysis {
         let metrics = [variant, String(n), String(seed), run.ensemble, String(run.temperature), String(last.step), String(dt),
                        drift.map { String(format: "%.5f", $0) } ?? "", String(format: "%.2f", unstableAt ?? last.time),
                        unstableAt == nil ? "true" : "false", String(format: "%.4f", maxStretch)].joined(separator: ",")
-        try Self.append(rows, header: Self.mdHeader, to: part.appendingPathComponent("md.csv"))
-        try Self.append([metrics], header: Self.mdMetricsHeader, to: part.appendingPathComponent("md_metrics.csv"))
+        try Self.writeTable(rows, header: Self.mdHeader, to: part.appendingPathComponent("md.csv"))
+        try Self.writeTable([metrics], header: Self.mdMetricsHeader, to: part.appendingPathComponent("md_metrics.csv"))
         log(String(format: "[analysis] %@: %@ %.0f K, %@ after %.0f fs%@, largest bond stretch ×%.2f, %.0f s", label, run.ensemble,
                    run.temperature, unstableAt == nil ? "stable" : "unphysical", unstableAt ?? last.time,
                    drift.map { String(format: ", drift %+.3f meV/atom/ps", $0) } ?? "", maxStretch, Date().timeIntervalSince(start)))
     }
 
-    /// Appends `rows` to a CSV file, writing `header` first when the file is new.
-    static func append(_ rows: [String], header: String, to url: URL) throws {
-        if !FileManager.default.fileExists(atPath: url.path) {
-            try (header + "\n").write(to: url, atomically: true, encoding: .utf8)
-        }
-        let handle = try FileHandle(forWritingTo: url)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(rows.map { $0 + "\n" }.joined().utf8))
+    /// Writes a CSV table: `header`, then `rows` (a part's staging folder is fresh, so there is
+    /// nothing to append to).
+    static func writeTable(_ rows: [String], header: String, to url: URL) throws {
+        try ([header] + rows).map { $0 + "\n" }.joined().write(to: url, atomically: true, encoding: .utf8)
     }
 }
 
