@@ -34,7 +34,8 @@ import Training
 ///     refit: {n: [10, 50], seeds: [0, 1], mode: full, epochs: 300, batch_size: 8, learning_rate: 0.001, patience: 40,
 ///             plateau: {factor: 0.5, patience: 10},   # learning-rate decay (these are the defaults)
 ///             replay: 0.5,                            # add 0.5·N pretraining conformations (pretrained variants)
-///             save_models: true}                      # write refit/<variant>/n<N>-seed<S>.model.json
+///             save_models: true,                      # write refit/<variant>/n<N>-seed<S>.model.json
+///             committee: true}                        # committee (ensemble) errors of the saved models
 ///     analysis: {n: [10, 450], scans: [torsion], md: [{ensemble: nve, temperature: 300, steps: 2000}]}
 ///                                                     # scans and MD of refitted models (see AnalysisSettings)
 public struct ExperimentManifest: Codable, Sendable {
@@ -165,6 +166,9 @@ public struct ExperimentManifest: Codable, Sendable {
         public var plateau: PlateauSettings?
         /// Whether each refitted model is written next to its result (for scans and MD).
         public var saveModels: Bool?
+        /// Whether committees of the saved refitted models are evaluated (each variant's seeds,
+        /// and all variants together; see ``CommitteeResult``). Needs `save_models`.
+        public var committee: Bool?
         /// Element transfer, target: source symbols (`{Ge: Si}`): pretrained parameters of
         /// the source element initialise the target element's (see `ElementTransfer`).
         public var elementMap: [String: String]?
@@ -173,7 +177,7 @@ public struct ExperimentManifest: Codable, Sendable {
         public var emaDecay: Double?
         enum CodingKeys: String, CodingKey {
             case n, seeds, mode, epochs, patience, replay, plateau, emaDecay = "ema_decay"
-            case saveModels = "save_models", elementMap = "element_map"
+            case saveModels = "save_models", elementMap = "element_map", committee
             case batchSize = "batch_size", learningRate = "learning_rate"
         }
     }
@@ -228,6 +232,14 @@ public struct ExperimentManifest: Codable, Sendable {
         if let d = refit.emaDecay, !(d > 0 && d < 1) { throw DataError(file: file, item: "refit.ema_decay", "must lie in (0, 1), got \(d)") }
         if let r = refit.replay, !(0...10).contains(r) { throw DataError(file: file, item: "refit.replay", "fraction must lie in 0…10") }
         _ = try refit.plateau?.schedule(file: file, item: "refit.plateau")
+        if refit.committee == true {
+            guard refit.saveModels == true else {
+                throw DataError(file: file, item: "refit.committee", "needs save_models: true (committees average the saved refitted models)")
+            }
+            guard (refit.seeds ?? [0]).count >= 2 || variants.count >= 2 else {
+                throw DataError(file: file, item: "refit.committee", "needs at least two seeds or two variants to average")
+            }
+        }
         try analysis?.check(file: file, refit: refit)
         if let frame = analysis?.frame, !(0..<target.test).contains(frame) {
             throw DataError(file: file, item: "analysis.frame", "\(frame) is not an index of the \(target.test) test conformations")

@@ -18,6 +18,7 @@ import Training
 ///     <run>/refit/<variant>/n<N>-seed<S>.model.json  the refitted model (with `refit.save_models`)
 ///     <run>/results.csv                         every refit, one row each
 ///     <run>/summary.csv, summary.md             mean ± sample std over seeds per variant and N
+///     <run>/committees.csv                      committee errors of the saved refits (`refit.committee`)
 ///     <run>/analysis/…                          scans and MD of refitted models (an `analysis:` section)
 ///
 /// Finished parts are recognised by their files and skipped, and an interrupted
@@ -186,7 +187,8 @@ public final class ExperimentRunner {
             }
         }
         let results = finished.compactMap { $0 }
-        let table = ResultsTable(results: results)
+        let committees = manifest.refit.committee == true ? try self.committees(target: target) : []
+        let table = ResultsTable(results: results, committees: committees)
         try table.write(to: runDirectory, title: manifest.experiment)
         log("\n" + table.markdown(title: manifest.experiment))
         if let settings = manifest.analysis {

@@ -3,11 +3,16 @@
 import Foundation
 import Training
 
-/// All refit results of a study, with their per-(variant, N) summary.
+/// All refit results of a study, with their per-(variant, N) summary and any committees.
 public struct ResultsTable: Sendable {
     public var results: [RefitResult]
+    /// Committee errors (`refit.committee`); empty when none were evaluated.
+    public var committees: [CommitteeResult]
 
-    public init(results: [RefitResult]) { self.results = results }
+    public init(results: [RefitResult], committees: [CommitteeResult] = []) {
+        self.results = results
+        self.committees = committees
+    }
 
     /// Mean and sample standard deviation (0 for one seed) of one metric over seeds.
     public struct Statistic: Equatable, Sendable {
@@ -61,7 +66,18 @@ public struct ResultsTable: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Markdown tables: energy RMSE (meV) and force RMSE (meV/Å), variants × N, mean ± std.
+    /// One line per committee: its errors and its members' mean errors.
+    public var committeesCSV: String {
+        var lines = ["committee,n,members,energy_rmse_meV,energy_mae_meV,energy_per_atom_rmse_meV,force_rmse_meV_per_A,force_mae_meV_per_A,member_energy_rmse_meV,member_force_rmse_meV_per_A"]
+        for c in committees {
+            lines.append([c.committee, "\(c.n)", "\(c.members)", f(c.test.energyRMSE), f(c.test.energyMAE), f(c.test.energyPerAtomRMSE),
+                          f(c.test.forceRMSE), f(c.test.forceMAE), f(c.memberEnergyRMSE), f(c.memberForceRMSE)].joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Markdown tables: energy RMSE (meV) and force RMSE (meV/Å), variants × N, mean ± std;
+    /// then the committees, if any.
     public func markdown(title: String) -> String {
         let ns = Set(results.map(\.n)).sorted()
         var variants: [String] = []
@@ -82,12 +98,26 @@ public struct ResultsTable: Sendable {
         let seeds = Set(results.map(\.seed)).count
         return "# \(title)\n\nTest-set errors after refitting, mean ± sample std over \(seeds) seed(s).\n\n"
             + table("Energy RMSE (meV)", \.energyRMSE) + "\n" + table("Force RMSE (meV/Å)", \.forceRMSE)
+            + (committees.isEmpty ? "" : "\n" + committeeMarkdown)
     }
 
-    /// Writes results.csv, summary.csv and summary.md into `directory` (each atomically).
+    private var committeeMarkdown: String {
+        var s = "Committees: test errors of the mean prediction of several refitted models (members' mean in parentheses)\n\n"
+        s += "| committee | N | members | energy RMSE (meV) | force RMSE (meV/Å) |\n|---|---:|---:|---:|---:|\n"
+        for c in committees {
+            s += String(format: "| %@ | %d | %d | %.1f (%.1f) | %.1f (%.1f) |\n", c.committee, c.n, c.members,
+                        c.test.energyRMSE, c.memberEnergyRMSE, c.test.forceRMSE, c.memberForceRMSE)
+        }
+        return s
+    }
+
+    /// Writes results.csv, summary.csv, summary.md and (with committees) committees.csv into
+    /// `directory` (each atomically).
     public func write(to directory: URL, title: String? = nil) throws {
-        for (name, text) in [("results.csv", resultsCSV), ("summary.csv", summaryCSV),
-                             ("summary.md", markdown(title: title ?? directory.lastPathComponent))] {
+        var files = [("results.csv", resultsCSV), ("summary.csv", summaryCSV),
+                     ("summary.md", markdown(title: title ?? directory.lastPathComponent))]
+        if !committees.isEmpty { files.append(("committees.csv", committeesCSV)) }
+        for (name, text) in files {
             try Data(text.utf8).write(to: directory.appendingPathComponent(name), options: .atomic)
         }
     }

@@ -112,6 +112,86 @@ extension EnergyForceMetrics {
     }
 }
 
+/// Total energies and forces a model predicts for a list of conformations.
+public struct Predictions: Equatable, Sendable {
+    /// `[C]` total energies (eV), self-energies included.
+    public var energies: [Double]
+    /// Per conformation, its `[N_c · 3]` forces (eV/Å, row-major `[N_c, 3]`), or nil where
+    /// they were not evaluated (a batch in which some conformation has no reference forces).
+    public var forces: [[Double]?]
+
+    public init(energies: [Double], forces: [[Double]?]) {
+        precondition(energies.count == forces.count, "energies and forces differ in count")
+        self.energies = energies
+        self.forces = forces
+    }
+
+    /// The committee mean of several models' predictions for the same conformations:
+    /// energies averaged, forces averaged where every member has them.
+    ///
+    /// - Precondition: at least one member, all of the same conformations.
+    public static func mean(_ members: [Predictions]) -> Predictions {
+        precondition(!members.isEmpty, "a mean needs at least one member")
+        let m = Double(members.count), count = members[0].energies.count
+        precondition(members.allSatisfy { $0.energies.count == count }, "members predict different conformations")
+        let energies = (0..<count).map { c in members.reduce(0) { $0 + $1.energies[c] } / m }
+        let forces: [[Double]?] = (0..<count).map { c in
+            let each = members.compactMap { $0.forces[c] }
+            guard each.count == members.count else { return nil }
+            var sum = [Double](repeating: 0, count: each[0].count)
+            for f in each {
+                precondition(f.count == sum.count, "members predict forces of different shapes")
+                for k in f.indices { sum[k] += f[k] }
+            }
+            return sum.map { $0 / m }
+        }
+        return Predictions(energies: energies, forces: forces)
+    }
+
+    /// Errors against `conformations` (the ones predicted, in order); forces counted for every
+    /// conformation with both predicted and reference forces.
+    public func metrics(against conformations: [Conformation]) -> EnergyForceMetrics {
+        precondition(conformations.count == energies.count, "predictions and conformations differ in count")
+        var accumulator = MetricsAccumulator()
+        for (c, conformation) in conformations.enumerated() {
+            let reference = conformation.forces.map { $0.flatMap { [$0.x, $0.y, $0.z] } }
+            let both = forces[c] != nil && reference != nil
+            accumulator.add(predictedEnergies: [energies[c]], referenceEnergies: [conformation.energy],
+                            atomCounts: [conformation.atomCount],
+                            predictedForces: both ? forces[c]! : [], referenceForces: both ? reference! : [])
+        }
+        return accumulator.metrics
+    }
+}
+
+/// What `potential` with `parameters` predicts for `conformations`, evaluated in Float64 in
+/// batches of `batchSize` (forces only when every conformation of a batch has reference forces).
+///
+/// - Throws: `DataError` (labelled `label`) when a conformation cannot be evaluated, e.g.
+///   an element the model does not know.
+public func predictions(potential: any AtomisticPotential, parameters: ParameterSet<Float>, conformations: [Conformation],
+                        label: String, batchSize: Int = 32) throws -> Predictions {
+    let doubles = parameters.converted(to: Double.self)
+    var energies: [Double] = [], forces: [[Double]?] = []
+    energies.reserveCapacity(conformations.count)
+    forces.reserveCapacity(conformations.count)
+    for start in stride(from: 0, to: conformations.count, by: batchSize) {
+        let confs = Array(conformations[start..<min(conformations.count, start + batchSize)])
+        let withForces = confs.allSatisfy { $0.forces != nil }
+        let out = potential(positions: Tensor<Double>(positions: confs.flatMap(\.positions)),
+                            topology: try potential.topology(of: confs, label: label),
+                            batch: AtomBatch(confs), parameters: doubles, withForces: withForces)
+        energies += out.energies.scalars
+        var offset = 0
+        for conformation in confs {
+            let k = 3 * conformation.atomCount
+            forces.append(out.forces.map { Array($0.scalars[offset..<offset + k]) })
+            offset += k
+        }
+    }
+    return Predictions(energies: energies, forces: forces)
+}
+
 /// Errors of `potential` with `parameters` on `conformations`, evaluated in Float64 in
 /// batches of `batchSize` (forces only when every conformation of a batch has them).
 ///
@@ -119,20 +199,8 @@ extension EnergyForceMetrics {
 ///   an element the model does not know.
 public func errorMetrics(potential: any AtomisticPotential, parameters: ParameterSet<Float>, conformations: [Conformation],
                          label: String, batchSize: Int = 32) throws -> EnergyForceMetrics {
-    let doubles = parameters.converted(to: Double.self)
-    var accumulator = MetricsAccumulator()
-    for start in stride(from: 0, to: conformations.count, by: batchSize) {
-        let confs = Array(conformations[start..<min(conformations.count, start + batchSize)])
-        let withForces = confs.allSatisfy { $0.forces != nil }
-        let out = potential(positions: Tensor<Double>(positions: confs.flatMap(\.positions)),
-                            topology: try potential.topology(of: confs, label: label),
-                            batch: AtomBatch(confs), parameters: doubles, withForces: withForces)
-        accumulator.add(predictedEnergies: out.energies.scalars, referenceEnergies: confs.map(\.energy),
-                        atomCounts: confs.map(\.atomCount),
-                        predictedForces: out.forces?.scalars ?? [],
-                        referenceForces: withForces ? confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } } : [])
-    }
-    return accumulator.metrics
+    try predictions(potential: potential, parameters: parameters, conformations: conformations, label: label,
+                    batchSize: batchSize).metrics(against: conformations)
 }
 
 /// Errors of `potential` with `parameters` on a prepared set, against its residual targets

@@ -297,6 +297,50 @@ import _TestSupport
         #expect(test.forceRMSE.isFinite)
     }
 
+    /// `refit.committee`: each variant's seeds and all variants together, averaged from the
+    /// saved models, written to committees.csv and summary.md; the manifest checks its needs.
+    @Test func committeesAverageTheSavedRefits() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-committee")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try Self.write(
+            dir, variants: "  - {name: multitask, kind: multitask, epochs: 1, batch_size: 8}\n  - {name: scratch, kind: scratch}",
+            refit: "{n: [3], seeds: [0, 1], epochs: 2, batch_size: 3, save_models: true, committee: true}")
+        let out = dir.appendingPathComponent("run")
+        let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
+        runner.log = { _ in }
+        let results = try runner.run()
+        #expect(results.count == 4)
+        let csv = try String(contentsOf: out.appendingPathComponent("committees.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(csv.map { $0[0] } == ["committee", "multitask", "scratch", CommitteeResult.allVariants])
+        #expect(csv.dropFirst().map { $0[2] } == ["2", "2", "4"])
+        // The multitask committee by hand, from the two saved models.
+        let test = try runner.loadTarget().test
+        let each = try (0..<2).map { s -> Predictions in
+            let (potential, parameters) = try ModelFile.load(path: out.appendingPathComponent("refit/multitask/n3-seed\(s).model.json").path)
+            return try predictions(potential: potential, parameters: parameters, conformations: test, label: "test")
+        }
+        let byHand = Predictions.mean(each).metrics(against: test)
+        #expect(Swift.abs(Double(csv[1][6])! - byHand.forceRMSE) < 1e-3, "\(csv[1]) vs \(byHand.forceRMSE)")
+        let members = results.filter { $0.variant == "multitask" }.map(\.test.forceRMSE)
+        #expect(Swift.abs(Double(csv[1][9])! - members.reduce(0, +) / 2) < 1e-3)
+        let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
+        #expect(summary.contains("| all-variants | 3 | 4 |"))
+
+        // What the key needs, named in the error.
+        func item(_ refit: String) throws -> String? {
+            let path = try Self.write(dir, variants: "  - {name: scratch, kind: scratch}", refit: refit)
+            do { _ = try ExperimentRunner(manifestPath: path, runDirectory: dir.path); return nil } catch let e as DataError { return e.item }
+        }
+        #expect(try item("{n: [3], seeds: [0, 1], epochs: 2, committee: true}") == "refit.committee")
+        #expect(try item("{n: [3], seeds: [0], epochs: 2, save_models: true, committee: true}") == "refit.committee")
+        // A missing model file is named.
+        try FileManager.default.removeItem(at: out.appendingPathComponent("refit/scratch/n3-seed1.model.json"))
+        do { try runner.run(); Issue.record("a missing model was not reported") } catch let e as DataError {
+            #expect(e.file.hasSuffix("refit/scratch/n3-seed1.model.json"), "\(e)")
+        }
+    }
+
     /// The analysis stage: torsion scans of a test structure, a reference path and a short NVE
     /// run for each analysed refit, in the CSV schemas the report reads; resumable.
     @Test func analysisScansAndSimulatesTheRefittedModels() throws {

@@ -53,6 +53,42 @@ import _TestSupport
         #expect(twins.allSatisfy { !thresholds.flags($0) })
     }
 
+    /// Predictions of a model split back per conformation give the same errors as before,
+    /// batch size does not change them, and a committee mean is the plain average.
+    @Test func predictionsAndTheirCommitteeMean() throws {
+        let confs = Array(ThreeBPA.conformations.prefix(5))
+        try #require(confs.count == 5, "3BPA data not found")
+        let potential = ThreeBPA.smallPotential()
+        let members = (0..<3).map { potential.initialParameters(seed: UInt64(10 + $0)) }
+        let each = try members.map { try predictions(potential: potential, parameters: $0, conformations: confs, label: "3bpa", batchSize: 2) }
+        for (k, p) in each.enumerated() {
+            let alone = try potential.evaluate(confs, parameters: members[k].converted(to: Double.self))
+            #expect(p.energies.count == 5 && p.forces.allSatisfy { $0?.count == 3 * 27 })
+            for c in confs.indices { #expect(Swift.abs(p.energies[c] - alone.energies.scalars[c]) < 1e-9 * Swift.max(1, Swift.abs(p.energies[c]))) }
+            #expect(zip(p.forces.flatMap { $0! }, alone.forces!.scalars).allSatisfy { Swift.abs($0 - $1) < 1e-9 })
+            let byHand = EnergyForceMetrics(predictedEnergies: alone.energies.scalars, referenceEnergies: confs.map(\.energy),
+                                            atomCounts: confs.map(\.atomCount), predictedForces: alone.forces!.scalars,
+                                            referenceForces: confs.flatMap { $0.forces!.flatMap { [$0.x, $0.y, $0.z] } })
+            let m = p.metrics(against: confs)
+            #expect(Swift.abs(m.forceRMSE - byHand.forceRMSE) < 1e-9 && Swift.abs(m.energyRMSE - byHand.energyRMSE) < 1e-6)
+            #expect(m.forceComponentCount == 5 * 27 * 3)
+        }
+        let mean = Predictions.mean(each)
+        #expect(Swift.abs(mean.energies[3] - (each[0].energies[3] + each[1].energies[3] + each[2].energies[3]) / 3) < 1e-9)
+        #expect(Swift.abs(mean.forces[4]![7] - (each[0].forces[4]![7] + each[1].forces[4]![7] + each[2].forces[4]![7]) / 3) < 1e-12)
+        // Squared error is convex: the mean's MSE is at most the members' mean MSE.
+        let committee = mean.metrics(against: confs)
+        let members2 = each.map { $0.metrics(against: confs) }
+        #expect(pow(committee.forceRMSE, 2) <= members2.reduce(0) { $0 + pow($1.forceRMSE, 2) } / 3 + 1e-9)
+        #expect(pow(committee.energyRMSE, 2) <= members2.reduce(0) { $0 + pow($1.energyRMSE, 2) } / 3 + 1e-9)
+        // A member without forces for a conformation leaves the mean without them there.
+        var partial = each[1]
+        partial.forces[2] = nil
+        let mixed = Predictions.mean([each[0], partial])
+        #expect(mixed.forces[2] == nil && mixed.forces[1] != nil)
+        #expect(mixed.metrics(against: confs).forceComponentCount == 4 * 27 * 3)
+    }
+
     @Test func thresholdsFlagEnergyOrForceSpread() {
         let t = UncertaintyThresholds(energyRMSEPerAtom: 0.002, forceRMSE: 0.05)   // flags above 6 meV/atom or 0.3 eV/Å
         func p(_ e: Double, _ f: Double) -> CommitteePrediction {
