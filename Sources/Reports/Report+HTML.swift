@@ -85,6 +85,7 @@ extension Report {
         for (metric, digits) in [(ErrorMetric.forceRMSE, 1), (.energyRMSE, 1), (.energyPerAtomRMSE, 2)] {
             s += summaryTable(metric, digits: digits)
         }
+        s += committeeTable()
         s += "<details><summary>Every refit (results.csv)</summary>\n<table>\n<thead><tr><th>variant</th><th>N</th><th>seed</th>"
             + "<th>force RMSE (meV/Å)</th><th>energy RMSE (meV)</th><th>energy RMSE per atom (meV/atom)</th><th>epochs</th>"
             + "<th>seconds</th></tr></thead>\n<tbody>\n"
@@ -95,6 +96,22 @@ extension Report {
                 + "<td class=\"num\">\(Report.number(r.seconds, 1))</td></tr>\n"
         }
         return s + "</tbody>\n</table>\n</details>\n"
+    }
+
+    /// Committees (committees.csv): the errors of the mean prediction beside the members' mean.
+    func committeeTable() -> String {
+        guard let committees = data.committees, !committees.isEmpty else { return "" }
+        var s = "<p>Committees: the mean prediction of several refitted models of one N (a variant's seeds, or "
+            + "every variant's and seed's refits together), on the same test set, beside the mean of the members' own errors.</p>\n"
+        s += "<table class=\"committees\">\n<caption>Committee errors (committees.csv)</caption>\n<thead><tr><th>committee</th>"
+            + "<th>N</th><th>members</th><th>force RMSE (meV/Å)</th><th>members' force RMSE</th><th>energy RMSE (meV)</th>"
+            + "<th>members' energy RMSE</th></tr></thead>\n<tbody>\n"
+        for c in committees {
+            s += "<tr><td>\(e(c.committee))</td><td class=\"num\">\(c.n)</td><td class=\"num\">\(c.members)</td>"
+                + "<td class=\"num\">\(Report.number(c.forceRMSE, 1))</td><td class=\"num\">\(Report.number(c.memberForceRMSE, 1))</td>"
+                + "<td class=\"num\">\(Report.number(c.energyRMSE, 1))</td><td class=\"num\">\(Report.number(c.memberEnergyRMSE, 1))</td></tr>\n"
+        }
+        return s + "</tbody>\n</table>\n"
     }
 
     /// Variants × N of one metric, mean ± std, the best mean per N in bold.

@@ -7,6 +7,7 @@ extension Report {
     /// Files in the export's `data/` folder, by role; the notebook reads only those present.
     public struct ExportedFiles: Sendable {
         public var summary = false
+        public var committees = false
         public var scans = false
         public var scanMetrics = false
         public var md = false
@@ -103,6 +104,16 @@ extension Report {
         code("errors-energy-per-atom", """
             table("energy_per_atom_rmse_meV", digits=2)
             """)
+
+        if files.committees {
+            markdown("committees-md", "### Committees\n\n`committees.csv`: the errors of the mean prediction of several "
+                + "refitted models of one N (a variant's seeds, or `all-variants`), beside the mean of the members' own errors.")
+            code("committees", """
+                committees = pd.read_csv(DATA / "committees.csv")
+                committees[["committee", "n", "members", "force_rmse_meV_per_A", "member_force_rmse_meV_per_A",
+                            "energy_rmse_meV", "member_energy_rmse_meV"]].round(1)
+                """)
+        }
 
         markdown("learning-curves-md", "## Learning curves\n\nForce and energy RMSE against the number of refit "
             + "conformations N on log–log axes, one line per variant; error bars are ± one standard deviation over seeds.")

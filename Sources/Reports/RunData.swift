@@ -8,6 +8,7 @@ import Foundation
 ///     manifest.yaml                          experiment name, description, full text
 ///     results.csv                            every refit (required)
 ///     summary.csv                            copied along, not parsed (results.csv is the source)
+///     committees.csv                         committee errors (optional)
 ///     pretrain/<variant>/summary.json        pretraining summaries
 ///     refit/<variant>/n<N>-seed<S>.json      only to find the target's atom count
 ///     analysis/scans.csv, scan_metrics.csv   scans and their smoothness (optional)
@@ -23,6 +24,8 @@ public struct RunData: Sendable {
     /// The manifest's text, when `manifest.yaml` exists.
     public var manifestText: String?
     public var results: [RefitRecord]
+    /// Committees of refitted models, nil without committees.csv.
+    public var committees: [CommitteeRecord]?
     public var pretraining: [PretrainingSummary]
     public var scans: [ScanPoint]?
     public var scanMetrics: [ScanMetric]?
@@ -58,11 +61,11 @@ public struct RunData: Sendable {
     public var trainingSizes: [Int] { Set(results.map(\.n)).sorted() }
 
     public init(directory: URL, experiment: String, description: String? = nil, manifestText: String? = nil,
-                results: [RefitRecord], pretraining: [PretrainingSummary] = [], scans: [ScanPoint]? = nil,
+                results: [RefitRecord], committees: [CommitteeRecord]? = nil, pretraining: [PretrainingSummary] = [], scans: [ScanPoint]? = nil,
                 scanMetrics: [ScanMetric]? = nil, md: [MDFrame]? = nil, mdMetrics: [MDMetric]? = nil,
                 atomsPerMolecule: Int? = nil, filesRead: [String] = []) {
         self.directory = directory; self.experiment = experiment; self.description = description
-        self.manifestText = manifestText; self.results = results; self.pretraining = pretraining
+        self.manifestText = manifestText; self.results = results; self.committees = committees; self.pretraining = pretraining
         self.scans = scans; self.scanMetrics = scanMetrics; self.md = md; self.mdMetrics = mdMetrics
         self.atomsPerMolecule = atomsPerMolecule; self.filesRead = filesRead
     }
@@ -105,6 +108,7 @@ public struct RunData: Sendable {
             filesRead.append(relative)
             return try table(relative, in: directory, required: required).records.map(make)
         }
+        let committees = try optional("committees.csv", CommitteeRecord.requiredColumns, CommitteeRecord.init)
         let scans = try optional("analysis/scans.csv", ScanPoint.requiredColumns, ScanPoint.init)
         let scanMetrics = try optional("analysis/scan_metrics.csv", ScanMetric.requiredColumns, ScanMetric.init)
         let md = try optional("analysis/md.csv", MDFrame.requiredColumns, MDFrame.init)
@@ -113,7 +117,7 @@ public struct RunData: Sendable {
         let pretraining = try readPretraining(in: directory)
         filesRead += pretraining.map(\.file)
         return RunData(directory: directory, experiment: experiment, description: description, manifestText: manifestText,
-                       results: results, pretraining: pretraining, scans: scans, scanMetrics: scanMetrics, md: md,
+                       results: results, committees: committees, pretraining: pretraining, scans: scans, scanMetrics: scanMetrics, md: md,
                        mdMetrics: mdMetrics, atomsPerMolecule: atomCount(in: directory), filesRead: filesRead)
     }
 

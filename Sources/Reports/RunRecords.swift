@@ -1,4 +1,5 @@
-// The rows of a run directory's tables, typed: refits (results.csv), scans and their
+// The rows of a run directory's tables, typed: refits (results.csv), committees
+// (committees.csv), scans and their
 // metrics (analysis/scans.csv, analysis/scan_metrics.csv), MD traces and their metrics
 // (analysis/md.csv, analysis/md_metrics.csv), and pretraining summaries.
 
@@ -32,6 +33,32 @@ public struct RefitRecord: Equatable, Sendable {
                   forceRMSE: try r.double("force_rmse_meV_per_A"), energyMAE: try r.optionalDouble("energy_mae_meV"),
                   forceMAE: try r.optionalDouble("force_mae_meV_per_A"), epochs: try r.optionalInt("epochs"),
                   seconds: try r.optionalDouble("seconds"))
+    }
+}
+
+/// One committee's test-set errors: a row of `committees.csv` (the mean prediction of
+/// `members` refitted models; `committee` is a variant, or `all-variants`). Energies in meV,
+/// forces in meV/Å; the members' own mean errors beside the committee's.
+public struct CommitteeRecord: Equatable, Sendable, Encodable {
+    public var committee: String
+    public var n: Int
+    public var members: Int
+    public var energyRMSE: Double
+    public var forceRMSE: Double
+    public var memberEnergyRMSE: Double
+    public var memberForceRMSE: Double
+
+    static let requiredColumns = ["committee", "n", "members", "energy_rmse_meV", "force_rmse_meV_per_A",
+                                  "member_energy_rmse_meV", "member_force_rmse_meV_per_A"]
+
+    init(_ r: CSVRecord) throws {
+        committee = try r.requiredString("committee")
+        n = try r.int("n")
+        members = try r.int("members")
+        energyRMSE = try r.double("energy_rmse_meV")
+        forceRMSE = try r.double("force_rmse_meV_per_A")
+        memberEnergyRMSE = try r.double("member_energy_rmse_meV")
+        memberForceRMSE = try r.double("member_force_rmse_meV_per_A")
     }
 }
 

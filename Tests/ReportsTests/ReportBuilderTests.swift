@@ -34,7 +34,7 @@ import _TestSupport
         for url in [out.html, out.notebook, out.summary] { #expect(fm.fileExists(atPath: url.path), "\(url.path)") }
         #expect(Set(out.dataFiles) == [
             "data/results.csv", "data/summary.csv", "data/manifest.yaml", "data/scans.csv", "data/scan_metrics.csv",
-            "data/md.csv", "data/md_metrics.csv", "data/pretrain/multitask.json", "data/pretrain/reptile.json",
+            "data/md.csv", "data/md_metrics.csv", "data/committees.csv", "data/pretrain/multitask.json", "data/pretrain/reptile.json",
             "data/pretrain/single-level.json",
         ])
         for file in out.dataFiles {
@@ -67,7 +67,7 @@ import _TestSupport
 
         defer { remove(plain) }
         let json2 = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: plain.summary)) as? [String: Any])
-        #expect(json2["smoothness"] is NSNull && json2["md_stability"] is NSNull)
+        #expect(json2["smoothness"] is NSNull && json2["md_stability"] is NSNull && json2["committees"] is NSNull)
     }
 
     @Test func rebuildingReplacesStaleDataFiles() throws {
@@ -81,6 +81,31 @@ import _TestSupport
         #expect(!FileManager.default.fileExists(atPath: second.directory.appendingPathComponent("data/md.csv").path))
         let html = try String(contentsOf: second.html, encoding: .utf8)
         #expect(html.contains("No <code>analysis/md.csv</code> in this run"))
+    }
+
+    /// A run with committees.csv: its table in the HTML, the copied file, the notebook cell (run
+    /// by `codeCellsRunWithPandasAndMatplotlib`) and the JSON; a malformed row is a `DataError` naming the file and line.
+    @Test func committeesAppearInEveryRendering() throws {
+        let run = try Fixture.runDirectory(withAnalysis: true)
+        defer { Fixture.remove(run) }
+        let csv = Fixture.committeesCSV
+        let root = run.deletingLastPathComponent().appendingPathComponent("export")
+        let out = try ReportBuilder(runDirectory: run, outputDirectory: root).build()
+        #expect(out.dataFiles.contains("data/committees.csv"))
+        let html = try String(contentsOf: out.html, encoding: .utf8)
+        #expect(XMLCheck.parse(html).error == nil)
+        #expect(html.contains("<td>all-variants</td><td class=\"num\">450</td><td class=\"num\">8</td><td class=\"num\">41.2</td><td class=\"num\">47.8</td>"))
+        let notebook = try String(contentsOf: out.notebook, encoding: .utf8)
+        #expect(notebook.contains("committees.csv"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.summary)) as? [String: Any])
+        let committees = try #require(json["committees"] as? [[String: Any]])
+        #expect(committees.count == 2 && committees[1]["members"] as? Int == 8)
+        #expect(abs((committees[1]["force_rmse"] as? Double ?? 0) - 41.2) < 1e-9)
+
+        try (csv.replacingOccurrences(of: "reptile,450,2", with: "reptile,many,2")).write(
+            to: run.appendingPathComponent("committees.csv"), atomically: true, encoding: .utf8)
+        do { try ReportBuilder(runDirectory: run, outputDirectory: root).build(); Issue.record("malformed committees.csv accepted") }
+        catch let e as DataError { #expect(e.file.hasSuffix("committees.csv") && "\(e)".contains("2"), "\(e)") }
     }
 
     @Test func missingResultsFailsTheBuild() throws {

@@ -19,6 +19,14 @@ enum Fixture {
         return run
     }
 
+    /// A committees.csv for the fixture (two committees of N = 450); ``Analysis/write(into:)`` adds it.
+    static let committeesCSV = """
+        committee,n,members,energy_rmse_meV,energy_mae_meV,energy_per_atom_rmse_meV,force_rmse_meV_per_A,force_mae_meV_per_A,member_energy_rmse_meV,member_force_rmse_meV_per_A
+        reptile,450,2,20.1,15.0,0.74,46.8,33.0,20.5,48.5
+        all-variants,450,8,21.1,16.0,0.78,41.2,29.0,22.2,47.8
+
+        """
+
     /// Removes the temporary folder holding a run directory from ``runDirectory(withAnalysis:)``
     /// (and any export written beside it).
     static func remove(_ run: URL) {
@@ -26,7 +34,7 @@ enum Fixture {
     }
 }
 
-/// Synthetic `analysis/*.csv` files in the agreed schemas, for the fixture's variants.
+/// Synthetic `analysis/*.csv` files (and a committees.csv) in the agreed schemas, for the fixture's variants.
 enum Analysis {
     static let variants = ["reptile", "multitask", "single-level", "scratch"]
     static let sizes = [10, 50, 450]
@@ -36,6 +44,7 @@ enum Analysis {
     static let points = 12
 
     static func write(into run: URL) throws {
+        try Fixture.committeesCSV.write(to: run.appendingPathComponent("committees.csv"), atomically: true, encoding: .utf8)
         let dir = run.appendingPathComponent("analysis")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         func quoted(_ s: String) -> String { s.contains(",") ? "\"\(s)\"" : s }
