@@ -190,12 +190,18 @@ struct TrainCommand: ParsableCommand {
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "evaluate", abstract: "Energy and force errors (MAE, RMSE) of a model file on a data file.")
+        commandName: "evaluate", abstract: "Energy and force errors (MAE, RMSE) of a model file on a data file.",
+        discussion: """
+            With --with, further models join the first in a committee: each member's errors are printed, then \
+            those of their mean prediction (energies and forces averaged, each model with its own self-energies).
+            """)
 
     @Argument(help: "The model file (JSON).")
     var model: String
     @Argument(help: "A data file (extended XYZ, HDF5, …).")
     var data: String
+    @Option(name: .customLong("with"), help: "A further model file; the committee of all the models is evaluated too (repeatable).")
+    var others: [String] = []
     @Option(help: "Reader to use instead of guessing from the extension.")
     var format: SourceFormat?
     @Option(help: "Conformations per batch.")
@@ -203,14 +209,23 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         try MetaMLIP.reportingErrors {
-            let (potential, parameters) = try ModelFile.load(path: model)
             let (conformations, _) = try readConformations(path: data, format: format, energyKey: nil, forcesKey: nil, energyUnit: nil)
-            let missing = potential.unsupported(conformations.flatMap(\.atomicNumbers))
-            guard missing.isEmpty else { throw DataError(file: data, "elements \(missing) are not in the model") }
-            let r = try errorMetrics(potential: potential, parameters: parameters, conformations: conformations,
-                                     label: data, batchSize: batchSize)
-            print("\(model) on \(data): \(r.conformationCount) conformations")
-            printMetrics(r)
+            var members: [Predictions] = []
+            for path in [model] + others {
+                let (potential, parameters) = try ModelFile.load(path: path)
+                let missing = potential.unsupported(conformations.flatMap(\.atomicNumbers))
+                guard missing.isEmpty else { throw DataError(file: data, "elements \(missing) are not in the model \(path)") }
+                let p = try predictions(potential: potential, parameters: parameters, conformations: conformations,
+                                        label: data, batchSize: batchSize)
+                let r = p.metrics(against: conformations)
+                print("\(path) on \(data): \(r.conformationCount) conformations")
+                printMetrics(r)
+                members.append(p)
+            }
+            if members.count > 1 {
+                print("committee of \(members.count) models (mean prediction):")
+                printMetrics(Predictions.mean(members).metrics(against: conformations))
+            }
         }
     }
 }

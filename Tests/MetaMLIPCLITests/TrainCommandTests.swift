@@ -33,6 +33,14 @@ import _TestSupport
         let eval = try CLIRunner.run(["evaluate", model, dir.appendingPathComponent("small.xyz").path])
         #expect(eval.status == 0, "\(eval.stderr)")
         #expect(eval.stdout.contains("12 conformations") && eval.stdout.contains("forces  MAE"), "\(eval.stdout)")
+        // A committee of the model with itself predicts what the model does.
+        let twice = try CLIRunner.run(["evaluate", model, dir.appendingPathComponent("small.xyz").path, "--with", model])
+        #expect(twice.status == 0, "\(twice.stderr)")
+        let blocks = twice.stdout.components(separatedBy: "committee of 2 models (mean prediction):\n")
+        #expect(blocks.count == 2 && blocks[1] == eval.stdout.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n",
+                "\(twice.stdout)")
+        let missing = try CLIRunner.run(["evaluate", model, dir.appendingPathComponent("small.xyz").path, "--with", "nope.json"])
+        #expect(missing.status == 1 && missing.stderr.contains("nope.json"), "\(missing.stderr)")
 
         try "data: small.xyz\nepochs: 1\noptimizer: {kind: sgdx}\n".write(to: dir.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         let bad = try CLIRunner.run(["train", dir.appendingPathComponent("bad.yaml").path])
