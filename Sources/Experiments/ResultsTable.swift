@@ -112,11 +112,17 @@ public struct ResultsTable: Sendable {
     }
 
     /// Writes results.csv, summary.csv, summary.md and (with committees) committees.csv into
-    /// `directory` (each atomically).
+    /// `directory` (each atomically). Without committees an earlier committees.csv is removed,
+    /// so the file never describes other refits than results.csv.
     public func write(to directory: URL, title: String? = nil) throws {
         var files = [("results.csv", resultsCSV), ("summary.csv", summaryCSV),
                      ("summary.md", markdown(title: title ?? directory.lastPathComponent))]
-        if !committees.isEmpty { files.append(("committees.csv", committeesCSV)) }
+        let committeesFile = directory.appendingPathComponent("committees.csv")
+        if !committees.isEmpty {
+            files.append(("committees.csv", committeesCSV))
+        } else if FileManager.default.fileExists(atPath: committeesFile.path) {
+            try FileManager.default.removeItem(at: committeesFile)
+        }
         for (name, text) in files {
             try Data(text.utf8).write(to: directory.appendingPathComponent(name), options: .atomic)
         }

@@ -326,6 +326,9 @@ import _TestSupport
         #expect(Swift.abs(Double(csv[1][9])! - members.reduce(0, +) / 2) < 1e-3)
         let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
         #expect(summary.contains("| all-variants | 3 | 4 |"))
+        // Tables written without committees (during refits, or with the key off) drop the old file.
+        try ResultsTable(results: results).write(to: out)
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("committees.csv").path))
 
         // What the key needs, named in the error.
         func item(_ refit: String) throws -> String? {
