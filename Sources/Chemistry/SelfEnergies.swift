@@ -10,6 +10,10 @@ public struct SelfEnergies: Equatable, Sendable, Codable {
         case leastSquares = "least-squares"
         /// Energies of isolated atoms computed at the same level of theory.
         case isolatedAtoms = "isolated-atoms"
+        /// Prior per-element energies (isolated atoms, or a pretrained model's) plus the
+        /// least-squares correction that the data's compositions determine
+        /// (``SelfEnergies/fit(_:anchoredTo:task:)``).
+        case anchoredLeastSquares = "anchored-least-squares"
     }
 
     /// eV per atom of each atomic number.
@@ -39,11 +43,61 @@ public struct SelfEnergies: Equatable, Sendable, Codable {
     /// then e_Z ∝ n_Z and Σ n_Z e_Z equals the mean energy. Eigenvalues below
     /// `1e-10 × largest` are treated as zero.
     ///
+    /// Minimum-norm values are only right for the data's own compositions (on any other, a
+    /// 3BPA fit is off by hundreds of eV per atom): use it to centre training targets, and
+    /// ``fit(_:anchoredTo:task:)`` for energies a model keeps (``compositionRank(_:)`` tells
+    /// which case applies).
+    ///
     /// - Throws: `DataError` when there are no conformations.
     public static func fit(_ conformations: [Conformation], task: String = "task") throws -> SelfEnergies {
         guard !conformations.isEmpty else {
             throw DataError(file: task, "cannot fit self-energies: no conformations")
         }
+        let (gram, rhs, elements) = normalEquations(conformations)
+        let m = elements.count
+        let solution = SymmetricEigen.pseudoInverseSolve(gram, rhs, size: m, relativeCutoff: 1e-10)
+        var energies: [Int: Double] = [:]
+        for (i, z) in elements.enumerated() { energies[z] = solution[i] }
+        return SelfEnergies(energies: energies, origin: .leastSquares)
+    }
+}
+
+extension SelfEnergies {
+    /// The element-count matrix of `conformations`: its rank and the number of elements.
+    /// Least squares determines every element's energy only when `rank == elements`; a
+    /// single-molecule dataset (one composition) has rank 1.
+    public static func compositionRank(_ conformations: [Conformation]) -> (rank: Int, elements: Int) {
+        let (gram, _, elements) = normalEquations(conformations)
+        let (values, _) = SymmetricEigen.decompose(gram, size: elements.count)
+        let largest = values.map(abs).max() ?? 0
+        return (values.filter { $0 > 1e-10 * largest }.count, elements.count)
+    }
+
+    /// Least squares anchored to prior per-element energies: e = e_prior + δ, with δ the
+    /// minimum-norm solution of min_δ Σ_c (E_c − Σ_Z n_cZ (e_prior,Z + δ_Z))².
+    ///
+    /// δ lies in the span of the data's composition vectors, so the energies of elements
+    /// and element combinations that the compositions do not determine stay at the prior:
+    /// for one composition n (a single molecule), δ = n · s / |n|² with s the mean residual
+    /// E − n · e_prior, i.e. one shift; with compositions that determine every element, the
+    /// result is the ordinary least-squares fit whatever the prior. Elements missing from
+    /// the prior are anchored at 0.
+    ///
+    /// - Throws: `DataError` when there are no conformations.
+    public static func fit(_ conformations: [Conformation], anchoredTo prior: SelfEnergies, task: String = "task") throws -> SelfEnergies {
+        let residual = conformations.map { c -> Conformation in
+            var r = c
+            r.energy = c.energy - prior.energy(of: c.atomicNumbers)
+            return r
+        }
+        let delta = try fit(residual, task: task)
+        var energies = prior.energies.filter { z, _ in delta.energies[z] != nil }
+        for (z, d) in delta.energies { energies[z, default: 0] += d }
+        return SelfEnergies(energies: energies, origin: .anchoredLeastSquares)
+    }
+
+    /// The normal matrix NᵀN (row-major), Nᵀ E and the sorted elements of `conformations`.
+    static func normalEquations(_ conformations: [Conformation]) -> (gram: [Double], rhs: [Double], elements: [Int]) {
         let elements = Array(Set(conformations.flatMap(\.atomicNumbers))).sorted()
         let index = Dictionary(uniqueKeysWithValues: elements.enumerated().map { ($1, $0) })
         let m = elements.count
@@ -58,10 +112,7 @@ public struct SelfEnergies: Equatable, Sendable, Codable {
                 for j in 0..<m { gram[i * m + j] += counts[i] * counts[j] }
             }
         }
-        let solution = SymmetricEigen.pseudoInverseSolve(gram, rhs, size: m, relativeCutoff: 1e-10)
-        var energies: [Int: Double] = [:]
-        for (i, z) in elements.enumerated() { energies[z] = solution[i] }
-        return SelfEnergies(energies: energies, origin: .leastSquares)
+        return (gram, rhs, elements)
     }
 }
 

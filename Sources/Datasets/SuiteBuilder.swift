@@ -38,6 +38,17 @@ public struct SuiteBuilder {
         self.location = location
     }
 
+    /// Every file the suite is built from (the recipe, each source and isolated-atom file),
+    /// label (as the recipe names it) → resolved path, for run fingerprints.
+    public func inputFiles() throws -> [String: String] {
+        var files = ["recipe": recipeFile]
+        for source in recipe.sources {
+            files[source.path] = try location.path(of: source.path, recipe: recipeFile)
+            if let iso = source.isolatedAtoms { files[iso] = try location.path(of: iso, recipe: recipeFile) }
+        }
+        return files
+    }
+
     /// Reads all sources and returns the prepared suite.
     public func build() throws -> (suite: TaskSuite, report: Report) {
         let start = DispatchTime.now()

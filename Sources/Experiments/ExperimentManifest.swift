@@ -68,12 +68,8 @@ public struct ExperimentManifest: Codable, Sendable {
         }
     }
 
-    public struct Loss: Codable, Sendable {
-        public var energyWeight: Double?
-        public var forceWeight: Double?
-        enum CodingKeys: String, CodingKey { case energyWeight = "energy_weight", forceWeight = "force_weight" }
-        public var value: EnergyForceLoss { EnergyForceLoss(energyWeight: energyWeight ?? 1, forceWeight: forceWeight ?? 1) }
-    }
+    /// The shared `loss:` section (``LossSettings``: one set of defaults for every manifest).
+    public typealias Loss = LossSettings
 
     /// One way to obtain the initial parameters of the refits.
     public struct Variant: Codable, Sendable {
@@ -89,7 +85,7 @@ public struct ExperimentManifest: Codable, Sendable {
         public var epsilonFinal: Double?
         public var outerLearningRate: Double?
         public var sampling: MetaConfiguration.Sampling?
-        public var inner: InnerLoop?
+        public var inner: InnerLoopSettings?
         public var querySize: Int?
         public var validateEvery: Int?
         // Ordinary training (multitask, single).
@@ -150,6 +146,28 @@ public struct ExperimentManifest: Codable, Sendable {
             }
             if [.multitask, .single].contains(kind) && (epochs ?? 0) < 1 {
                 throw DataError(file: file, item: "\(item).epochs", "needs epochs ≥ 1")
+            }
+            if let algorithm = metaAlgorithm {
+                _ = try InnerLoopSettings.resolve(inner, algorithm: algorithm, file: file, item: "\(item).inner")
+            }
+            try checkRanges(file: file, item: item)
+        }
+
+        /// The meta-learning algorithm of kinds reptile, fomaml and maml (nil for the others).
+        public var metaAlgorithm: MetaConfiguration.Algorithm? { MetaConfiguration.Algorithm(rawValue: kind.rawValue) }
+
+        /// Numbers a user can type, each checked against its range (no trap later).
+        private func checkRanges(file: String, item: String) throws {
+            let positiveInts: [(String, Int?)] = [("meta_batch_size", metaBatchSize), ("query_size", querySize),
+                                                  ("validate_every", validateEvery), ("batch_size", batchSize)]
+            for (key, value) in positiveInts { if let v = value, v < 1 { throw DataError(file: file, item: "\(item).\(key)", "must be ≥ 1, got \(v)") } }
+            if let p = patience, p < 1 { throw DataError(file: file, item: "\(item).patience", "must be ≥ 1, got \(p)") }
+            let positiveReals: [(String, Double?)] = [("epsilon", epsilon), ("epsilon_final", epsilonFinal),
+                                                      ("outer_learning_rate", outerLearningRate), ("learning_rate", learningRate)]
+            for (key, value) in positiveReals {
+                if let v = value, !(v.isFinite && v > 0) {
+                    throw DataError(file: file, item: "\(item).\(key)", "must be a finite number > 0, got \(v)")
+                }
             }
         }
     }
@@ -225,6 +243,12 @@ public struct ExperimentManifest: Codable, Sendable {
         }
         guard !refit.n.isEmpty, refit.n.allSatisfy({ $0 >= 1 }) else { throw DataError(file: file, item: "refit.n", "needs sizes ≥ 1") }
         guard refit.epochs >= 1 else { throw DataError(file: file, item: "refit.epochs", "must be ≥ 1") }
+        try refit.checkRanges(file: file)
+        let loss = try LossSettings.resolve(self.loss, file: file)
+        if loss.forceWeight > 0, let maml = variants.first(where: { $0.kind == .maml }) {
+            throw DataError(file: file, item: "variants (\(maml.name)).kind",
+                            "second-order maml trains an energy-only loss, but loss.force_weight is \(loss.forceWeight): the variant would silently drop the forces every other variant fits; use fomaml or reptile, or set loss.force_weight: 0")
+        }
         guard target.test >= 1, target.validation >= 1 else {
             throw DataError(file: file, item: "target", "test and validation must each be ≥ 1 conformation")
         }
@@ -250,6 +274,24 @@ public struct ExperimentManifest: Codable, Sendable {
 
 
 extension ExperimentManifest.Refit {
+    /// The refit seeds (default `[0]`).
+    public var seedList: [UInt64] { seeds ?? [0] }
+
+    /// Every number of the section against its range, and the seed list non-empty and
+    /// without repeats.
+    func checkRanges(file: String) throws {
+        if let s = seeds {
+            guard !s.isEmpty else { throw DataError(file: file, item: "refit.seeds", "is empty: there would be no refits (omit the key for seed 0)") }
+            guard Set(s).count == s.count else { throw DataError(file: file, item: "refit.seeds", "lists a seed twice: \(s)") }
+        }
+        guard Set(n).count == n.count else { throw DataError(file: file, item: "refit.n", "lists a size twice: \(n)") }
+        if let b = batchSize, b < 1 { throw DataError(file: file, item: "refit.batch_size", "must be ≥ 1, got \(b)") }
+        if let p = patience, p < 1 { throw DataError(file: file, item: "refit.patience", "must be ≥ 1, got \(p)") }
+        if let r = learningRate, !(r.isFinite && r > 0) {
+            throw DataError(file: file, item: "refit.learning_rate", "must be a finite number > 0, got \(r)")
+        }
+    }
+
     /// `element_map` as atomic numbers, target: source; a `DataError` for an unknown symbol.
     public func elementMapNumbers(file: String) throws -> [Int: Int] {
         var map: [Int: Int] = [:]

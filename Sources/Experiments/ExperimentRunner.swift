@@ -32,13 +32,17 @@ public final class ExperimentRunner {
     /// How many pretrainings, refits or analysis units run at once (one thread each; give each one BLAS
     /// thread, see `setBLASThreads`). Results do not depend on it.
     public var jobs = 1
+    /// Move an existing run directory aside instead of resuming it (`metamlip run --fresh`).
+    public var fresh = false
 
     private let location: DataLocation
-    var loss: EnergyForceLoss { manifest.loss?.value ?? EnergyForceLoss(energyWeight: 1, forceWeight: 10) }
+    /// The study's loss (``LossSettings``: the same defaults as every manifest).
+    let loss: EnergyForceLoss
     var seed: UInt64 { manifest.seed ?? 0 }
 
     public init(manifestPath: String, runDirectory: String? = nil) throws {
         manifest = try ExperimentManifest.load(path: manifestPath)
+        loss = try LossSettings.resolve(manifest.loss, file: manifestPath)
         self.manifestPath = manifestPath
         let base = URL(fileURLWithPath: manifestPath).deletingLastPathComponent()
         self.runDirectory = URL(fileURLWithPath: runDirectory ?? "runs/\(manifest.experiment)")
@@ -131,21 +135,65 @@ public final class ExperimentRunner {
 
     // MARK: Running
 
+    /// What may change between runs into one directory: the N and seed grid, committees and
+    /// the description; variants may be added or removed (not changed), and an `analysis:`
+    /// section may be added to a finished run.
+    static let compatibility = RunFingerprint.Compatibility(
+        mutableKeys: ["refit.n", "refit.seeds", "refit.committee", "description"],
+        namedGroups: ["variants", "effective.inner"], addableSections: ["analysis"])
+
+    /// The fingerprint of a run of `manifest` (this runner's or a run directory's older copy,
+    /// resolved next to this runner's manifest): its keys, the defaults they resolve to and
+    /// a hash of every data file the study reads.
+    func fingerprint(of manifest: ExperimentManifest) throws -> RunFingerprint {
+        var files = ["target \(manifest.target.data)": try dataPath(manifest.target.data)]
+        if let iso = manifest.target.isolatedAtoms { files["target isolated atoms \(iso)"] = try dataPath(iso) }
+        if let p = manifest.pretraining {
+            let (builder, _) = try studySuiteBuilder(recipe: p.recipe, manifestPath: manifestPath,
+                                                     location: manifest.dataRoot == nil ? nil : location)
+            for (label, path) in try builder.inputFiles() { files["pretraining \(label)"] = path }
+        }
+        var fingerprint = try RunFingerprint(configuration: manifest, dataPaths: files)
+        fingerprint.record("effective.loss", try LossSettings.resolve(manifest.loss, file: manifestPath))
+        fingerprint.record("effective.model", manifest.model ?? .standard)
+        fingerprint.record("effective.refit_mode", (manifest.refit.mode ?? .full).description)
+        for v in manifest.variants {
+            if let algorithm = v.metaAlgorithm {
+                fingerprint.record("effective.inner.\(v.name)", try InnerLoopSettings.resolve(
+                    v.inner, algorithm: algorithm, file: manifestPath, item: "variants (\(v.name)).inner"))
+            }
+        }
+        return fingerprint
+    }
+
+    /// The name of a refit unit in failure records: `refit/<variant>/n<N>-seed<S>`.
+    static func refitUnit(_ variant: String, n: Int, seed: UInt64) -> String { "refit/\(variant)/n\(n)-seed\(seed)" }
+
+    /// Whether `error` ends one unit (recorded as failed) rather than the whole study:
+    /// training that diverged beyond recovery, or a failure recorded by an earlier run.
+    static func isUnitFailure(_ error: Error) -> Bool {
+        error is UnitFailed
+    }
+
     /// Runs (or resumes) the whole study and returns every refit result.
     @discardableResult
     public func run() throws -> [RefitResult] {
-        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        let copy = runDirectory.appendingPathComponent("manifest.yaml")
-        if !FileManager.default.fileExists(atPath: copy.path) {
-            try FileManager.default.copyItem(atPath: manifestPath, toPath: copy.path)
-        }
+        let directory = try RunDirectory(
+            url: runDirectory, manifestPath: manifestPath, fingerprint: try fingerprint(of: manifest),
+            compatibility: Self.compatibility, fresh: fresh, log: log,
+            legacy: { [self] copy in (try? ExperimentManifest.load(path: copy.path)).flatMap { try? fingerprint(of: $0) } })
         let target = try loadTarget()
+        let (rank, elementCount) = SelfEnergies.compositionRank(target.pool)
+        if rank < elementCount && target.selfEnergies == nil {
+            throw DataError(file: manifestPath, item: "target.isolated_atoms",
+                            "the target's compositions (rank \(rank) for \(elementCount) elements) cannot determine per-element self-energies; refitted models would carry minimum-norm values that are off by hundreds of eV per atom on any other molecule. Give the isolated-atom energies of the target's level of theory (e.g. isolated_atoms: 3bpa/iso_atoms.xyz): the refits then fit one shift per determined direction on top of them")
+        }
         log("target \(target.path): test \(target.test.count), validation \(target.validation.count), pool \(target.pool.count)")
         let needsPool = manifest.variants.contains { $0.kind != .scratch }
         let pool: (train: [QMTask], validation: [QMTask]) = needsPool ? try loadPool() : ([], [])
         let elements = Set((pool.train + pool.validation).flatMap(\.elements) + target.pool.flatMap(\.atomicNumbers)
                            + target.test.flatMap(\.atomicNumbers)).sorted()
-        var potential = try (manifest.model ?? ModelSpec()).makePotential(
+        var potential = try (manifest.model ?? .standard).makePotential(
             elements: elements, selfEnergies: target.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares),
             file: manifestPath)
         // Symmetry-function models standardise their features once, over the pretraining
@@ -153,6 +201,7 @@ public final class ExperimentRunner {
         if let scaled = potential as? any FeatureScaledPotential {
             potential = try scaled.fittingScales(to: pool.train.flatMap(\.conformations) + target.pool)
         }
+        try (manifest.refit.mode ?? .full).check(layerCount: potential.layerCount, file: manifestPath, item: "refit.mode")
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " "))")
 
         var replay: FittingSet?
@@ -167,35 +216,69 @@ public final class ExperimentRunner {
         let variants = manifest.variants
         let lock = NSLock()
         var starts = [ParameterSet<Float>?](repeating: nil, count: variants.count)
-        let refits = variants.indices.flatMap { v in manifest.refit.n.flatMap { n in (manifest.refit.seeds ?? [0]).map { (v, n, $0) } } }
+        var failedPretraining = Set<Int>()
+        var failures: [RunDirectory.Failure?] = []
+        let refits = variants.indices.flatMap { v in manifest.refit.n.flatMap { n in manifest.refit.seedList.map { (v, n, $0) } } }
+        failures = Array(repeating: nil, count: variants.count + refits.count)
         let schedule = refits.indices.sorted { refits[$0].1 != refits[$1].1 ? refits[$0].1 > refits[$1].1 : $0 < $1 }
         var finished = [RefitResult?](repeating: nil, count: refits.count)
+        // A unit whose training diverged (or that failed in an earlier run) is recorded as
+        // failed and never reported with numbers; the other units go on.
+        func failed(_ slot: Int, unit: String, stage: String, _ error: Error) throws {
+            let failure = (error as? UnitFailed)?.failure
+                ?? RunDirectory.Failure(unit: unit, stage: stage, reason: "\(error)")
+            if !(error is UnitFailed) { try directory.recordFailure(failure) }
+            log("[\(unit)] FAILED (\(failure.stage)): \(failure.reason)")
+            lock.withLock { failures[slot] = failure }
+        }
         try runConcurrently(variants.count + schedule.count, jobs: jobs,
                             after: variants.map { _ in nil } + schedule.map { refits[$0].0 }) { k in
             guard k >= variants.count else {
-                let p = try pretrain(variants[k], potential: potential, pool: pool)
-                lock.withLock { starts[k] = p }
+                let unit = "pretrain/\(variants[k].name)"
+                do {
+                    let p = try pretrain(variants[k], potential: potential, pool: pool, directory: directory)
+                    lock.withLock { starts[k] = p }
+                } catch where Self.isUnitFailure(error) {
+                    try failed(k, unit: unit, stage: "pretraining", error)
+                    lock.withLock { _ = failedPretraining.insert(k) }
+                }
                 return
             }
             let unit = schedule[k - variants.count]
             let (v, n, s) = refits[unit]
-            let result = try refit(variants[v], n: n, seed: s, potential: potential, parameters: lock.withLock { starts[v] },
-                                   target: target, replay: replay)
-            try lock.withLock {
-                finished[unit] = result
-                try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory, title: manifest.experiment)
+            let name = Self.refitUnit(variants[v].name, n: n, seed: s)
+            guard !lock.withLock({ failedPretraining.contains(v) }) else {
+                lock.withLock {
+                    failures[variants.count + unit] = RunDirectory.Failure(
+                        unit: name, stage: "pretraining", reason: "not run: the pretraining of \(variants[v].name) failed")
+                }
+                return
+            }
+            do {
+                let result = try refit(variants[v], n: n, seed: s, potential: potential, parameters: lock.withLock { starts[v] },
+                                       target: target, replay: replay, directory: directory)
+                try lock.withLock {
+                    finished[unit] = result
+                    try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory, title: manifest.experiment)
+                }
+            } catch where Self.isUnitFailure(error) {
+                try failed(variants.count + unit, unit: name, stage: "refit", error)
             }
         }
         let results = finished.compactMap { $0 }
-        let committees = manifest.refit.committee == true ? try self.committees(target: target) : []
-        let table = ResultsTable(results: results, committees: committees)
+        let failedUnits = failures.compactMap { $0 }
+        try directory.writeFailureTable(failedUnits)
+        let skipped = Set(failedUnits.map(\.unit))
+        let committees = manifest.refit.committee == true ? try self.committees(target: target, skipping: skipped) : []
+        let table = ResultsTable(results: results, committees: committees, failures: failedUnits)
         try table.write(to: runDirectory, title: manifest.experiment)
         log("\n" + table.markdown(title: manifest.experiment))
         if let settings = manifest.analysis {
             let analysis = StudyAnalysis(settings: settings, directory: runDirectory.appendingPathComponent("analysis"),
                                          manifestPath: manifestPath, location: location, log: log, jobs: jobs)
             try analysis.run(variants: manifest.variants.map(\.name), refitDirectory: runDirectory.appendingPathComponent("refit"),
-                             refit: manifest.refit, structure: target.test[settings.frame ?? 0])
+                             refit: manifest.refit, structure: target.test[settings.frame ?? 0],
+                             skipping: skipped)
         }
         return results
     }

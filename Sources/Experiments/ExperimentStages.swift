@@ -29,12 +29,23 @@ public struct PretrainingSummary: Codable, Sendable {
     public var validationLoss: Double?
 }
 
+/// A unit that an earlier run recorded as failed: it is reported as failed again, not rerun
+/// (the same settings would fail the same way; `metamlip run --fresh` starts afresh).
+struct UnitFailed: Error, CustomStringConvertible {
+    var failure: RunDirectory.Failure
+    var description: String { "\(failure.unit) failed in an earlier run (\(failure.stage)): \(failure.reason)" }
+}
+
 extension ExperimentRunner {
     /// The pretrained parameters of `variant` (nil for scratch), from its model file when it
-    /// exists, else by pretraining (resuming from its checkpoint if there is one).
+    /// and its summary exist, else by pretraining (resuming from its checkpoint if there is
+    /// one: a run killed between the two writes finishes the unit from the final checkpoint).
+    ///
+    /// - Throws: ``UnitFailed`` when an earlier run recorded this pretraining as failed.
     func pretrain(_ variant: ExperimentManifest.Variant, potential: any AtomisticPotential,
-                  pool: (train: [QMTask], validation: [QMTask])) throws -> ParameterSet<Float>? {
+                  pool: (train: [QMTask], validation: [QMTask]), directory: RunDirectory? = nil) throws -> ParameterSet<Float>? {
         guard variant.kind != .scratch else { return nil }
+        if let failure = try directory?.failure(of: "pretrain/\(variant.name)") { throw UnitFailed(failure: failure) }
         let headChoices = ["shared", "mean"] + pool.train.map(\.name)
         if variant.taskHeads == true, let head = variant.refitHead, !headChoices.contains(head) {
             throw DataError(file: manifestPath, item: "variants (\(variant.name)).refit_head",
@@ -42,7 +53,8 @@ extension ExperimentRunner {
         }
         let dir = runDirectory.appendingPathComponent("pretrain/\(variant.name)")
         let modelPath = dir.appendingPathComponent("model.json").path
-        if FileManager.default.fileExists(atPath: modelPath) {
+        let summaryPath = dir.appendingPathComponent("summary.json").path
+        if FileManager.default.fileExists(atPath: modelPath) && FileManager.default.fileExists(atPath: summaryPath) {
             log("[\(variant.name)] pretrained model found, reusing \(modelPath)")
             let saved = try ModelFile.load(path: modelPath)
             return refitStart(variant, potential: saved.potential, parameters: saved.parameters)
@@ -78,8 +90,9 @@ extension ExperimentRunner {
                 algorithm: algorithm, iterations: variant.iterations!, metaBatchSize: variant.metaBatchSize ?? 1,
                 epsilon: variant.epsilon ?? 0.1, epsilonFinal: variant.epsilonFinal,
                 outerLearningRate: variant.outerLearningRate ?? 1e-3, sampling: variant.sampling ?? .uniform,
-                inner: variant.inner ?? InnerLoop(steps: 10, optimizer: algorithm == .maml ? .sgd : .adam),
-                querySize: variant.querySize ?? 16, loss: algorithm == .maml ? EnergyForceLoss(energyWeight: loss.energyWeight, forceWeight: 0) : loss,
+                inner: try InnerLoopSettings.resolve(variant.inner, algorithm: algorithm, file: manifestPath,
+                                                     item: "variants (\(variant.name)).inner"),
+                querySize: variant.querySize ?? 16, loss: loss,
                 seed: seed, validateEvery: variant.validateEvery ?? max(1, variant.iterations! / 10),
                 checkpointEvery: max(1, variant.iterations! / 20), checkpointPath: checkpoint)
             let trainer = resume
@@ -137,7 +150,7 @@ extension ExperimentRunner {
         try ModelFile(potential: potential, parameters: parameters,
                       provenance: .init(dataFile: manifest.pretraining?.recipe, task: variant.name, seed: seed, steps: summary.steps))
             .save(to: modelPath)
-        try writeJSONAtomically(summary, to: dir.appendingPathComponent("summary.json").path)
+        try writeJSONAtomically(summary, to: summaryPath)
         log(String(format: "[\(variant.name)] pretrained in %.0f s (this call %.0f s)", summary.seconds, Date().timeIntervalSince(start)))
         return refitStart(variant, potential: potential, parameters: parameters)
     }
@@ -160,8 +173,10 @@ extension ExperimentRunner {
     ///
     /// - Parameter replay: the pretraining pool with its tasks' self-energies, from which
     ///   `refit.replay × N` conformations are added to each refit of a pretrained variant.
+    /// - Throws: ``UnitFailed`` when an earlier run recorded this refit as failed.
     func refit(_ variant: ExperimentManifest.Variant, n: Int, seed s: UInt64, potential: any AtomisticPotential,
-               parameters: ParameterSet<Float>?, target: TargetData, replay: FittingSet? = nil) throws -> RefitResult {
+               parameters: ParameterSet<Float>?, target: TargetData, replay: FittingSet? = nil,
+               directory: RunDirectory? = nil) throws -> RefitResult {
         let r = manifest.refit
         let dir = runDirectory.appendingPathComponent("refit/\(variant.name)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -169,6 +184,7 @@ extension ExperimentRunner {
         if FileManager.default.fileExists(atPath: path) {
             return try readJSON(RefitResult.self, path: path, what: "refit result")
         }
+        if let failure = try directory?.failure(of: Self.refitUnit(variant.name, n: n, seed: s)) { throw UnitFailed(failure: failure) }
         var order = Array(target.pool.indices)
         var g = SeededGenerator(seed: s &* 0x51ED &+ 17)
         g.shuffle(&order)
@@ -180,7 +196,7 @@ extension ExperimentRunner {
                 optimizer: .adam(learningRate: r.learningRate ?? 1e-3, weightDecay: 0),
                 plateau: try (r.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "refit.plateau"),
                 earlyStopping: r.patience.map { EarlyStopping(patience: $0) }, emaDecay: r.emaDecay),
-            replayFraction: parameters == nil ? 0 : r.replay ?? 0, targetSelfEnergies: target.selfEnergies,
+            replayFraction: parameters == nil ? 0 : r.replay ?? 0, selfEnergyPrior: target.selfEnergies,
             elementMap: try r.elementMapNumbers(file: manifestPath))
         let start = Date()
         let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,
@@ -198,8 +214,9 @@ extension ExperimentRunner {
         let result = RefitResult(variant: variant.name, n: n, seed: s, test: test, epochs: trainer.epoch,
                                  seconds: Date().timeIntervalSince(start))
         try writeJSONAtomically(result, to: path)
-        log(String(format: "[\(variant.name)] refit N=%d seed %d: test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s",
-                   n, Int(s), test.energyRMSE, test.energyPerAtomRMSE, test.forceRMSE, trainer.epoch, result.seconds))
+        log(String(format: "[\(variant.name)] refit N=%d seed %d: test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s, self-energies %@",
+                   n, Int(s), test.energyRMSE, test.energyPerAtomRMSE, test.forceRMSE, trainer.epoch, result.seconds,
+                   refitted.selfEnergies.origin.rawValue))
         return result
     }
 }

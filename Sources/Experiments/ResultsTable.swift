@@ -8,10 +8,13 @@ public struct ResultsTable: Sendable {
     public var results: [RefitResult]
     /// Committee errors (`refit.committee`); empty when none were evaluated.
     public var committees: [CommitteeResult]
+    /// Units that failed (never in the tables' numbers; listed under them).
+    public var failures: [RunDirectory.Failure]
 
-    public init(results: [RefitResult], committees: [CommitteeResult] = []) {
+    public init(results: [RefitResult], committees: [CommitteeResult] = [], failures: [RunDirectory.Failure] = []) {
         self.results = results
         self.committees = committees
+        self.failures = failures
     }
 
     /// Mean and sample standard deviation (0 for one seed) of one metric over seeds.
@@ -99,6 +102,14 @@ public struct ResultsTable: Sendable {
         return "# \(title)\n\nTest-set errors after refitting, mean ± sample std over \(seeds) seed(s).\n\n"
             + table("Energy RMSE (meV)", \.energyRMSE) + "\n" + table("Force RMSE (meV/Å)", \.forceRMSE)
             + (committees.isEmpty ? "" : "\n" + committeeMarkdown)
+            + (failures.isEmpty ? "" : "\n" + failureMarkdown)
+    }
+
+    private var failureMarkdown: String {
+        var s = "Failed units (\(failures.count); their numbers are not in the tables above, which average the seeds that succeeded; see failures.csv)\n\n"
+        s += "| unit | stage | reason |\n|---|---|---|\n"
+        for f in failures { s += "| \(f.unit) | \(f.stage) | \(f.reason.replacingOccurrences(of: "|", with: "/").replacingOccurrences(of: "\n", with: " ")) |\n" }
+        return s
     }
 
     private var committeeMarkdown: String {

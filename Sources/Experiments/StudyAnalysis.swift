@@ -117,13 +117,15 @@ struct StudyAnalysis {
         return ns.flatMap { n in seeds.map { (n, $0) } }
     }
 
-    func run(variants: [String], refitDirectory: URL, refit: ExperimentManifest.Refit, structure: Conformation) throws {
+    /// - Parameter skipping: failed refit units (`refit/<variant>/n<N>-seed<S>`): not analysed.
+    func run(variants: [String], refitDirectory: URL, refit: ExperimentManifest.Refit, structure: Conformation,
+             skipping: Set<String> = []) throws {
         let paths = try scanPaths(structure)
         // Units: each analysed model's scans (md nil) and each of its MD runs, on up to
         // `jobs` threads, each into its own part.
         var units: [(variant: String, n: Int, seed: UInt64, model: String, md: Int?)] = []
         for variant in variants {
-            for (n, seed) in refits(refit) {
+            for (n, seed) in refits(refit) where !skipping.contains(ExperimentRunner.refitUnit(variant, n: n, seed: seed)) {
                 let model = refitDirectory.appendingPathComponent("\(variant)/n\(n)-seed\(seed).model.json").path
                 guard FileManager.default.fileExists(atPath: model) else {
                     throw DataError(file: model, "missing: the refit was run without refit.save_models")

@@ -32,7 +32,9 @@ extension ExperimentRunner {
     /// seed's models together (when there are at least two variants).
     ///
     /// - Throws: `DataError` naming the model file that is missing or cannot be read.
-    func committees(target: TargetData) throws -> [CommitteeResult] {
+    /// - Parameter skipping: failed refit units (``refitUnit(_:n:seed:)``), left out of every
+    ///   committee; a committee left with fewer than two members is not formed.
+    func committees(target: TargetData, skipping: Set<String> = []) throws -> [CommitteeResult] {
         let seeds = manifest.refit.seeds ?? [0]
         let variants = manifest.variants.map(\.name)
         var cache: [String: (predictions: Predictions, metrics: EnergyForceMetrics)] = [:]
@@ -58,11 +60,18 @@ extension ExperimentRunner {
         }
         var results: [CommitteeResult] = []
         for n in manifest.refit.n.sorted() {
+            func members(_ keys: [(String, UInt64)]) -> [(String, UInt64)] {
+                keys.filter { !skipping.contains(Self.refitUnit($0.0, n: n, seed: $0.1)) }
+            }
             if seeds.count >= 2 {
-                for v in variants { results.append(try committee(v, n, seeds.map { (v, $0) })) }
+                for v in variants {
+                    let keys = members(seeds.map { (v, $0) })
+                    if keys.count >= 2 { results.append(try committee(v, n, keys)) }
+                }
             }
             if variants.count >= 2 {
-                results.append(try committee(CommitteeResult.allVariants, n, variants.flatMap { v in seeds.map { (v, $0) } }))
+                let keys = members(variants.flatMap { v in seeds.map { (v, $0) } })
+                if keys.count >= 2 { results.append(try committee(CommitteeResult.allVariants, n, keys)) }
             }
         }
         return results

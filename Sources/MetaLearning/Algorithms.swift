@@ -131,3 +131,48 @@ public enum MAML {
         return total.scaled(by: T.Scalar(1 / Double(taskIndices.count)))
     }
 }
+
+/// The manifest's `inner:` section of a meta-learning variant (snake_case keys, every key
+/// optional), with one set of defaults for every path that builds an ``InnerLoop``:
+/// 10 steps, learning rate 10⁻³, batches of 16, and the optimizer the algorithm needs —
+/// SGD for second-order `maml` (it differentiates through the inner steps), Adam otherwise.
+public struct InnerLoopSettings: Codable, Equatable, Sendable {
+    public var steps: Int?
+    public var optimizer: InnerLoop.OptimizerKind?
+    public var learningRate: Double?
+    public var batchSize: Int?
+    enum CodingKeys: String, CodingKey {
+        case steps, optimizer
+        case learningRate = "learning_rate", batchSize = "batch_size"
+    }
+
+    public init(steps: Int? = nil, optimizer: InnerLoop.OptimizerKind? = nil, learningRate: Double? = nil, batchSize: Int? = nil) {
+        self.steps = steps; self.optimizer = optimizer; self.learningRate = learningRate; self.batchSize = batchSize
+    }
+
+    /// The inner optimizer of `algorithm` when the manifest names none.
+    public static func defaultOptimizer(for algorithm: MetaConfiguration.Algorithm) -> InnerLoop.OptimizerKind {
+        algorithm == .maml ? .sgd : .adam
+    }
+
+    /// The inner loop of an optional section for `algorithm`.
+    ///
+    /// - Throws: `DataError` naming `file` and `item`.<key> for steps or batch size < 1, a
+    ///   learning rate that is not a finite positive number, or Adam with second-order MAML.
+    public static func resolve(_ section: InnerLoopSettings?, algorithm: MetaConfiguration.Algorithm,
+                               file: String, item: String) throws -> InnerLoop {
+        let s = section ?? InnerLoopSettings()
+        let steps = s.steps ?? 10, rate = s.learningRate ?? 1e-3, batch = s.batchSize ?? 16
+        let optimizer = s.optimizer ?? defaultOptimizer(for: algorithm)
+        guard steps >= 1 else { throw DataError(file: file, item: "\(item).steps", "must be ≥ 1, got \(steps)") }
+        guard batch >= 1 else { throw DataError(file: file, item: "\(item).batch_size", "must be ≥ 1, got \(batch)") }
+        guard rate.isFinite && rate > 0 else {
+            throw DataError(file: file, item: "\(item).learning_rate", "must be a finite number > 0, got \(rate)")
+        }
+        if algorithm == .maml && optimizer != .sgd {
+            throw DataError(file: file, item: "\(item).optimizer",
+                            "second-order maml differentiates through SGD inner steps; use optimizer: sgd, or kind fomaml/reptile for Adam")
+        }
+        return InnerLoop(steps: steps, optimizer: optimizer, learningRate: rate, batchSize: batch)
+    }
+}

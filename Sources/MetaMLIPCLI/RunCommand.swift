@@ -31,6 +31,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Units run at once, one BLAS thread each: a refit study's pretrainings, refits and scans/MD, a lifelong study's committee members.",
                                discussion: "Results are the same for any value; use up to the number of cores."))
     var jobs = 1
+    @Flag(help: ArgumentHelp("Move an existing run directory aside (to RUN_DIR.replaced-<time>) and start afresh.",
+                             discussion: "Without it, rerunning into a run directory resumes it, and stops with the differing keys when the manifest or data changed."))
+    var fresh = false
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
@@ -47,6 +50,7 @@ struct RunCommand: ParsableCommand {
             case .lifelong:
                 let runner = try LifelongRunner(manifestPath: manifest, runDirectory: output)
                 runner.jobs = jobs
+                runner.fresh = fresh
                 print("lifelong study \(runner.manifest.experiment) → \(runner.runDirectory.path)")
                 let results = try runner.run()
                 guard !noReport else { return }
@@ -56,6 +60,7 @@ struct RunCommand: ParsableCommand {
                 return
             case .transferability:
                 let runner = try TransferabilityRunner(manifestPath: manifest, runDirectory: output)
+                runner.fresh = fresh
                 print("experiment \(runner.manifest.experiment) (transferability) → \(runner.runDirectory.path)")
                 let results = try runner.run()
                 guard !noReport else { return }
@@ -65,6 +70,7 @@ struct RunCommand: ParsableCommand {
             }
             let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: output)
             runner.jobs = jobs
+            runner.fresh = fresh
             print("experiment \(runner.manifest.experiment) → \(runner.runDirectory.path)\(jobs > 1 ? ", \(jobs) jobs" : "")")
             try runner.run()
             guard !noReport else { return }
@@ -98,13 +104,14 @@ struct RefitCommand: ParsableCommand {
     var patience = 40
     @Option(help: "Adam learning rate.")
     var learningRate = 1e-3
-    @Option(help: "Force weight of the loss.")
-    var forceWeight = 10.0
-    @Option(help: "Per-atom energy weight of the loss.")
-    var energyWeight = 1.0
+    @Option(help: "Force weight of the loss (the manifests' default).")
+    var forceWeight = LossSettings.defaultForceWeight
+    @Option(help: "Per-atom energy weight of the loss (the manifests' default).")
+    var energyWeight = LossSettings.defaultEnergyWeight
     @Option(help: "Element transfer TARGET:SOURCE, e.g. Ge:Si: the source element's parameters initialise the target's (repeatable; the model must have both).")
     var elementMap: [String] = []
-    @Option(help: "Isolated-atom file for the target's self-energies (default: least squares on the N conformations).")
+    @Option(help: ArgumentHelp("Isolated-atom energies of the target's level of theory (extended XYZ).",
+                               discussion: "Self-energies are fitted to the N conformations; where their compositions do not determine every element (one molecule), the fit is anchored to these energies (default: the model's own self-energies)."))
     var isolatedAtoms: String?
     @Option(name: .shortAndLong, help: "Refitted model file to write.")
     var output = "refit.model.json"
@@ -153,7 +160,7 @@ struct RefitCommand: ParsableCommand {
                                                                loss: EnergyForceLoss(energyWeight: energyWeight, forceWeight: forceWeight),
                                                                optimizer: .adam(learningRate: learningRate, weightDecay: 0),
                                                                earlyStopping: EarlyStopping(patience: patience)),
-                                 targetSelfEnergies: selfEnergies, elementMap: map)
+                                 selfEnergyPrior: selfEnergies, elementMap: map)
             print("refitting \(model) on N = \(n) of \(data) (\(refitMode)); validation \(valid.count), test \(test.count)")
             let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: train, validation: valid,
                                                    label: data)
@@ -161,7 +168,7 @@ struct RefitCommand: ParsableCommand {
                           provenance: .init(dataFile: data, task: "refit N=\(n)", seed: seed, steps: trainer.step,
                                             epochs: trainer.epoch, finalMetrics: trainer.history.last?.validation))
                 .save(to: output)
-            print("wrote \(output) after \(trainer.epoch) epochs")
+            print("wrote \(output) after \(trainer.epoch) epochs; self-energies: \(refitted.selfEnergies.origin.rawValue)")
             print("test set (\(test.count) conformations):")
             printMetrics(try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: test, label: data))
         }

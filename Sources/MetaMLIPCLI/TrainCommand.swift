@@ -10,7 +10,7 @@ import Training
 /// A training manifest (YAML, snake_case keys):
 ///
 ///     data: 3bpa/train_300K.xyz        # next to the manifest, else under the data root
-///     isolated_atoms: 3bpa/iso_atoms.xyz   # optional; else the file's own, else least squares
+///     isolated_atoms: 3bpa/iso_atoms.xyz   # else the file's own; needed for one molecule (see below)
 ///     split: {seed: 1, train: 0.8, validation: 0.1, test: 0.1}   # or n_train: 450 (rest validation)
 ///     model: {kind: ani, widths: [160, 128, 96], celu_alpha: 0.1}   # or {kind: ani, preset: ani1x}
 ///     loss: {energy_weight: 1, force_weight: 1}
@@ -30,11 +30,6 @@ struct TrainManifest: Codable {
         var nTrain: Int?
         enum CodingKeys: String, CodingKey { case seed, train, validation, test, nTrain = "n_train" }
     }
-    struct Loss: Codable {
-        var energyWeight: Double?
-        var forceWeight: Double?
-        enum CodingKeys: String, CodingKey { case energyWeight = "energy_weight", forceWeight = "force_weight" }
-    }
     struct OptimizerSpec: Codable {
         var kind: String
         var learningRate: Double?
@@ -50,7 +45,7 @@ struct TrainManifest: Codable {
     var isolatedAtoms: String?
     var split: Split?
     var model: ModelSpec?
-    var loss: Loss?
+    var loss: LossSettings?
     var optimizer: OptimizerSpec?
     var epochs: Int
     var batchSize: Int?
@@ -99,6 +94,18 @@ struct TrainCommand: ParsableCommand {
         setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
         try MetaMLIP.reportingErrors {
             let m = try TrainManifest.load(path: manifest)
+            // Settings first, so a bad value stops the command before any data is read.
+            let lr = m.optimizer?.learningRate ?? 1e-3, wd = m.optimizer?.weightDecay
+            let optimizer: TrainerConfiguration.OptimizerChoice
+            switch m.optimizer?.kind.lowercased() ?? "adam" {
+            case "adam": optimizer = .adam(learningRate: lr, weightDecay: wd ?? 0)
+            case "core": optimizer = .core(learningRate: lr, weightDecay: wd ?? 0.1)
+            case let other: throw DataError(file: manifest, item: "optimizer.kind", "unknown optimizer '\(other)' (adam, core)")
+            }
+            if let d = m.emaDecay, !(d > 0 && d < 1) {
+                throw DataError(file: manifest, item: "ema_decay", "must lie in (0, 1), got \(d)")
+            }
+            let loss = try LossSettings.resolve(m.loss, file: manifest)
             let base = URL(fileURLWithPath: manifest).deletingLastPathComponent()
             func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
             // Data files: next to the manifest when they are there, else under the data root
@@ -123,42 +130,42 @@ struct TrainCommand: ParsableCommand {
                 split = try DataSplit.random(count: all.count, fractions: f, seed: splitSeed)
             }
             let train = split.train.map { all[$0] }, validation = split.validation.map { all[$0] }
-            // Self-energies.
+            // Self-energies: the suite's own; else isolated-atom energies (the manifest's, or the
+            // file's), fixed when the training compositions determine every element and as the
+            // anchor of a least-squares shift when they do not (one molecule); else least squares,
+            // which needs compositions that determine every element.
             let selfEnergies: SelfEnergies
-            if let iso = m.isolatedAtoms {
-                selfEnergies = SelfEnergies(isolatedAtoms: try ExtendedXYZReader(energyKey: m.energyKey ?? "energy", energyUnit: m.energyUnit.flatMap(EnergyUnit.init(parsing:)) ?? .eV)
-                    .read(path: resolveData(iso)).isolatedAtomEnergies)
-            } else if let s = task.selfEnergies {
+            let isolated: [Int: Double]? = try m.isolatedAtoms.map {
+                try ExtendedXYZReader(energyKey: m.energyKey ?? "energy", energyUnit: m.energyUnit.flatMap(EnergyUnit.init(parsing:)) ?? .eV)
+                    .read(path: resolveData($0)).isolatedAtomEnergies
+            } ?? task.isolatedAtomEnergies.flatMap { $0.isEmpty ? nil : $0 }
+            let (rank, elementCount) = SelfEnergies.compositionRank(train)
+            if let s = task.selfEnergies {
                 selfEnergies = s
-            } else if let iso = task.isolatedAtomEnergies, !iso.isEmpty {
-                selfEnergies = SelfEnergies(isolatedAtoms: iso)
-            } else {
+            } else if let isolated {
+                selfEnergies = rank == elementCount ? SelfEnergies(isolatedAtoms: isolated)
+                    : try SelfEnergies.fit(train, anchoredTo: SelfEnergies(isolatedAtoms: isolated), task: task.name)
+            } else if rank == elementCount {
                 selfEnergies = try SelfEnergies.fit(train, task: task.name)
+            } else {
+                throw DataError(file: manifest, item: "isolated_atoms",
+                                "the training compositions (rank \(rank) for \(elementCount) elements) cannot determine per-element self-energies, and \(dataPath) has no isolated atoms: the model would carry minimum-norm values, off by hundreds of eV per atom on any other molecule. Name the isolated-atom energies of this level of theory (isolated_atoms: FILE)")
             }
+            print("self-energies: \(selfEnergies.origin.rawValue)")
             // Model.
             let elements = Array(Set(all.flatMap(\.atomicNumbers))).sorted()
-            var potential = try (m.model ?? ModelSpec(kind: "ani", preset: "ani1x"))
+            var potential = try (m.model ?? .standard)
                 .makePotential(elements: elements, selfEnergies: selfEnergies, file: manifest)
             // Symmetry-function models standardise their features over the training set.
             if let scaled = potential as? any FeatureScaledPotential {
                 potential = try scaled.fittingScales(to: train)
-            }
-            let lr = m.optimizer?.learningRate ?? 1e-3, wd = m.optimizer?.weightDecay
-            let optimizer: TrainerConfiguration.OptimizerChoice
-            switch m.optimizer?.kind.lowercased() ?? "adam" {
-            case "adam": optimizer = .adam(learningRate: lr, weightDecay: wd ?? 0)
-            case "core": optimizer = .core(learningRate: lr, weightDecay: wd ?? 0.1)
-            case let other: throw DataError(file: manifest, item: "optimizer.kind", "unknown optimizer '\(other)' (adam, core)")
-            }
-            if let d = m.emaDecay, !(d > 0 && d < 1) {
-                throw DataError(file: manifest, item: "ema_decay", "must lie in (0, 1), got \(d)")
             }
             let dir = m.checkpointDir.map(resolve)
             if let dir { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
             let checkpointPath = dir.map { $0 + "/checkpoint.json" }
             let config = TrainerConfiguration(
                 epochs: m.epochs, batchSize: m.batchSize ?? 32, seed: m.seed ?? 0,
-                loss: EnergyForceLoss(energyWeight: m.loss?.energyWeight ?? 1, forceWeight: m.loss?.forceWeight ?? 1),
+                loss: loss,
                 optimizer: optimizer, plateau: try (m.plateau ?? PlateauSettings()).schedule(file: manifest),
                 earlyStopping: m.patience.map { EarlyStopping(patience: $0) },
                 checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath, emaDecay: m.emaDecay)

@@ -52,6 +52,10 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         self.sensitivities = sensitivities; self.softMin = softMin; self.softMax = softMax; self.cutoff = cutoff
     }
 
+    /// The model of a manifest without a `model:` section, the same for `metamlip train`
+    /// and every study kind: the ANI-1x networks (`{kind: ani, preset: ani1x}`).
+    public static let standard = ModelSpec(kind: "ani", preset: "ani1x")
+
     /// The kinds `kind` may name.
     public static let kinds = ["ani", "acsf", "eeacsf", "hipnn"]
 

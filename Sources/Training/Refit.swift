@@ -42,6 +42,16 @@ public enum RefitMode: Codable, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Throws unless the mode leaves something to train in a model of `layerCount` layers:
+    /// `freeze:K` needs K < `layerCount` (K ≥ `layerCount` would freeze every parameter and
+    /// report the unchanged start as a refit).
+    public func check(layerCount: Int, file: String, item: String) throws {
+        if case .freeze(let k) = self, k >= layerCount {
+            throw DataError(file: file, item: item,
+                            "freeze:\(k) would freeze all \(layerCount) layers of the model, leaving nothing to refit (use freeze:K with K < \(layerCount), or head)")
+        }
+    }
+
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let mode = RefitMode(parsing: text) else {
@@ -65,18 +75,24 @@ public struct RefitPlan: Sendable {
     public var trainer: TrainerConfiguration
     /// Fraction of replayed pretraining conformations relative to N (0: none).
     public var replayFraction: Double
-    /// Fixed self-energies for the target (nil: fitted by least squares on the N training
-    /// conformations, minimum-norm for a single composition).
+    /// Fixed self-energies for the target (nil: fitted to the N training conformations, see
+    /// ``residualSelfEnergies(potential:parameters:conformations:label:prior:)``).
     public var targetSelfEnergies: SelfEnergies?
+    /// Per-element anchors of that fit where the N conformations' compositions do not
+    /// determine every element (a single molecule): typically the target level's
+    /// isolated-atom energies. nil: the starting potential's own self-energies, when they
+    /// cover the target's elements.
+    public var selfEnergyPrior: SelfEnergies?
     /// Element transfer, target: source (atomic numbers): before a refit of pretrained
     /// parameters, each target element's parameters become copies of its source's (see
     /// `ElementTransfer`). Not applied to refits from scratch.
     public var elementMap: [Int: Int]
 
     public init(mode: RefitMode = .full, trainer: TrainerConfiguration, replayFraction: Double = 0,
-                targetSelfEnergies: SelfEnergies? = nil, elementMap: [Int: Int] = [:]) {
+                targetSelfEnergies: SelfEnergies? = nil, selfEnergyPrior: SelfEnergies? = nil, elementMap: [Int: Int] = [:]) {
         self.mode = mode; self.trainer = trainer; self.replayFraction = replayFraction
         self.targetSelfEnergies = targetSelfEnergies
+        self.selfEnergyPrior = selfEnergyPrior
         self.elementMap = elementMap
     }
 
@@ -99,13 +115,15 @@ public struct RefitPlan: Sendable {
     public func run(potential: any AtomisticPotential, parameters: ParameterSet<Float>?, training: [Conformation],
                     validation: [Conformation], replay: FittingSet? = nil, label: String = "target") throws
         -> (trainer: Trainer, potential: any AtomisticPotential) {
+        try mode.check(layerCount: potential.layerCount, file: label, item: "refit mode")
         var target = potential
         let parameters = try parameters.map {
             try ElementTransfer.mapping(elementMap, parameters: $0, of: potential, file: label)
         }
         let start = parameters ?? potential.initialParameters(seed: trainer.seed)
+        let prior = selfEnergyPrior ?? (potential.selfEnergies.energies.isEmpty ? nil : potential.selfEnergies)
         target.selfEnergies = try targetSelfEnergies
-            ?? Self.residualSelfEnergies(potential: target, parameters: start, conformations: training, label: label)
+            ?? Self.residualSelfEnergies(potential: target, parameters: start, conformations: training, label: label, prior: prior)
         let forces = trainer.usesForces
         var train = try FittingSet(training, selfEnergies: target.selfEnergies, potential: target,
                                    requireForces: forces, label: "\(label) training")
@@ -127,15 +145,26 @@ public struct RefitPlan: Sendable {
         try t.train()
         if targetSelfEnergies == nil {
             target.selfEnergies = try Self.residualSelfEnergies(potential: target, parameters: t.bestParameters,
-                                                                 conformations: training, label: label)
+                                                                 conformations: training, label: label, prior: prior)
         }
         return (t, target)
     }
 
-    /// Self-energies fitted by least squares to `E_ref − E_net(θ)` of `conformations`
-    /// (minimum-norm for a single composition; see `SelfEnergies.fit`).
+    /// Self-energies fitted by least squares to `E_ref − E_net(θ)` of `conformations`.
+    ///
+    /// When the conformations' compositions determine every element's energy, this is the
+    /// ordinary least-squares fit (origin `least-squares`). When they do not (one molecule:
+    /// rank 1), the fit is anchored to `prior` (``SelfEnergies/fit(_:anchoredTo:task:)``:
+    /// the prior plus one shift per determined direction, origin `anchored-least-squares`),
+    /// so the model stays physical on other compositions; the energy of the target's own
+    /// compositions is the same either way.
+    ///
+    /// - Throws: `DataError` when the compositions do not determine every element and
+    ///   `prior` lacks one of them (minimum-norm values would be off by hundreds of eV per
+    ///   atom on any other molecule).
     public static func residualSelfEnergies(potential: any AtomisticPotential, parameters: ParameterSet<Float>,
-                                            conformations: [Conformation], label: String) throws -> SelfEnergies {
+                                            conformations: [Conformation], label: String,
+                                            prior: SelfEnergies? = nil) throws -> SelfEnergies {
         var bare = potential
         bare.selfEnergies = SelfEnergies(energies: [:], origin: .leastSquares)
         let network = try bare.evaluate(conformations, parameters: parameters.converted(to: Double.self),
@@ -145,6 +174,14 @@ public struct RefitPlan: Sendable {
             r.energy = c.energy - e
             return r
         }
-        return try SelfEnergies.fit(residual, task: label)
+        let (rank, elements) = SelfEnergies.compositionRank(conformations)
+        if rank == elements { return try SelfEnergies.fit(residual, task: label) }
+        let needed = Set(conformations.flatMap(\.atomicNumbers))
+        guard let prior, needed.allSatisfy({ prior.energies[$0] != nil }) else {
+            let missing = needed.filter { prior?.energies[$0] == nil }.sorted().map { Element.symbol(for: $0) }
+            throw DataError(file: label, item: "self-energies",
+                            "the \(conformations.count) conformations have compositions of rank \(rank) for \(elements) elements, so least squares cannot determine per-element self-energies, and there are no prior energies for \(missing.joined(separator: " ")); give the target's isolated-atom energies (manifest target.isolated_atoms, refit --isolated-atoms) or start from a model whose self-energies cover these elements")
+        }
+        return try SelfEnergies.fit(residual, anchoredTo: prior, task: label)
     }
 }

@@ -154,13 +154,15 @@ import _TestSupport
         try whole.run()
         // A run stopped after two of four iterations: its checkpoint, no model file yet.
         let cut = try Self.write(dir, variants: "  - {name: reptile, kind: reptile, iterations: 2, inner: {steps: 1, batch_size: 4}, validate_every: 2}")
-        let partial = try ExperimentRunner(manifestPath: cut, runDirectory: dir.appendingPathComponent("b").path)
+        let partial = try ExperimentRunner(manifestPath: cut, runDirectory: dir.appendingPathComponent("cut").path)
         partial.log = { _ in }
         try partial.run()
+        // Its checkpoint alone, in a run directory of the 4-iteration study (a kill before the
+        // model file and before any fingerprint was written).
         let b = dir.appendingPathComponent("b")
-        try FileManager.default.removeItem(at: b.appendingPathComponent("refit"))
-        try FileManager.default.removeItem(at: b.appendingPathComponent("pretrain/reptile/model.json"))
-        #expect(FileManager.default.fileExists(atPath: b.appendingPathComponent("pretrain/reptile/checkpoint.json").path))
+        try FileManager.default.createDirectory(at: b.appendingPathComponent("pretrain/reptile"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("cut/pretrain/reptile/checkpoint.json"),
+                                         to: b.appendingPathComponent("pretrain/reptile/checkpoint.json"))
         // Rerunning the 4-iteration manifest continues from iteration 2 and reaches the
         // uninterrupted run's model bit for bit.
         var lines: [String] = []

@@ -25,7 +25,8 @@ import _TestSupport
         // From a pretrained-like start (random parameters here): the starting fit removes
         // the network's offset before step 0, so the first epoch's energies are centred.
         let start = potential.initialParameters(seed: 3)
-        let before = try RefitPlan.residualSelfEnergies(potential: potential, parameters: start, conformations: training, label: "t")
+        let before = try RefitPlan.residualSelfEnergies(potential: potential, parameters: start, conformations: training, label: "t",
+                                                        prior: ThreeBPA.selfEnergies)
         var centred = potential
         centred.selfEnergies = before
         #expect(abs(try Self.meanEnergyError(centred, start, training)) < 1e-6)

@@ -66,7 +66,7 @@ extension LifelongManifest {
                 throw DataError(file: manifestPath, item: "stream[\(position)]",
                                 "task '\(name)' has \(all.count) conformations; the split needs \(n)")
             }
-            if loss?.value.forceWeight ?? 1 > 0, let missing = all.firstIndex(where: { $0.forces == nil }) {
+            if loss?.forceWeight ?? LossSettings.defaultForceWeight > 0, let missing = all.firstIndex(where: { $0.forces == nil }) {
                 throw DataError(file: manifestPath, item: "stream[\(position)]",
                                 "conformation \(missing) of '\(name)' has no forces, but the loss has a force term")
             }

@@ -42,12 +42,8 @@ public struct LifelongManifest: Codable, Sendable {
         enum CodingKeys: String, CodingKey { case train, validation, test, seed, maxForce = "max_force" }
     }
 
-    public struct Loss: Codable, Sendable {
-        public var energyWeight: Double?
-        public var forceWeight: Double?
-        enum CodingKeys: String, CodingKey { case energyWeight = "energy_weight", forceWeight = "force_weight" }
-        public var value: EnergyForceLoss { EnergyForceLoss(energyWeight: energyWeight ?? 1, forceWeight: forceWeight ?? 1) }
-    }
+    /// The shared `loss:` section (``LossSettings``: one set of defaults for every manifest).
+    public typealias Loss = LossSettings
 
     public struct CommitteeSettings: Codable, Sendable {
         public var size: Int
@@ -156,6 +152,7 @@ public struct LifelongManifest: Codable, Sendable {
     }
 
     func check(file: String) throws {
+        _ = try LossSettings.resolve(loss, file: file)
         guard study == .lifelong else {
             throw DataError(file: file, item: "study", "this is a '\(study.rawValue)' manifest, not a lifelong study")
         }

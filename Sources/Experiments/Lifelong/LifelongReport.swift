@@ -4,6 +4,7 @@
 import Foundation
 import Chemistry
 import Reports
+import Training
 
 extension LifelongResults {
     /// The report as a `StudyDocument`.
@@ -22,7 +23,7 @@ extension LifelongResults {
                    + selfEnergies.energies.sorted { $0.key < $1.key }.map { "\(Element.symbol(for: $0.key)) \(f($0.value, 3))" }.joined(separator: ", ") + ".")
             s.text("Committee of \(manifest.committee.size) members (seeds \(manifest.committee.memberSeeds.map(String.init).joined(separator: ", "))), "
                    + "\(manifest.epochsPerTask) epochs per task, batch size \(manifest.batchSize ?? 16), loss weights "
-                   + "E \(f(manifest.loss?.energyWeight ?? 1, 1)) / F \(f(manifest.loss?.forceWeight ?? 1, 1)).")
+                   + "E \(f(manifest.loss?.energyWeight ?? LossSettings.defaultEnergyWeight, 1)) / F \(f(manifest.loss?.forceWeight ?? LossSettings.defaultForceWeight, 1)).")
             if let r = manifest.rehearsal {
                 s.text("Rehearsal buffer: capacity \(r.capacity), rule `\((r.rule ?? .balanced).rawValue)` (equal quota per task seen, "
                        + "seeded sample within each task; see `RehearsalBuffer`).")

@@ -44,8 +44,10 @@ public final class LifelongRunner {
     /// How many committee members train at once (one thread each; give each one BLAS
     /// thread). Results do not depend on it.
     public var jobs = 1
+    /// Move an existing run directory aside instead of resuming it (`metamlip run --fresh`).
+    public var fresh = false
 
-    var loss: EnergyForceLoss { manifest.loss?.value ?? EnergyForceLoss(energyWeight: 1, forceWeight: 1) }
+    var loss: EnergyForceLoss { (try? LossSettings.resolve(manifest.loss, file: "manifest")) ?? EnergyForceLoss() }
     var batchSize: Int { manifest.batchSize ?? 16 }
     var seeds: [UInt64] { manifest.committee.memberSeeds }
 
@@ -61,15 +63,27 @@ public final class LifelongRunner {
 
     func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
+    /// The fingerprint of a run of `manifest`: its keys and a hash of the recipe's files.
+    func fingerprint(of manifest: LifelongManifest) throws -> RunFingerprint {
+        let location = manifest.dataRoot.map {
+            DataLocation.resolve(explicit: $0, relativeTo: URL(fileURLWithPath: manifestPath).deletingLastPathComponent().path)
+        }
+        let (builder, _) = try studySuiteBuilder(recipe: manifest.recipe, manifestPath: manifestPath, location: location)
+        var fingerprint = try RunFingerprint(configuration: manifest, dataPaths: try builder.inputFiles())
+        fingerprint.record("effective.loss", loss)
+        return fingerprint
+    }
+
     // MARK: Running
 
     /// Runs (or resumes) the study, writes the CSV files and `summary.md`, and returns the results.
     @discardableResult
     public func run() throws -> LifelongResults {
         let start = Date()
-        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        let copy = runDirectory.appendingPathComponent("manifest.yaml")
-        if !exists(copy.path) { try FileManager.default.copyItem(atPath: manifestPath, toPath: copy.path) }
+        let directory = try RunDirectory(url: runDirectory, manifestPath: manifestPath, fingerprint: try fingerprint(of: manifest),
+                                         compatibility: .init(mutableKeys: ["description"]), fresh: fresh, log: log,
+                                         legacy: { [self] copy in (try? LifelongManifest.load(path: copy.path)).flatMap { try? fingerprint(of: $0) } })
+        defer { withExtendedLifetime(directory) {} }
 
         let tasks = try manifest.loadStream(manifestPath: manifestPath, log: log)
         let selfEnergies = try PreparedStream.selfEnergies(of: tasks)

@@ -57,11 +57,8 @@ public struct TransferabilityManifest: Codable, Sendable {
         public var model: ModelSpec
     }
 
-    public struct Loss: Codable, Sendable {
-        public var energyWeight: Double?
-        public var forceWeight: Double?
-        enum CodingKeys: String, CodingKey { case energyWeight = "energy_weight", forceWeight = "force_weight" }
-    }
+    /// The shared `loss:` section (``LossSettings``: one set of defaults for every manifest).
+    public typealias Loss = LossSettings
 
     /// Uncertainty-driven growth (see ``PoolSelection``).
     public struct Selection: Codable, Sendable {
@@ -128,9 +125,9 @@ public struct TransferabilityManifest: Codable, Sendable {
         case dataRoot = "data_root"
     }
 
-    /// The loss (default: energy weight 1, force weight 10).
+    /// The loss (``LossSettings`` defaults for missing keys; checked by `load`).
     public var lossValue: EnergyForceLoss {
-        EnergyForceLoss(energyWeight: loss?.energyWeight ?? 1, forceWeight: loss?.forceWeight ?? 10)
+        (try? LossSettings.resolve(loss, file: "manifest")) ?? EnergyForceLoss()
     }
     /// Seeds of the cross-training (default [0]).
     public var trainingSeeds: [UInt64] { training.seeds ?? [0] }
@@ -191,7 +188,6 @@ public struct TransferabilityManifest: Codable, Sendable {
         guard md.steps >= 1, md.temperature >= 0, (md.dt ?? 0.5) > 0, (md.friction ?? 0.01) > 0, (md.every ?? 10) >= 1 else {
             throw DataError(file: file, item: "md", "needs steps ≥ 1, temperature ≥ 0 K, dt > 0 fs, friction > 0 /fs, every ≥ 1")
         }
-        if let w = loss?.energyWeight, w < 0 { throw DataError(file: file, item: "loss.energy_weight", "must be ≥ 0") }
-        if let w = loss?.forceWeight, w < 0 { throw DataError(file: file, item: "loss.force_weight", "must be ≥ 0") }
+        _ = try LossSettings.resolve(loss, file: file)
     }
 }

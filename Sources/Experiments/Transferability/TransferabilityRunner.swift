@@ -36,6 +36,8 @@ public final class TransferabilityRunner {
     public let runDirectory: URL
     /// Where progress lines go.
     public var log: (String) -> Void = { print($0) }
+    /// Move an existing run directory aside instead of resuming it (`metamlip run --fresh`).
+    public var fresh = false
 
     private let location: DataLocation
 
@@ -92,11 +94,10 @@ public final class TransferabilityRunner {
     /// Runs (or resumes) the whole study and returns its results (also written as CSVs).
     @discardableResult
     public func run() throws -> TransferabilityResults {
-        let fm = FileManager.default
-        try fm.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        let copy = runDirectory.appendingPathComponent("manifest.yaml")
-        if fm.fileExists(atPath: copy.path) { try checkSameStudy(as: copy.path) }
-        try Data(contentsOf: URL(fileURLWithPath: manifestPath)).write(to: copy, options: .atomic)
+        let directory = try RunDirectory(url: runDirectory, manifestPath: manifestPath, fingerprint: try fingerprint(of: manifest),
+                                         compatibility: .init(mutableKeys: ["description"]), fresh: fresh, log: log,
+                                         legacy: { [self] copy in (try? TransferabilityManifest.load(path: copy.path)).flatMap { try? fingerprint(of: $0) } })
+        defer { withExtendedLifetime(directory) {} }
         let data = try loadData()
         log("\(data.frames.count) conformations: test \(data.test.count), validation \(data.validation.count), pool \(data.pool.count); \(data.reference.count) reference MD frames")
         let sets = try buildSets(data)
@@ -121,15 +122,12 @@ public final class TransferabilityRunner {
     /// but `description` must decode to the same values (comments and layout may differ).
     ///
     /// - Throws: `DataError` naming the manifest when the run directory holds another study.
-    func checkSameStudy(as previous: String) throws {
-        var old = try TransferabilityManifest.load(path: previous), new = manifest
-        old.description = nil; new.description = nil
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard try encoder.encode(old) == encoder.encode(new) else {
-            throw DataError(file: manifestPath, item: "manifest",
-                            "\(runDirectory.path) was made with different settings (\(previous)); use another run directory or remove it")
-        }
+    /// The fingerprint of a run of `manifest`: its keys and a hash of each data file.
+    func fingerprint(of manifest: TransferabilityManifest) throws -> RunFingerprint {
+        let d = manifest.data
+        var files = ["train \(d.train)": try dataPath(d.train), "md_reference \(d.mdReference)": try dataPath(d.mdReference)]
+        if let iso = d.isolatedAtoms { files["isolated_atoms \(iso)"] = try dataPath(iso) }
+        return try RunFingerprint(configuration: manifest, dataPaths: files)
     }
 
     // MARK: Sets

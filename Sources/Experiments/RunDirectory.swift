@@ -1,0 +1,164 @@
+// The one owner of a study's run directory: the lock that keeps a second process out, the
+// fingerprint that refuses a rerun with other settings, the manifest copy, and the records
+// of units that failed.
+
+import Foundation
+import Chemistry
+import Training
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A study's run directory, opened for one run of `metamlip run`.
+///
+///     <run>/.lock               held (flock) while a process works here; released on exit, even kill -9
+///     <run>/fingerprint.json    the effective configuration, data hashes and version (``RunFingerprint``)
+///     <run>/manifest.yaml       the manifest of the latest compatible run
+///     <run>/failures.csv        units that failed (diverged training, …), their stage and reason
+///     <run>/failures/<unit>.json one record per failed unit, written when it fails
+///
+/// Opening it:
+/// 1. takes the lock, or stops with the other process's pid;
+/// 2. compares the new fingerprint with the recorded one (or, for a directory written before
+///    fingerprints, with the fingerprint `legacy` gives of its `manifest.yaml`) and stops
+///    with every differing key unless the change is compatible (``RunFingerprint/Compatibility``);
+/// 3. records the new fingerprint and copies the manifest.
+/// With `fresh`, an existing directory is first moved aside to `<run>.replaced-<UTC time>`.
+public final class RunDirectory: @unchecked Sendable {
+    public let url: URL
+    private var lockDescriptor: Int32 = -1
+    private let failureLock = NSLock()
+
+    /// - Parameters:
+    ///   - legacy: the fingerprint of an older run directory's copied manifest (nil when it
+    ///     cannot be read), for directories written before fingerprints existed.
+    /// - Throws: `DataError` naming the directory (another process holds it, it cannot be
+    ///   created) or `fingerprint.json` with the differing keys.
+    public init(url: URL, manifestPath: String, fingerprint: RunFingerprint, compatibility: RunFingerprint.Compatibility,
+                fresh: Bool = false, log: (String) -> Void = { print($0) },
+                legacy: (URL) -> RunFingerprint? = { _ in nil }) throws {
+        self.url = url
+        let fm = FileManager.default
+        if fresh, fm.fileExists(atPath: url.path) {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime]
+            let aside = url.path + ".replaced-" + formatter.string(from: Date()).replacingOccurrences(of: ":", with: "")
+            do { try fm.moveItem(atPath: url.path, toPath: aside) } catch {
+                throw DataError(file: url.path, "--fresh could not move the old run aside to \(aside): \(error.localizedDescription)")
+            }
+            log("--fresh: the earlier run in \(url.path) was moved to \(aside)")
+        }
+        do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw DataError(file: url.path, "cannot create the run directory: \(error.localizedDescription)")
+        }
+        try acquireLock()
+        let record = url.appendingPathComponent("fingerprint.json")
+        let recorded: RunFingerprint?
+        if fm.fileExists(atPath: record.path) {
+            recorded = try readJSON(RunFingerprint.self, path: record.path, what: "run fingerprint")
+        } else if fm.fileExists(atPath: url.appendingPathComponent("manifest.yaml").path) {
+            recorded = legacy(url.appendingPathComponent("manifest.yaml"))
+            if recorded == nil {
+                throw DataError(file: url.appendingPathComponent("manifest.yaml").path,
+                                "this run directory has results but no fingerprint.json, and its manifest copy cannot be read to check that they match; rerun with --fresh or choose another -o")
+            }
+        } else {
+            recorded = nil
+        }
+        if let recorded {
+            let differences = fingerprint.incompatibilities(with: recorded, allowing: compatibility)
+            guard differences.isEmpty else {
+                throw DataError(file: record.path, item: "configuration",
+                                "\(url.path) holds results of another configuration; these differ:\n  "
+                                + differences.joined(separator: "\n  ")
+                                + "\nRerun with the manifest that made it, choose another -o, or pass --fresh to move the old run aside.")
+            }
+        }
+        try writeJSONAtomically(fingerprint, to: record.path)
+        let copy = url.appendingPathComponent("manifest.yaml")
+        let text = try Data(contentsOf: URL(fileURLWithPath: manifestPath))
+        if (try? Data(contentsOf: copy)) != text {
+            try writeAtomically(text, to: copy.path)
+        }
+    }
+
+    deinit {
+        if lockDescriptor >= 0 { close(lockDescriptor) }
+    }
+
+    private func acquireLock() throws {
+        let path = url.appendingPathComponent(".lock").path
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw DataError(file: path, "cannot open the run directory's lock file: \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(fd)
+            throw DataError(file: url.path, item: ".lock",
+                            "another metamlip process\(holder.isEmpty ? "" : " (\(holder))") is working in this run directory; wait for it to finish, or choose another -o")
+        }
+        let stamp = "pid \(getpid()), since \(ISO8601DateFormatter().string(from: Date()))\n"
+        _ = ftruncate(fd, 0)
+        _ = stamp.withCString { write(fd, $0, strlen($0)) }
+        lockDescriptor = fd
+    }
+
+    // MARK: Failures
+
+    /// A unit that could not produce a trustworthy result: it is listed, never reported
+    /// with numbers.
+    public struct Failure: Codable, Equatable, Sendable {
+        /// `pretrain/<variant>`, `refit/<variant>/n<N>-seed<S>`, …
+        public var unit: String
+        /// `pretraining`, `refit`, `analysis`, …
+        public var stage: String
+        public var reason: String
+        public init(unit: String, stage: String, reason: String) { self.unit = unit; self.stage = stage; self.reason = reason }
+    }
+
+    private var failureDirectory: URL { url.appendingPathComponent("failures") }
+
+    private func failurePath(_ unit: String) -> String {
+        failureDirectory.appendingPathComponent(unit.replacingOccurrences(of: "/", with: "__") + ".json").path
+    }
+
+    /// Records that `unit` failed (thread-safe; atomic write).
+    public func recordFailure(_ failure: Failure) throws {
+        try failureLock.withLock {
+            try FileManager.default.createDirectory(at: failureDirectory, withIntermediateDirectories: true)
+            try writeJSONAtomically(failure, to: failurePath(failure.unit))
+        }
+    }
+
+    /// The recorded failure of `unit`, if any.
+    public func failure(of unit: String) throws -> Failure? {
+        let path = failurePath(unit)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try readJSON(Failure.self, path: path, what: "failure record")
+    }
+
+    /// Writes `failures.csv` with `failures` (or removes it when there are none).
+    public func writeFailureTable(_ failures: [Failure]) throws {
+        let path = url.appendingPathComponent("failures.csv").path
+        guard !failures.isEmpty else {
+            try? FileManager.default.removeItem(atPath: path)
+            return
+        }
+        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\n", with: " ") + "\"" }
+        let rows = failures.map { "\($0.unit),\($0.stage),\(quoted($0.reason))" }
+        try writeAtomically(Data((["unit,stage,reason"] + rows).joined(separator: "\n").utf8 + [10]), to: path)
+    }
+}
+
+/// Writes `data` to `path` through a temporary file in the same directory and a rename.
+func writeAtomically(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
+    do { try data.write(to: temporary) } catch {
+        throw DataError(file: path, "cannot write: \(error.localizedDescription)")
+    }
+    guard rename(temporary.path, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        try? FileManager.default.removeItem(at: temporary)
+        throw DataError(file: path, "cannot rename the temporary file into place: \(reason)")
+    }
+}

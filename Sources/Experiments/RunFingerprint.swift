@@ -1,0 +1,135 @@
+// What a run directory was made with: the effective configuration, the data it read and
+// the MetaMLIP version, so a rerun or resume with other settings is refused by name.
+
+import Foundation
+import Chemistry
+import Training
+
+/// The version of MetaMLIP that writes run directories and model files.
+public enum MetaMLIPVersion {
+    public static let current = "0.9.0"
+}
+
+/// A run's effective configuration, flattened to key paths (`refit.epochs`,
+/// `variants.reptile.inner.steps`, `loss.force_weight`) with their JSON values, beside a
+/// content hash of each data file it read and the MetaMLIP version.
+///
+/// Arrays of objects that carry a `name` are keyed by that name (`variants.<name>.…`), so a
+/// variant added or removed later changes only its own keys; other arrays are one value.
+public struct RunFingerprint: Codable, Equatable, Sendable {
+    public var version: String
+    /// Key path → canonical JSON of the value.
+    public var settings: [String: String]
+    /// A label of each data file (its path as the manifest names it) → `size:<bytes> fnv1a64:<hex>`.
+    public var dataFiles: [String: String]
+
+    public init(version: String = MetaMLIPVersion.current, settings: [String: String], dataFiles: [String: String]) {
+        self.version = version; self.settings = settings; self.dataFiles = dataFiles
+    }
+
+    /// The fingerprint of an encodable configuration (a manifest with its resolved
+    /// defaults) and the data files at `dataPaths` (label → path).
+    ///
+    /// - Throws: `DataError` naming a data file that cannot be read.
+    public init(configuration: some Encodable, dataPaths: [String: String]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = try JSONSerialization.jsonObject(with: try encoder.encode(configuration), options: [.fragmentsAllowed])
+        var settings: [String: String] = [:]
+        Self.flatten(json, prefix: "", into: &settings)
+        var files: [String: String] = [:]
+        for (label, path) in dataPaths { files[label] = try Self.contentHash(path: path) }
+        self.init(settings: settings, dataFiles: files)
+    }
+
+    /// Adds `value` (flattened like the configuration) under `key`: resolved defaults that
+    /// the manifest leaves implicit, so a change of a default also counts as a change.
+    public mutating func record(_ key: String, _ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(value),
+              let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return }
+        Self.flatten(json, prefix: key, into: &settings)
+    }
+
+    /// `size:<bytes> fnv1a64:<hex>` of a file's bytes (FNV-1a, 64 bit: a change detector,
+    /// not a cryptographic hash).
+    public static func contentHash(path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw DataError(file: path, "cannot be read to record it in the run's fingerprint")
+        }
+        defer { try? handle.close() }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var size = 0
+        while true {
+            let chunk = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+            if chunk.isEmpty { break }
+            size += chunk.count
+            chunk.withUnsafeBytes { bytes in
+                for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            }
+        }
+        return "size:\(size) fnv1a64:\(String(hash, radix: 16))"
+    }
+
+    static func flatten(_ value: Any, prefix: String, into out: inout [String: String]) {
+        func key(_ k: String) -> String { prefix.isEmpty ? k : "\(prefix).\(k)" }
+        switch value {
+        case let object as [String: Any]:
+            for (k, v) in object { flatten(v, prefix: key(k), into: &out) }
+        case let array as [Any] where !array.isEmpty && array.allSatisfy({ ($0 as? [String: Any])?["name"] is String }):
+            for element in array {
+                let object = element as! [String: Any]
+                flatten(object, prefix: key(object["name"] as! String), into: &out)
+            }
+        default:
+            if value is NSNull { return }
+            let data = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])) ?? Data()
+            out[prefix] = String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// What may change between runs into one directory without making earlier results stale.
+    public struct Compatibility: Sendable {
+        /// Keys whose value may change (e.g. `refit.n`, `refit.seeds`: the grid only gains or
+        /// loses units, each with its own files).
+        public var mutableKeys: Set<String>
+        /// Prefixes of named groups (e.g. `variants`): a group present in only one of the two
+        /// runs is an added or removed unit, not a change.
+        public var namedGroups: [String]
+        /// Top-level sections that may be added to a finished run (e.g. `analysis`).
+        public var addableSections: Set<String>
+
+        public init(mutableKeys: Set<String> = [], namedGroups: [String] = [], addableSections: Set<String> = []) {
+            self.mutableKeys = mutableKeys; self.namedGroups = namedGroups; self.addableSections = addableSections
+        }
+    }
+
+    /// Human-readable differences of `self` (the new run) from `recorded` that make the
+    /// recorded results stale: `key: old → new` lines, empty when compatible.
+    public func incompatibilities(with recorded: RunFingerprint, allowing rule: Compatibility) -> [String] {
+        var lines: [String] = []
+        if version != recorded.version { lines.append("MetaMLIP version: \(recorded.version) → \(version)") }
+        for label in Set(dataFiles.keys).union(recorded.dataFiles.keys).sorted() where dataFiles[label] != recorded.dataFiles[label] {
+            lines.append("data file \(label): \(recorded.dataFiles[label] ?? "absent") → \(dataFiles[label] ?? "absent")")
+        }
+        func group(_ key: String) -> String? {
+            for g in rule.namedGroups where key.hasPrefix(g + ".") {
+                let rest = key.dropFirst(g.count + 1)
+                return "\(g).\(rest.split(separator: ".").first ?? "")"
+            }
+            return nil
+        }
+        let oldGroups = Set(recorded.settings.keys.compactMap(group)), newGroups = Set(settings.keys.compactMap(group))
+        let oldSections = Set(recorded.settings.keys.map { String($0.split(separator: ".").first ?? "") })
+        for key in Set(settings.keys).union(recorded.settings.keys).sorted() {
+            let old = recorded.settings[key], new = settings[key]
+            guard old != new, !rule.mutableKeys.contains(key) else { continue }
+            if let g = group(key), oldGroups.contains(g) != newGroups.contains(g) { continue }
+            let section = String(key.split(separator: ".").first ?? "")
+            if old == nil, rule.addableSections.contains(section), !oldSections.contains(section) { continue }
+            lines.append("\(key): \(old ?? "(not set)") → \(new ?? "(not set)")")
+        }
+        return lines
+    }
+}
