@@ -86,6 +86,7 @@ extension Report {
             s += summaryTable(metric, digits: digits)
         }
         s += committeeTable()
+        s += failureTable()
         s += "<details><summary>Every refit (results.csv)</summary>\n<table>\n<thead><tr><th>variant</th><th>N</th><th>seed</th>"
             + "<th>force RMSE (meV/Å)</th><th>energy RMSE (meV)</th><th>energy RMSE per atom (meV/atom)</th><th>epochs</th>"
             + "<th>seconds</th></tr></thead>\n<tbody>\n"
@@ -110,6 +111,19 @@ extension Report {
             s += "<tr><td>\(e(c.committee))</td><td class=\"num\">\(c.n)</td><td class=\"num\">\(c.members)</td>"
                 + "<td class=\"num\">\(Report.number(c.forceRMSE, 1))</td><td class=\"num\">\(Report.number(c.memberForceRMSE, 1))</td>"
                 + "<td class=\"num\">\(Report.number(c.energyRMSE, 1))</td><td class=\"num\">\(Report.number(c.memberEnergyRMSE, 1))</td></tr>\n"
+        }
+        return s + "</tbody>\n</table>\n"
+    }
+
+    /// Failed units (failures.csv): listed so that a cell averaging fewer seeds is never silent.
+    func failureTable() -> String {
+        guard let failures = data.failures, !failures.isEmpty else { return "" }
+        var s = "<p class=\"warning\"><strong>\(failures.count) unit(s) failed</strong> and are in none of the tables: "
+            + "the cells above average only the seeds that succeeded.</p>\n"
+        s += "<table class=\"failures\">\n<caption>Failed units (failures.csv)</caption>\n<thead><tr><th>unit</th><th>stage</th>"
+            + "<th>reason</th></tr></thead>\n<tbody>\n"
+        for f in failures {
+            s += "<tr><td>\(e(f.unit))</td><td>\(e(f.stage))</td><td>\(e(f.reason))</td></tr>\n"
         }
         return s + "</tbody>\n</table>\n"
     }

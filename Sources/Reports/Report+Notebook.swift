@@ -8,6 +8,7 @@ extension Report {
     public struct ExportedFiles: Sendable {
         public var summary = false
         public var committees = false
+        public var failures = false
         public var scans = false
         public var scanMetrics = false
         public var md = false
@@ -112,6 +113,14 @@ extension Report {
                 committees = pd.read_csv(DATA / "committees.csv")
                 committees[["committee", "n", "members", "force_rmse_meV_per_A", "member_force_rmse_meV_per_A",
                             "energy_rmse_meV", "member_energy_rmse_meV"]].round(1)
+                """)
+        }
+
+        if files.failures {
+            markdown("failures-md", "### Failed units\n\n`failures.csv`: units whose training diverged (or that failed "
+                + "otherwise); their numbers are in no table, and the cells above average only the seeds that succeeded.")
+            code("failures", """
+                pd.read_csv(DATA / "failures.csv")
                 """)
         }
 

@@ -9,7 +9,7 @@ import Foundation
 ///     report.html        self-contained page (inline CSS and SVG)
 ///     report.ipynb       notebook that reloads data/ and redraws the figures
 ///     summary.json       the report's tables, machine-readable
-///     data/results.csv, data/summary.csv, data/committees.csv, data/<analysis csv>…, data/pretrain/<variant>.json, data/manifest.yaml
+///     data/results.csv, data/summary.csv, data/committees.csv, data/failures.csv, data/<analysis csv>…, data/pretrain/<variant>.json, data/manifest.yaml
 ///
 /// `data/` is replaced on every build, so it holds exactly what this run has.
 ///
@@ -71,6 +71,7 @@ public struct ReportBuilder: Sendable {
         try copy("results.csv", to: "results.csv")
         if exists("summary.csv") { try copy("summary.csv", to: "summary.csv"); files.summary = true }
         if data.committees != nil { try copy("committees.csv", to: "committees.csv"); files.committees = true }
+        if data.failures != nil { try copy("failures.csv", to: "failures.csv"); files.failures = true }
         if exists("manifest.yaml") { try copy("manifest.yaml", to: "manifest.yaml"); files.manifest = true }
         let analysis = runDirectory.appendingPathComponent("analysis")
         let analysisFiles = fm.fileExists(atPath: analysis.path)
@@ -138,6 +139,7 @@ extension Report {
         var learningCurves: [LearningCurveCell]
         var best: [Best]
         var committees: [CommitteeRecord]?
+        var failures: [FailureRecord]?
         var smoothness: [SmoothnessRow]?
         var mdStability: [MDStabilityRow]?
         var pretraining: [Pretraining]
@@ -145,7 +147,7 @@ extension Report {
 
         enum CodingKeys: String, CodingKey {
             case experiment, description, runDirectory, generated, variants, trainingSizes, atomsPerMolecule
-            case learningCurves, best, committees, smoothness, mdStability, pretraining, dataFiles
+            case learningCurves, best, committees, failures, smoothness, mdStability, pretraining, dataFiles
         }
 
         /// Absent values are written as null, so a reader sees "not available" rather than a missing key.
@@ -161,6 +163,7 @@ extension Report {
             try c.encode(learningCurves, forKey: .learningCurves)
             try c.encode(best, forKey: .best)
             try c.encode(committees, forKey: .committees)
+            try c.encode(failures, forKey: .failures)
             try c.encode(smoothness, forKey: .smoothness)
             try c.encode(mdStability, forKey: .mdStability)
             try c.encode(pretraining, forKey: .pretraining)
@@ -178,7 +181,7 @@ extension Report {
         let summary = Summary(
             experiment: data.experiment, description: data.description, runDirectory: data.displayPath,
             generated: Report.timestamp(options.date), variants: variants, trainingSizes: data.trainingSizes,
-            atomsPerMolecule: atomsPerMolecule, learningCurves: cells, best: best, committees: data.committees, smoothness: smoothness,
+            atomsPerMolecule: atomsPerMolecule, learningCurves: cells, best: best, committees: data.committees, failures: data.failures, smoothness: smoothness,
             mdStability: mdStability,
             pretraining: data.pretraining.map {
                 Summary.Pretraining(variant: $0.variant, kind: $0.kind, tasks: $0.tasks, conformations: $0.conformations,

@@ -9,6 +9,7 @@ import Foundation
 ///     results.csv                            every refit (required)
 ///     summary.csv                            copied along, not parsed (results.csv is the source)
 ///     committees.csv                         committee errors (optional)
+///     failures.csv                           units that failed, never in the tables (optional)
 ///     pretrain/<variant>/summary.json        pretraining summaries
 ///     refit/<variant>/n<N>-seed<S>.json      only to find the target's atom count
 ///     analysis/scans.csv, scan_metrics.csv   scans and their smoothness (optional)
@@ -26,6 +27,8 @@ public struct RunData: Sendable {
     public var results: [RefitRecord]
     /// Committees of refitted models, nil without committees.csv.
     public var committees: [CommitteeRecord]?
+    /// Units that failed, nil without failures.csv.
+    public var failures: [FailureRecord]?
     public var pretraining: [PretrainingSummary]
     public var scans: [ScanPoint]?
     public var scanMetrics: [ScanMetric]?
@@ -61,11 +64,11 @@ public struct RunData: Sendable {
     public var trainingSizes: [Int] { Set(results.map(\.n)).sorted() }
 
     public init(directory: URL, experiment: String, description: String? = nil, manifestText: String? = nil,
-                results: [RefitRecord], committees: [CommitteeRecord]? = nil, pretraining: [PretrainingSummary] = [], scans: [ScanPoint]? = nil,
+                results: [RefitRecord], committees: [CommitteeRecord]? = nil, failures: [FailureRecord]? = nil, pretraining: [PretrainingSummary] = [], scans: [ScanPoint]? = nil,
                 scanMetrics: [ScanMetric]? = nil, md: [MDFrame]? = nil, mdMetrics: [MDMetric]? = nil,
                 atomsPerMolecule: Int? = nil, filesRead: [String] = []) {
         self.directory = directory; self.experiment = experiment; self.description = description
-        self.manifestText = manifestText; self.results = results; self.committees = committees; self.pretraining = pretraining
+        self.manifestText = manifestText; self.results = results; self.committees = committees; self.failures = failures; self.pretraining = pretraining
         self.scans = scans; self.scanMetrics = scanMetrics; self.md = md; self.mdMetrics = mdMetrics
         self.atomsPerMolecule = atomsPerMolecule; self.filesRead = filesRead
     }
@@ -109,6 +112,7 @@ public struct RunData: Sendable {
             return try table(relative, in: directory, required: required).records.map(make)
         }
         let committees = try optional("committees.csv", CommitteeRecord.requiredColumns, CommitteeRecord.init)
+        let failures = try optional("failures.csv", FailureRecord.requiredColumns, FailureRecord.init)
         let scans = try optional("analysis/scans.csv", ScanPoint.requiredColumns, ScanPoint.init)
         let scanMetrics = try optional("analysis/scan_metrics.csv", ScanMetric.requiredColumns, ScanMetric.init)
         let md = try optional("analysis/md.csv", MDFrame.requiredColumns, MDFrame.init)
@@ -117,7 +121,7 @@ public struct RunData: Sendable {
         let pretraining = try readPretraining(in: directory)
         filesRead += pretraining.map(\.file)
         return RunData(directory: directory, experiment: experiment, description: description, manifestText: manifestText,
-                       results: results, committees: committees, pretraining: pretraining, scans: scans, scanMetrics: scanMetrics, md: md,
+                       results: results, committees: committees, failures: failures, pretraining: pretraining, scans: scans, scanMetrics: scanMetrics, md: md,
                        mdMetrics: mdMetrics, atomsPerMolecule: atomCount(in: directory), filesRead: filesRead)
     }
 

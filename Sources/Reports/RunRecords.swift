@@ -62,6 +62,23 @@ public struct CommitteeRecord: Equatable, Sendable, Encodable {
     }
 }
 
+/// A unit of the study that failed (diverged training, …): a row of `failures.csv`. Its
+/// numbers are in no table; reports list it so a missing seed is never silent.
+public struct FailureRecord: Equatable, Sendable, Encodable {
+    /// `pretrain/<variant>` or `refit/<variant>/n<N>-seed<S>`.
+    public var unit: String
+    public var stage: String
+    public var reason: String
+
+    static let requiredColumns = ["unit", "stage", "reason"]
+
+    init(_ r: CSVRecord) throws {
+        unit = try r.requiredString("unit")
+        stage = try r.requiredString("stage")
+        reason = try r.requiredString("reason")
+    }
+}
+
 /// One point of an energy scan along a torsion, stretch or bend: a row of `analysis/scans.csv`.
 /// Rows with variant `reference` are the reference method's curve (no N, no seed).
 public struct ScanPoint: Equatable, Sendable {
