@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import Foundation
 import Reports
 
@@ -7,7 +8,8 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write an HTML report, a Jupyter notebook and summary JSON for a finished run directory.",
         discussion: """
-            Reads RUN_DIR (results.csv, manifest.yaml, pretrain/*/summary.json, and analysis/*.csv when present) \
+            Any study kind (refit, lifelong, transferability: read from RUN_DIR/manifest.yaml). \
+            For a refit study it reads RUN_DIR (results.csv, manifest.yaml, pretrain/*/summary.json, failures.csv and analysis/*.csv when present) \
             and writes <output-root>/<experiment>/: report.html (self-contained), report.ipynb (reloads data/ with \
             pandas and redraws the figures with matplotlib), summary.json and data/ with copies of the tables.
             """)
@@ -23,6 +25,24 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try MetaMLIP.reportingErrors {
+            // The study kind from the run directory's manifest copy (a refit study without one).
+            let directory = URL(fileURLWithPath: runDirectory)
+            let copy = directory.appendingPathComponent("manifest.yaml").path
+            let kind = FileManager.default.fileExists(atPath: copy) ? try StudyKind.of(manifestPath: copy) : .refit
+            let root = URL(fileURLWithPath: outputRoot)
+            switch kind {
+            case .refit: break
+            case .lifelong:
+                let folder = try LifelongResults.load(from: directory)
+                    .writeReport(root: root, runDirectory: directory, manifest: try LifelongManifest.load(path: copy))
+                print("wrote \(folder.appendingPathComponent("report.html").path) and \(folder.appendingPathComponent("report.ipynb").path)")
+                return
+            case .transferability:
+                let runner = try TransferabilityRunner(manifestPath: copy, runDirectory: runDirectory)
+                let folder = try runner.writeReport(try TransferabilityResults.load(from: directory), root: root)
+                print("wrote \(folder.appendingPathComponent("report.html").path) and \(folder.appendingPathComponent("report.ipynb").path)")
+                return
+            }
             let options = ReportOptions(figureSizes: figureN.isEmpty ? nil : figureN, figureSeed: figureSeed)
             let output = try ReportBuilder(runDirectory: URL(fileURLWithPath: runDirectory),
                                            outputDirectory: URL(fileURLWithPath: outputRoot), options: options).build()

@@ -161,6 +161,8 @@ enum LifelongFixture {
         let runner = try LifelongRunner(manifestPath: path, runDirectory: run.path)
         runner.log = { lines.append($0) }
         let results = try runner.run()
+        // `metamlip report` rebuilds the report from results.json alone.
+        #expect(try LifelongResults.load(from: run).strategies.map(\.name) == results.strategies.map(\.name))
 
         // Forgetting matrix: after t tasks, a committee row and a row per member for each of the t tasks.
         let lifelong = try #require(results.strategies.first { $0.name == "lifelong" })

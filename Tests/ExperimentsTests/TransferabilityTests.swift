@@ -188,6 +188,9 @@ import _TestSupport
         let rerun = try TransferabilityRunner(manifestPath: path, runDirectory: out.path)
         rerun.log = { third.append($0) }
         #expect(try rerun.run().sets == results.sets)
+        // `metamlip report` rebuilds the report from results.json alone.
+        let reloaded = try TransferabilityResults.load(from: out)
+        #expect(reloaded.sets == results.sets && reloaded.cross == results.cross && reloaded.md == results.md)
         #expect(third.contains { $0.contains("resuming after 1 finished rounds") })
         #expect(!third.contains { $0.hasPrefix("[select") && $0.contains("committee") })
 

@@ -3,6 +3,24 @@ import Testing
 import _TestSupport
 
 @Suite struct ReportCommandTests {
+    /// `report` reads the study kind from the run directory: an unfinished lifelong or
+    /// transferability run is named as such, not as a refit run missing results.csv.
+    @Test(arguments: ["lifelong", "transferability"])
+    func everyStudyKindIsRecognised(kind: String) throws {
+        let dir = try SharedData.temporaryDirectory("cli-report-\(kind)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("runs/\(kind)")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        let experiments = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("experiments")
+        try FileManager.default.copyItem(at: experiments.appendingPathComponent("\(kind == "lifelong" ? "lifelong-meuwly" : "solvents-transferability").yaml"),
+                                         to: run.appendingPathComponent("manifest.yaml"))
+        let result = try CLIRunner.run(["report", run.path, "--output-root", dir.appendingPathComponent("exports").path])
+        #expect(result.status == 1 && result.stderr.contains("results.json") && result.stderr.contains("\(kind) run has not finished"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("results.csv"))
+    }
+
     @Test func writesTheReportAndReportsBadTables() throws {
         let dir = try SharedData.temporaryDirectory("cli-report")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -108,6 +108,29 @@ import _TestSupport
         catch let e as DataError { #expect(e.file.hasSuffix("committees.csv") && "\(e)".contains("2"), "\(e)") }
     }
 
+    @Test func failedUnitsAreListedInEveryRendering() throws {
+        let run = try Fixture.runDirectory()
+        defer { Fixture.remove(run) }
+        try "unit,stage,reason\nrefit/reptile/n450-seed1,refit,\"diverged at epoch 3: non-finite training loss, <lr 1e6>\"\n"
+            .write(to: run.appendingPathComponent("failures.csv"), atomically: true, encoding: .utf8)
+        let root = run.deletingLastPathComponent().appendingPathComponent("export")
+        let out = try ReportBuilder(runDirectory: run, outputDirectory: root).build()
+        #expect(out.dataFiles.contains("data/failures.csv"))
+        let html = try String(contentsOf: out.html, encoding: .utf8)
+        #expect(XMLCheck.parse(html).error == nil)
+        #expect(html.contains("<strong>1 unit(s) failed</strong>"))
+        #expect(html.contains("<td>refit/reptile/n450-seed1</td><td>refit</td><td>diverged at epoch 3: non-finite training loss, &lt;lr 1e6&gt;</td>"))
+        let notebook = try String(contentsOf: out.notebook, encoding: .utf8)
+        #expect(notebook.contains("failures.csv"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.summary)) as? [String: Any])
+        let failures = try #require(json["failures"] as? [[String: Any]])
+        #expect(failures.count == 1 && failures[0]["stage"] as? String == "refit")
+        // Without failures.csv nothing is shown.
+        try FileManager.default.removeItem(at: run.appendingPathComponent("failures.csv"))
+        let clean = try String(contentsOf: try ReportBuilder(runDirectory: run, outputDirectory: root).build().html, encoding: .utf8)
+        #expect(!clean.contains("failed</strong>"))
+    }
+
     @Test func missingResultsFailsTheBuild() throws {
         let run = try Fixture.runDirectory()
         defer { Fixture.remove(run) }

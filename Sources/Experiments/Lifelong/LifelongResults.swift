@@ -42,6 +42,16 @@ public struct LifelongResults: Codable, Sendable {
     public static let files = ["forgetting.csv", "final.csv", "flags.csv", "new-task-flags.csv", "calibration.csv",
                                "calibration-bins.csv", "summary.md", "results.json"]
 
+    /// The results of a finished run, from its `results.json`.
+    /// - Throws: `DataError` naming the file when the run has not finished or it is malformed.
+    public static func load(from directory: URL) throws -> LifelongResults {
+        let path = directory.appendingPathComponent("results.json").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DataError(file: path, "missing: this lifelong run has not finished (rerun `metamlip run` on its manifest to finish it)")
+        }
+        return try readStageJSON(LifelongResults.self, path: path, what: "lifelong results")
+    }
+
     static func f(_ x: Double, _ digits: Int = 2) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "nan" }
 
     /// Writes the CSV files, `summary.md` and `results.json` into `directory` (atomically).

@@ -5,7 +5,7 @@ import Chemistry
 import Reports
 
 /// Everything a transferability study produced, and its tables.
-public struct TransferabilityResults: Sendable {
+public struct TransferabilityResults: Codable, Sendable {
     public var sets: [TrainingSetRecord]
     /// Selection rounds by selecting architecture.
     public var rounds: [String: [PoolSelection.Round]]
@@ -157,6 +157,17 @@ public struct TransferabilityResults: Sendable {
         for table in tables(manifest: manifest) { md += table.markdown + "\n" }
         md += "## Reading\n\n" + readingRule + "\n\n" + reading().map { "- \($0)" }.joined(separator: "\n") + "\n"
         try write("summary.md", md)
+        try writeStageJSON(self, to: directory.appendingPathComponent("results.json").path)
+    }
+
+    /// The results of a finished run, from its `results.json`.
+    /// - Throws: `DataError` naming the file when the run has not finished or it is malformed.
+    public static func load(from directory: URL) throws -> TransferabilityResults {
+        let path = directory.appendingPathComponent("results.json").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DataError(file: path, "missing: this transferability run has not finished, or was written before results.json existed (rerun `metamlip run` on its manifest: finished parts are reused)")
+        }
+        return try readStageJSON(TransferabilityResults.self, path: path, what: "transferability results")
     }
 
     /// How ``reading()`` decides (stated in the summary and the report).
