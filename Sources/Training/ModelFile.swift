@@ -70,14 +70,15 @@ public struct ModelFile: Codable, Equatable, Sendable {
             shape = try c.decode([Int].self, forKey: .shape)
             do {
                 values = try c.decode([Float].self, forKey: .values)
-            } catch let error as DecodingError {
+            } catch {
+                // (Foundation reports a number beyond Float's range with an internal error.)
                 throw Self.describe(error, in: c, name: name, path: decoder.codingPath)
             }
         }
 
         /// Finds the first value of `values` that is not a finite Float and says what it is.
-        private static func describe(_ error: DecodingError, in c: KeyedDecodingContainer<CodingKeys>, name: String,
-                                     path: [any CodingKey]) -> DecodingError {
+        private static func describe(_ error: any Error, in c: KeyedDecodingContainer<CodingKeys>, name: String,
+                                     path: [any CodingKey]) -> any Error {
             guard var list = try? c.nestedUnkeyedContainer(forKey: .values) else { return error }
             var index = 0
             while !list.isAtEnd {
@@ -94,7 +95,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
                     what = "non-finite value: not a finite number in the range of Float"
                 }
                 let base = path.last?.intValue == nil ? path : Array(path.dropLast())
-                return .dataCorrupted(.init(codingPath: base + [NameKey(stringValue: name), CodingKeys.values, NameKey(intValue: index)],
+                return DecodingError.dataCorrupted(.init(codingPath: base + [NameKey(stringValue: name), CodingKeys.values, NameKey(intValue: index)],
                                             debugDescription: what))
             }
             return error
