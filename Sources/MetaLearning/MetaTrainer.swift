@@ -117,8 +117,10 @@ public final class MetaTrainer {
     /// The factor on the configured inner learning rate, ε and outer learning rate: the
     /// product of the `learningRateFactor`s of the retries so far (1 without divergence).
     public private(set) var rateScale = 1.0
-    /// Post-adaptation validation loss of the starting meta-parameters, measured before the
-    /// first iteration: the explosion reference until a validation sets ``bestValidationLoss``.
+    /// Validation loss of the starting meta-parameters *without* adaptation (mean over the
+    /// validation tasks' evaluation parts), measured before the first iteration: the explosion
+    /// reference until a validation sets ``bestValidationLoss``. Unadapted, so an absurd inner
+    /// learning rate cannot spoil its own reference.
     public private(set) var initialValidationLoss: Double?
     /// Called after every validation with the record, and the estimated seconds left.
     public var progress: ((MetaRecord, Double?) -> Void)?
@@ -268,7 +270,8 @@ public final class MetaTrainer {
         let last = min(configuration.iterations, iteration + (maxIterations ?? configuration.iterations))
         let startIteration = iteration
         if iteration == 0 && initialValidationLoss == nil && last > 0 && !validationTasks.isEmpty {
-            let loss = validate().loss
+            let loss = validationTasks.map { configuration.loss.validationLoss(residualMetrics(potential: potential, parameters: parameters, set: $0.evaluate)) }
+                .reduce(0, +) / Double(validationTasks.count)
             if loss.isFinite { initialValidationLoss = loss }
         }
         while iteration < last {

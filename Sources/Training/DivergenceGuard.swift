@@ -15,7 +15,8 @@ import Autodiff
 /// - the validation loss is finite (meta-training: the post-adaptation one, when it validates);
 /// - the validation loss does not *explode*: it is at most `explosionFactor` × the reference,
 ///   the best validation loss so far or, before there is one, the loss of the starting
-///   parameters (measured once before the first epoch or iteration).
+///   parameters (measured once before the first epoch or iteration; in meta-training without
+///   adaptation, so that an absurd inner learning rate cannot spoil its own reference).
 ///
 /// When a check fails, the loop rolls back to the state at the start of the epoch (outer
 /// iteration) — parameters, moving average, optimizer state, random generator, step counter,
@@ -97,7 +98,7 @@ public enum DivergenceReason: Codable, Equatable, Sendable, CustomStringConverti
         case .nonFiniteParameters(let name): "non-finite parameter \(name)"
         case .nonFiniteValidation: "non-finite validation loss"
         case .explosion(let loss, let reference, let factor):
-            "validation loss \(short(loss)) exceeds \(short(factor)) × \(short(reference)) (the best so far, or the starting loss)"
+            "validation loss \(short(loss)) exceeds \(short(factor)) × \(short(reference)) (the best so far, or the starting parameters')"
         }
     }
 }
