@@ -21,6 +21,12 @@ import Training
 ///     checkpoint_dir: runs/3bpa
 ///     checkpoint_every: 5
 ///     ema_decay: 0.99                  # optional: validate and save a moving average of the parameters
+///     divergence: {max_retries: 3, learning_rate_factor: 0.1, explosion_factor: 1000}   # the defaults
+///
+/// A diverging epoch (NaN or ±∞ loss or parameters, or a validation loss above
+/// `explosion_factor` × the best so far) is rolled back and retried with the learning rate
+/// times `learning_rate_factor`, at most `max_retries` times per run (see `DivergenceGuard`);
+/// then `train` stops with an error and writes no model.
 struct TrainManifest: Codable {
     struct Split: Codable {
         var seed: UInt64?
@@ -34,6 +40,27 @@ struct TrainManifest: Codable {
         var energyWeight: Double?
         var forceWeight: Double?
         enum CodingKeys: String, CodingKey { case energyWeight = "energy_weight", forceWeight = "force_weight" }
+    }
+    struct Divergence: Codable {
+        var maxRetries: Int?
+        var learningRateFactor: Double?
+        var explosionFactor: Double?
+        enum CodingKeys: String, CodingKey {
+            case maxRetries = "max_retries", learningRateFactor = "learning_rate_factor", explosionFactor = "explosion_factor"
+        }
+
+        /// The guard, absent keys at their defaults. - Throws: `DataError` for a value out of range.
+        func rule(file: String) throws -> DivergenceGuard {
+            let d = DivergenceGuard()
+            let retries = maxRetries ?? d.maxRetries, factor = learningRateFactor ?? d.learningRateFactor
+            let explosion = explosionFactor ?? d.explosionFactor
+            guard retries >= 0 else { throw DataError(file: file, item: "divergence.max_retries", "must be ≥ 0, got \(retries)") }
+            guard factor > 0 && factor < 1 else {
+                throw DataError(file: file, item: "divergence.learning_rate_factor", "must lie in (0, 1), got \(factor)")
+            }
+            guard explosion > 1 else { throw DataError(file: file, item: "divergence.explosion_factor", "must be > 1, got \(explosion)") }
+            return DivergenceGuard(maxRetries: retries, learningRateFactor: factor, explosionFactor: explosion)
+        }
     }
     struct OptimizerSpec: Codable {
         var kind: String
@@ -60,9 +87,10 @@ struct TrainManifest: Codable {
     var patience: Int?
     var plateau: PlateauSettings?
     var emaDecay: Double?
+    var divergence: Divergence?
 
     enum CodingKeys: String, CodingKey {
-        case data, format, split, model, loss, optimizer, epochs, seed, patience, plateau
+        case data, format, split, model, loss, optimizer, epochs, seed, patience, plateau, divergence
         case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
         case isolatedAtoms = "isolated_atoms", batchSize = "batch_size"
         case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every", emaDecay = "ema_decay"
@@ -161,7 +189,8 @@ struct TrainCommand: ParsableCommand {
                 loss: EnergyForceLoss(energyWeight: m.loss?.energyWeight ?? 1, forceWeight: m.loss?.forceWeight ?? 1),
                 optimizer: optimizer, plateau: try (m.plateau ?? PlateauSettings()).schedule(file: manifest),
                 earlyStopping: m.patience.map { EarlyStopping(patience: $0) },
-                checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath, emaDecay: m.emaDecay)
+                checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath, emaDecay: m.emaDecay,
+                divergenceGuard: try (m.divergence ?? TrainManifest.Divergence()).rule(file: manifest))
             let trainer: Trainer
             if resume, let checkpointPath {
                 trainer = try Trainer.resume(from: checkpointPath, training: train, validation: validation, configuration: config)
@@ -169,6 +198,7 @@ struct TrainCommand: ParsableCommand {
                 trainer = try Trainer(potential: potential, training: train, validation: validation, configuration: config)
             }
             print("training on \(train.count) conformations, validating on \(validation.count); \(trainer.parameters.scalarCount) parameters")
+            trainer.onDivergence = { print($0) }
             trainer.progress = { p in
                 guard let v = p.validation else { return }
                 print(String(format: "epoch %4d  step %6d  loss %.4e  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left)",

@@ -98,7 +98,7 @@ public enum DivergenceReason: Codable, Equatable, Sendable, CustomStringConverti
         case .nonFiniteParameters(let name): "non-finite parameter \(name)"
         case .nonFiniteValidation: "non-finite validation loss"
         case .explosion(let loss, let reference, let factor):
-            "validation loss \(short(loss)) exceeds \(short(factor)) × \(short(reference)) (the best so far, or the starting parameters')"
+            "validation loss \(short(loss)) exceeds \(short(factor)) × \(short(reference)) (the reference: the best so far, else the starting parameters')"
         }
     }
 }
