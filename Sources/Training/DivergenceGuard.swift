@@ -35,6 +35,8 @@ public struct DivergenceGuard: Codable, Equatable, Sendable {
     /// Factor `0 < f < 1` applied to the learning rate on each retry.
     public var learningRateFactor: Double
     /// A validation loss above `explosionFactor` × the reference counts as divergence (> 1).
+    /// The loss is squared errors, so 1000 is a ~30× jump of an RMSE; an energy-only loss on one
+    /// or two validation conformations can hit an accidentally tiny best, and may need more.
     public var explosionFactor: Double
 
     public init(maxRetries: Int = 3, learningRateFactor: Double = 0.1, explosionFactor: Double = 1e3) {

@@ -45,6 +45,28 @@ import _TestSupport
         #expect(same(t.parameters, start) && same(t.bestParameters, start))
     }
 
+    @Test func checkpointsRefuseNonFiniteMetaParameters() throws {
+        let dir = try SharedData.temporaryDirectory("meta-nonfinite")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let t = try trainer(innerLearningRate: 1e-3, rule: DivergenceGuard())
+        var c = t.checkpoint()
+        c.bestParameters[1].values[2] = .nan
+        let path = dir.appendingPathComponent("meta.json").path
+        let error = try #require(throws: DataError.self) { try c.save(to: path) }
+        #expect(error.file == path && error.item == "bestParameters.\(c.bestParameters[1].name)")
+        #expect(!FileManager.default.fileExists(atPath: path))
+        // A fresh checkpoint (no validation yet) and its guard state round-trip.
+        try t.checkpoint().save(to: path)
+        let resumed = try MetaTrainer.resume(from: path, tasks: t.tasks, validationTasks: t.validationTasks)
+        #expect(resumed.rateScale == 1 && resumed.divergenceEvents.isEmpty && resumed.configuration.divergenceGuard == DivergenceGuard())
+        // Configurations written before the guard existed decode with its defaults.
+        var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(t.configuration)) as? [String: Any])
+        #expect(json["divergenceGuard"] != nil)
+        json.removeValue(forKey: "divergenceGuard")
+        let old = try JSONDecoder().decode(MetaConfiguration.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old == t.configuration)
+    }
+
     /// 10⁶ → 10² (diverges too) → 10⁻²: the run goes on from the rolled-back state, exactly
     /// like a fresh run configured with the lowered inner learning rate and ε.
     @Test(arguments: [MetaConfiguration.Algorithm.reptile, .fomaml])
