@@ -25,6 +25,7 @@ import Training
 ///       split_seed: 0
 ///     model: {kind: ani, widths: [64, 32]}
 ///     loss: {energy_weight: 1, force_weight: 10}
+///     divergence: {max_retries: 3, learning_rate_factor: 0.1, explosion_factor: 1000}   # the defaults
 ///     variants:
 ///       - {name: reptile, kind: reptile, iterations: 400, meta_batch_size: 2, epsilon: 0.5, epsilon_final: 0.05,
 ///          inner: {steps: 10, optimizer: adam, learning_rate: 0.001, batch_size: 16}}
@@ -210,12 +211,15 @@ public struct ExperimentManifest: Codable, Sendable {
     public var target: Target
     public var model: ModelSpec?
     public var loss: Loss?
+    /// How diverging pretrainings and refits are retried before the unit fails
+    /// (``DivergenceSettings``; default: 3 retries, learning rate × 0.1 each).
+    public var divergence: DivergenceSettings?
     public var variants: [Variant]
     public var refit: Refit
     public var analysis: AnalysisSettings?
 
     enum CodingKeys: String, CodingKey {
-        case study, experiment, description, seed, pretraining, target, model, loss, variants, refit, analysis
+        case study, experiment, description, seed, pretraining, target, model, loss, divergence, variants, refit, analysis
         case dataRoot = "data_root"
     }
 
@@ -245,6 +249,7 @@ public struct ExperimentManifest: Codable, Sendable {
         guard refit.epochs >= 1 else { throw DataError(file: file, item: "refit.epochs", "must be ≥ 1") }
         try refit.checkRanges(file: file)
         let loss = try LossSettings.resolve(self.loss, file: file)
+        _ = try DivergenceSettings.resolve(divergence, file: file)
         if loss.forceWeight > 0, let maml = variants.first(where: { $0.kind == .maml }) {
             throw DataError(file: file, item: "variants (\(maml.name)).kind",
                             "second-order maml trains an energy-only loss, but loss.force_weight is \(loss.forceWeight): the variant would silently drop the forces every other variant fits; use fomaml or reptile, or set loss.force_weight: 0")

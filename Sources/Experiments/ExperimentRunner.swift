@@ -38,11 +38,14 @@ public final class ExperimentRunner {
     private let location: DataLocation
     /// The study's loss (``LossSettings``: the same defaults as every manifest).
     let loss: EnergyForceLoss
+    /// How every pretraining and refit of the study handles divergence.
+    let divergence: DivergenceGuard
     var seed: UInt64 { manifest.seed ?? 0 }
 
     public init(manifestPath: String, runDirectory: String? = nil) throws {
         manifest = try ExperimentManifest.load(path: manifestPath)
         loss = try LossSettings.resolve(manifest.loss, file: manifestPath)
+        divergence = try DivergenceSettings.resolve(manifest.divergence, file: manifestPath)
         self.manifestPath = manifestPath
         let base = URL(fileURLWithPath: manifestPath).deletingLastPathComponent()
         self.runDirectory = URL(fileURLWithPath: runDirectory ?? "runs/\(manifest.experiment)")
@@ -155,6 +158,7 @@ public final class ExperimentRunner {
         }
         var fingerprint = try RunFingerprint(configuration: manifest, dataPaths: files)
         fingerprint.record("effective.loss", try LossSettings.resolve(manifest.loss, file: manifestPath))
+        fingerprint.record("effective.divergence", try DivergenceSettings.resolve(manifest.divergence, file: manifestPath))
         fingerprint.record("effective.model", manifest.model ?? .standard)
         fingerprint.record("effective.refit_mode", (manifest.refit.mode ?? .full).description)
         for v in manifest.variants {
@@ -172,7 +176,7 @@ public final class ExperimentRunner {
     /// Whether `error` ends one unit (recorded as failed) rather than the whole study:
     /// training that diverged beyond recovery, or a failure recorded by an earlier run.
     static func isUnitFailure(_ error: Error) -> Bool {
-        error is UnitFailed
+        error is UnitFailed || error is TrainingDiverged
     }
 
     /// Runs (or resumes) the whole study and returns every refit result.
@@ -228,7 +232,7 @@ public final class ExperimentRunner {
             let failure = (error as? UnitFailed)?.failure
                 ?? RunDirectory.Failure(unit: unit, stage: stage, reason: "\(error)")
             if !(error is UnitFailed) { try directory.recordFailure(failure) }
-            log("[\(unit)] FAILED (\(failure.stage)): \(failure.reason)")
+            log("[\(unit)] FAILED\(error is UnitFailed ? " (recorded: it failed in an earlier run; --fresh retries it)" : "") (\(failure.stage)): \(failure.reason)")
             lock.withLock { failures[slot] = failure }
         }
         try runConcurrently(variants.count + schedule.count, jobs: jobs,

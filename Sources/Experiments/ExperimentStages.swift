@@ -94,11 +94,12 @@ extension ExperimentRunner {
                                                      item: "variants (\(variant.name)).inner"),
                 querySize: variant.querySize ?? 16, loss: loss,
                 seed: seed, validateEvery: variant.validateEvery ?? max(1, variant.iterations! / 10),
-                checkpointEvery: max(1, variant.iterations! / 20), checkpointPath: checkpoint)
+                checkpointEvery: max(1, variant.iterations! / 20), checkpointPath: checkpoint, divergenceGuard: divergence)
             let trainer = resume
                 ? try MetaTrainer.resume(from: checkpoint, tasks: tasks, validationTasks: validation, configuration: config)
                 : try MetaTrainer(potential: potential, tasks: tasks, validationTasks: validation, configuration: config)
             log("[\(variant.name)] \(algorithm.rawValue) on \(tasks.count) tasks (\(tasks.map(\.count).reduce(0, +)) conformations), validating on \(validation.map(\.adapt.name))\(resume ? ", resumed at iteration \(trainer.iteration)" : "")")
+            trainer.onDivergence = { [log] in log("[\(variant.name)] \($0)") }
             trainer.progress = { [log] record, left in
                 let f = record.metrics.values.map(\.forceRMSE)
                 log(String(format: "[\(variant.name)] iteration %5d  ε %.3f  post-adaptation val loss %.3e  F RMSE %.1f meV/Å  %.0f s (%.0f s left)",
@@ -127,13 +128,15 @@ extension ExperimentRunner {
                 optimizer: .adam(learningRate: variant.learningRate ?? 1e-3, weightDecay: 0),
                 plateau: try (variant.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "variants (\(variant.name)).plateau"),
                 earlyStopping: variant.patience.map { EarlyStopping(patience: $0) },
-                checkpointEvery: max(1, variant.epochs! / 20), checkpointPath: checkpoint, emaDecay: variant.emaDecay)
+                checkpointEvery: max(1, variant.epochs! / 20), checkpointPath: checkpoint, emaDecay: variant.emaDecay,
+                divergenceGuard: divergence)
             let training = set.subset(Array(order.dropFirst(held))), validation = set.subset(Array(order.prefix(held)))
             let trainer = resume
                 ? try Trainer.resume(from: checkpoint, training: training, validation: validation, configuration: config)
                 : try Trainer(potential: potential, training: training, validation: validation, configuration: config)
             log("[\(variant.name)] \(variant.kind.rawValue) training on \(chosen.count) task(s), \(training.count) conformations\(resume ? ", resumed at epoch \(trainer.epoch)" : "")")
             let every = max(1, variant.epochs! / 10)
+            trainer.onDivergence = { [log] in log("[\(variant.name)] \($0)") }
             trainer.progress = { [log] p in
                 guard let v = p.validation, (p.epoch + 1) % every == 0 else { return }
                 log(String(format: "[\(variant.name)] epoch %4d  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left)",
@@ -195,13 +198,16 @@ extension ExperimentRunner {
                 epochs: r.epochs, batchSize: min(r.batchSize ?? 8, n), seed: s, loss: loss,
                 optimizer: .adam(learningRate: r.learningRate ?? 1e-3, weightDecay: 0),
                 plateau: try (r.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "refit.plateau"),
-                earlyStopping: r.patience.map { EarlyStopping(patience: $0) }, emaDecay: r.emaDecay),
+                earlyStopping: r.patience.map { EarlyStopping(patience: $0) }, emaDecay: r.emaDecay,
+                divergenceGuard: divergence),
             replayFraction: parameters == nil ? 0 : r.replay ?? 0, selfEnergyPrior: target.selfEnergies,
             elementMap: try r.elementMapNumbers(file: manifestPath))
         let start = Date()
-        let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,
-                                               validation: target.validation, replay: replay,
-                                               label: "\(variant.name) N=\(n)")
+        let unit = Self.refitUnit(variant.name, n: n, seed: s)
+        let (trainer, refitted) = try DivergenceLog.$observer.withValue({ [log] in log("[\(unit)] \($0)") }) {
+            try plan.run(potential: potential, parameters: parameters, training: training,
+                         validation: target.validation, replay: replay, label: "\(variant.name) N=\(n)")
+        }
         let test = try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: target.test,
                                     label: target.path)
         if r.saveModels ?? false {

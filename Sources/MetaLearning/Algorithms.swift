@@ -4,6 +4,20 @@ import Autodiff
 import Chemistry
 import Training
 
+/// Records the first non-finite loss that inner loops and meta-gradients meet: one scalar
+/// check per loss they compute anyway, so watching changes no number.
+public struct LossWatch: Sendable {
+    /// The first non-finite loss seen (nil: all finite so far).
+    public private(set) var reason: DivergenceReason?
+
+    public init() {}
+
+    mutating func check<S: TensorScalar>(_ loss: Tensor<S>, task: String, innerStep: Int?) {
+        guard reason == nil, !loss.scalars[0].isFinite else { return }
+        reason = .nonFiniteTaskLoss(task: task, innerStep: innerStep)
+    }
+}
+
 /// The task-specific adaptation every algorithm shares: k optimizer steps on mini-batches
 /// of one task, starting from the shared parameters (learn2learn's `clone → adapt`; with
 /// parameters as values the clone is `var learner = meta`).
@@ -42,13 +56,22 @@ public struct InnerLoop: Codable, Equatable, Sendable {
     /// `sampler` (defaults to a fresh one) with `generator`.
     public func adapt<T: MetaTask>(_ parameters: ParameterSet<T.Scalar>, on task: T, sampler: inout BatchSampler,
                                    using generator: inout SeededGenerator) -> ParameterSet<T.Scalar> {
+        var watch = LossWatch()
+        return adapt(parameters, on: task, sampler: &sampler, using: &generator, watch: &watch)
+    }
+
+    /// `adapt`, recording a non-finite inner-loop loss in `watch`.
+    public func adapt<T: MetaTask>(_ parameters: ParameterSet<T.Scalar>, on task: T, sampler: inout BatchSampler,
+                                   using generator: inout SeededGenerator, watch: inout LossWatch) -> ParameterSet<T.Scalar> {
         var theta = parameters.detached()
         var sgd = SGD<T.Scalar>(learningRate: learningRate)
         var adam = Adam<T.Scalar>(learningRate: learningRate)
-        for _ in 0..<steps {
+        for j in 0..<steps {
             let indices = sampler.next(batchSize, using: &generator)
             let p = theta.requiringGrad()
-            let g = gradient(of: task.loss(parameters: p, indices: indices, createGraph: true), withRespectTo: p)
+            let loss = task.loss(parameters: p, indices: indices, createGraph: true)
+            watch.check(loss, task: task.name, innerStep: j + 1)
+            let g = gradient(of: loss, withRespectTo: p)
             switch optimizer {
             case .sgd: sgd.update(&theta, along: g)
             case .adam: adam.update(&theta, along: g)
@@ -62,6 +85,13 @@ public struct InnerLoop: Codable, Equatable, Sendable {
                                    using generator: inout SeededGenerator) -> ParameterSet<T.Scalar> {
         var sampler = BatchSampler(count: task.count)
         return adapt(parameters, on: task, sampler: &sampler, using: &generator)
+    }
+
+    /// `adapt` with a fresh sampler, recording a non-finite inner-loop loss in `watch`.
+    public func adapt<T: MetaTask>(_ parameters: ParameterSet<T.Scalar>, on task: T, using generator: inout SeededGenerator,
+                                   watch: inout LossWatch) -> ParameterSet<T.Scalar> {
+        var sampler = BatchSampler(count: task.count)
+        return adapt(parameters, on: task, sampler: &sampler, using: &generator, watch: &watch)
     }
 }
 
@@ -77,10 +107,19 @@ public enum Reptile {
     public static func step<T: MetaTask>(_ meta: ParameterSet<T.Scalar>, tasks: [T], inner: InnerLoop, epsilon: Double,
                                          samplers: inout [BatchSampler], using generator: inout SeededGenerator,
                                          taskIndices: [Int]) -> ParameterSet<T.Scalar> {
+        var watch = LossWatch()
+        return step(meta, tasks: tasks, inner: inner, epsilon: epsilon, samplers: &samplers, using: &generator,
+                    taskIndices: taskIndices, watch: &watch)
+    }
+
+    /// `step`, recording a non-finite inner-loop loss in `watch`.
+    public static func step<T: MetaTask>(_ meta: ParameterSet<T.Scalar>, tasks: [T], inner: InnerLoop, epsilon: Double,
+                                         samplers: inout [BatchSampler], using generator: inout SeededGenerator,
+                                         taskIndices: [Int], watch: inout LossWatch) -> ParameterSet<T.Scalar> {
         precondition(!taskIndices.isEmpty, "empty meta-batch")
         var direction = ParameterSet.zero(like: meta)
         for t in taskIndices {
-            let adapted = inner.adapt(meta, on: tasks[t], sampler: &samplers[t], using: &generator)
+            let adapted = inner.adapt(meta, on: tasks[t], sampler: &samplers[t], using: &generator, watch: &watch)
             direction += adapted - meta
         }
         return meta + direction.scaled(by: T.Scalar(epsilon / Double(taskIndices.count)))
@@ -105,6 +144,16 @@ public enum MAML {
                                                  secondOrder: Bool, querySize: Int, samplers: inout [BatchSampler],
                                                  using generator: inout SeededGenerator,
                                                  taskIndices: [Int]) -> ParameterSet<T.Scalar> {
+        var watch = LossWatch()
+        return metaGradient(meta, tasks: tasks, inner: inner, secondOrder: secondOrder, querySize: querySize,
+                            samplers: &samplers, using: &generator, taskIndices: taskIndices, watch: &watch)
+    }
+
+    /// `metaGradient`, recording a non-finite inner-loop or query loss in `watch`.
+    public static func metaGradient<T: MetaTask>(_ meta: ParameterSet<T.Scalar>, tasks: [T], inner: InnerLoop,
+                                                 secondOrder: Bool, querySize: Int, samplers: inout [BatchSampler],
+                                                 using generator: inout SeededGenerator, taskIndices: [Int],
+                                                 watch: inout LossWatch) -> ParameterSet<T.Scalar> {
         precondition(!taskIndices.isEmpty, "empty meta-batch")
         var total = ParameterSet.zero(like: meta)
         for t in taskIndices {
@@ -113,18 +162,23 @@ public enum MAML {
                 precondition(inner.optimizer == .sgd, "second-order MAML differentiates through SGD inner steps")
                 let theta0 = meta.detached().requiringGrad()
                 var theta = theta0
-                for _ in 0..<inner.steps {
+                for j in 0..<inner.steps {
                     let indices = samplers[t].next(inner.batchSize, using: &generator)
-                    let inner_g = gradient(of: tasks[t].loss(parameters: theta, indices: indices, createGraph: true),
-                                           withRespectTo: theta, createGraph: true)
+                    let loss = tasks[t].loss(parameters: theta, indices: indices, createGraph: true)
+                    watch.check(loss, task: tasks[t].name, innerStep: j + 1)
+                    let inner_g = gradient(of: loss, withRespectTo: theta, createGraph: true)
                     theta = theta - inner_g.scaled(by: T.Scalar(inner.learningRate))
                 }
                 let query = samplers[t].next(querySize, using: &generator)
-                g = gradient(of: tasks[t].loss(parameters: theta, indices: query, createGraph: true), withRespectTo: theta0)
+                let loss = tasks[t].loss(parameters: theta, indices: query, createGraph: true)
+                watch.check(loss, task: tasks[t].name, innerStep: nil)
+                g = gradient(of: loss, withRespectTo: theta0)
             } else {
-                let adapted = inner.adapt(meta, on: tasks[t], sampler: &samplers[t], using: &generator).requiringGrad()
+                let adapted = inner.adapt(meta, on: tasks[t], sampler: &samplers[t], using: &generator, watch: &watch).requiringGrad()
                 let query = samplers[t].next(querySize, using: &generator)
-                g = gradient(of: tasks[t].loss(parameters: adapted, indices: query, createGraph: true), withRespectTo: adapted)
+                let loss = tasks[t].loss(parameters: adapted, indices: query, createGraph: true)
+                watch.check(loss, task: tasks[t].name, innerStep: nil)
+                g = gradient(of: loss, withRespectTo: adapted)
             }
             total += g.detached()
         }

@@ -34,16 +34,42 @@ public struct MetaConfiguration: Codable, Equatable, Sendable {
     /// Checkpoint every this many iterations (0: only at the end of `train`).
     public var checkpointEvery: Int
     public var checkpointPath: String?
+    /// Divergence detection and recovery per outer iteration (see ``DivergenceGuard``); a
+    /// retry multiplies the inner learning rate, ε and the outer learning rate by the factor.
+    public var divergenceGuard: DivergenceGuard
 
     public init(algorithm: Algorithm = .reptile, iterations: Int, metaBatchSize: Int = 1, epsilon: Double = 0.1,
                 epsilonFinal: Double? = nil, outerLearningRate: Double = 1e-3, sampling: Sampling = .uniform,
                 inner: InnerLoop = InnerLoop(steps: 10), querySize: Int = 16, loss: EnergyForceLoss = EnergyForceLoss(),
-                seed: UInt64 = 0, validateEvery: Int = 50, checkpointEvery: Int = 0, checkpointPath: String? = nil) {
+                seed: UInt64 = 0, validateEvery: Int = 50, checkpointEvery: Int = 0, checkpointPath: String? = nil,
+                divergenceGuard: DivergenceGuard = DivergenceGuard()) {
         precondition(iterations >= 0 && metaBatchSize >= 1 && epsilon > 0 && validateEvery >= 1 && querySize >= 1)
         self.algorithm = algorithm; self.iterations = iterations; self.metaBatchSize = metaBatchSize
         self.epsilon = epsilon; self.epsilonFinal = epsilonFinal; self.outerLearningRate = outerLearningRate
         self.sampling = sampling; self.inner = inner; self.querySize = querySize; self.loss = loss; self.seed = seed
         self.validateEvery = validateEvery; self.checkpointEvery = checkpointEvery; self.checkpointPath = checkpointPath
+        self.divergenceGuard = divergenceGuard
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case algorithm, iterations, metaBatchSize, epsilon, epsilonFinal, outerLearningRate, sampling, inner, querySize, loss
+        case seed, validateEvery, checkpointEvery, checkpointPath, divergenceGuard
+    }
+
+    /// Decodes what the synthesized decoder did; an absent `divergenceGuard` (configurations
+    /// written before it existed) takes the defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(algorithm: try c.decode(Algorithm.self, forKey: .algorithm), iterations: try c.decode(Int.self, forKey: .iterations),
+                  metaBatchSize: try c.decode(Int.self, forKey: .metaBatchSize), epsilon: try c.decode(Double.self, forKey: .epsilon),
+                  epsilonFinal: try c.decodeIfPresent(Double.self, forKey: .epsilonFinal),
+                  outerLearningRate: try c.decode(Double.self, forKey: .outerLearningRate),
+                  sampling: try c.decode(Sampling.self, forKey: .sampling), inner: try c.decode(InnerLoop.self, forKey: .inner),
+                  querySize: try c.decode(Int.self, forKey: .querySize), loss: try c.decode(EnergyForceLoss.self, forKey: .loss),
+                  seed: try c.decode(UInt64.self, forKey: .seed), validateEvery: try c.decode(Int.self, forKey: .validateEvery),
+                  checkpointEvery: try c.decode(Int.self, forKey: .checkpointEvery),
+                  checkpointPath: try c.decodeIfPresent(String.self, forKey: .checkpointPath),
+                  divergenceGuard: try c.decodeIfPresent(DivergenceGuard.self, forKey: .divergenceGuard) ?? DivergenceGuard())
     }
 
     /// ε at iteration `i` (0-based).
@@ -86,8 +112,21 @@ public final class MetaTrainer {
     public private(set) var iteration = 0
     public private(set) var history: [MetaRecord] = []
     public private(set) var elapsedBefore = 0.0
+    /// Divergences recovered from so far (over resumed parts of the run), in order.
+    public private(set) var divergenceEvents: [DivergenceEvent] = []
+    /// The factor on the configured inner learning rate, ε and outer learning rate: the
+    /// product of the `learningRateFactor`s of the retries so far (1 without divergence).
+    public private(set) var rateScale = 1.0
+    /// Validation loss of the starting meta-parameters *without* adaptation (mean over the
+    /// validation tasks' evaluation parts), measured before the first iteration: the explosion
+    /// reference until a validation sets ``bestValidationLoss``. Unadapted, so an absurd inner
+    /// learning rate cannot spoil its own reference.
+    public private(set) var initialValidationLoss: Double?
     /// Called after every validation with the record, and the estimated seconds left.
     public var progress: ((MetaRecord, Double?) -> Void)?
+    /// Called on each divergence the trainer recovers from, before the outer iteration is
+    /// run again (``DivergenceLog/observer`` hears it too).
+    public var onDivergence: ((DivergenceEvent) -> Void)?
 
     private var generator: SeededGenerator
     private var samplers: [BatchSampler]
@@ -136,32 +175,76 @@ public final class MetaTrainer {
         return chosen
     }
 
-    /// One outer iteration.
-    private func outerStep() {
+    /// The inner loop in use: the configured one with its learning rate times ``rateScale``.
+    public var innerLoop: InnerLoop {
+        var inner = configuration.inner
+        inner.learningRate *= rateScale
+        return inner
+    }
+
+    /// Reptile's ε at iteration `i` (0-based) in use: the configured one times ``rateScale``.
+    public func epsilon(at i: Int) -> Double { configuration.epsilon(at: i) * rateScale }
+
+    /// One outer iteration; a non-finite inner-loop or query loss lands in `watch`.
+    private func outerStep(watch: inout LossWatch) {
         let batch = sampleTasks()
         switch configuration.algorithm {
         case .reptile:
-            parameters = Reptile.step(parameters, tasks: tasks, inner: configuration.inner,
-                                      epsilon: configuration.epsilon(at: iteration), samplers: &samplers,
-                                      using: &generator, taskIndices: batch)
+            parameters = Reptile.step(parameters, tasks: tasks, inner: innerLoop, epsilon: epsilon(at: iteration),
+                                      samplers: &samplers, using: &generator, taskIndices: batch, watch: &watch)
         case .fomaml, .maml:
-            let g = MAML.metaGradient(parameters, tasks: tasks, inner: configuration.inner,
+            let g = MAML.metaGradient(parameters, tasks: tasks, inner: innerLoop,
                                       secondOrder: configuration.algorithm == .maml, querySize: configuration.querySize,
-                                      samplers: &samplers, using: &generator, taskIndices: batch)
+                                      samplers: &samplers, using: &generator, taskIndices: batch, watch: &watch)
             outer.update(&parameters, along: g)
         }
         iteration += 1
     }
 
+    /// Everything an outer iteration changes before its record is appended, to roll it back.
+    private struct IterationState {
+        var parameters: ParameterSet<Float>, best: ParameterSet<Float>, bestLoss: Double
+        var iteration: Int, generator: SeededGenerator, samplers: [BatchSampler], outer: Adam<Float>
+    }
+
+    private var iterationState: IterationState {
+        get {
+            IterationState(parameters: parameters, best: bestParameters, bestLoss: bestValidationLoss, iteration: iteration,
+                           generator: generator, samplers: samplers, outer: outer)
+        }
+        set {
+            parameters = newValue.parameters; bestParameters = newValue.best; bestValidationLoss = newValue.bestLoss
+            iteration = newValue.iteration; generator = newValue.generator; samplers = newValue.samplers; outer = newValue.outer
+        }
+    }
+
+    /// After rolling back a diverged outer iteration: scales the rates down and reports the
+    /// event, or throws ``TrainingDiverged`` when no retries are left.
+    private func retry(after reason: DivergenceReason) throws {
+        let rule = configuration.divergenceGuard
+        let old = innerLoop.learningRate
+        guard divergenceEvents.count < rule.maxRetries else {
+            throw TrainingDiverged(loop: .outerIteration, epoch: iteration, reason: reason, learningRate: old,
+                                   events: divergenceEvents, maxRetries: rule.maxRetries)
+        }
+        rateScale *= rule.learningRateFactor
+        outer.learningRate *= rule.learningRateFactor
+        let event = DivergenceEvent(loop: .outerIteration, epoch: iteration, reason: reason, oldLearningRate: old,
+                                    newLearningRate: innerLoop.learningRate, retry: divergenceEvents.count + 1)
+        divergenceEvents.append(event)
+        onDivergence?(event)
+        DivergenceLog.observer?(event)
+    }
+
     /// Adapts `parameters` (default: the current meta-parameters) to every validation task
-    /// with the training inner loop (fixed seed, so repeated validations are comparable)
-    /// and measures on its evaluation part: metrics per task and the mean loss.
+    /// with the training inner loop (``innerLoop``; fixed seed, so repeated validations are
+    /// comparable) and measures on its evaluation part: metrics per task and the mean loss.
     public func validate(_ parameters: ParameterSet<Float>? = nil) -> (metrics: [String: EnergyForceMetrics], loss: Double) {
         var metrics: [String: EnergyForceMetrics] = [:]
         var loss = 0.0
         for (k, v) in validationTasks.enumerated() {
             var g = SeededGenerator(seed: configuration.seed &+ 0xFA11 &+ UInt64(k))
-            let adapted = configuration.inner.adapt(parameters ?? self.parameters, on: v.adapt, using: &g)
+            let adapted = innerLoop.adapt(parameters ?? self.parameters, on: v.adapt, using: &g)
             let m = residualMetrics(potential: potential, parameters: adapted, set: v.evaluate)
             metrics[v.adapt.name] = m
             loss += configuration.loss.validationLoss(m)
@@ -171,14 +254,46 @@ public final class MetaTrainer {
 
     /// Runs outer iterations up to `configuration.iterations` (or `maxIterations` more),
     /// validating every `validateEvery` and at the end, checkpointing as configured.
+    ///
+    /// An outer iteration diverges (``DivergenceGuard``) when an inner-loop or query loss or
+    /// the new meta-parameters are non-finite, or — when it validates — the post-adaptation
+    /// validation loss is non-finite or explodes. It is then rolled back to the last good
+    /// meta-parameters and state (those before it) and run again with the inner learning
+    /// rate, ε and the outer learning rate times `learningRateFactor`. A validation sees only
+    /// the iteration it follows, so with `validateEvery` > 1 damage done by earlier
+    /// iterations is not undone (the retries then run out and the run fails clearly).
+    ///
+    /// - Throws: ``TrainingDiverged`` after `maxRetries` retries (the trainer is left before
+    ///   the failing iteration); `DataError` when a checkpoint cannot be written.
     public func train(maxIterations: Int? = nil) throws {
         let start = Date()
         let last = min(configuration.iterations, iteration + (maxIterations ?? configuration.iterations))
         let startIteration = iteration
+        if iteration == 0 && initialValidationLoss == nil && last > 0 && !validationTasks.isEmpty {
+            let loss = validationTasks.map { configuration.loss.validationLoss(residualMetrics(potential: potential, parameters: parameters, set: $0.evaluate)) }
+                .reduce(0, +) / Double(validationTasks.count)
+            if loss.isFinite { initialValidationLoss = loss }
+        }
         while iteration < last {
-            outerStep()
-            if iteration % configuration.validateEvery == 0 || iteration == configuration.iterations {
-                let (metrics, loss) = validate()
+            let saved = iterationState
+            var watch = LossWatch()
+            outerStep(watch: &watch)
+            var diverged = watch.reason ?? parameters.firstNonFiniteName.map { DivergenceReason.nonFiniteParameters(name: $0) }
+            var validated: (metrics: [String: EnergyForceMetrics], loss: Double)?
+            if diverged == nil && (iteration % configuration.validateEvery == 0 || iteration == configuration.iterations) {
+                validated = validate()
+                if !validationTasks.isEmpty {
+                    diverged = configuration.divergenceGuard.check(
+                        validationLoss: validated!.loss, reference: bestValidationLoss.isFinite ? bestValidationLoss : initialValidationLoss)
+                }
+            }
+            if let reason = diverged {
+                iterationState = saved
+                try retry(after: reason)
+                continue
+            }
+            if let validated {
+                let (metrics, loss) = validated
                 // Without validation tasks the latest parameters are the best.
                 if loss < bestValidationLoss || validationTasks.isEmpty {
                     bestValidationLoss = loss
@@ -186,7 +301,7 @@ public final class MetaTrainer {
                 }
                 let elapsed = elapsedBefore + Date().timeIntervalSince(start)
                 let record = MetaRecord(iteration: iteration, validationLoss: loss, metrics: metrics,
-                                        epsilon: configuration.epsilon(at: iteration - 1), seconds: elapsed)
+                                        epsilon: epsilon(at: iteration - 1), seconds: elapsed)
                 history.append(record)
                 let rate = Date().timeIntervalSince(start) / Double(iteration - startIteration)
                 progress?(record, rate * Double(configuration.iterations - iteration))
@@ -207,7 +322,8 @@ public final class MetaTrainer {
                        bestParameters: ModelFile.store(bestParameters),
                        bestValidationLoss: bestValidationLoss.isFinite ? bestValidationLoss : nil,
                        iteration: iteration, generatorState: generator.state, samplers: samplers, outer: outer.state,
-                       history: history, elapsedSeconds: elapsed ?? elapsedBefore, taskCounts: tasks.map(\.count))
+                       history: history, elapsedSeconds: elapsed ?? elapsedBefore, taskCounts: tasks.map(\.count),
+                       divergenceEvents: divergenceEvents, rateScale: rateScale, initialValidationLoss: initialValidationLoss)
     }
 
     /// Continues the run saved at `path` on the same tasks.
@@ -231,6 +347,9 @@ public final class MetaTrainer {
         do { try trainer.outer.restore(saved.outer) } catch { throw DataError(file: path, item: "outer", "\(error)") }
         trainer.history = saved.history
         trainer.elapsedBefore = saved.elapsedSeconds
+        trainer.divergenceEvents = saved.divergenceEvents ?? []
+        trainer.rateScale = saved.rateScale ?? 1
+        trainer.initialValidationLoss = saved.initialValidationLoss
         return trainer
     }
 }
@@ -252,6 +371,20 @@ public struct MetaCheckpoint: Codable, Sendable {
     public var history: [MetaRecord]
     public var elapsedSeconds: Double
     public var taskCounts: [Int]
+    /// The divergences recovered from; nil in checkpoints written before the guard existed.
+    public var divergenceEvents: [DivergenceEvent]?
+    /// ``MetaTrainer/rateScale`` (nil: 1).
+    public var rateScale: Double?
+    /// ``MetaTrainer/initialValidationLoss``.
+    public var initialValidationLoss: Double?
 
-    public func save(to path: String) throws { try writeJSONAtomically(self, to: path) }
+    /// Writes the checkpoint atomically.
+    ///
+    /// - Throws: `DataError` naming `path` and the parameter when a (best) meta-parameter is
+    ///   non-finite, or the JSON key path of any other non-finite value.
+    public func save(to path: String) throws {
+        try ModelFile.checkFinite(model.parameters, file: path, item: "model.parameters")
+        try ModelFile.checkFinite(bestParameters, file: path, item: "bestParameters")
+        try writeJSONAtomically(self, to: path)
+    }
 }

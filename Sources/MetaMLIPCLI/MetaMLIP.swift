@@ -1,6 +1,7 @@
 import ArgumentParser
 import Chemistry
 import Foundation
+import Training
 
 @main
 struct MetaMLIP: ParsableCommand {
@@ -14,9 +15,13 @@ struct MetaMLIP: ParsableCommand {
         subcommands: [DataCommand.self, TrainCommand.self, EvaluateCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self,
                       MDCommand.self, OptimizeCommand.self])
 
-    /// Runs a command body, turning `DataError`s into a clear message and exit code 1.
+    /// Runs a command body, turning `DataError`s and `TrainingDiverged` (a training loop that
+    /// diverged after its retries) into a clear message and exit code 1.
     static func reportingErrors(_ body: () throws -> Void) throws {
         do { try body() } catch let error as DataError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as TrainingDiverged {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }

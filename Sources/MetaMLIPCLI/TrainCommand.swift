@@ -21,6 +21,12 @@ import Training
 ///     checkpoint_dir: runs/3bpa
 ///     checkpoint_every: 5
 ///     ema_decay: 0.99                  # optional: validate and save a moving average of the parameters
+///     divergence: {max_retries: 3, learning_rate_factor: 0.1, explosion_factor: 1000}   # the defaults
+///
+/// A diverging epoch (NaN or ±∞ loss or parameters, or a validation loss above
+/// `explosion_factor` × the best so far) is rolled back and retried with the learning rate
+/// times `learning_rate_factor`, at most `max_retries` times per run (see `DivergenceGuard`);
+/// then `train` stops with an error and writes no model.
 struct TrainManifest: Codable {
     struct Split: Codable {
         var seed: UInt64?
@@ -55,9 +61,10 @@ struct TrainManifest: Codable {
     var patience: Int?
     var plateau: PlateauSettings?
     var emaDecay: Double?
+    var divergence: DivergenceSettings?
 
     enum CodingKeys: String, CodingKey {
-        case data, format, split, model, loss, optimizer, epochs, seed, patience, plateau
+        case data, format, split, model, loss, optimizer, epochs, seed, patience, plateau, divergence
         case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
         case isolatedAtoms = "isolated_atoms", batchSize = "batch_size"
         case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every", emaDecay = "ema_decay"
@@ -106,6 +113,7 @@ struct TrainCommand: ParsableCommand {
                 throw DataError(file: manifest, item: "ema_decay", "must lie in (0, 1), got \(d)")
             }
             let loss = try LossSettings.resolve(m.loss, file: manifest)
+            let divergence = try DivergenceSettings.resolve(m.divergence, file: manifest)
             let base = URL(fileURLWithPath: manifest).deletingLastPathComponent()
             func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
             // Data files: next to the manifest when they are there, else under the data root
@@ -168,7 +176,8 @@ struct TrainCommand: ParsableCommand {
                 loss: loss,
                 optimizer: optimizer, plateau: try (m.plateau ?? PlateauSettings()).schedule(file: manifest),
                 earlyStopping: m.patience.map { EarlyStopping(patience: $0) },
-                checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath, emaDecay: m.emaDecay)
+                checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath, emaDecay: m.emaDecay,
+                divergenceGuard: divergence)
             let trainer: Trainer
             if resume, let checkpointPath {
                 trainer = try Trainer.resume(from: checkpointPath, training: train, validation: validation, configuration: config)
@@ -176,6 +185,7 @@ struct TrainCommand: ParsableCommand {
                 trainer = try Trainer(potential: potential, training: train, validation: validation, configuration: config)
             }
             print("training on \(train.count) conformations, validating on \(validation.count); \(trainer.parameters.scalarCount) parameters")
+            trainer.onDivergence = { print($0) }
             trainer.progress = { p in
                 guard let v = p.validation else { return }
                 print(String(format: "epoch %4d  step %6d  loss %.4e  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left)",

@@ -22,7 +22,10 @@ import Potentials
 ///       "provenance": {…} }
 ///
 /// Files are written atomically (temporary file in the same directory, then `rename`), and
-/// `load` throws a `DataError` naming the offending item for a malformed file.
+/// `load` throws a `DataError` naming the offending item for a malformed file. No file holds
+/// a non-finite value: `save` refuses NaN and ±∞ parameters, and `load` rejects a value that
+/// is not a finite `Float` (e.g. `1e39`, or `"nan"` from a lenient writer), naming the file
+/// and the parameter either way.
 public struct ModelFile: Codable, Equatable, Sendable {
     public static let formatName = "metamlip-model"
     public static let currentVersion = 1
@@ -52,6 +55,59 @@ public struct ModelFile: Codable, Equatable, Sendable {
         public var name: String
         public var shape: [Int]
         public var values: [Float]
+
+        public init(name: String, shape: [Int], values: [Float]) {
+            self.name = name; self.shape = shape; self.values = values
+        }
+
+        enum CodingKeys: String, CodingKey { case name, shape, values }
+
+        /// Decodes like the synthesized decoder; a value that is not a finite `Float` fails
+        /// with the key path `….<name>.values.[i]` (the parameter's name, not its position).
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            shape = try c.decode([Int].self, forKey: .shape)
+            do {
+                values = try c.decode([Float].self, forKey: .values)
+            } catch {
+                // (Foundation reports a number beyond Float's range with an internal error.)
+                throw Self.describe(error, in: c, name: name, path: decoder.codingPath)
+            }
+        }
+
+        /// Finds the first value of `values` that is not a finite Float and says what it is.
+        private static func describe(_ error: any Error, in c: KeyedDecodingContainer<CodingKeys>, name: String,
+                                     path: [any CodingKey]) -> any Error {
+            guard var list = try? c.nestedUnkeyedContainer(forKey: .values) else { return error }
+            var index = 0
+            while !list.isAtEnd {
+                let what: String
+                if let x = try? list.decode(Float.self) {
+                    guard !x.isFinite else { index += 1; continue }
+                    what = "non-finite value \(x)"
+                } else if let x = try? list.decode(Double.self) {
+                    what = abs(x) > Double(Float.greatestFiniteMagnitude)
+                        ? "non-finite value: \(x) overflows Float" : "value \(x) underflows Float"
+                } else if let text = try? list.decode(String.self) {
+                    what = "non-finite value: '\(text)' is not a finite number"
+                } else {
+                    what = "non-finite value: not a finite number in the range of Float"
+                }
+                let base = path.last?.intValue == nil ? path : Array(path.dropLast())
+                return DecodingError.dataCorrupted(.init(codingPath: base + [NameKey(stringValue: name), CodingKeys.values, NameKey(intValue: index)],
+                                            debugDescription: what))
+            }
+            return error
+        }
+    }
+
+    /// A coding key of any name or index (for error key paths).
+    private struct NameKey: CodingKey {
+        var stringValue: String
+        var intValue: Int?
+        init(stringValue: String) { self.stringValue = stringValue }
+        init(intValue: Int) { stringValue = "\(intValue)"; self.intValue = intValue }
     }
 
     /// Where the parameters came from.
@@ -88,6 +144,17 @@ public struct ModelFile: Codable, Equatable, Sendable {
 
     public static func store(_ parameters: ParameterSet<Float>) -> [StoredTensor] {
         zip(parameters.names, parameters.tensors).map { StoredTensor(name: $0, shape: $1.shape, values: $1.scalars) }
+    }
+
+    /// Throws a `DataError` naming `file` and `<item>.<parameter>` for the first tensor that
+    /// holds NaN or ±∞, with the position and value.
+    public static func checkFinite(_ stored: [StoredTensor], file: String, item: String) throws {
+        for t in stored {
+            if let i = t.values.firstIndex(where: { !$0.isFinite }) {
+                throw DataError(file: file, item: "\(item).\(t.name)",
+                                "non-finite value \(t.values[i]) at index \(i) of \(t.values.count); refusing to save non-finite parameters")
+            }
+        }
     }
 
     /// The potential this file describes, without parameters.
@@ -139,8 +206,8 @@ public struct ModelFile: Codable, Equatable, Sendable {
             guard t.values.count == tensor.count else {
                 throw DataError(file: file, item: "\(item).\(name)", "\(t.values.count) values for shape \(t.shape)")
             }
-            guard t.values.allSatisfy(\.isFinite) else {
-                throw DataError(file: file, item: "\(item).\(name)", "non-finite value")
+            if let i = t.values.firstIndex(where: { !$0.isFinite }) {
+                throw DataError(file: file, item: "\(item).\(name)", "non-finite value \(t.values[i]) at index \(i)")
             }
             entries.append((name, Tensor(shape: t.shape, scalars: t.values)))
         }
@@ -151,7 +218,11 @@ public struct ModelFile: Codable, Equatable, Sendable {
     }
 
     /// Writes the file atomically.
+    ///
+    /// - Throws: `DataError` naming `path` and `parameters.<name>` when a parameter holds NaN
+    ///   or ±∞ (nothing is written), or when the file cannot be written.
     public func save(to path: String) throws {
+        try Self.checkFinite(parameters, file: path, item: "parameters")
         try writeJSONAtomically(self, to: path)
     }
 
@@ -171,10 +242,19 @@ public struct ModelFile: Codable, Equatable, Sendable {
 
 /// Encodes `value` as JSON into a temporary file next to `path`, then renames it over
 /// `path` (atomic on POSIX file systems: readers see the old or the new file, never half).
+///
+/// - Throws: `DataError` naming `path` and the key path of a value JSON cannot hold (NaN, ±∞);
+///   nothing is written then.
 public func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    let data = try encoder.encode(value)
+    let data: Data
+    do {
+        data = try encoder.encode(value)
+    } catch EncodingError.invalidValue(let bad, let context) {
+        let item = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        throw DataError(file: path, item: item.isEmpty ? nil : item, "cannot save the non-finite value \(bad) (JSON has no NaN or ∞)")
+    }
     let url = URL(fileURLWithPath: path)
     let directory = url.deletingLastPathComponent()
     let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")

@@ -43,12 +43,15 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     /// θ̄ ← δ θ̄ + (1 − δ) θ after every step, δ = min(d, (1 + t)/(10 + t)) at step t (the
     /// warm-up of TensorFlow's `ExponentialMovingAverage`, as NequIP and MACE use it).
     public var emaDecay: Double?
+    /// Divergence detection and recovery (see ``DivergenceGuard``: roll back the epoch, lower
+    /// the learning rate, retry; throw ``TrainingDiverged`` when the retries run out).
+    public var divergenceGuard: DivergenceGuard
 
     public init(epochs: Int, batchSize: Int = 32, seed: UInt64 = 0, loss: EnergyForceLoss = EnergyForceLoss(),
                 optimizer: OptimizerChoice = .adam(learningRate: 1e-3, weightDecay: 0),
                 plateau: ReduceOnPlateau? = ReduceOnPlateau(factor: 0.5, patience: 10),
                 earlyStopping: EarlyStopping? = nil, checkpointEvery: Int = 0, checkpointPath: String? = nil,
-                frozenParameters: [String] = [], emaDecay: Double? = nil) {
+                frozenParameters: [String] = [], emaDecay: Double? = nil, divergenceGuard: DivergenceGuard = DivergenceGuard()) {
         precondition(epochs >= 0 && batchSize >= 1 && checkpointEvery >= 0)
         precondition(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "EMA decay must lie in (0, 1)")
         self.emaDecay = emaDecay
@@ -56,11 +59,12 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
         self.optimizer = optimizer; self.plateau = plateau; self.earlyStopping = earlyStopping
         self.checkpointEvery = checkpointEvery; self.checkpointPath = checkpointPath
         self.frozenParameters = frozenParameters
+        self.divergenceGuard = divergenceGuard
     }
 
     enum CodingKeys: String, CodingKey {
         case epochs, batchSize, seed, loss, optimizer, plateau, earlyStopping, checkpointEvery, checkpointPath, frozenParameters
-        case emaDecay
+        case emaDecay, divergenceGuard
     }
 
     public init(from decoder: any Decoder) throws {
@@ -73,7 +77,8 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
                   checkpointEvery: try c.decode(Int.self, forKey: .checkpointEvery),
                   checkpointPath: try c.decodeIfPresent(String.self, forKey: .checkpointPath),
                   frozenParameters: try c.decodeIfPresent([String].self, forKey: .frozenParameters) ?? [],
-                  emaDecay: try c.decodeIfPresent(Double.self, forKey: .emaDecay))
+                  emaDecay: try c.decodeIfPresent(Double.self, forKey: .emaDecay),
+                  divergenceGuard: try c.decodeIfPresent(DivergenceGuard.self, forKey: .divergenceGuard) ?? DivergenceGuard())
     }
 
     /// Whether forces enter the loss.
@@ -139,8 +144,19 @@ public final class Trainer {
     /// Seconds trained before this object was created (resumed runs).
     public private(set) var elapsedBefore = 0.0
 
+    /// Divergences recovered from so far (over resumed parts of the run), in order; each used
+    /// one of ``DivergenceGuard/maxRetries``.
+    public private(set) var divergenceEvents: [DivergenceEvent] = []
+    /// Validation loss of the starting parameters, measured before the first epoch: the
+    /// explosion reference until an epoch sets ``bestValidationLoss`` (nil: not measured or
+    /// not finite).
+    public private(set) var initialValidationLoss: Double?
+
     /// Called after every step and every epoch.
     public var progress: ((TrainingProgress) -> Void)?
+    /// Called on each divergence the trainer recovers from, before the epoch is run again
+    /// (``DivergenceLog/observer`` hears it too).
+    public var onDivergence: ((DivergenceEvent) -> Void)?
 
     private var optimizer: OptimizerBox
     private var plateau: ReduceOnPlateau?
@@ -225,22 +241,38 @@ public final class Trainer {
     /// Runs epochs until `configuration.epochs`, early stopping, or `maxEpochs` more epochs
     /// in this call (to split a run); writes checkpoints every `checkpointEvery` epochs and at
     /// the end of the call. Returns the history.
+    ///
+    /// An epoch that diverges (``DivergenceGuard``: a non-finite mini-batch loss, non-finite
+    /// parameters, a non-finite or exploding validation loss) is rolled back and run again with
+    /// the learning rate times `learningRateFactor`, reporting a ``DivergenceEvent``.
+    ///
+    /// - Throws: ``TrainingDiverged`` when an epoch diverges after `maxRetries` retries (the
+    ///   trainer is left at the start of that epoch; no checkpoint is written for it);
+    ///   `DataError` when a checkpoint cannot be written.
     @discardableResult
     public func train(maxEpochs: Int? = nil) throws -> [EpochRecord] {
         let start = Date()
         let lastEpoch = min(configuration.epochs, epoch + (maxEpochs ?? configuration.epochs))
         let byTask = potential is TaskHeadPotential
+        let validationSet = validation.isEmpty ? training : validation
+        if epoch == 0 && initialValidationLoss == nil && lastEpoch > 0 {
+            let loss = evaluate(validationSet, parameters: averagedParameters ?? parameters).loss
+            if loss.isFinite { initialValidationLoss = loss }
+        }
         while epoch < lastEpoch && !stopped {
             let epochStart = Date()
+            let saved = epochState
             var order = Array(0..<training.count)
             generator.shuffle(&order)
             let batches = training.batches(of: order, size: configuration.batchSize, byTask: byTask, using: &generator)
             let batchesPerEpoch = batches.count
             var lossSum = 0.0
+            var diverged: DivergenceReason?
             for (b, indices) in batches.enumerated() {
                 let loss = trainStep(indices)
                 lossSum += loss
                 step += 1
+                guard loss.isFinite else { diverged = .nonFiniteLoss(step: step); break }
                 if let progress {
                     let elapsed = elapsedBefore + Date().timeIntervalSince(start)
                     let done = Double(epoch) + Double(b + 1) / Double(batchesPerEpoch)
@@ -249,7 +281,21 @@ public final class Trainer {
                 }
             }
             let evaluated = averagedParameters ?? parameters
-            let (metrics, validationLoss) = evaluate(validation.isEmpty ? training : validation, parameters: evaluated)
+            if diverged == nil, let name = parameters.firstNonFiniteName ?? averagedParameters?.firstNonFiniteName {
+                diverged = .nonFiniteParameters(name: name)
+            }
+            var validated: (metrics: EnergyForceMetrics, loss: Double)?
+            if diverged == nil {
+                validated = evaluate(validationSet, parameters: evaluated)
+                diverged = configuration.divergenceGuard.check(
+                    validationLoss: validated!.loss, reference: bestValidationLoss.isFinite ? bestValidationLoss : initialValidationLoss)
+            }
+            if let reason = diverged {
+                epochState = saved
+                try retry(after: reason)
+                continue
+            }
+            let (metrics, validationLoss) = validated!
             if validationLoss < bestValidationLoss {
                 bestValidationLoss = validationLoss
                 bestParameters = evaluated
@@ -271,6 +317,44 @@ public final class Trainer {
         elapsedBefore += Date().timeIntervalSince(start)
         if let path = configuration.checkpointPath { try checkpoint(elapsed: elapsedBefore).save(to: path) }
         return history
+    }
+
+    /// Everything an epoch changes before its record is appended, to roll it back.
+    private struct EpochState {
+        var parameters: ParameterSet<Float>, averaged: ParameterSet<Float>?
+        var best: ParameterSet<Float>, bestLoss: Double
+        var step: Int, optimizer: OptimizerBox, plateau: ReduceOnPlateau?, earlyStopping: EarlyStopping?
+        var generator: SeededGenerator
+    }
+
+    private var epochState: EpochState {
+        get {
+            EpochState(parameters: parameters, averaged: averagedParameters, best: bestParameters, bestLoss: bestValidationLoss,
+                       step: step, optimizer: optimizer, plateau: plateau, earlyStopping: earlyStopping, generator: generator)
+        }
+        set {
+            parameters = newValue.parameters; averagedParameters = newValue.averaged
+            bestParameters = newValue.best; bestValidationLoss = newValue.bestLoss
+            step = newValue.step; optimizer = newValue.optimizer; plateau = newValue.plateau
+            earlyStopping = newValue.earlyStopping; generator = newValue.generator
+        }
+    }
+
+    /// After rolling back a diverged epoch: lowers the learning rate and reports the event,
+    /// or throws ``TrainingDiverged`` when no retries are left.
+    private func retry(after reason: DivergenceReason) throws {
+        let rule = configuration.divergenceGuard
+        let old = optimizer.learningRate
+        guard divergenceEvents.count < rule.maxRetries else {
+            throw TrainingDiverged(loop: .epoch, epoch: epoch, reason: reason, learningRate: old, events: divergenceEvents,
+                                   maxRetries: rule.maxRetries)
+        }
+        optimizer.learningRate = old * rule.learningRateFactor
+        let event = DivergenceEvent(loop: .epoch, epoch: epoch, reason: reason, oldLearningRate: old,
+                                    newLearningRate: optimizer.learningRate, retry: divergenceEvents.count + 1)
+        divergenceEvents.append(event)
+        onDivergence?(event)
+        DivergenceLog.observer?(event)
     }
 
     private func remaining(elapsed: Double, done: Double) -> Double? {
@@ -327,7 +411,8 @@ public final class Trainer {
             averagedParameters: averagedParameters.map(ModelFile.store), bestValidationLoss: bestValidationLoss,
             epoch: epoch, step: step, optimizer: optimizer.state, plateau: plateau, earlyStopping: earlyStopping,
             generatorState: generator.state, history: history, elapsedSeconds: elapsed ?? elapsedBefore,
-            trainingCount: training.count, validationCount: validation.count)
+            trainingCount: training.count, validationCount: validation.count,
+            divergenceEvents: divergenceEvents, initialValidationLoss: initialValidationLoss)
     }
 
     /// A trainer that continues the run saved at `path` on the same data (conformations of
@@ -383,6 +468,8 @@ public final class Trainer {
         trainer.generator = SeededGenerator(state: saved.generatorState)
         trainer.history = saved.history
         trainer.elapsedBefore = saved.elapsedSeconds
+        trainer.divergenceEvents = saved.divergenceEvents ?? []
+        trainer.initialValidationLoss = saved.initialValidationLoss
         return trainer
     }
 }

@@ -17,6 +17,7 @@ public struct TrainingCheckpoint: Codable, Sendable {
     public var bestParameters: [ModelFile.StoredTensor]
     /// The moving average of the parameters (runs with `emaDecay`).
     public var averagedParameters: [ModelFile.StoredTensor]?
+    /// +∞ before the first epoch (written as absent: JSON has no ∞).
     public var bestValidationLoss: Double
     public var epoch: Int
     public var step: Int
@@ -28,8 +29,22 @@ public struct TrainingCheckpoint: Codable, Sendable {
     public var elapsedSeconds: Double
     public var trainingCount: Int
     public var validationCount: Int
+    /// The divergences recovered from (retries used); nil in checkpoints written before the
+    /// divergence guard existed (none).
+    public var divergenceEvents: [DivergenceEvent]?
+    /// The validation loss of the starting parameters (the first explosion reference).
+    public var initialValidationLoss: Double?
 
-    public func save(to path: String) throws { try writeJSONAtomically(self, to: path) }
+    /// Writes the checkpoint atomically.
+    ///
+    /// - Throws: `DataError` naming `path` and the parameter when a parameter (current, best
+    ///   or averaged) is non-finite, or the JSON key path of any other non-finite value.
+    public func save(to path: String) throws {
+        try ModelFile.checkFinite(model.parameters, file: path, item: "model.parameters")
+        try ModelFile.checkFinite(bestParameters, file: path, item: "bestParameters")
+        if let averagedParameters { try ModelFile.checkFinite(averagedParameters, file: path, item: "averagedParameters") }
+        try writeJSONAtomically(self, to: path)
+    }
 
     public static func load(path: String) throws -> TrainingCheckpoint {
         let c = try readJSON(TrainingCheckpoint.self, path: path, what: "checkpoint")
@@ -40,6 +55,60 @@ public struct TrainingCheckpoint: Codable, Sendable {
             throw DataError(file: path, item: "version", "unsupported checkpoint version \(c.version)")
         }
         return c
+    }
+}
+
+extension TrainingCheckpoint {
+    enum CodingKeys: String, CodingKey {
+        case format, version, configuration, model, bestParameters, averagedParameters, bestValidationLoss, epoch, step
+        case optimizer, plateau, earlyStopping, generatorState, history, elapsedSeconds, trainingCount, validationCount
+        case divergenceEvents, initialValidationLoss
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(String.self, forKey: .format)
+        version = try c.decode(Int.self, forKey: .version)
+        configuration = try c.decode(TrainerConfiguration.self, forKey: .configuration)
+        model = try c.decode(ModelFile.self, forKey: .model)
+        bestParameters = try c.decode([ModelFile.StoredTensor].self, forKey: .bestParameters)
+        averagedParameters = try c.decodeIfPresent([ModelFile.StoredTensor].self, forKey: .averagedParameters)
+        bestValidationLoss = try c.decodeIfPresent(Double.self, forKey: .bestValidationLoss) ?? .infinity
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        step = try c.decode(Int.self, forKey: .step)
+        optimizer = try c.decode(OptimizerState.self, forKey: .optimizer)
+        plateau = try c.decodeIfPresent(ReduceOnPlateau.self, forKey: .plateau)
+        earlyStopping = try c.decodeIfPresent(EarlyStopping.self, forKey: .earlyStopping)
+        generatorState = try c.decode(UInt64.self, forKey: .generatorState)
+        history = try c.decode([EpochRecord].self, forKey: .history)
+        elapsedSeconds = try c.decode(Double.self, forKey: .elapsedSeconds)
+        trainingCount = try c.decode(Int.self, forKey: .trainingCount)
+        validationCount = try c.decode(Int.self, forKey: .validationCount)
+        divergenceEvents = try c.decodeIfPresent([DivergenceEvent].self, forKey: .divergenceEvents)
+        initialValidationLoss = try c.decodeIfPresent(Double.self, forKey: .initialValidationLoss)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(format, forKey: .format)
+        try c.encode(version, forKey: .version)
+        try c.encode(configuration, forKey: .configuration)
+        try c.encode(model, forKey: .model)
+        try c.encode(bestParameters, forKey: .bestParameters)
+        try c.encodeIfPresent(averagedParameters, forKey: .averagedParameters)
+        if bestValidationLoss != .infinity { try c.encode(bestValidationLoss, forKey: .bestValidationLoss) }
+        try c.encode(epoch, forKey: .epoch)
+        try c.encode(step, forKey: .step)
+        try c.encode(optimizer, forKey: .optimizer)
+        try c.encodeIfPresent(plateau, forKey: .plateau)
+        try c.encodeIfPresent(earlyStopping, forKey: .earlyStopping)
+        try c.encode(generatorState, forKey: .generatorState)
+        try c.encode(history, forKey: .history)
+        try c.encode(elapsedSeconds, forKey: .elapsedSeconds)
+        try c.encode(trainingCount, forKey: .trainingCount)
+        try c.encode(validationCount, forKey: .validationCount)
+        try c.encodeIfPresent(divergenceEvents, forKey: .divergenceEvents)
+        try c.encodeIfPresent(initialValidationLoss, forKey: .initialValidationLoss)
     }
 }
 

@@ -156,9 +156,51 @@ import _TestSupport
         catch let e as DataError { #expect(e.item == "target.isolated_atoms", "\(e)") }
     }
 
+    @Test func divergedUnitsAreRecordedAsFailedAndNeverReported() throws {
+        let dir = try SharedData.temporaryDirectory("trust-diverge")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A multitask pretraining at learning rate 10⁶ diverges (no retry allowed): its refits
+        // are not run; scratch's refits are reported as usual.
+        let out = dir.appendingPathComponent("run")
+        let manifest = try Self.write(dir, variants: """
+              - {name: multitask, kind: multitask, epochs: 2, batch_size: 8, learning_rate: 1000000}
+              - {name: scratch, kind: scratch}
+            """, refit: "{n: [3], seeds: [0, 1], epochs: 2, batch_size: 3}", extra: "divergence: {max_retries: 0}")
+        var lines: [String] = []
+        let results = try Self.runner(manifest, out, log: { lines.append($0) }).run()
+        #expect(Set(results.map(\.variant)) == ["scratch"] && results.count == 2)
+        let failures = try String(contentsOf: out.appendingPathComponent("failures.csv"), encoding: .utf8)
+        #expect(failures.contains("pretrain/multitask,pretraining,"), "\(failures)")
+        #expect(failures.contains("refit/multitask/n3-seed0,pretraining,\"not run: the pretraining of multitask failed\""), "\(failures)")
+        let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        #expect(!csv.contains("multitask"))
+        let summary = try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8)
+        #expect(summary.contains("Failed units (3;") && summary.contains("| pretrain/multitask | pretraining |"), "\(summary)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("pretrain/multitask/model.json").path))
+        #expect(lines.contains { $0.contains("[pretrain/multitask] FAILED") }, "\(lines)")
+
+        // The rerun reports the recorded failure again without training it again.
+        lines = []
+        _ = try Self.runner(manifest, out, log: { lines.append($0) }).run()
+        #expect(lines.contains { $0.contains("failed in an earlier run") }, "\(lines)")
+        #expect(!lines.contains { $0.contains("multitask training on") }, "\(lines)")
+
+        // A refit at learning rate 10⁶ with one retry: the retry is logged, then the unit fails.
+        let refitOut = dir.appendingPathComponent("refits")
+        let wild = try Self.write(dir, refit: "{n: [3], seeds: [0], epochs: 2, batch_size: 3, learning_rate: 1000000}",
+                                  extra: "divergence: {max_retries: 1}")
+        lines = []
+        #expect(try Self.runner(wild, refitOut, log: { lines.append($0) }).run().isEmpty)
+        #expect(lines.contains { $0.contains("[refit/scratch/n3-seed0] divergence at epoch") && $0.contains("retry 1") }, "\(lines)")
+        let recorded = try readJSON(RunDirectory.Failure.self, path: refitOut.appendingPathComponent("failures/refit__scratch__n3-seed0.json").path,
+                                    what: "failure record")
+        #expect(recorded.stage == "refit" && recorded.reason.contains("diverged"), "\(recorded)")
+        #expect(!FileManager.default.fileExists(atPath: refitOut.appendingPathComponent("refit/scratch/n3-seed0.json").path))
+    }
+
     /// A small scratch-only study (no pretraining pool) on 3BPA.
     static func write(_ dir: URL, variants: String? = nil, refit: String = "{n: [3], seeds: [0], epochs: 2, batch_size: 3}",
-                      loss: String = "loss: {energy_weight: 1, force_weight: 1}",
+                      loss: String = "loss: {energy_weight: 1, force_weight: 1}", extra: String = "",
                       target: String = "{data: 3bpa/train_300K.xyz, isolated_atoms: 3bpa/iso_atoms.xyz, test: 6, validation: 4, split_seed: 0}") throws -> String {
         let needsPool = (variants ?? scratchOnly).contains("kind: multitask") || (variants ?? scratchOnly).contains("kind: reptile")
             || (variants ?? scratchOnly).contains("kind: maml")
@@ -183,6 +225,7 @@ import _TestSupport
             variants:
             \(variants ?? scratchOnly)
             refit: \(refit)
+            \(extra)
             """
         let path = dir.appendingPathComponent("study.yaml").path
         try manifest.write(toFile: path, atomically: true, encoding: .utf8)

@@ -1,0 +1,75 @@
+// The `loss:` and `divergence:` sections of the manifests: one definition, one set of
+// defaults for every path that reads them.
+
+import Chemistry
+
+/// The manifest's `loss:` section (snake_case keys), shared by `metamlip train` and every
+/// study kind so a missing key means the same everywhere:
+///
+///     loss: {energy_weight: 1, force_weight: 1}
+///
+/// Missing keys (or a missing section) take ``defaultEnergyWeight`` and
+/// ``defaultForceWeight``: w_E = w_F = 1, the defaults of ``EnergyForceLoss`` (one eV/atom
+/// energy error weighs like one eV/Å force component error).
+public struct LossSettings: Codable, Equatable, Sendable {
+    /// w_E when the manifest does not name it.
+    public static let defaultEnergyWeight = 1.0
+    /// w_F when the manifest does not name it.
+    public static let defaultForceWeight = 1.0
+
+    public var energyWeight: Double?
+    public var forceWeight: Double?
+    enum CodingKeys: String, CodingKey { case energyWeight = "energy_weight", forceWeight = "force_weight" }
+
+    public init(energyWeight: Double? = nil, forceWeight: Double? = nil) {
+        self.energyWeight = energyWeight; self.forceWeight = forceWeight
+    }
+
+    /// The loss of an optional section (nil: every default).
+    ///
+    /// - Throws: `DataError` naming `file` and `loss.energy_weight` / `loss.force_weight` for
+    ///   a weight that is negative or not finite, or `loss` when both are 0.
+    public static func resolve(_ section: LossSettings?, file: String, item: String = "loss") throws -> EnergyForceLoss {
+        let s = section ?? LossSettings()
+        let e = s.energyWeight ?? defaultEnergyWeight, f = s.forceWeight ?? defaultForceWeight
+        for (key, w) in [("energy_weight", e), ("force_weight", f)] where !(w.isFinite && w >= 0) {
+            throw DataError(file: file, item: "\(item).\(key)", "must be a finite number ≥ 0, got \(w)")
+        }
+        guard e > 0 || f > 0 else { throw DataError(file: file, item: item, "energy_weight and force_weight are both 0: nothing to fit") }
+        return EnergyForceLoss(energyWeight: e, forceWeight: f)
+    }
+}
+
+/// The manifest's `divergence:` section (snake_case keys), shared by `metamlip train` and
+/// the refit study (its pretrainings and refits): how a training run that diverges is
+/// retried before it fails (``DivergenceGuard``):
+///
+///     divergence: {max_retries: 3, learning_rate_factor: 0.1, explosion_factor: 1000}   # the defaults
+public struct DivergenceSettings: Codable, Equatable, Sendable {
+    public var maxRetries: Int?
+    public var learningRateFactor: Double?
+    public var explosionFactor: Double?
+    enum CodingKeys: String, CodingKey {
+        case maxRetries = "max_retries", learningRateFactor = "learning_rate_factor", explosionFactor = "explosion_factor"
+    }
+
+    public init(maxRetries: Int? = nil, learningRateFactor: Double? = nil, explosionFactor: Double? = nil) {
+        self.maxRetries = maxRetries; self.learningRateFactor = learningRateFactor; self.explosionFactor = explosionFactor
+    }
+
+    /// The guard of an optional section, absent keys at ``DivergenceGuard``'s defaults.
+    /// - Throws: `DataError` naming `file` and `item`.<key> for a value out of range.
+    public static func resolve(_ section: DivergenceSettings?, file: String, item: String = "divergence") throws -> DivergenceGuard {
+        let s = section ?? DivergenceSettings(), d = DivergenceGuard()
+        let retries = s.maxRetries ?? d.maxRetries, factor = s.learningRateFactor ?? d.learningRateFactor
+        let explosion = s.explosionFactor ?? d.explosionFactor
+        guard retries >= 0 else { throw DataError(file: file, item: "\(item).max_retries", "must be ≥ 0, got \(retries)") }
+        guard factor > 0 && factor < 1 else {
+            throw DataError(file: file, item: "\(item).learning_rate_factor", "must lie in (0, 1), got \(factor)")
+        }
+        guard explosion > 1 && explosion.isFinite else {
+            throw DataError(file: file, item: "\(item).explosion_factor", "must be a finite number > 1, got \(explosion)")
+        }
+        return DivergenceGuard(maxRetries: retries, learningRateFactor: factor, explosionFactor: explosion)
+    }
+}
