@@ -122,6 +122,7 @@ struct RefitCommand: ParsableCommand {
             guard let refitMode = RefitMode(parsing: mode) else {
                 throw DataError(file: "--mode", "'\(mode)' is not full, head or freeze:K")
             }
+            try checkWritable(output, option: "--output")
             let (all, _) = try readConformations(path: data, format: nil, energyKey: nil, forcesKey: nil, energyUnit: nil)
             guard n >= 1, all.count > n + validation else {
                 throw DataError(file: data, "\(all.count) conformations cannot give N = \(n) plus \(validation) validation and a test set")

@@ -3,6 +3,7 @@ import Autodiff
 import Chemistry
 import Datasets
 import Descriptors
+import Experiments
 import Foundation
 import Potentials
 import Training
@@ -76,6 +77,19 @@ struct TrainManifest: Codable {
     }
 }
 
+/// Throws unless a file can be created at `path` (its folder exists and is writable), so a
+/// command stops before long work rather than after it.
+func checkWritable(_ path: String, option: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw DataError(file: path, item: option, "its folder \(folder) does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: folder) else {
+        throw DataError(file: path, item: option, "its folder \(folder) is not writable")
+    }
+}
+
 /// Reads a data file's conformations (all tasks) with optional reader options.
 func readConformations(path: String, format: SourceFormat?, energyKey: String?, forcesKey: String?,
                        energyUnit: String?) throws -> (conformations: [Conformation], task: QMTask) {
@@ -96,6 +110,8 @@ struct TrainCommand: ParsableCommand {
     var output: String?
     @Flag(help: "Continue from <checkpoint_dir>/checkpoint.json.")
     var resume = false
+    @Flag(help: "Move an existing checkpoint_dir aside (to DIR.replaced-<time>) instead of refusing a run with other settings.")
+    var fresh = false
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
@@ -169,7 +185,22 @@ struct TrainCommand: ParsableCommand {
                 potential = try scaled.fittingScales(to: train)
             }
             let dir = m.checkpointDir.map(resolve)
-            if let dir { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            let out = output ?? (dir.map { $0 + "/model.json" } ?? "model.json")
+            if let output { try checkWritable(output, option: "--output") }
+            // The checkpoint directory is locked and fingerprinted like a study's run directory:
+            // a resume (or rerun) with other settings or data stops here, naming what differs.
+            var runDirectory: RunDirectory?
+            if let dir {
+                var fingerprint = try RunFingerprint(configuration: m, dataPaths: ["data \(m.data)": dataPath]
+                    .merging(try m.isolatedAtoms.map { ["isolated_atoms \($0)": try resolveData($0)] } ?? [:]) { a, _ in a })
+                fingerprint.record("effective.loss", loss)
+                fingerprint.record("effective.divergence", divergence)
+                fingerprint.record("effective.model", m.model ?? .standard)
+                runDirectory = try RunDirectory(url: URL(fileURLWithPath: dir), manifestPath: manifest, fingerprint: fingerprint,
+                                                compatibility: .init(mutableKeys: ["epochs", "checkpoint_every"]), fresh: fresh && !resume)
+            }
+            defer { withExtendedLifetime(runDirectory) {} }
+            if output == nil { try checkWritable(out, option: "model file") }
             let checkpointPath = dir.map { $0 + "/checkpoint.json" }
             let config = TrainerConfiguration(
                 epochs: m.epochs, batchSize: m.batchSize ?? 32, seed: m.seed ?? 0,
@@ -192,7 +223,6 @@ struct TrainCommand: ParsableCommand {
                              p.epoch + 1, p.step, p.loss, v.energyPerAtomRMSE, v.forceRMSE, p.elapsed, p.remaining ?? 0))
             }
             try trainer.train()
-            let out = output ?? (dir.map { $0 + "/model.json" } ?? "model.json")
             try trainer.modelFile(dataFile: dataPath, task: task.name).save(to: out)
             print("wrote \(out) (best validation loss \(trainer.bestValidationLoss))")
             if !split.test.isEmpty {

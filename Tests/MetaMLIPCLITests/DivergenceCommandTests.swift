@@ -57,7 +57,7 @@ import _TestSupport
         let dir = try setUp("cli-refit-diverge", learningRate: "0.001", divergence: "{}")
         defer { try? FileManager.default.removeItem(at: dir) }
         let output = dir.appendingPathComponent("refit.model.json").path
-        let result = try CLIRunner.run(["refit", "scratch:ani", dir.appendingPathComponent("small.xyz").path, "--n", "4",
+        let result = try CLIRunner.run(["refit", "scratch:ani", dir.appendingPathComponent("small.xyz").path, "--n", "4", "--isolated-atoms", SharedData.path("3bpa/iso_atoms.xyz"),
                                         "--validation", "4", "--epochs", "2", "--learning-rate", "1e6", "-o", output])
         #expect(result.status == 1)
         let events = result.stdout.split(separator: "\n").filter { $0.hasPrefix("divergence at epoch 1: ") }

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// `train --resume` continues only the run its checkpoint directory was made by: other
+/// widths or other data stop before any training, naming what differs; more epochs are fine.
+@Suite struct TrainResumeTests {
+    @Test func resumeRefusesOtherSettingsAndDataButTakesMoreEpochs() throws {
+        let dir = try SharedData.temporaryDirectory("cli-train-resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try String(contentsOfFile: SharedData.path("3bpa/train_300K.xyz"), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        try (lines.prefix(12 * 29).joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("small.xyz"), atomically: true, encoding: .utf8)
+        // Other data of the same size: the next 12 conformations.
+        try (lines.dropFirst(12 * 29).prefix(12 * 29).joined(separator: "\n") + "\n")
+            .write(to: dir.appendingPathComponent("other.xyz"), atomically: true, encoding: .utf8)
+        func manifest(data: String = "small.xyz", widths: String = "[8]", epochs: Int = 2) throws -> String {
+            let path = dir.appendingPathComponent("train.yaml").path
+            try """
+                data: \(data)
+                isolated_atoms: \(SharedData.path("3bpa/iso_atoms.xyz"))
+                split: {seed: 1, n_train: 9}
+                model: {widths: \(widths)}
+                epochs: \(epochs)
+                batch_size: 4
+                checkpoint_dir: run
+                checkpoint_every: 1
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let first = try CLIRunner.run(["train", try manifest()])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("run/fingerprint.json").path))
+
+        let wider = try CLIRunner.run(["train", try manifest(widths: "[16]"), "--resume"])
+        #expect(wider.status == 1 && wider.stderr.contains("model.widths: [8] → [16]") && !wider.stdout.contains("epoch"), "\(wider.stderr)")
+        let other = try CLIRunner.run(["train", try manifest(data: "other.xyz"), "--resume"])
+        #expect(other.status == 1 && other.stderr.contains("data: \"small.xyz\" → \"other.xyz\""), "\(other.stderr)")
+        #expect(other.stderr.contains("data file data other.xyz: absent → size:"), "\(other.stderr)")
+
+        let longer = try CLIRunner.run(["train", try manifest(epochs: 3), "--resume"])
+        #expect(longer.status == 0 && longer.stdout.contains("epoch    3") && !longer.stdout.contains("epoch    1 "), "\(longer.stdout)\n\(longer.stderr)")
+
+        // A fresh run with other widths: refused without --fresh, run aside with it.
+        let refused = try CLIRunner.run(["train", try manifest(widths: "[16]")])
+        #expect(refused.status == 1 && refused.stderr.contains("--fresh"), "\(refused.stderr)")
+        let fresh = try CLIRunner.run(["train", try manifest(widths: "[16]"), "--fresh"])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix("run.replaced-") })
+
+        // An output folder that does not exist stops the command before training.
+        let nowhere = try CLIRunner.run(["train", try manifest(widths: "[16]"), "-o", dir.appendingPathComponent("missing/model.json").path])
+        #expect(nowhere.status == 1 && nowhere.stderr.contains("does not exist") && !nowhere.stdout.contains("epoch"), "\(nowhere.stderr)")
+    }
+}
