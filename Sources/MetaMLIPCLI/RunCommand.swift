@@ -42,41 +42,15 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
         try MetaMLIP.reportingErrors {
-            let kind = try StudyKind.of(manifestPath: manifest)
-            if jobs > 1 && kind != .transferability { setBLASThreads(1) }
-            if jobs > 1 && kind == .transferability { print("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
-            switch kind {
-            case .refit: break
-            case .lifelong:
-                let runner = try LifelongRunner(manifestPath: manifest, runDirectory: output)
-                runner.jobs = jobs
-                runner.fresh = fresh
-                print("lifelong study \(runner.manifest.experiment) → \(runner.runDirectory.path)")
-                let results = try runner.run()
-                guard !noReport else { return }
-                let folder = try results.writeReport(root: URL(fileURLWithPath: reportRoot ?? "notebooks-export"),
-                                                     runDirectory: runner.runDirectory, manifest: runner.manifest)
-                print("report: \(folder.appendingPathComponent("report.html").path) and \(folder.appendingPathComponent("report.ipynb").path)")
-                return
-            case .transferability:
-                let runner = try TransferabilityRunner(manifestPath: manifest, runDirectory: output)
-                runner.fresh = fresh
-                print("experiment \(runner.manifest.experiment) (transferability) → \(runner.runDirectory.path)")
-                let results = try runner.run()
-                guard !noReport else { return }
-                let folder = try runner.writeReport(results, root: URL(fileURLWithPath: reportRoot ?? "notebooks-export"))
-                print("report: \(folder.appendingPathComponent("report.html").path) and \(folder.appendingPathComponent("report.ipynb").path)")
-                return
+            let study = try StudyKind.of(manifestPath: manifest).makeStudy(manifestPath: manifest, runDirectory: output)
+            study.jobs = jobs
+            study.fresh = fresh
+            if jobs > 1 && study.splitsWork { setBLASThreads(1) }
+            if jobs > 1 && !study.splitsWork { print("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
+            print(study.announcement)
+            if let report = try study.runAndReport(reportRoot: noReport ? nil : URL(fileURLWithPath: reportRoot ?? "notebooks-export")) {
+                print("report: \(report.html.path) and \(report.notebook.path)")
             }
-            let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: output)
-            runner.jobs = jobs
-            runner.fresh = fresh
-            print("experiment \(runner.manifest.experiment) → \(runner.runDirectory.path)\(jobs > 1 ? ", \(jobs) jobs" : "")")
-            try runner.run()
-            guard !noReport else { return }
-            let report = try ReportBuilder(runDirectory: runner.runDirectory,
-                                           outputDirectory: reportRoot.map { URL(fileURLWithPath: $0) }).build()
-            print("report: \(report.html.path) and \(report.notebook.path)")
         }
     }
 }
