@@ -148,17 +148,3 @@ public final class RunDirectory: @unchecked Sendable {
         try writeAtomically(Data((["unit,stage,reason"] + rows).joined(separator: "\n").utf8 + [10]), to: path)
     }
 }
-
-/// Writes `data` to `path` through a temporary file in the same directory and a rename.
-func writeAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
-    do { try data.write(to: temporary) } catch {
-        throw DataError(file: path, "cannot write: \(error.localizedDescription)")
-    }
-    guard rename(temporary.path, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(at: temporary)
-        throw DataError(file: path, "cannot rename the temporary file into place: \(reason)")
-    }
-}

@@ -255,12 +255,20 @@ public func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throw
         let item = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         throw DataError(file: path, item: item.isEmpty ? nil : item, "cannot save the non-finite value \(bad) (JSON has no NaN or ∞)")
     }
+    try writeAtomically(data, to: path)
+}
+
+/// Writes `data` to `path` through a temporary file in the same folder and a rename, so a
+/// reader (or a run killed mid-write) never sees a partial file; the temporary file is
+/// removed when the rename fails.
+/// - Throws: `DataError` naming `path`.
+public func writeAtomically(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
-    let directory = url.deletingLastPathComponent()
-    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
     do {
         try data.write(to: temporary)
     } catch {
+        try? FileManager.default.removeItem(at: temporary)
         throw DataError(file: path, "cannot write temporary file \(temporary.path): \(error.localizedDescription)")
     }
     guard rename(temporary.path, path) == 0 else {

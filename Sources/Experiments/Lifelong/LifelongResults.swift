@@ -230,17 +230,7 @@ func writeStageJSON<T: Encodable>(_ value: T, to path: String) throws {
     encoder.outputFormatting = [.sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
         positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
-    let data = try encoder.encode(value)
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
-    do { try data.write(to: temporary) } catch {
-        throw DataError(file: path, "cannot be written (\(error.localizedDescription))")
-    }
-    guard rename(temporary.path, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(at: temporary)
-        throw DataError(file: path, "cannot rename the temporary file into place: \(reason)")
-    }
+    try writeAtomically(try encoder.encode(value), to: path)
 }
 
 /// `readJSON` that also reads non-finite numbers written by `writeStageJSON`.
