@@ -204,10 +204,9 @@ extension ExperimentRunner {
             elementMap: try r.elementMapNumbers(file: manifestPath))
         let start = Date()
         let unit = Self.refitUnit(variant.name, n: n, seed: s)
-        let (trainer, refitted) = try DivergenceLog.$observer.withValue({ [log] in log("[\(unit)] \($0)") }) {
-            try plan.run(potential: potential, parameters: parameters, training: training,
-                         validation: target.validation, replay: replay, label: "\(variant.name) N=\(n)")
-        }
+        let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,
+                                               validation: target.validation, replay: replay, label: "\(variant.name) N=\(n)",
+                                               onDivergence: { [log] in log("[\(unit)] \($0)") })
         let test = try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: target.test,
                                     label: target.path)
         if r.saveModels ?? false {

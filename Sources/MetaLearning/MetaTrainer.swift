@@ -125,7 +125,7 @@ public final class MetaTrainer {
     /// Called after every validation with the record, and the estimated seconds left.
     public var progress: ((MetaRecord, Double?) -> Void)?
     /// Called on each divergence the trainer recovers from, before the outer iteration is
-    /// run again (``DivergenceLog/observer`` hears it too).
+    /// run again.
     public var onDivergence: ((DivergenceEvent) -> Void)?
 
     private var generator: SeededGenerator
@@ -233,7 +233,6 @@ public final class MetaTrainer {
                                     newLearningRate: innerLoop.learningRate, retry: divergenceEvents.count + 1)
         divergenceEvents.append(event)
         onDivergence?(event)
-        DivergenceLog.observer?(event)
     }
 
     /// Adapts `parameters` (default: the current meta-parameters) to every validation task

@@ -138,9 +138,8 @@ struct RefitCommand: ParsableCommand {
                                  selfEnergyPrior: selfEnergies, elementMap: map)
             print("refitting \(model) on N = \(n) of \(data) (\(refitMode)); validation \(valid.count), test \(test.count)")
             // Divergence events are printed as they happen; `TrainingDiverged` ends the command.
-            let (trainer, refitted) = try DivergenceLog.$observer.withValue({ print($0) }) {
-                try plan.run(potential: potential, parameters: parameters, training: train, validation: valid, label: data)
-            }
+            let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: train, validation: valid,
+                                                   label: data, onDivergence: { print($0) })
             try ModelFile(potential: refitted, parameters: trainer.bestParameters,
                           provenance: .init(dataFile: data, task: "refit N=\(n)", seed: seed, steps: trainer.step,
                                             epochs: trainer.epoch, finalMetrics: trainer.history.last?.validation))

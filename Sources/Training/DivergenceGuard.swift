@@ -168,15 +168,6 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// Scoped observer of divergence events, for code that cannot reach the trainer it runs
-/// (e.g. `RefitPlan.run` builds its own ``Trainer``): every ``Trainer`` and `MetaTrainer`
-/// reports each event to the observer bound here, as well as to its own `onDivergence`.
-///
-///     try DivergenceLog.$observer.withValue({ print($0) }) { try plan.run(…) }
-public enum DivergenceLog {
-    @TaskLocal public static var observer: (@Sendable (DivergenceEvent) -> Void)?
-}
-
 extension ParameterSet {
     /// The name of the first tensor holding NaN or ±∞ (nil: all finite). O(parameters).
     public var firstNonFiniteName: String? {

@@ -112,8 +112,11 @@ public struct RefitPlan: Sendable {
     /// - Parameters:
     ///   - replay: pretraining data (with its own tasks' self-energies) to draw the replayed
     ///     conformations from, seeded by the trainer seed.
+    ///   - onDivergence: called with each divergence event of the refit's trainer (its
+    ///     retries; see ``DivergenceGuard``).
     public func run(potential: any AtomisticPotential, parameters: ParameterSet<Float>?, training: [Conformation],
-                    validation: [Conformation], replay: FittingSet? = nil, label: String = "target") throws
+                    validation: [Conformation], replay: FittingSet? = nil, label: String = "target",
+                    onDivergence: ((DivergenceEvent) -> Void)? = nil) throws
         -> (trainer: Trainer, potential: any AtomisticPotential) {
         try mode.check(layerCount: potential.layerCount, file: label, item: "refit mode")
         var target = potential
@@ -142,6 +145,7 @@ public struct RefitPlan: Sendable {
         }
         let t = try Trainer(potential: target, parameters: parameters, training: train, validation: valid,
                             configuration: configuration)
+        t.onDivergence = onDivergence
         try t.train()
         if targetSelfEnergies == nil {
             target.selfEnergies = try Self.residualSelfEnergies(potential: target, parameters: t.bestParameters,

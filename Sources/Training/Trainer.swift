@@ -154,8 +154,7 @@ public final class Trainer {
 
     /// Called after every step and every epoch.
     public var progress: ((TrainingProgress) -> Void)?
-    /// Called on each divergence the trainer recovers from, before the epoch is run again
-    /// (``DivergenceLog/observer`` hears it too).
+    /// Called on each divergence the trainer recovers from, before the epoch is run again.
     public var onDivergence: ((DivergenceEvent) -> Void)?
 
     private var optimizer: OptimizerBox
@@ -354,7 +353,6 @@ public final class Trainer {
                                     newLearningRate: optimizer.learningRate, retry: divergenceEvents.count + 1)
         divergenceEvents.append(event)
         onDivergence?(event)
-        DivergenceLog.observer?(event)
     }
 
     private func remaining(elapsed: Double, done: Double) -> Double? {
