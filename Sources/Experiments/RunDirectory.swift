@@ -22,7 +22,8 @@ import Glibc
 /// 2. compares the new fingerprint with the recorded one (or, for a directory written before
 ///    fingerprints, with the fingerprint `legacy` gives of its `manifest.yaml`) and stops
 ///    with every differing key unless the change is compatible (``RunFingerprint/Compatibility``);
-/// 3. records the new fingerprint and copies the manifest.
+/// 3. records the new fingerprint and copies the manifest;
+/// 4. removes temporary files an interrupted run left (`.<name>.tmp-<UUID>`).
 /// With `fresh`, an existing directory is first moved aside to `<run>.replaced-<UTC time>`.
 public final class RunDirectory: @unchecked Sendable {
     public let url: URL
@@ -52,6 +53,7 @@ public final class RunDirectory: @unchecked Sendable {
             throw DataError(file: url.path, "cannot create the run directory: \(error.localizedDescription)")
         }
         try acquireLock()
+        removeOrphanedTemporaries(log: log)
         let record = url.appendingPathComponent("fingerprint.json")
         let recorded: RunFingerprint?
         if fm.fileExists(atPath: record.path) {
@@ -84,6 +86,19 @@ public final class RunDirectory: @unchecked Sendable {
 
     deinit {
         if lockDescriptor >= 0 { close(lockDescriptor) }
+    }
+
+    /// Removes `.<name>.tmp-<UUID>` files (``writeAtomically``'s temporaries) that a killed
+    /// run left behind; safe because the lock keeps every other writer out.
+    private func removeOrphanedTemporaries(log: (String) -> Void) {
+        guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil) else { return }
+        var removed = 0
+        for case let file as URL in walker {
+            let name = file.lastPathComponent
+            guard name.hasPrefix("."), name.contains(".tmp-") else { continue }
+            if (try? FileManager.default.removeItem(at: file)) != nil { removed += 1 }
+        }
+        if removed > 0 { log("removed \(removed) temporary file(s) left by an interrupted run in \(url.path)") }
     }
 
     private func acquireLock() throws {

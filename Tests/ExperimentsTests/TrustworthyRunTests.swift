@@ -110,6 +110,10 @@ import _TestSupport
         let summary = out.appendingPathComponent("pretrain/multitask/summary.json")
         let before = try ModelFile.load(path: model.path).parameters, summaryBefore = try readJSON(PretrainingSummary.self, path: summary.path, what: "s")
         try FileManager.default.removeItem(at: summary)
+        // A temporary file of an interrupted write: removed when the directory is opened again.
+        let orphan = out.appendingPathComponent("refit/scratch/.n3-seed0.json.tmp-0F1E2D3C")
+        try FileManager.default.createDirectory(at: orphan.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("{".utf8).write(to: orphan)
         var lines: [String] = []
         try Self.runner(manifest, out, log: { lines.append($0) }).run()
         #expect(FileManager.default.fileExists(atPath: summary.path), "summary.json was not regenerated")
@@ -117,6 +121,7 @@ import _TestSupport
         #expect(try ModelFile.load(path: model.path).parameters.tensors.map(\.scalars) == before.tensors.map(\.scalars),
                 "the repaired unit must reproduce the model")
         #expect(!lines.contains { $0.contains("reusing") }, "\(lines)")
+        #expect(!FileManager.default.fileExists(atPath: orphan.path) && lines.contains { $0.contains("removed 1 temporary file") }, "\(lines)")
     }
 
     @Test func sectionsShareOneSetOfDefaultsAndSilentChangesAreErrors() throws {
