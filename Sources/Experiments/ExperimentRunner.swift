@@ -182,6 +182,7 @@ public final class ExperimentRunner {
     /// Runs (or resumes) the whole study and returns every refit result.
     @discardableResult
     public func run() throws -> [RefitResult] {
+        try check()
         let directory = try RunDirectory(
             url: runDirectory, manifestPath: manifestPath, fingerprint: try fingerprint(of: manifest),
             compatibility: Self.compatibility, fresh: fresh, log: log,

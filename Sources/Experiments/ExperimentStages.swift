@@ -85,16 +85,8 @@ extension ExperimentRunner {
                 return ValidationTask(adapt: PotentialTask(name: t.name, potential: potential, data: set.subset(Array(0..<half)), loss: loss),
                                       evaluate: set.subset(Array(half..<set.count)))
             }
-            let algorithm = MetaConfiguration.Algorithm(rawValue: variant.kind.rawValue)!
-            let config = MetaConfiguration(
-                algorithm: algorithm, iterations: variant.iterations!, metaBatchSize: variant.metaBatchSize ?? 1,
-                epsilon: variant.epsilon ?? 0.1, epsilonFinal: variant.epsilonFinal,
-                outerLearningRate: variant.outerLearningRate ?? 1e-3, sampling: variant.sampling ?? .uniform,
-                inner: try InnerLoopSettings.resolve(variant.inner, algorithm: algorithm, file: manifestPath,
-                                                     item: "variants (\(variant.name)).inner"),
-                querySize: variant.querySize ?? 16, loss: loss,
-                seed: seed, validateEvery: variant.validateEvery ?? max(1, variant.iterations! / 10),
-                checkpointEvery: max(1, variant.iterations! / 20), checkpointPath: checkpoint, divergenceGuard: divergence)
+            let config = try metaConfiguration(variant, checkpoint: checkpoint)
+            let algorithm = config.algorithm
             let trainer = resume
                 ? try MetaTrainer.resume(from: checkpoint, tasks: tasks, validationTasks: validation, configuration: config)
                 : try MetaTrainer(potential: potential, tasks: tasks, validationTasks: validation, configuration: config)
@@ -123,13 +115,7 @@ extension ExperimentRunner {
             var g = SeededGenerator(seed: seed ^ 0x7A11)
             g.shuffle(&order)
             let held = max(1, set.count / 20)
-            let config = TrainerConfiguration(
-                epochs: variant.epochs!, batchSize: variant.batchSize ?? 32, seed: seed, loss: loss,
-                optimizer: .adam(learningRate: variant.learningRate ?? 1e-3, weightDecay: 0),
-                plateau: try (variant.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "variants (\(variant.name)).plateau"),
-                earlyStopping: variant.patience.map { EarlyStopping(patience: $0) },
-                checkpointEvery: max(1, variant.epochs! / 20), checkpointPath: checkpoint, emaDecay: variant.emaDecay,
-                divergenceGuard: divergence)
+            let config = try trainerConfiguration(variant, checkpoint: checkpoint)
             let training = set.subset(Array(order.dropFirst(held))), validation = set.subset(Array(order.prefix(held)))
             let trainer = resume
                 ? try Trainer.resume(from: checkpoint, training: training, validation: validation, configuration: config)
@@ -192,16 +178,7 @@ extension ExperimentRunner {
         var g = SeededGenerator(seed: s &* 0x51ED &+ 17)
         g.shuffle(&order)
         let training = order.prefix(n).map { target.pool[$0] }
-        let plan = RefitPlan(
-            mode: r.mode ?? .full,
-            trainer: TrainerConfiguration(
-                epochs: r.epochs, batchSize: min(r.batchSize ?? 8, n), seed: s, loss: loss,
-                optimizer: .adam(learningRate: r.learningRate ?? 1e-3, weightDecay: 0),
-                plateau: try (r.plateau ?? PlateauSettings()).schedule(file: manifestPath, item: "refit.plateau"),
-                earlyStopping: r.patience.map { EarlyStopping(patience: $0) }, emaDecay: r.emaDecay,
-                divergenceGuard: divergence),
-            replayFraction: parameters == nil ? 0 : r.replay ?? 0, selfEnergyPrior: target.selfEnergies,
-            elementMap: try r.elementMapNumbers(file: manifestPath))
+        let plan = try refitPlan(n: n, seed: s, pretrained: parameters != nil, selfEnergyPrior: target.selfEnergies)
         let start = Date()
         let unit = Self.refitUnit(variant.name, n: n, seed: s)
         let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,

@@ -2,7 +2,10 @@
 // writes its report.
 
 import Foundation
+import Chemistry
+import Potentials
 import Reports
+import Training
 
 /// A study that `metamlip run` executes, whatever its kind: it owns a ``RunDirectory``
 /// (lock, fingerprint, `--fresh`, failure records), runs or resumes its units, and writes
@@ -21,6 +24,9 @@ public protocol Study: AnyObject {
     var splitsWork: Bool { get }
     /// One line naming the experiment, its kind and its run directory.
     var announcement: String { get }
+    /// Builds every configuration the run would build, without reading data or training:
+    /// a manifest error surfaces in a second (`metamlip check`).
+    func check() throws
     /// Runs (or resumes) every unit and, unless `reportRoot` is nil, writes the report into
     /// `reportRoot/<experiment>/`; returns the report's HTML and notebook paths.
     func runAndReport(reportRoot: URL?) throws -> (html: URL, notebook: URL)?
@@ -52,6 +58,18 @@ extension ExperimentRunner: Study {
 
 extension LifelongRunner: Study {
     public var splitsWork: Bool { true }
+
+    /// Each strategy's training configuration and the model (for H, C, N, O); the manifest's
+    /// keys were checked when it was loaded.
+    public func check() throws {
+        for strategy in manifest.strategies {
+            _ = TrainerConfiguration(epochs: strategy.epochs ?? manifest.epochsPerTask, batchSize: batchSize, seed: 0, loss: loss,
+                                     optimizer: strategy.optimizer.choice, plateau: nil, earlyStopping: nil)
+        }
+        _ = try manifest.modelSpec.makePotential(
+            elements: [1, 6, 7, 8], selfEnergies: SelfEnergies(energies: [:], origin: .leastSquares), file: manifestPath)
+    }
+
     public var announcement: String { "lifelong study \(manifest.experiment) → \(runDirectory.path)" }
 
     public func runAndReport(reportRoot: URL?) throws -> (html: URL, notebook: URL)? {
@@ -63,6 +81,12 @@ extension LifelongRunner: Study {
 }
 
 extension TransferabilityRunner: Study {
+    /// The selection and cross-training configurations; the manifest's keys (and each
+    /// architecture's model) were checked when it was loaded.
+    public func check() throws {
+        _ = trainerConfiguration(epochs: manifest.selection.epochs, trainingCount: manifest.selection.finalSize, seed: 0)
+        _ = trainerConfiguration(epochs: manifest.training.epochs, trainingCount: manifest.selection.finalSize, seed: 0)
+    }
     /// Its stages depend on each other; it runs on one thread.
     public var splitsWork: Bool { false }
     public var jobs: Int {

@@ -12,7 +12,7 @@ struct MetaMLIP: ParsableCommand {
             Data are found through one setting: $\(Datasets.DataLocation.environmentVariable), a recipe's
             data_root, or ../shared/datasets when it exists.
             """,
-        subcommands: [DataCommand.self, TrainCommand.self, EvaluateCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self,
+        subcommands: [DataCommand.self, CheckCommand.self, TrainCommand.self, EvaluateCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self,
                       MDCommand.self, OptimizeCommand.self])
 
     /// Runs a command body, turning `DataError`s and `TrainingDiverged` (a training loop that

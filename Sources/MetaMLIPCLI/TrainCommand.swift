@@ -75,6 +75,36 @@ struct TrainManifest: Codable {
     static func load(path: String) throws -> TrainManifest {
         try YAMLDocument.load(TrainManifest.self, path: path)
     }
+
+    /// The training configuration the manifest describes (no checkpoint path), every value
+    /// checked against its range: what `train` runs and `check` validates.
+    /// - Throws: `DataError` naming `file` and the key.
+    func trainerConfiguration(file: String) throws -> TrainerConfiguration {
+        let lr = optimizer?.learningRate ?? 1e-3, wd = optimizer?.weightDecay
+        guard lr.isFinite && lr > 0 else { throw DataError(file: file, item: "optimizer.learning_rate", "must be a finite number > 0, got \(lr)") }
+        if let wd, !(wd.isFinite && wd >= 0) { throw DataError(file: file, item: "optimizer.weight_decay", "must be a finite number ≥ 0, got \(wd)") }
+        let choice: TrainerConfiguration.OptimizerChoice
+        switch optimizer?.kind.lowercased() ?? "adam" {
+        case "adam": choice = .adam(learningRate: lr, weightDecay: wd ?? 0)
+        case "core": choice = .core(learningRate: lr, weightDecay: wd ?? 0.1)
+        case let other: throw DataError(file: file, item: "optimizer.kind", "unknown optimizer '\(other)' (adam, core)")
+        }
+        if let d = emaDecay, !(d > 0 && d < 1) { throw DataError(file: file, item: "ema_decay", "must lie in (0, 1), got \(d)") }
+        guard epochs >= 1 else { throw DataError(file: file, item: "epochs", "must be ≥ 1, got \(epochs)") }
+        if let b = batchSize, b < 1 { throw DataError(file: file, item: "batch_size", "must be ≥ 1, got \(b)") }
+        if let c = checkpointEvery, c < 0 { throw DataError(file: file, item: "checkpoint_every", "must be ≥ 0, got \(c)") }
+        if let p = patience, p < 1 { throw DataError(file: file, item: "patience", "must be ≥ 1, got \(p)") }
+        if let n = split?.nTrain, n < 1 { throw DataError(file: file, item: "split.n_train", "must be ≥ 1, got \(n)") }
+        for (key, f) in [("split.train", split?.train), ("split.validation", split?.validation), ("split.test", split?.test)] {
+            if let f, !(f.isFinite && f >= 0 && f <= 1) { throw DataError(file: file, item: key, "must lie in [0, 1], got \(f)") }
+        }
+        return TrainerConfiguration(
+            epochs: epochs, batchSize: batchSize ?? 32, seed: seed ?? 0, loss: try LossSettings.resolve(loss, file: file),
+            optimizer: choice, plateau: try (plateau ?? PlateauSettings()).schedule(file: file),
+            earlyStopping: patience.map { EarlyStopping(patience: $0) },
+            checkpointEvery: checkpointEvery ?? 0, checkpointPath: nil, emaDecay: emaDecay,
+            divergenceGuard: try DivergenceSettings.resolve(divergence, file: file))
+    }
 }
 
 /// Throws unless a file can be created at `path` (its folder exists and is writable), so a
@@ -118,18 +148,8 @@ struct TrainCommand: ParsableCommand {
         try MetaMLIP.reportingErrors {
             let m = try TrainManifest.load(path: manifest)
             // Settings first, so a bad value stops the command before any data is read.
-            let lr = m.optimizer?.learningRate ?? 1e-3, wd = m.optimizer?.weightDecay
-            let optimizer: TrainerConfiguration.OptimizerChoice
-            switch m.optimizer?.kind.lowercased() ?? "adam" {
-            case "adam": optimizer = .adam(learningRate: lr, weightDecay: wd ?? 0)
-            case "core": optimizer = .core(learningRate: lr, weightDecay: wd ?? 0.1)
-            case let other: throw DataError(file: manifest, item: "optimizer.kind", "unknown optimizer '\(other)' (adam, core)")
-            }
-            if let d = m.emaDecay, !(d > 0 && d < 1) {
-                throw DataError(file: manifest, item: "ema_decay", "must lie in (0, 1), got \(d)")
-            }
-            let loss = try LossSettings.resolve(m.loss, file: manifest)
-            let divergence = try DivergenceSettings.resolve(m.divergence, file: manifest)
+            var config = try m.trainerConfiguration(file: manifest)
+            let loss = config.loss, divergence = config.divergenceGuard
             let base = URL(fileURLWithPath: manifest).deletingLastPathComponent()
             func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path }
             // Data files: next to the manifest when they are there, else under the data root
@@ -202,13 +222,7 @@ struct TrainCommand: ParsableCommand {
             defer { withExtendedLifetime(runDirectory) {} }
             if output == nil { try checkWritable(out, option: "model file") }
             let checkpointPath = dir.map { $0 + "/checkpoint.json" }
-            let config = TrainerConfiguration(
-                epochs: m.epochs, batchSize: m.batchSize ?? 32, seed: m.seed ?? 0,
-                loss: loss,
-                optimizer: optimizer, plateau: try (m.plateau ?? PlateauSettings()).schedule(file: manifest),
-                earlyStopping: m.patience.map { EarlyStopping(patience: $0) },
-                checkpointEvery: m.checkpointEvery ?? 0, checkpointPath: checkpointPath, emaDecay: m.emaDecay,
-                divergenceGuard: divergence)
+            config.checkpointPath = checkpointPath
             let trainer: Trainer
             if resume, let checkpointPath {
                 trainer = try Trainer.resume(from: checkpointPath, training: train, validation: validation, configuration: config)

@@ -151,6 +151,10 @@ public struct LifelongManifest: Codable, Sendable {
         return m
     }
 
+    /// The committee's model: `model`, else element-embracing ACSFs (`{kind: eeacsf}`, the
+    /// model of Eckhoff & Reiher's lifelong study, which this study kind reproduces).
+    public var modelSpec: ModelSpec { model ?? ModelSpec(kind: "eeacsf") }
+
     func check(file: String) throws {
         _ = try LossSettings.resolve(loss, file: file)
         guard study == .lifelong else {

@@ -88,7 +88,7 @@ public final class LifelongRunner {
         let tasks = try manifest.loadStream(manifestPath: manifestPath, log: log)
         let selfEnergies = try PreparedStream.selfEnergies(of: tasks)
         let elements = Array(Set(tasks.flatMap(\.elements))).sorted()
-        let potential = try (manifest.model ?? ModelSpec(kind: "eeacsf"))
+        let potential = try manifest.modelSpec
             .makePotential(elements: elements, selfEnergies: selfEnergies, file: manifestPath)
         let stream = try PreparedStream(tasks: tasks, potential: potential, requireForces: loss.forceWeight > 0)
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " ")), "

@@ -229,6 +229,16 @@ public final class TransferabilityRunner {
         var epochs: Int
     }
 
+    /// The training configuration of one model: `epochs` on `trainingCount` conformations.
+    func trainerConfiguration(epochs: Int, trainingCount: Int, seed: UInt64) -> TrainerConfiguration {
+        let t = manifest.training
+        return TrainerConfiguration(
+            epochs: epochs, batchSize: min(t.batchSize ?? 8, max(1, trainingCount)), seed: seed, loss: manifest.lossValue,
+            optimizer: .adam(learningRate: t.learningRate ?? 1e-3, weightDecay: 0),
+            plateau: ReduceOnPlateau(factor: 0.5, patience: max(1, (t.patience ?? 40) / 3)),
+            earlyStopping: t.patience.map { EarlyStopping(patience: $0) })
+    }
+
     /// Trains `arch` from scratch (seed `seed`) on `frames` of the training file, with early
     /// stopping on the validation split.
     func train(_ arch: TransferabilityManifest.Architecture, frames: [Int], seed: UInt64, epochs: Int,
@@ -236,12 +246,7 @@ public final class TransferabilityRunner {
         let training = frames.map { data.frames[$0] }
         let selfEnergies = try Self.selfEnergies(training: training, isolatedAtoms: data.isolatedAtoms)
         let potential = try arch.model.makePotential(elements: data.elements, selfEnergies: selfEnergies, file: manifestPath)
-        let t = manifest.training
-        let config = TrainerConfiguration(
-            epochs: epochs, batchSize: min(t.batchSize ?? 8, training.count), seed: seed, loss: manifest.lossValue,
-            optimizer: .adam(learningRate: t.learningRate ?? 1e-3, weightDecay: 0),
-            plateau: ReduceOnPlateau(factor: 0.5, patience: max(1, (t.patience ?? 40) / 3)),
-            earlyStopping: t.patience.map { EarlyStopping(patience: $0) })
+        let config = trainerConfiguration(epochs: epochs, trainingCount: training.count, seed: seed)
         let trainer = try Trainer(potential: potential, training: training,
                                   validation: data.validation.map { data.frames[$0] }, configuration: config)
         try trainer.train()
