@@ -37,8 +37,8 @@ import _TestSupport
         let contents = try reader.read(path: SharedData.path("ethanol/md17_pbe_vdwts_sample.xyz"))
         #expect(contents.conformations.count == 2000)
         let first = contents.conformations[0]
-        #expect(first.energy == -97195.01189948035 * 0.0433641)
-        #expect(first.forces![0].x == 26.23068692 * 0.0433641)
+        #expect(first.energy == -97195.01189948035 * Units.kcalPerMol)
+        #expect(first.forces![0].x == 26.23068692 * Units.kcalPerMol)
     }
 
     @Test func selectsConfigTypesAndReadsEnergyOnlyFrames() throws {
