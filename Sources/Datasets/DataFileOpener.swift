@@ -34,10 +34,10 @@ public enum DataFileOpener {
     }
 
     /// Reads every task in the file at `path`.
+    /// - Throws: `DataError` naming the file when it is missing, a directory or empty, and
+    ///   every reader's `DataError`.
     public static func open(path: String, options: Options = Options()) throws -> [QMTask] {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DataError(file: path, "file does not exist")
-        }
+        try InputFile.requireRegularFile(path)
         let format = try options.format ?? detectFormat(path: path)
         var source = SuiteRecipe.Source(path: URL(fileURLWithPath: path).standardizedFileURL.path,
                                         format: format, level: options.level ?? "unspecified")

@@ -45,12 +45,10 @@ public struct ExtendedXYZReader: Sendable {
     }
 
     /// Reads every frame of the file at `path`.
-    /// - Throws: `DataError` naming the file, the frame (0-based) and its line number.
+    /// - Throws: `DataError` naming the file — when it is missing, a directory, empty or not
+    ///   UTF-8 — or the file, the frame (0-based) and its line number.
     public func read(path: String) throws -> Contents {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DataError(file: path, "cannot read file (\(error.localizedDescription))")
-        }
+        let data = try InputFile.read(path)
         guard let text = String(data: data, encoding: .utf8) else {
             throw DataError(file: path, "is not UTF-8 text")
         }

@@ -21,9 +21,7 @@ public struct NumPyArchive {
 
     public init(path: String) throws {
         self.path = path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DataError(file: path, "file does not exist")
-        }
+        try InputFile.requireRegularFile(path)  // ZIPFoundation hangs on a directory
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
