@@ -73,7 +73,7 @@ import _TestSupport
         ("2\nenergy=1.0\nH 0 0 abc\nH 0 0 1\n", "atom 0 (line 3)", "malformed number"),
         ("2\nenergy=1.0 note=\"open\nH 0 0 0\nH 0 0 1\n", "frame 0 (line 1)", "unterminated quote"),
         ("2\nProperties=species:S:1:pos:R:3:forces:R:3 energy=1\nH 0 0 0 1 1\nH 0 0 1 1 1 1\n",
-         "atom 0 (line 3)", "Properties needs 7"),
+         "atom 0 (line 3)", "Properties declares 7"),
         ("2\nLattice=\"1 0 0 0 1 0\" energy=1\nH 0 0 0\nH 0 0 1\n", "frame 0 (line 1)", "Lattice has 6"),
     ]
 
