@@ -5,7 +5,7 @@ import _TestSupport
 
 /// A path that is not a readable, non-empty file: every text reader names it, never traps.
 @Suite struct InputFileCatalogueTests {
-    enum Reader: String, CaseIterable, Sendable { case extxyz, npz, mlearnJSON }
+    enum Reader: String, CaseIterable, Sendable { case extxyz, npz, mlearnJSON, labelKeys }
     enum Kind: String, CaseIterable, Sendable { case directory, empty, missing }
 
     static func read(_ reader: Reader, _ path: String) throws {
@@ -13,6 +13,7 @@ import _TestSupport
         case .extxyz: _ = try ExtendedXYZReader().read(path: path)
         case .npz: _ = try PaddedNPZReader().read(path: path)
         case .mlearnJSON: _ = try MLearnJSONReader().read(path: path)
+        case .labelKeys: _ = try ExtendedXYZLabelKeys.guess(path: path)
         }
     }
 
