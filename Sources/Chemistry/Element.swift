@@ -36,6 +36,22 @@ public struct Element: Hashable, Comparable, Sendable, CustomStringConvertible {
     private static let numberBySymbol: [String: Int] = Dictionary(
         uniqueKeysWithValues: symbols.enumerated().map { ($1.lowercased(), $0 + 1) })
 
+    /// The atomic numbers an `Element` can have: 1…118.
+    public static var knownAtomicNumbers: ClosedRange<Int> { 1...symbols.count }
+
+    /// Why a stored atomic number (npz and HDF5 files may hold them as floats) is not one
+    /// of ``knownAtomicNumbers`` — not finite, not a whole number (6.6 is neither rounded
+    /// nor truncated), or out of range — or `nil` when it is one (then `Int(value)` is exact).
+    public static func problem(withAtomicNumber value: Double) -> String? {
+        guard value.isFinite else { return "atomic number \(value) is not a finite number" }
+        guard value.rounded() == value else { return "atomic number \(value) is not an integer" }
+        guard value >= 1 && value <= Double(symbols.count) else {
+            let shown = Swift.abs(value) < 1e15 ? String(Int(value)) : "\(value)"
+            return "atomic number \(shown) is outside \(knownAtomicNumbers.lowerBound)…\(knownAtomicNumbers.upperBound)"
+        }
+        return nil
+    }
+
     /// Returns the symbol of atomic number `z`, or "Z=<z>" when it is not an element.
     public static func symbol(for z: Int) -> String {
         Element(atomicNumber: z)?.symbol ?? "Z=\(z)"

@@ -135,8 +135,10 @@ public enum PyANIToolsReader {
 ///
 /// Groups at the root (named by atom count, e.g. `/002/`) hold
 /// `species` (Nc, Na) atomic numbers — per conformation —, `coordinates` (Nc, Na, 3) Å,
-/// `energies` (Nc,) Ha and optional `forces` (Nc, Na, 3) Ha/Å. Species ≤ 0 are padding:
-/// those atoms are dropped. One task, format "ani2x-hdf5".
+/// `energies` (Nc,) Ha and optional `forces` (Nc, Na, 3) Ha/Å. A species row is real atoms
+/// (1…118) followed by padding (−1 or 0), whose atoms are dropped; padding before a real atom,
+/// a row of padding only, any other value ≤ 0 or a non-integer species is a `DataError`
+/// naming the dataset, conformation and atom. One task, format "ani2x-hdf5".
 public enum ANI2xReader {
     public static let format = "ani2x-hdf5"
     public static let units = "Ha, Å, Ha/Å"
@@ -148,20 +150,18 @@ public enum ANI2xReader {
             let speciesData = try group.dataset("species")
             try speciesData.requireShape([nil, nil], "(conformations, atoms)")
             let (nc, na) = (speciesData.shape[0], speciesData.shape[1])
-            let species = try speciesData.readInts()
+            let species = try ReaderSupport.wholeNumbers(speciesData)
             let coordinates = try group.dataset("coordinates")
             try coordinates.requireShape([nc, na, 3], "species")
             let labels = try ReaderSupport.hartreeEnergiesAndForces(
                 group, energies: "energies", forces: "forces", nc: nc, na: na)
-            for c in 0..<nc {
-                _ = try ReaderSupport.checkedNumbers(species[(c * na)..<((c + 1) * na)].filter { $0 > 0 },
-                                                     dataset: speciesData, row: c)
+            let numbers = try (0..<nc).map { c in
+                try ReaderSupport.paddedRow(species[(c * na)..<((c + 1) * na)], dataset: speciesData, conformation: c)
             }
             collector.add(level, try ReaderSupport.conformations(
-                file: path, group: group.path, count: nc, atoms: na,
-                numbers: { c in species[(c * na)..<((c + 1) * na)].filter { $0 > 0 } },
+                file: path, group: group.path, count: nc, atoms: na, numbers: { numbers[$0] },
                 positions: coordinates.readDoubles(), energies: labels.energies,
-                forces: labels.forces, keep: { c, a in species[c * na + a] > 0 }))
+                forces: labels.forces, keep: { c, a in a < numbers[c].count }))
         }
         return collector.tasks(path: path, format: format, units: units) { _ in nil }
     }

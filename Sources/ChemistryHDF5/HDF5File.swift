@@ -131,14 +131,12 @@ public final class HDF5File: @unchecked Sendable {
 
     /// Opens an existing file read-only.
     ///
-    /// - Throws: `DataError` "file does not exist", or "not an HDF5 file or truncated"
-    ///   (the signature check `H5Fis_hdf5` fails, or opening fails, e.g. for a truncated copy).
+    /// - Throws: `DataError` "file does not exist", "is a directory, expected a file", "file
+    ///   is empty", or "not an HDF5 file or truncated" (the signature check `H5Fis_hdf5`
+    ///   fails, or opening fails, e.g. for a truncated copy).
     public static func open(_ path: String) throws -> HDF5File {
         try withHDF5 {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw DataError(file: path, "file does not exist")
-            }
+            try InputFile.requireRegularFile(path)
             guard H5Fis_hdf5(path) > 0 else {
                 throw DataError(file: path, "not an HDF5 file or truncated (no HDF5 signature)")
             }

@@ -32,26 +32,66 @@ enum ReaderSupport {
         URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     }
 
-    /// Reads a 1-D dataset of atomic numbers (any integer type), each checked to be 1…118.
+    /// Reads a 1-D dataset of atomic numbers (any integer type, or whole-valued floats), each
+    /// checked to be 1…118.
     static func atomicNumbers(_ dataset: HDF5Dataset) throws -> [Int] {
         try dataset.requireShape([nil], "atoms")
-        return try checkedNumbers(dataset.readInts(), dataset: dataset)
+        return try checkedNumbers(wholeNumbers(dataset), dataset: dataset)
+    }
+
+    /// All values of an integer dataset, or of a float dataset whose values are whole numbers.
+    /// HDF5 itself would truncate 6.6 to 6 (carbon); here it is a `DataError` naming the
+    /// dataset and the index ("conformation c, atom a" for a 2-D dataset).
+    static func wholeNumbers(_ dataset: HDF5Dataset) throws -> [Int] {
+        guard dataset.typeClass == .float else { return try dataset.readInts() }
+        let columns = dataset.shape.count == 2 ? dataset.shape[1] : nil
+        return try dataset.readDoubles().enumerated().map { i, value in
+            guard value.isFinite, value.rounded() == value, Swift.abs(value) < 1e15 else {
+                let at = columns.map { "conformation \(i / $0), atom \(i % $0)" } ?? "atom \(i)"
+                throw dataset.error("value \(value) is not an integer atomic number (\(at))")
+            }
+            return Int(value)
+        }
     }
 
     /// Checks atomic numbers; throws `DataError` naming the dataset and the atom.
     static func checkedNumbers(_ numbers: [Int], dataset: HDF5Dataset, row: Int? = nil) throws -> [Int] {
         if let i = numbers.firstIndex(where: { Element(atomicNumber: $0) == nil }) {
             let at = row.map { "conformation \($0), atom \(i)" } ?? "atom \(i)"
-            throw dataset.error("unknown element with atomic number \(numbers[i]) (\(at))")
+            throw dataset.error("unknown element with atomic number \(numbers[i]) (\(at); elements are 1…118)")
         }
         return numbers
     }
 
+    /// The real atoms of one padded row of a (conformations, atoms) species dataset: atomic
+    /// numbers 1…118 first, then only the padding −1 or 0 (TorchANI pads with −1). Padding
+    /// before a real atom, a row of padding only, or any other value ≤ 0 is a `DataError`
+    /// naming the dataset, conformation and atom.
+    static func paddedRow(_ row: ArraySlice<Int>, dataset: HDF5Dataset, conformation c: Int) throws -> [Int] {
+        var atoms: [Int] = []
+        var padding: Int?
+        for (a, z) in row.enumerated() {
+            if z > 0 {
+                if let p = padding {
+                    throw dataset.error("atom \(a) of conformation \(c) (Z = \(z)) follows the padding at atom \(p): padding (−1 or 0) may only trail the real atoms")
+                }
+                atoms.append(z)
+            } else if z == 0 || z == -1 {
+                if padding == nil { padding = a }
+            } else {
+                throw dataset.error("species \(z) (conformation \(c), atom \(a)) is neither an atomic number nor the padding −1 or 0")
+            }
+        }
+        guard !atoms.isEmpty else { throw dataset.error("conformation \(c) has no atoms (its species row is padding only)") }
+        return try checkedNumbers(atoms, dataset: dataset, row: c)
+    }
+
     /// Reads species given as element symbols (fixed/variable-length byte strings, e.g.
-    /// pyanitools' `|S1`) or as atomic numbers; throws `DataError` for an unknown symbol.
+    /// pyanitools' `|S1`) or as atomic numbers; throws `DataError` for an unknown symbol or
+    /// atomic number.
     static func species(_ dataset: HDF5Dataset) throws -> [Int] {
         try dataset.requireShape([nil], "atoms")
-        if dataset.typeClass.isNumeric { return try checkedNumbers(dataset.readInts(), dataset: dataset) }
+        if dataset.typeClass.isNumeric { return try checkedNumbers(wholeNumbers(dataset), dataset: dataset) }
         return try dataset.readStrings().enumerated().map { i, symbol in
             guard let element = Element(symbol: symbol) else {
                 throw dataset.error("unknown element symbol '\(symbol)' (atom \(i))")

@@ -11,9 +11,9 @@ import Foundation
 /// - optional `smiles` (1,) string, kept as the conformation property "smiles".
 ///
 /// A `units` attribute on those datasets ("bohr", "hartree", "hartree/bohr"; Å and eV
-/// are also understood) overrides the defaults. Conversion: positions × 0.529177 Å;
-/// energies × 27.211386 eV; forces = −gradient × (27.211386 / 0.529177) eV/Å (the factor
-/// is computed once). One task, format "spice-hdf5".
+/// are also understood; an unknown unit is an error) overrides the defaults. Conversion:
+/// positions × `Units.bohr` Å; energies × `Units.hartree` eV; forces = −gradient ×
+/// (`Units.hartree` / `Units.bohr`) eV/Å (the factor is computed once). One task, format "spice-hdf5".
 public enum SPICEReader {
     public static let format = "spice-hdf5"
     public static let units = "Ha, Bohr, Ha/Bohr (gradient)"

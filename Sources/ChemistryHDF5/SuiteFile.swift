@@ -100,6 +100,10 @@ public final class SuiteFile: @unchecked Sendable {
             let high: Double = try group.readScalarAttribute("energy_max")
             if low <= high { range = low...high }
         }
+        let elements: [Int] = try group.readAttribute("elements")
+        if let bad = elements.first(where: { Element(atomicNumber: $0) == nil }) {
+            throw group.error("unknown element with atomic number \(bad) (elements are 1…118)", item: "\(group.path)@elements")
+        }
         return SuiteTaskInfo(
             name: try string("name"),
             levelOfTheory: LevelOfTheory(try string("level_of_theory")),
@@ -109,7 +113,7 @@ public final class SuiteFile: @unchecked Sendable {
             conformationCount: try int("conformation_count"),
             forceCount: try int("force_count"),
             atomCount: group.hasAttribute("atom_count") ? try int("atom_count") : -1,
-            elements: try group.readAttribute("elements"),
+            elements: elements,
             energyRange: range,
             metadata: group.hasAttribute("metadata")
                 ? try SuiteJSON.decode([String: String].self, string("metadata"), file: file, item: "\(group.path)@metadata")
@@ -122,8 +126,10 @@ public final class SuiteFile: @unchecked Sendable {
 
     /// Reads one task with all its conformations.
     ///
-    /// - Throws: `DataError` "no task named X", or naming the dataset whose shape does
-    ///   not match `conformation_count` / `atom_offsets`.
+    /// - Throws: `DataError` "no task named X", naming the dataset whose shape does not
+    ///   match `conformation_count` / `atom_offsets`, an `atomic_numbers` entry that is not an
+    ///   element 1…118 (with its index, conformation and atom), or a conformation that fails
+    ///   `Conformation.validate` (no atoms, non-finite values).
     public func loadTask(named name: String) throws -> QMTask {
         guard let info = info(named: name) else {
             throw DataError(file: path, item: "/tasks", "no task named '\(name)' (tasks: \(taskNames.joined(separator: ", ")))")
@@ -140,7 +146,11 @@ public final class SuiteFile: @unchecked Sendable {
         let totalAtoms = offsets.last ?? 0
         let numberData = try group.dataset("atomic_numbers")
         try numberData.requireShape([totalAtoms], "atom_offsets' total")
-        let numbers = try numberData.readInts()
+        let numbers = try ReaderSupport.wholeNumbers(numberData)
+        if let i = numbers.firstIndex(where: { Element(atomicNumber: $0) == nil }) {
+            let c = offsets.dropLast().lastIndex(where: { $0 <= i }) ?? 0
+            throw numberData.error("unknown element with atomic number \(numbers[i]) (index \(i): conformation \(c), atom \(i - offsets[c]); elements are 1…118)")
+        }
         let positionData = try group.dataset("positions")
         try positionData.requireShape([totalAtoms, 3], "atom_offsets' total")
         let positions = try positionData.readDoubles()
@@ -191,6 +201,7 @@ public final class SuiteFile: @unchecked Sendable {
                 conf.properties = try SuiteJSON.decode([String: String].self, properties[c], file: path,
                                                        item: "\(group.path)/properties[\(c)]")
             }
+            try conf.validate(file: path, item: "\(group.path)[\(c)]")
             conformations.append(conf)
         }
 

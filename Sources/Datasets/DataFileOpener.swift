@@ -4,12 +4,17 @@ import Foundation
 /// Opens any readable data file for inspection or evaluation, choosing the reader from
 /// the file's extension (and, for HDF5, from its layout).
 public enum DataFileOpener {
-    /// Reader options a user may give on the command line.
+    /// Reader options a user may give on the command line (or a manifest names).
     public struct Options: Sendable {
+        /// The reader; `nil` tells it from the extension and the HDF5 layout.
         public var format: SourceFormat?
+        /// Level-of-theory label; `nil` keeps what the file records (see ``open(path:options:)``).
         public var level: String?
+        /// extxyz: the comment-line key of the energy; `nil` guesses (``ExtendedXYZLabelKeys``).
         public var energyKey: String?
+        /// extxyz: the per-atom column of the forces; `nil` follows the energy key.
         public var forcesKey: String?
+        /// Energy unit of the file (``EnergyUnit/acceptedSpellings``); `nil` is eV. Unknown is an error.
         public var energyUnit: String?
         public init(format: SourceFormat? = nil, level: String? = nil, energyKey: String? = nil,
                     forcesKey: String? = nil, energyUnit: String? = nil) {
@@ -33,36 +38,37 @@ public enum DataFileOpener {
         }
     }
 
+    /// The level-of-theory label of tasks read from a file that records none (extended XYZ,
+    /// npz, mlearn JSON) when the caller names none.
+    public static let unspecifiedLevel = "unspecified"
+
     /// Reads every task in the file at `path`.
+    ///
+    /// - The level of theory is `options.level` when given; otherwise HDF5 files keep the
+    ///   level they record (ANI-1x levels, pyanitools `lot`, suite tasks; the layout's own
+    ///   level for ANI-2x and SPICE) and text formats are labelled ``unspecifiedLevel``.
+    /// - extxyz without `energyKey`: the keys are guessed by ``ExtendedXYZLabelKeys`` (never a
+    ///   model's prediction; an ambiguous file is an error listing the candidates); with an
+    ///   `energyKey` but no `forcesKey`, the forces are the column named like the energy.
+    /// - Throws: `DataError` naming the file when it is missing, a directory or empty, or
+    ///   `energy_unit` when the energy unit is unknown, and every reader's `DataError`.
     public static func open(path: String, options: Options = Options()) throws -> [QMTask] {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DataError(file: path, "file does not exist")
-        }
+        try InputFile.requireRegularFile(path)
         let format = try options.format ?? detectFormat(path: path)
-        var source = SuiteRecipe.Source(path: URL(fileURLWithPath: path).standardizedFileURL.path,
-                                        format: format, level: options.level ?? "unspecified")
-        if let key = options.energyKey {
-            source.energyKey = key
-        } else if format == .extxyz {
-            source.energyKey = try guessEnergyKey(path: path)
+        if let unit = options.energyUnit { _ = try EnergyUnit.parse(unit, file: path, item: "energy_unit") }
+        let recordsNoLevel: Set<SourceFormat> = [.extxyz, .npz, .mlearnJSON]
+        var source = SuiteRecipe.Source(path: URL(fileURLWithPath: path).standardizedFileURL.path, format: format,
+                                        level: options.level ?? (recordsNoLevel.contains(format) ? unspecifiedLevel : nil))
+        var energyKey = options.energyKey, forcesKey = options.forcesKey
+        if format == .extxyz, energyKey == nil, let guessed = try ExtendedXYZLabelKeys.guess(path: path) {
+            energyKey = guessed.energy
+            forcesKey = forcesKey ?? guessed.forces
         }
-        source.forcesKey = options.forcesKey ?? source.energyKey.map { $0.replacingOccurrences(of: "energy", with: "forces") }
+        source.energyKey = energyKey
+        source.forcesKey = forcesKey ?? energyKey.map { $0.replacingOccurrences(of: "energy", with: "forces") }
         source.energyUnit = options.energyUnit
         if format == .npz { source.energiesRelativeToFreeAtoms = false }
         let loader = SourceLoader(location: DataLocation(root: nil), recipeFile: path)
         return try loader.load(source, index: 0)
-    }
-
-    /// The energy key of an extxyz file: `energy` when its first frame has it, else the
-    /// first `*energy*` key found there.
-    static func guessEnergyKey(path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return "energy" }
-        defer { try? handle.close() }
-        let head = String(decoding: handle.readData(ofLength: 64 * 1024), as: UTF8.self)
-        let lines = head.split(separator: "\n", maxSplits: 2)
-        guard lines.count > 1 else { return "energy" }
-        let info = (try? ExtXYZCommentKeys.keys(of: String(lines[1]))) ?? []
-        if info.contains("energy") { return "energy" }
-        return info.first { $0.lowercased().contains("energy") } ?? "energy"
     }
 }

@@ -23,16 +23,23 @@ public struct SourceLoader: Sendable {
     }
 
     /// Loads `source`; single-level formats give one task, multi-level formats one per level.
-    /// - Throws: `DataError` naming the recipe and source when the file is missing, and the
-    ///   reader's `DataError` (naming the data file and item) when its content is bad.
+    /// Energies are in `energy_unit` (default eV), lengths in `length_unit` (default Å).
+    /// - Throws: `DataError` naming the recipe and source when the file is missing or a unit
+    ///   is unknown (`sources[i].energy_unit`), and the reader's `DataError` (naming the data
+    ///   file and item) when its content is bad.
     public func load(_ source: SuiteRecipe.Source, index: Int) throws -> [QMTask] {
         let path = try location.path(of: source.path, recipe: recipeFile)
         guard FileManager.default.fileExists(atPath: path) else {
             throw DataError(file: recipeFile, item: "sources[\(index)]",
                             "data file \(path) does not exist (data root: \(location.root ?? "unset"))")
         }
-        let energyUnit = source.energyUnit.flatMap(EnergyUnit.init(parsing:)) ?? .eV
-        let lengthUnit = source.lengthUnit.flatMap(LengthUnit.init(parsing:)) ?? .angstrom
+        // An unknown unit is an error naming the key, never a silent eV / Å.
+        let energyUnit = try source.energyUnit.map {
+            try EnergyUnit.parse($0, file: recipeFile, item: "sources[\(index)].energy_unit")
+        } ?? .eV
+        let lengthUnit = try source.lengthUnit.map {
+            try LengthUnit.parse($0, file: recipeFile, item: "sources[\(index)].length_unit")
+        } ?? .angstrom
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let name = source.name ?? stem
         let units = "\(energyUnit.rawValue), \(lengthUnit.rawValue)"

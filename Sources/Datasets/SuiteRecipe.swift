@@ -113,10 +113,10 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
                 throw DataError(file: file, item: item, "format \(s.format.rawValue) needs a 'level'")
             }
             if let u = s.energyUnit, EnergyUnit(parsing: u) == nil {
-                throw DataError(file: file, item: item, "unknown energy_unit '\(u)' (eV, Ha, kcal/mol, kJ/mol)")
+                throw DataError(file: file, item: "\(item).energy_unit", "unknown energy unit '\(u)' (accepted: \(EnergyUnit.acceptedSpellings))")
             }
             if let u = s.lengthUnit, LengthUnit(parsing: u) == nil {
-                throw DataError(file: file, item: item, "unknown length_unit '\(u)' (Å, bohr)")
+                throw DataError(file: file, item: "\(item).length_unit", "unknown length unit '\(u)' (accepted: \(LengthUnit.acceptedSpellings))")
             }
             if let unknown = s.elements?.first(where: { Element(symbol: $0) == nil }) {
                 throw DataError(file: file, item: item, "unknown element '\(unknown)' in elements")

@@ -20,22 +20,13 @@ extension DataCommand {
         @Argument(help: "A data file: MetaMLIP suite (.h5), ANI/SPICE HDF5, extended XYZ, .npz or mlearn JSON.")
         var file: String
 
-        @Option(help: "Reader to use instead of guessing from the file (\(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))).")
-        var format: SourceFormat?
-        @Option(help: "Level-of-theory label for single-level files.")
+        @OptionGroup var reader: DataReaderOptions
+        @Option(help: "Level-of-theory label (default: what the file records; 'unspecified' for extxyz, npz and JSON).")
         var level: String?
-        @Option(help: "extxyz: the info key holding the energy (default: energy, else the first *energy* key).")
-        var energyKey: String?
-        @Option(help: "extxyz: the per-atom property holding forces (default: forces).")
-        var forcesKey: String?
-        @Option(help: "Energy unit of the file (eV, Ha, kcal/mol, kJ/mol).")
-        var energyUnit: String?
 
         func run() throws {
             try MetaMLIP.reportingErrors {
-                let options = DataFileOpener.Options(format: format, level: level, energyKey: energyKey,
-                                                     forcesKey: forcesKey, energyUnit: energyUnit)
-                let summaries = try DataInspection.summaries(path: file, options: options)
+                let summaries = try DataInspection.summaries(path: file, options: reader.openerOptions(level: level))
                 print("\(file): \(summaries.count) task(s)")
                 print(TaskSummary.table(summaries))
             }
@@ -79,13 +70,12 @@ extension DataCommand {
         var input: String
         @Option(name: .shortAndLong, help: "The extended XYZ file to write (Lattice and pbc for cells; energy in eV, forces in eV/Å).")
         var output: String
-        @Option(help: "Reader to use instead of guessing from the file.")
-        var format: SourceFormat?
+        @OptionGroup var reader: DataReaderOptions
 
         func run() throws {
             try MetaMLIP.reportingErrors {
                 let calculator = try StillingerWeber.named(potential, file: "--potential")
-                let tasks = try DataFileOpener.open(path: input, options: .init(format: format))
+                let tasks = try DataFileOpener.open(path: input, options: reader.openerOptions())
                 // Everything is relabelled before the output is created: a bad structure
                 // leaves no partial file.
                 var frames: [(Conformation, String)] = []

@@ -120,11 +120,17 @@ func checkWritable(_ path: String, option: String) throws {
     }
 }
 
-/// Reads a data file's conformations (all tasks) with optional reader options.
+/// Reads a data file's conformations (all tasks) with optional reader options (an unknown
+/// energy unit is a `DataError`; see `DataFileOpener.open(path:options:)`).
 func readConformations(path: String, format: SourceFormat?, energyKey: String?, forcesKey: String?,
                        energyUnit: String?) throws -> (conformations: [Conformation], task: QMTask) {
-    let tasks = try DataFileOpener.open(path: path, options: .init(format: format, energyKey: energyKey,
-                                                                    forcesKey: forcesKey, energyUnit: energyUnit))
+    try readConformations(path: path, options: .init(format: format, energyKey: energyKey, forcesKey: forcesKey,
+                                                     energyUnit: energyUnit))
+}
+
+/// Reads a data file's conformations (all tasks) with the given reader options.
+func readConformations(path: String, options: DataFileOpener.Options) throws -> (conformations: [Conformation], task: QMTask) {
+    let tasks = try DataFileOpener.open(path: path, options: options)
     guard let first = tasks.first else { throw DataError(file: path, "no tasks in the file") }
     return (tasks.flatMap(\.conformations), first)
 }
@@ -254,7 +260,8 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate", abstract: "Energy and force errors (MAE, RMSE) of a model file on a data file.",
         discussion: """
             With --with, further models join the first in a committee: each member's errors are printed, then \
-            those of their mean prediction (energies and forces averaged, each model with its own self-energies).
+            those of their mean prediction (energies and forces averaged, each model with its own self-energies). \
+            Force errors are counted over every conformation that has reference forces, whatever the batch size.
             """)
 
     @Argument(help: "The model file (JSON).")
@@ -263,14 +270,16 @@ struct EvaluateCommand: ParsableCommand {
     var data: String
     @Option(name: .customLong("with"), help: "A further model file; the committee of all the models is evaluated too (repeatable).")
     var others: [String] = []
-    @Option(help: "Reader to use instead of guessing from the extension.")
-    var format: SourceFormat?
-    @Option(help: "Conformations per batch.")
+    @OptionGroup var reader: DataReaderOptions
+    @Option(help: "Conformations per batch (the metrics do not depend on it).")
     var batchSize = 32
 
     func run() throws {
         try MetaMLIP.reportingErrors {
-            let (conformations, _) = try readConformations(path: data, format: format, energyKey: nil, forcesKey: nil, energyUnit: nil)
+            guard batchSize >= 1 else {
+                throw DataError(file: "command line", item: "--batch-size \(batchSize)", "must be at least 1")
+            }
+            let (conformations, _) = try readConformations(path: data, options: reader.openerOptions())
             var members: [Predictions] = []
             for path in [model] + others {
                 let (potential, parameters) = try ModelFile.load(path: path)

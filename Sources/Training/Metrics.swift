@@ -116,8 +116,8 @@ extension EnergyForceMetrics {
 public struct Predictions: Equatable, Sendable {
     /// `[C]` total energies (eV), self-energies included.
     public var energies: [Double]
-    /// Per conformation, its `[N_c · 3]` forces (eV/Å, row-major `[N_c, 3]`), or nil where
-    /// they were not evaluated (a batch in which some conformation has no reference forces).
+    /// Per conformation, its `[N_c · 3]` forces (eV/Å, row-major `[N_c, 3]`), or nil for a
+    /// conformation without reference forces (so the value does not depend on batching).
     public var forces: [[Double]?]
 
     public init(energies: [Double], forces: [[Double]?]) {
@@ -165,7 +165,9 @@ public struct Predictions: Equatable, Sendable {
 }
 
 /// What `potential` with `parameters` predicts for `conformations`, evaluated in Float64 in
-/// batches of `batchSize` (forces only when every conformation of a batch has reference forces).
+/// batches of `batchSize`: forces for every conformation that has reference forces (a batch
+/// is differentiated when any of its conformations has them), so neither the batch size nor
+/// one conformation without forces changes which force errors are counted.
 ///
 /// - Throws: `DataError` (labelled `label`) when a conformation cannot be evaluated, e.g.
 ///   an element the model does not know.
@@ -177,7 +179,7 @@ public func predictions(potential: any AtomisticPotential, parameters: Parameter
     forces.reserveCapacity(conformations.count)
     for start in stride(from: 0, to: conformations.count, by: batchSize) {
         let confs = Array(conformations[start..<min(conformations.count, start + batchSize)])
-        let withForces = confs.allSatisfy { $0.forces != nil }
+        let withForces = confs.contains { $0.forces != nil }
         let out = potential(positions: Tensor<Double>(positions: confs.flatMap(\.positions)),
                             topology: try potential.topology(of: confs, label: label),
                             batch: AtomBatch(confs), parameters: doubles, withForces: withForces)
@@ -185,7 +187,7 @@ public func predictions(potential: any AtomisticPotential, parameters: Parameter
         var offset = 0
         for conformation in confs {
             let k = 3 * conformation.atomCount
-            forces.append(out.forces.map { Array($0.scalars[offset..<offset + k]) })
+            forces.append(conformation.forces == nil ? nil : out.forces.map { Array($0.scalars[offset..<offset + k]) })
             offset += k
         }
     }
@@ -193,7 +195,7 @@ public func predictions(potential: any AtomisticPotential, parameters: Parameter
 }
 
 /// Errors of `potential` with `parameters` on `conformations`, evaluated in Float64 in
-/// batches of `batchSize` (forces only when every conformation of a batch has them).
+/// batches of `batchSize` (force errors over every conformation with reference forces).
 ///
 /// - Throws: `DataError` (labelled `label`) when a conformation cannot be evaluated, e.g.
 ///   an element the model does not know.

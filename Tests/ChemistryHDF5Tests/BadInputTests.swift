@@ -56,16 +56,16 @@ import _TestSupport
         let path = try makeFile("partial.h5") { try ani1xGroup($0, ccsd: [.nan, -40.6]) }
         let ccsd = try #require(ANI1xReader.read(path, levels: ["ccsd(t)_cbs"]).first)
         #expect(ccsd.conformations.map { $0.properties["index"] } == ["1"])
-        #expect(ccsd.conformations[0].energy == -40.6 * 27.211386 && ccsd.forceCount == 0)
+        #expect(ccsd.conformations[0].energy == -40.6 * Units.hartree && ccsd.forceCount == 0)
     }
 
     @Test func ani1xNaNForcesKeepTheEnergy() throws {
         let path = try makeFile("nanforces.h5") { try ani1xGroup($0, nanForcesInSecond: true) }
         let dz = try #require(ANI1xReader.read(path).first)
         #expect(dz.conformations.count == 2)
-        #expect(dz.conformations[0].forces?[0] == SIMD3(repeating: Double(Float(0.01)) * 27.211386))
+        #expect(dz.conformations[0].forces?[0] == SIMD3(repeating: Double(Float(0.01)) * Units.hartree))
         #expect(dz.conformations[1].forces == nil)
-        #expect(dz.conformations[1].energy == -40.4 * 27.211386)
+        #expect(dz.conformations[1].energy == -40.4 * Units.hartree)
     }
 
     /// A pyanitools-style molecule group under /set/mol00.

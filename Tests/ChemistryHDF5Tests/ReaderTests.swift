@@ -23,7 +23,7 @@ import _TestSupport
         let ccsd = try #require(tasks.first { $0.levelOfTheory == "ccsd(t)_cbs" })
         #expect(ccsd.conformations.filter { $0.properties["group"] == "/C1H6N2O5" }.map { $0.properties["index"] } == ["0"])
         // h5py: f["C2H10N6O1"]["ccsd(t)_cbs.energy"][0] = -485.4651805997661 Ha
-        #expect(ccsd.conformations.last!.energy == -485.4651805997661 * 27.211386)
+        #expect(ccsd.conformations.last!.energy == -485.4651805997661 * Units.hartree)
         #expect(ccsd.conformations.last!.formula == "C2H10N6O")
     }
 
@@ -31,15 +31,15 @@ import _TestSupport
         let dz = try #require(ANI1xReader.read(RealFiles.ani1x, levels: ["wb97x_dz"]).first)
         let first = dz.conformations[0], second = dz.conformations[1]
         // h5py: f["C1H4N4O4"]["wb97x_dz.energy"][:2] = [-559.9673266512569, -559.9878197137753] Ha
-        #expect(first.energy == -559.9673266512569 * 27.211386)
-        #expect(second.energy == -559.9878197137753 * 27.211386)
+        #expect(first.energy == -559.9673266512569 * Units.hartree)
+        #expect(second.energy == -559.9878197137753 * Units.hartree)
         #expect(first.atomicNumbers == [6, 1, 1, 1, 1, 7, 7, 7, 7, 8, 8, 8, 8])
         // float32 values are given as h5py's repr(float(x)), i.e. exactly widened to float64.
         // h5py: f["C1H4N4O4"]["coordinates"][0, 0] = [1.0234025716781616, 0.8291100263595581, 0.10283027589321136] Å
         #expect(first.positions[0] == SIMD3(1.0234025716781616, 0.8291100263595581, 0.10283027589321136))
         // h5py: f["C1H4N4O4"]["wb97x_dz.forces"][1, 12] = [-0.04311760887503624, 0.01823907531797886, -0.017295824363827705] Ha/Å
         let f = try #require(second.forces)[12]
-        #expect(f == SIMD3(-0.04311760887503624, 0.01823907531797886, -0.017295824363827705) * 27.211386)
+        #expect(f == SIMD3(-0.04311760887503624, 0.01823907531797886, -0.017295824363827705) * Units.hartree)
     }
 
     @Test func ani1xLevelFilterKeepsRequestedOrder() throws {
@@ -62,8 +62,8 @@ import _TestSupport
         // h5py: f["s66x8/mol00/species"] = [b'O', b'H', b'H', b'O', b'H', b'H'];
         // energies[0] = -152.788639623 Ha; f["s66x8/mol65/energies"][7] = -344.036265363 Ha
         #expect(task.conformations[0].atomicNumbers == [8, 1, 1, 8, 1, 1])
-        #expect(task.conformations[0].energy == -152.788639623 * 27.211386)
-        #expect(task.conformations[527].energy == -344.036265363 * 27.211386)
+        #expect(task.conformations[0].energy == -152.788639623 * Units.hartree)
+        #expect(task.conformations[527].energy == -344.036265363 * Units.hartree)
         #expect(task.conformations[527].properties["group"] == "/s66x8/mol65")
     }
 
@@ -78,14 +78,14 @@ import _TestSupport
         // forces[0, 0, 2] = 0.14980901777744293 Ha/Å, coordinates[0, 1, 2] = 0.5021212697029114 Å (float32)
         let first = task.conformations[0]
         #expect(first.atomicNumbers == [6, 8])
-        #expect(first.energy == -113.278573616 * 27.211386)
-        #expect(first.forces![0].z == 0.14980901777744293 * 27.211386)
+        #expect(first.energy == -113.278573616 * Units.hartree)
+        #expect(first.forces![0].z == 0.14980901777744293 * Units.hartree)
         #expect(first.positions[1].z == 0.5021212697029114)
         // h5py: species[-1] = [16, 16], energies[-1] = -796.272100137, forces[-1, 0, 2] = 0.09347248822450638
         let last = task.conformations[5705]
         #expect(last.atomicNumbers == [16, 16])
-        #expect(last.energy == -796.272100137 * 27.211386)
-        #expect(last.forces![0].z == 0.09347248822450638 * 27.211386)
+        #expect(last.energy == -796.272100137 * Units.hartree)
+        #expect(last.forces![0].z == 0.09347248822450638 * Units.hartree)
     }
 
     @Test func spiceUnitsAreConverted() throws {
@@ -94,15 +94,15 @@ import _TestSupport
         #expect(task.conformations.count == 55)
         #expect(task.forceCount == 55)
         #expect(task.elements == [1, 6, 7, 11])
-        let forceFactor = 27.211386 / 0.529177
+        let forceFactor = Units.hartree / Units.bohr
         // float32 values are given as h5py's repr(float(x)), i.e. exactly widened to float64.
         // h5py: f["103147721/conformations"][0, 0] = [1.3423489332199097, 4.156236171722412, -3.272456645965576] Bohr,
         // dft_total_energy[0] = -370.43397424571714 Ha,
         // dft_total_gradient[0, 0] = [-0.0017992175417020917, 0.031405963003635406, -0.019253332167863846] Ha/Bohr
         let first = task.conformations[0]
         #expect(first.properties["group"] == "/103147721")
-        #expect(first.positions[0] == SIMD3(1.3423489332199097, 4.156236171722412, -3.272456645965576) * 0.529177)
-        #expect(first.energy == -370.43397424571714 * 27.211386)
+        #expect(first.positions[0] == SIMD3(1.3423489332199097, 4.156236171722412, -3.272456645965576) * Units.bohr)
+        #expect(first.energy == -370.43397424571714 * Units.hartree)
         let gradient = SIMD3(-0.0017992175417020917, 0.031405963003635406, -0.019253332167863846)
         #expect(first.forces![0] == -gradient * forceFactor)
         // h5py: f["C#C.[Na+]"]: atomic_numbers [6, 6, 1, 1, 11];
@@ -112,9 +112,9 @@ import _TestSupport
         let last = task.conformations[54]
         #expect(last.atomicNumbers == [6, 6, 1, 1, 11])
         #expect(last.properties["smiles"] == "[H:3][C:1]#[C:2][H:4].[Na+:5]")
-        #expect(last.positions[4] == SIMD3(0.0759480893611908, 2.808681011199951, 1.824965238571167) * 0.529177)
+        #expect(last.positions[4] == SIMD3(0.0759480893611908, 2.808681011199951, 1.824965238571167) * Units.bohr)
         #expect(last.forces![4] == -SIMD3(-0.0036682942882180214, -0.0006670011789537966, -0.0015909787034615874) * forceFactor)
-        #expect(last.energy == -239.52013294205506 * 27.211386)
+        #expect(last.energy == -239.52013294205506 * Units.hartree)
     }
 
     @Test func layoutDetection() throws {

@@ -37,8 +37,8 @@ import _TestSupport
         let contents = try reader.read(path: SharedData.path("ethanol/md17_pbe_vdwts_sample.xyz"))
         #expect(contents.conformations.count == 2000)
         let first = contents.conformations[0]
-        #expect(first.energy == -97195.01189948035 * 0.0433641)
-        #expect(first.forces![0].x == 26.23068692 * 0.0433641)
+        #expect(first.energy == -97195.01189948035 * Units.kcalPerMol)
+        #expect(first.forces![0].x == 26.23068692 * Units.kcalPerMol)
     }
 
     @Test func selectsConfigTypesAndReadsEnergyOnlyFrames() throws {
@@ -73,7 +73,7 @@ import _TestSupport
         ("2\nenergy=1.0\nH 0 0 abc\nH 0 0 1\n", "atom 0 (line 3)", "malformed number"),
         ("2\nenergy=1.0 note=\"open\nH 0 0 0\nH 0 0 1\n", "frame 0 (line 1)", "unterminated quote"),
         ("2\nProperties=species:S:1:pos:R:3:forces:R:3 energy=1\nH 0 0 0 1 1\nH 0 0 1 1 1 1\n",
-         "atom 0 (line 3)", "Properties needs 7"),
+         "atom 0 (line 3)", "Properties declares 7"),
         ("2\nLattice=\"1 0 0 0 1 0\" energy=1\nH 0 0 0\nH 0 0 1\n", "frame 0 (line 1)", "Lattice has 6"),
     ]
 

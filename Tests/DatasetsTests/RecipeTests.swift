@@ -35,7 +35,7 @@ import _TestSupport
         try expectError("suite: s\nsources:\n  - {path: a.xyz, format: xyz2, level: x}\n", item: "format", reason: "")
         try expectError("suite: s\nsources:\n  - {path: a.xyz, format: extxyz}\n", item: "sources[0]", reason: "needs a 'level'")
         try expectError("suite: s\nsources:\n  - {path: a.xyz, format: extxyz, level: x, energy_unit: furlongs}\n",
-                        item: "sources[0]", reason: "unknown energy_unit")
+                        item: "sources[0]", reason: "unknown energy unit 'furlongs'")
         try expectError("suite: s\nsources:\n  - {path: a.xyz, format: extxyz, level: x, elements: [H, Qq]}\n",
                         item: "sources[0]", reason: "unknown element 'Qq'")
         try expectError("suite: s\nsources: []\n", item: "sources", reason: "no sources")

@@ -45,22 +45,28 @@ public struct ExtendedXYZReader: Sendable {
     }
 
     /// Reads every frame of the file at `path`.
-    /// - Throws: `DataError` naming the file, the frame (0-based) and its line number.
+    /// - Throws: `DataError` naming the file — when it is missing, a directory, empty or not
+    ///   UTF-8 — or the file, the frame (0-based) and its line number.
     public func read(path: String) throws -> Contents {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DataError(file: path, "cannot read file (\(error.localizedDescription))")
-        }
+        let data = try InputFile.read(path)
         guard let text = String(data: data, encoding: .utf8) else {
             throw DataError(file: path, "is not UTF-8 text")
         }
         return try parse(text, file: path)
     }
 
-    /// Parses extended-XYZ text; `file` names the source in errors.
+    /// Parses extended-XYZ text; `file` names the source in errors. Lines may end in LF,
+    /// CRLF (Windows) or CR, as ASE accepts.
+    ///
+    /// - Throws: `DataError` for text without frames, a bad atom count (not a positive
+    ///   integer, or more atoms than lines left), a malformed comment line (unterminated
+    ///   quote, a key given twice, a bad `Properties`, `Lattice` or `pbc`), atom rows with
+    ///   too few columns (or more than an explicit `Properties` declares), unknown
+    ///   elements, malformed or non-finite numbers, and a missing or non-finite energy.
     public func parse(_ text: String, file: String) throws -> Contents {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = ExtXYZComment.lines(of: text)
         while let last = lines.last, last.allSatisfy(\.isWhitespace) { lines.removeLast() }
+        guard !lines.isEmpty else { throw DataError(file: file, "holds no frames (only blank lines)") }
         var contents = Contents(conformations: [], isolatedAtomEnergies: [:])
         var lineIndex = 0
         var frame = 0
@@ -73,27 +79,29 @@ public struct ExtendedXYZReader: Sendable {
             guard let n = Int(countLine), n > 0 else {
                 throw DataError(file: file, item: item, "expected an atom count, found '\(countLine.prefix(40))'")
             }
-            guard lineIndex + 1 + n < lines.count else {
+            // Compared without adding to n, which may be as large as Int.max.
+            guard n < lines.count - lineIndex - 1 else {
                 throw DataError(file: file, item: item, "file ends before the frame's \(n) atom lines (truncated?)")
             }
             let info = try ExtXYZComment.parse(String(lines[lineIndex + 1]), file: file, item: item)
             let columns = try ExtXYZComment.columns(info["Properties"] ?? "species:S:1:pos:R:3", file: file, item: item)
-            guard let species = columns["species"], let pos = columns["pos"], pos.width == 3 else {
-                throw DataError(file: file, item: item, "Properties lacks species or pos:R:3")
+            guard let species = columns["species"], species.width == 1, let pos = columns["pos"], pos.width == 3 else {
+                throw DataError(file: file, item: item, "Properties lacks species:S:1 or pos:R:3")
             }
             let forceColumn = columns[forcesKey]
             if let forceColumn, forceColumn.width != 3 {
                 throw DataError(file: file, item: item, "\(forcesKey) has \(forceColumn.width) columns, expected 3")
             }
             let totalWidth = columns.values.map { $0.start + $0.width }.max() ?? 4
+            let declared = info["Properties"] != nil
             var numbers = [Int](); numbers.reserveCapacity(n)
             var positions = [SIMD3<Double>](); positions.reserveCapacity(n)
             var forces = [SIMD3<Double>](); if forceColumn != nil { forces.reserveCapacity(n) }
             for a in 0..<n {
                 let row = lines[lineIndex + 2 + a].split(whereSeparator: { $0 == " " || $0 == "\t" })
                 let rowItem = "\(item), atom \(a) (line \(lineIndex + 3 + a))"
-                guard row.count >= totalWidth else {
-                    throw DataError(file: file, item: rowItem, "has \(row.count) columns, Properties needs \(totalWidth)")
+                guard row.count >= totalWidth, !declared || row.count == totalWidth else {
+                    throw DataError(file: file, item: rowItem, "has \(row.count) columns, Properties declares \(totalWidth)")
                 }
                 let symbol = String(row[species.start])
                 guard let element = Element(symbol: symbol) ?? Int(symbol).flatMap(Element.init(atomicNumber:)) else {
@@ -111,15 +119,9 @@ public struct ExtendedXYZReader: Sendable {
             let configType = info["config_type"]
             var cell: Cell? = nil
             if let lattice = info["Lattice"] {
-                let v = lattice.split(separator: " ").compactMap { Double($0) }
-                guard v.count == 9 else {
-                    throw DataError(file: file, item: item, "Lattice has \(v.count) numbers, expected 9")
-                }
-                let pbc = (info["pbc"] ?? "T T T").split(separator: " ").map { $0 == "T" || $0 == "True" }
-                guard pbc.count == 3 else { throw DataError(file: file, item: item, "pbc needs three flags") }
-                cell = Cell(vectors: [SIMD3(v[0], v[1], v[2]) * lScale, SIMD3(v[3], v[4], v[5]) * lScale,
-                                      SIMD3(v[6], v[7], v[8]) * lScale], periodic: pbc)
-            } else if let pbcText = info["pbc"], pbcText.contains("T") {
+                let cellVectors = try ExtXYZComment.lattice(lattice, file: file, item: item).map { $0 * lScale }
+                cell = Cell(vectors: cellVectors, periodic: try ExtXYZComment.pbc(info["pbc"] ?? "T T T", file: file, item: item))
+            } else if let pbcText = info["pbc"], try ExtXYZComment.pbc(pbcText, file: file, item: item).contains(true) {
                 throw DataError(file: file, item: item, "pbc is set but there is no Lattice")
             }
             guard let energyText = info[energyKey] else {
@@ -194,14 +196,50 @@ enum ExtXYZComment {
             let key = try readToken()
             guard !key.isEmpty else { throw DataError(file: file, item: item, "malformed comment line near '\(chars.prefix(20))'") }
             skipSpaces()
+            let value: String
             if chars.first == "=" {
                 chars.removeFirst()
-                result[key] = try readToken()
+                value = try readToken()
             } else {
-                result[key] = "T"
+                value = "T"
+            }
+            guard result.updateValue(value, forKey: key) == nil else {
+                throw DataError(file: file, item: item, "key '\(key)' appears twice in the comment line")
             }
         }
         return result
+    }
+
+    /// The lines of `text`, split at LF, CRLF or CR.
+    static func lines(of text: String) -> [Substring] {
+        // "\r\n" is a single Character in Swift, so it is matched as a whole.
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+    }
+
+    /// The three cell vectors of `Lattice="ax ay az bx by bz cx cy cz"`: exactly nine finite numbers.
+    static func lattice(_ text: String, file: String, item: String) throws -> [SIMD3<Double>] {
+        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard tokens.count == 9 else { throw DataError(file: file, item: item, "Lattice has \(tokens.count) numbers, expected 9") }
+        let v = try tokens.map { token -> Double in
+            guard let x = Double(token), x.isFinite else {
+                throw DataError(file: file, item: item, "Lattice entry '\(token)' is not a finite number")
+            }
+            return x
+        }
+        return [SIMD3(v[0], v[1], v[2]), SIMD3(v[3], v[4], v[5]), SIMD3(v[6], v[7], v[8])]
+    }
+
+    /// The three flags of `pbc="T T F"`: each T/True/1 or F/False/0 (any case), as ASE writes them.
+    static func pbc(_ text: String, file: String, item: String) throws -> [Bool] {
+        let flags = try text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { flag -> Bool in
+            switch flag.lowercased() {
+            case "t", "true", "1": return true
+            case "f", "false", "0": return false
+            default: throw DataError(file: file, item: item, "pbc flag '\(flag)' is not T or F")
+            }
+        }
+        guard flags.count == 3 else { throw DataError(file: file, item: item, "pbc needs three flags, found \(flags.count)") }
+        return flags
     }
 
     struct Column { var start: Int; var width: Int }
@@ -215,10 +253,15 @@ enum ExtXYZComment {
         var result: [String: Column] = [:]
         var start = 0
         for i in stride(from: 0, to: parts.count, by: 3) {
-            guard let width = Int(parts[i + 2]), width > 0 else {
+            guard let width = Int(parts[i + 2]), width > 0, width <= 1000 else {
                 throw DataError(file: file, item: item, "Properties '\(spec)': bad column count '\(parts[i + 2])'")
             }
-            result[String(parts[i])] = Column(start: start, width: width)
+            guard ["S", "R", "I", "L"].contains(parts[i + 1]) else {
+                throw DataError(file: file, item: item, "Properties '\(spec)': type '\(parts[i + 1])' of \(parts[i]) is not S, R, I or L")
+            }
+            guard result.updateValue(Column(start: start, width: width), forKey: String(parts[i])) == nil else {
+                throw DataError(file: file, item: item, "Properties '\(spec)' names column \(parts[i]) twice")
+            }
             start += width
         }
         return result

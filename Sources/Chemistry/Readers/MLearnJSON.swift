@@ -29,12 +29,10 @@ public struct MLearnJSONReader: Sendable {
         var outputs: Outputs
     }
 
-    /// Reads every record; throws a `DataError` naming the record index.
+    /// Reads every record; throws a `DataError` naming the file (missing, a directory, empty)
+    /// or the record index.
     public func read(path: String) throws -> [Conformation] {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DataError(file: path, "cannot read file (\(error.localizedDescription))")
-        }
+        let data = try InputFile.read(path)
         let records: [Record]
         do { records = try JSONDecoder().decode([Record].self, from: data) } catch let error as DecodingError {
             throw DataError(file: path, decoding: error, context: "malformed mlearn JSON")

@@ -14,16 +14,16 @@ public struct NumPyArray: Sendable {
 ///
 /// Supports little-endian `f8`, `f4`, `i8`, `i4`, `i2`, `u1`, `i1`, `b1` in C order,
 /// `.npy` format versions 1–3. Object arrays and Fortran order are rejected with a
-/// `DataError` naming the member.
+/// `DataError` naming the member. Every member read is checked against the CRC-32 and size
+/// the archive records for it (as NumPy's `zipfile` does), so a corrupt copy is an error
+/// naming the file and member rather than silently different numbers.
 public struct NumPyArchive {
     public let path: String
     private let archive: Archive
 
     public init(path: String) throws {
         self.path = path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DataError(file: path, "file does not exist")
-        }
+        try InputFile.requireRegularFile(path)  // ZIPFoundation hangs on a directory
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
@@ -38,16 +38,33 @@ public struct NumPyArchive {
 
     /// Reads array `name`; throws when it is missing or malformed.
     public func array(_ name: String) throws -> NumPyArray {
+        try NumPyArchive.parseNPY(memberData(name), file: path, item: name)
+    }
+
+    /// The bytes of member `<name>.npy`, checked against the CRC-32 and uncompressed size the
+    /// archive records for it.
+    /// - Throws: `DataError` naming the file and the array when the member is missing, cannot
+    ///   be extracted, or its bytes do not match the recorded size or CRC-32.
+    public func memberData(_ name: String) throws -> Data {
         guard let entry = archive[name + ".npy"] else {
             throw DataError(file: path, item: name, "array missing (have: \(arrayNames.sorted().joined(separator: ", ")))")
         }
         var bytes = Data()
+        let checksum: CRC32
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
+            // ZIPFoundation computes the CRC-32 of what it extracts but does not compare it.
+            checksum = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
         } catch {
-            throw DataError(file: path, item: name, "cannot extract member (truncated or corrupt: \(error))")
+            throw DataError(file: path, item: name, "cannot extract member \(entry.path) (truncated or corrupt: \(error))")
         }
-        return try NumPyArchive.parseNPY(bytes, file: path, item: name)
+        guard UInt64(bytes.count) == UInt64(entry.uncompressedSize) else {
+            throw DataError(file: path, item: name, "member \(entry.path) holds \(bytes.count) bytes, the archive records \(entry.uncompressedSize) (corrupt file)")
+        }
+        guard checksum == entry.checksum else {
+            throw DataError(file: path, item: name, "CRC-32 mismatch in member \(entry.path): the archive records "
+                                + "\(String(entry.checksum, radix: 16)), the data give \(String(checksum, radix: 16)) (corrupt file)")
+        }
+        return bytes
     }
 
     /// Parses the bytes of one `.npy` file.
@@ -78,8 +95,22 @@ public struct NumPyArchive {
         guard let shapeText = capture(header, key: "shape", open: "(", close: ")") else {
             throw DataError(file: file, item: item, "no shape in header")
         }
-        let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let count = shape.reduce(1, *)
+        var shape: [Int] = []
+        for token in shapeText.split(separator: ",") {
+            let text = token.trimmingCharacters(in: .whitespaces)
+            guard let dim = Int(text), dim >= 0 else {
+                throw DataError(file: file, item: item, "shape (\(shapeText)) has a dimension '\(text)' that is not a count")
+            }
+            shape.append(dim)
+        }
+        var count = 1
+        for dim in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow, product <= bytes.count else {
+                throw DataError(file: file, item: item, "shape \(shape) needs more values than the member holds (\(bytes.count) bytes)")
+            }
+            count = product
+        }
         let width: Int
         switch dtype.dropFirst() {
         case "f8", "i8", "u8": width = 8
@@ -129,6 +160,11 @@ public struct NumPyArchive {
 
 /// Reader for the padded-molecule `.npz` layout of the Meuwly data
 /// (`R` (n, Nmax, 3) Å, `Z` (n, Nmax) zero-padded, `N` (n,), `E` (n,), `F` (n, Nmax, 3)).
+///
+/// Each row of `Z` is N real atomic numbers (whole numbers in 1…118, whatever the dtype)
+/// followed by the padding 0 only; without `N`, the real atoms are those before the first 0.
+/// `N` must hold whole numbers in 1…Nmax. Anything else is a `DataError` naming `Z[i, a]` or
+/// `N[i]` — a 6.6 is never truncated to carbon.
 public struct PaddedNPZReader: Sendable {
     public var energyUnit: EnergyUnit
     public var lengthUnit: LengthUnit
@@ -140,6 +176,27 @@ public struct PaddedNPZReader: Sendable {
         self.energyUnit = energyUnit
         self.lengthUnit = lengthUnit
         self.energiesRelativeToFreeAtoms = energiesRelativeToFreeAtoms
+    }
+
+    /// The first `count` entries of one row of `Z` as atomic numbers; the rest must be the
+    /// padding 0. Throws a `DataError` naming `Z[i, a]` for a non-integer (6.6 is not
+    /// truncated), non-finite or unknown atomic number, padding among the atoms, or a
+    /// non-zero entry in the padding.
+    static func atomicNumbers(_ row: ArraySlice<Double>, count: Int, conformation i: Int, file: String) throws -> [Int] {
+        var numbers: [Int] = []
+        numbers.reserveCapacity(count)
+        for (a, value) in row.enumerated() {
+            if a < count {
+                if let problem = Element.problem(withAtomicNumber: value) {
+                    throw DataError(file: file, item: "Z[\(i), \(a)]",
+                                    value == 0 ? "padding 0 among the first N = \(count) atoms" : problem)
+                }
+                numbers.append(Int(value))
+            } else if value != 0 {
+                throw DataError(file: file, item: "Z[\(i), \(a)]", "\(value) after the first \(count) atoms, where only the padding 0 may be")
+            }
+        }
+        return numbers
     }
 
     /// Reads every conformation, dropping padding; conformations with a NaN energy are
@@ -155,33 +212,35 @@ public struct PaddedNPZReader: Sendable {
             throw DataError(file: path, item: "Z", "shape \(z.shape) does not match \(n) energies")
         }
         let nMax = z.shape[1]
+        guard nMax >= 1 else { throw DataError(file: path, item: "Z", "shape \(z.shape) has no atom slots") }
         guard r.shape == [n, nMax, 3] else {
             throw DataError(file: path, item: "R", "shape \(r.shape), expected [\(n), \(nMax), 3]")
         }
         if let f, f.shape != [n, nMax, 3] {
             throw DataError(file: path, item: "F", "shape \(f.shape), expected [\(n), \(nMax), 3]")
         }
-        let counts: [Int]
+        var declaredCounts: [Double]?
         if names.contains("N") {
             let nArray = try npz.array("N")
             guard nArray.shape == [n] else { throw DataError(file: path, item: "N", "shape \(nArray.shape), expected [\(n)]") }
-            counts = nArray.values.map { Int($0) }
-        } else {
-            counts = (0..<n).map { i in (0..<nMax).filter { z.values[i * nMax + $0] != 0 }.count }
+            declaredCounts = nArray.values
         }
         let eScale = energyUnit.inElectronVolts, lScale = lengthUnit.inAngstrom
         var conformations: [Conformation] = []
         conformations.reserveCapacity(n)
         var elements = Set<Int>()
         for i in 0..<n where e.values[i].isFinite {
-            let count = counts[i]
-            guard (1...nMax).contains(count) else {
-                throw DataError(file: path, item: "N[\(i)]", "atom count \(count) outside 1…\(nMax)")
+            let row = z.values[(i * nMax)..<((i + 1) * nMax)]
+            let count: Int
+            if let declared = declaredCounts?[i] {
+                guard declared.isFinite, declared.rounded() == declared, declared >= 1, declared <= Double(nMax) else {
+                    throw DataError(file: path, item: "N[\(i)]", "atom count \(declared) is not an integer in 1…\(nMax)")
+                }
+                count = Int(declared)
+            } else {
+                count = row.firstIndex(of: 0).map { $0 - i * nMax } ?? nMax  // real atoms, then zero padding
             }
-            let numbers = (0..<count).map { Int(z.values[i * nMax + $0]) }
-            if numbers.contains(0) || (count < nMax && z.values[i * nMax + count] != 0) {
-                throw DataError(file: path, item: "Z[\(i)]", "padding does not match N = \(count)")
-            }
+            let numbers = try Self.atomicNumbers(row, count: count, conformation: i, file: path)
             let pos = (0..<count).map { a -> SIMD3<Double> in
                 let b = (i * nMax + a) * 3
                 return SIMD3(r.values[b], r.values[b + 1], r.values[b + 2]) * lScale
