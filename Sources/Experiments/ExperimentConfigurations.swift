@@ -60,6 +60,7 @@ extension ExperimentRunner {
     ///
     /// - Throws: `DataError` naming the manifest and the key.
     public func check() throws {
+        if let unit = manifest.target.energyUnit { _ = try EnergyUnit.parse(unit, file: manifestPath, item: "target.energy_unit") }
         for variant in manifest.variants {
             switch variant.kind {
             case .reptile, .fomaml, .maml: _ = try metaConfiguration(variant, checkpoint: nil)

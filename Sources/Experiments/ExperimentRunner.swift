@@ -83,7 +83,7 @@ public final class ExperimentRunner {
         g.shuffle(&order)
         var selfEnergies: SelfEnergies?
         if let iso = t.isolatedAtoms {
-            let unit = t.energyUnit.flatMap(EnergyUnit.init(parsing:)) ?? .eV
+            let unit = try t.energyUnit.map { try EnergyUnit.parse($0, file: manifestPath, item: "target.energy_unit") } ?? .eV
             selfEnergies = SelfEnergies(isolatedAtoms: try ExtendedXYZReader(energyKey: t.energyKey ?? "energy", energyUnit: unit)
                 .read(path: dataPath(iso)).isolatedAtomEnergies)
         }

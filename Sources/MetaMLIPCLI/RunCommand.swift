@@ -87,6 +87,7 @@ struct RefitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Isolated-atom energies of the target's level of theory (extended XYZ).",
                                discussion: "Self-energies are fitted to the N conformations; where their compositions do not determine every element (one molecule), the fit is anchored to these energies (default: the model's own self-energies)."))
     var isolatedAtoms: String?
+    @OptionGroup var reader: DataReaderOptions
     @Option(name: .shortAndLong, help: "Refitted model file to write.")
     var output = "refit.model.json"
 
@@ -97,7 +98,7 @@ struct RefitCommand: ParsableCommand {
                 throw DataError(file: "--mode", "'\(mode)' is not full, head or freeze:K")
             }
             try checkWritable(output, option: "--output")
-            let (all, _) = try readConformations(path: data, format: nil, energyKey: nil, forcesKey: nil, energyUnit: nil)
+            let (all, _) = try readConformations(path: data, options: reader.openerOptions())
             guard n >= 1, all.count > n + validation else {
                 throw DataError(file: data, "\(all.count) conformations cannot give N = \(n) plus \(validation) validation and a test set")
             }
@@ -117,7 +118,10 @@ struct RefitCommand: ParsableCommand {
                 potential = loaded.potential
                 parameters = loaded.parameters
             }
-            let selfEnergies = try isolatedAtoms.map { SelfEnergies(isolatedAtoms: try ExtendedXYZReader().read(path: $0).isolatedAtomEnergies) }
+            let unit = try reader.energyUnit.map { try EnergyUnit.parse($0, file: "command line", item: "--energy-unit") } ?? .eV
+            let selfEnergies = try isolatedAtoms.map {
+                SelfEnergies(isolatedAtoms: try ExtendedXYZReader(energyUnit: unit).read(path: $0).isolatedAtomEnergies)
+            }
             var map: [Int: Int] = [:]
             for pair in elementMap {
                 let symbols = pair.split(separator: ":").map { String($0) }

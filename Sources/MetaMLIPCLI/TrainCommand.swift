@@ -80,6 +80,7 @@ struct TrainManifest: Codable {
     /// checked against its range: what `train` runs and `check` validates.
     /// - Throws: `DataError` naming `file` and the key.
     func trainerConfiguration(file: String) throws -> TrainerConfiguration {
+        if let unit = energyUnit { _ = try EnergyUnit.parse(unit, file: file, item: "energy_unit") }
         let lr = optimizer?.learningRate ?? 1e-3, wd = optimizer?.weightDecay
         guard lr.isFinite && lr > 0 else { throw DataError(file: file, item: "optimizer.learning_rate", "must be a finite number > 0, got \(lr)") }
         if let wd, !(wd.isFinite && wd >= 0) { throw DataError(file: file, item: "optimizer.weight_decay", "must be a finite number ≥ 0, got \(wd)") }
@@ -186,7 +187,7 @@ struct TrainCommand: ParsableCommand {
             // which needs compositions that determine every element.
             let selfEnergies: SelfEnergies
             let isolated: [Int: Double]? = try m.isolatedAtoms.map {
-                try ExtendedXYZReader(energyKey: m.energyKey ?? "energy", energyUnit: m.energyUnit.flatMap(EnergyUnit.init(parsing:)) ?? .eV)
+                try ExtendedXYZReader(energyKey: m.energyKey ?? "energy", energyUnit: try m.energyUnit.map { try EnergyUnit.parse($0, file: manifest, item: "energy_unit") } ?? .eV)
                     .read(path: resolveData($0)).isolatedAtomEnergies
             } ?? task.isolatedAtomEnergies.flatMap { $0.isEmpty ? nil : $0 }
             let (rank, elementCount) = SelfEnergies.compositionRank(train)
