@@ -28,7 +28,17 @@ public enum YAMLDocument {
                 throw DataError(file: path, item: keyPath(context.codingPath),
                                 "unknown key '\(typo)' (did you mean '\(key.stringValue)'?)")
             }
+            if case .dataCorrupted(let context) = e, let yaml = context.underlyingError as? YamlError {
+                throw DataError(file: path, "malformed YAML: \(syntaxMessage(yaml))")
+            }
+            if case .typeMismatch(let type, let context) = e {
+                let found = scalarValue(at: context.codingPath, in: text)
+                throw DataError(file: path, item: keyPath(context.codingPath),
+                                "expected \(expectation(type)), found \(found.map { "'\($0)'" } ?? "a \(foundKind(at: context.codingPath, in: text))")")
+            }
             throw DataError(file: path, item: DataError.keyPath(of: e), DataError.summary(of: e))
+        } catch let yaml as YamlError {
+            throw DataError(file: path, "malformed YAML: \(syntaxMessage(yaml))")
         } catch {
             throw DataError(file: path, "malformed YAML (\(error))")
         }
@@ -54,6 +64,53 @@ public enum YAMLDocument {
         }
         guard case .mapping(let mapping) = node else { return nil }
         return mapping.compactMap { $0.key.string }.first { $0 != missing && editDistance($0, missing) <= 2 }
+    }
+
+    /// Yams's syntax error as "line L, column C: problem" (Yams counts from 1).
+    static func syntaxMessage(_ error: YamlError) -> String {
+        "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+    }
+
+    /// What a type mismatch expected, in a user's words.
+    static func expectation(_ type: Any.Type) -> String {
+        switch "\(type)" {
+        case "Int", "UInt64", "Int64", "UInt", "Int32": "a whole number"
+        case "Double", "Float": "a number"
+        case "Bool": "true or false"
+        case "Scalar": "a single value (a number or a word)"
+        case "Mapping": "a mapping {...}"
+        case "Sequence": "a list [...]"
+        case "String": "a text value"
+        case let t where t.hasPrefix("Array") || t.hasPrefix("["): "a list [...]"
+        case let t where t.hasPrefix("Dictionary"): "a mapping {...}"
+        default: "a mapping of the \(type) section"
+        }
+    }
+
+    /// The node at `path` of the document.
+    static func node(at path: [CodingKey], in text: String) -> Node? {
+        guard var node = try? Yams.compose(yaml: text) else { return nil }
+        for key in path {
+            if let i = key.intValue, case .sequence(let items) = node, i < items.count { node = items[i] }
+            else if case .mapping(let m) = node, let next = m[key.stringValue] { node = next }
+            else { return nil }
+        }
+        return node
+    }
+
+    /// The scalar written at `path`, if it is one.
+    static func scalarValue(at path: [CodingKey], in text: String) -> String? {
+        guard case .scalar(let scalar)? = node(at: path, in: text) else { return nil }
+        return scalar.string
+    }
+
+    /// "list" or "mapping" for the non-scalar node at `path`.
+    static func foundKind(at path: [CodingKey], in text: String) -> String {
+        switch node(at: path, in: text) {
+        case .sequence?: "list"
+        case .mapping?: "mapping"
+        default: "missing value"
+        }
     }
 
     /// The dotted form of a coding path, or nil when it is empty.
