@@ -164,8 +164,16 @@ struct TrainCommand: ParsableCommand {
             let location = DataLocation.resolve()
             func resolveData(_ p: String) throws -> String { try location.path(of: p, nextTo: manifest) }
             let dataPath = try resolveData(m.data)
-            let (all, task) = try readConformations(path: dataPath, format: m.format, energyKey: m.energyKey,
-                                                    forcesKey: m.forcesKey, energyUnit: m.energyUnit)
+            let tasks = try DataFileOpener.open(path: dataPath, options: .init(format: m.format, energyKey: m.energyKey,
+                                                                                forcesKey: m.forcesKey, energyUnit: m.energyUnit))
+            // One model has one set of self-energies: tasks at several levels of theory cannot
+            // be flattened into one training set (a study trains them as tasks).
+            guard tasks.count == 1, let task = tasks.first else {
+                throw DataError(file: dataPath, item: "tasks",
+                                tasks.isEmpty ? "no tasks in the file"
+                                : "holds \(tasks.count) tasks (\(tasks.map(\.name).joined(separator: ", "))) at different levels of theory; `train` fits one level with one set of self-energies. Train each task from its own file, or use a study (`metamlip run`) that keeps them apart")
+            }
+            let all = task.conformations
             // Split.
             let splitSeed = m.split?.seed ?? 0
             let split: DataSplit
@@ -283,7 +291,8 @@ struct EvaluateCommand: ParsableCommand {
             let (conformations, _) = try readConformations(path: data, options: reader.openerOptions())
             var members: [Predictions] = []
             for path in [model] + others {
-                let (potential, parameters) = try ModelFile.load(path: path)
+                let file = try ModelFile.read(path: path)
+                let (potential, parameters) = try file.model(file: path)
                 let missing = potential.unsupported(conformations.flatMap(\.atomicNumbers))
                 guard missing.isEmpty else { throw DataError(file: data, "elements \(missing) are not in the model \(path)") }
                 let p = try predictions(potential: potential, parameters: parameters, conformations: conformations,
@@ -291,6 +300,7 @@ struct EvaluateCommand: ParsableCommand {
                 let r = p.metrics(against: conformations)
                 print("\(path) on \(data): \(r.conformationCount) conformations")
                 printMetrics(r)
+                if let warning = implausibility(of: r, against: file.provenance?.finalMetrics) { print(warning) }
                 members.append(p)
             }
             if members.count > 1 {
@@ -299,6 +309,17 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// A warning when a model's energy error on some data is orders of magnitude above the error
+/// it was saved with (its final validation or test metrics): the mark of another energy
+/// unit, another reference (level of theory, isolated atoms) or another molecule.
+func implausibility(of metrics: EnergyForceMetrics, against saved: EnergyForceMetrics?) -> String? {
+    guard let saved, saved.energyPerAtomRMSE > 0, metrics.energyPerAtomRMSE.isFinite,
+          metrics.energyPerAtomRMSE > 100 * saved.energyPerAtomRMSE, metrics.energyPerAtomRMSE > 100 else { return nil }
+    return String(format: "warning: the energy error here (%.4g meV/atom) is %.0f× the %.4g meV/atom the model was saved with; "
+                  + "check the energy unit (--energy-unit), the energy key and the level of theory of this file",
+                  metrics.energyPerAtomRMSE, metrics.energyPerAtomRMSE / saved.energyPerAtomRMSE, saved.energyPerAtomRMSE)
 }
 
 /// Prints energy and force errors in meV, meV/atom and meV/Å.

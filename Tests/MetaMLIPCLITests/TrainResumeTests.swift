@@ -48,6 +48,21 @@ import _TestSupport
         #expect(fresh.status == 0, "\(fresh.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix("run.replaced-") })
 
+        // A model evaluated on data read in the wrong unit: the error is orders above the one it
+        // was saved with, and evaluate says so.
+        let model = dir.appendingPathComponent("run/model.json").path
+        let right = try CLIRunner.run(["evaluate", model, dir.appendingPathComponent("small.xyz").path])
+        #expect(right.status == 0 && !right.stdout.contains("warning"), "\(right.stdout)")
+        let hartree = try CLIRunner.run(["evaluate", model, dir.appendingPathComponent("small.xyz").path, "--energy-unit", "Ha"])
+        #expect(hartree.status == 0 && hartree.stdout.contains("warning: the energy error here") && hartree.stdout.contains("--energy-unit"),
+                "\(hartree.stdout)")
+
+        // A file of several levels of theory is not flattened into one training set.
+        let multi = dir.appendingPathComponent("multi.yaml").path
+        try "data: \(SharedData.path("ani-hdf5/ani1_n5.hdf5"))\nepochs: 1\n".write(toFile: multi, atomically: true, encoding: .utf8)
+        let flattened = try CLIRunner.run(["train", multi])
+        #expect(flattened.status == 1 && flattened.stderr.contains("tasks") && flattened.stderr.contains("levels of theory"), "\(flattened.stderr)")
+
         // An output folder that does not exist stops the command before training.
         let nowhere = try CLIRunner.run(["train", try manifest(widths: "[16]"), "-o", dir.appendingPathComponent("missing/model.json").path])
         #expect(nowhere.status == 1 && nowhere.stderr.contains("does not exist") && !nowhere.stdout.contains("epoch"), "\(nowhere.stderr)")
