@@ -17,6 +17,8 @@ struct CellGeometry {
     var dual: [SIMD3<Double>]
     /// Perpendicular heights V / |b × c|, V / |c × a|, V / |a × b| of the basis, Å.
     var heights: [Double]
+    /// |a · (b × c)| of the (completed) basis, Å³.
+    var volume: Double
     /// Periodicity along a, b, c.
     var periodic: [Bool]
 
@@ -65,6 +67,7 @@ struct CellGeometry {
         }
         dual = [bc / volume, ca / volume, ab / volume]
         heights = [abs(volume) / norm(bc), abs(volume) / norm(ca), abs(volume) / norm(ab)]
+        self.volume = abs(volume)
     }
 
     /// Fractional coordinates of `r` in the (completed) basis.

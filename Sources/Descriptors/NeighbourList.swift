@@ -153,8 +153,27 @@ public struct NeighbourList: Equatable, Sendable {
         if let bad = positions.firstIndex(where: { !isFinite($0) }) {
             throw DataError(file: label, item: "positions[\(bad)]", "is not finite (\(positions[bad]))")
         }
-        return try CellGeometry(cell: cell, label: label)
+        let geometry = try CellGeometry(cell: cell, label: label)
+        // A cell far too small for its atoms (e.g. written in nm or Bohr but read as Å) would
+        // make the list — and the descriptors' triplets — grow without bound: refuse it
+        // before allocating. Periodic in every direction: N/V atoms per Å³ see about
+        // (N/V)·(4/3)π rc³ neighbours each; the densest solids have ≈ 0.2 atoms/Å³.
+        if let geometry, geometry.periodic.allSatisfy({ $0 }) {
+            let volume = geometry.volume
+            let density = Double(positions.count) / volume
+            let perAtom = density * 4 / 3 * Double.pi * cutoff * cutoff * cutoff
+            if perAtom > maximumNeighboursPerAtom {
+                throw DataError(file: label, item: "cell",
+                                String(format: "%d atoms in a periodic cell of %.4g Å³ (%.3g atoms/Å³; the densest solids have about 0.2) would give about %.3g neighbours per atom within %.2f Å; check the cell's length unit",
+                                       positions.count, volume, density, perAtom, cutoff))
+            }
+        }
+        return geometry
     }
+
+    /// The most neighbours per atom an estimate may give before a structure is refused as
+    /// unphysically dense (10⁴: about 50× the count within 6 Å in the densest solids).
+    public static let maximumNeighboursPerAtom = 1e4
 
     // MARK: Pairs
 
