@@ -20,6 +20,18 @@ public enum SharedData {
         root.appendingPathComponent(relative).path
     }
 
+    /// Writes the 3BPA conformations `frames` (27 atoms, 29 extxyz lines each) of
+    /// `3bpa/train_300K.xyz` to `name` in `directory`, for commands that train on a few.
+    @discardableResult
+    public static func write3BPA(frames: Range<Int>, to directory: URL, name: String = "small.xyz") throws -> URL {
+        let text = try String(contentsOfFile: path("3bpa/train_300K.xyz"), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let url = directory.appendingPathComponent(name)
+        try (lines[(frames.lowerBound * 29)..<(frames.upperBound * 29)].joined(separator: "\n") + "\n")
+            .write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
     /// True when the shared datasets are present.
     public static var isAvailable: Bool {
         FileManager.default.fileExists(atPath: root.appendingPathComponent("README.md").path)

@@ -8,9 +8,7 @@ import _TestSupport
     /// A directory with 12 3BPA conformations and a manifest training at `learningRate`.
     func setUp(_ name: String, learningRate: String, divergence: String) throws -> URL {
         let dir = try SharedData.temporaryDirectory(name)
-        let text = try String(contentsOfFile: SharedData.path("3bpa/train_300K.xyz"), encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        try (lines.prefix(12 * 29).joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("small.xyz"), atomically: true, encoding: .utf8)
+        try SharedData.write3BPA(frames: 0..<12, to: dir)
         let manifest = """
             data: small.xyz
             isolated_atoms: \(SharedData.path("3bpa/iso_atoms.xyz"))

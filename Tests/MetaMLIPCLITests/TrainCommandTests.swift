@@ -7,9 +7,7 @@ import _TestSupport
         let dir = try SharedData.temporaryDirectory("cli-train")
         defer { try? FileManager.default.removeItem(at: dir) }
         // A small extxyz with 12 3BPA conformations.
-        let text = try String(contentsOfFile: SharedData.path("3bpa/train_300K.xyz"), encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        try (lines.prefix(12 * 29).joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("small.xyz"), atomically: true, encoding: .utf8)
+        try SharedData.write3BPA(frames: 0..<12, to: dir)
         let manifest = """
             data: small.xyz
             isolated_atoms: \(SharedData.path("3bpa/iso_atoms.xyz"))

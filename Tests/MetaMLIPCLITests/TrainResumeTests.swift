@@ -8,12 +8,9 @@ import _TestSupport
     @Test func resumeRefusesOtherSettingsAndDataButTakesMoreEpochs() throws {
         let dir = try SharedData.temporaryDirectory("cli-train-resume")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let text = try String(contentsOfFile: SharedData.path("3bpa/train_300K.xyz"), encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        try (lines.prefix(12 * 29).joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("small.xyz"), atomically: true, encoding: .utf8)
+        try SharedData.write3BPA(frames: 0..<12, to: dir)
         // Other data of the same size: the next 12 conformations.
-        try (lines.dropFirst(12 * 29).prefix(12 * 29).joined(separator: "\n") + "\n")
-            .write(to: dir.appendingPathComponent("other.xyz"), atomically: true, encoding: .utf8)
+        try SharedData.write3BPA(frames: 12..<24, to: dir, name: "other.xyz")
         func manifest(data: String = "small.xyz", widths: String = "[8]", epochs: Int = 2) throws -> String {
             let path = dir.appendingPathComponent("train.yaml").path
             try """
