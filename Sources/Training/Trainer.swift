@@ -1,117 +1,13 @@
 // Mini-batch training of a potential on energies and forces, with validation,
 // plateau decay, early stopping, best-parameter tracking and resumable checkpoints
-// (the saved state: TrainingCheckpoint.swift).
+// (the settings and progress records: TrainerConfiguration.swift; the saved state:
+// TrainingCheckpoint.swift).
 
 import Foundation
 import Autodiff
 import Chemistry
 import Descriptors
 import Potentials
-
-/// What to train with.
-public struct TrainerConfiguration: Codable, Equatable, Sendable {
-    /// The optimizer and its main hyperparameters (others take their defaults).
-    ///
-    /// For CoRe, `scoreHistory` (t_hist, steps) and `frozenFraction` (p_frozen) switch on the
-    /// stability–plasticity freezing of ``CoReOptimizer`` (nil: 0, no freezing); checkpoints
-    /// written before these existed decode with nil.
-    public enum OptimizerChoice: Codable, Equatable, Sendable {
-        case adam(learningRate: Double, weightDecay: Double)
-        case core(learningRate: Double, weightDecay: Double, scoreHistory: Int? = nil, frozenFraction: Double? = nil)
-    }
-
-    /// Total number of epochs (a resumed run continues up to this).
-    public var epochs: Int
-    /// Conformations per mini-batch (the last batch of an epoch may be smaller).
-    public var batchSize: Int
-    /// Seeds the per-epoch shuffles (and the initial parameters when none are given).
-    public var seed: UInt64
-    public var loss: EnergyForceLoss
-    public var optimizer: OptimizerChoice
-    /// Learning-rate decay on the validation loss (nil: none).
-    public var plateau: ReduceOnPlateau?
-    /// Stop when the validation loss stops improving (nil: never).
-    public var earlyStopping: EarlyStopping?
-    /// Write a checkpoint every this many epochs (0: only at the end of `train`).
-    public var checkpointEvery: Int
-    /// Checkpoint path (nil: no checkpoints).
-    public var checkpointPath: String?
-    /// Parameters kept at their initial values (refitting with frozen layers).
-    public var frozenParameters: [String]
-    /// Decay d of an exponential moving average of the parameters (nil: none). With it,
-    /// validation, the best parameters and the model file use the average
-    /// θ̄ ← δ θ̄ + (1 − δ) θ after every step, δ = min(d, (1 + t)/(10 + t)) at step t (the
-    /// warm-up of TensorFlow's `ExponentialMovingAverage`, as NequIP and MACE use it).
-    public var emaDecay: Double?
-    /// Divergence detection and recovery (see ``DivergenceGuard``: roll back the epoch, lower
-    /// the learning rate, retry; throw ``TrainingDiverged`` when the retries run out).
-    public var divergenceGuard: DivergenceGuard
-
-    public init(epochs: Int, batchSize: Int = 32, seed: UInt64 = 0, loss: EnergyForceLoss = EnergyForceLoss(),
-                optimizer: OptimizerChoice = .adam(learningRate: 1e-3, weightDecay: 0),
-                plateau: ReduceOnPlateau? = ReduceOnPlateau(factor: 0.5, patience: 10),
-                earlyStopping: EarlyStopping? = nil, checkpointEvery: Int = 0, checkpointPath: String? = nil,
-                frozenParameters: [String] = [], emaDecay: Double? = nil, divergenceGuard: DivergenceGuard = DivergenceGuard()) {
-        precondition(epochs >= 0 && batchSize >= 1 && checkpointEvery >= 0)
-        precondition(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "EMA decay must lie in (0, 1)")
-        self.emaDecay = emaDecay
-        self.epochs = epochs; self.batchSize = batchSize; self.seed = seed; self.loss = loss
-        self.optimizer = optimizer; self.plateau = plateau; self.earlyStopping = earlyStopping
-        self.checkpointEvery = checkpointEvery; self.checkpointPath = checkpointPath
-        self.frozenParameters = frozenParameters
-        self.divergenceGuard = divergenceGuard
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case epochs, batchSize, seed, loss, optimizer, plateau, earlyStopping, checkpointEvery, checkpointPath, frozenParameters
-        case emaDecay, divergenceGuard
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(epochs: try c.decode(Int.self, forKey: .epochs), batchSize: try c.decode(Int.self, forKey: .batchSize),
-                  seed: try c.decode(UInt64.self, forKey: .seed), loss: try c.decode(EnergyForceLoss.self, forKey: .loss),
-                  optimizer: try c.decode(OptimizerChoice.self, forKey: .optimizer),
-                  plateau: try c.decodeIfPresent(ReduceOnPlateau.self, forKey: .plateau),
-                  earlyStopping: try c.decodeIfPresent(EarlyStopping.self, forKey: .earlyStopping),
-                  checkpointEvery: try c.decode(Int.self, forKey: .checkpointEvery),
-                  checkpointPath: try c.decodeIfPresent(String.self, forKey: .checkpointPath),
-                  frozenParameters: try c.decodeIfPresent([String].self, forKey: .frozenParameters) ?? [],
-                  emaDecay: try c.decodeIfPresent(Double.self, forKey: .emaDecay),
-                  divergenceGuard: try c.decodeIfPresent(DivergenceGuard.self, forKey: .divergenceGuard) ?? DivergenceGuard())
-    }
-
-    /// Whether forces enter the loss.
-    public var usesForces: Bool { loss.forceWeight > 0 }
-}
-
-/// One finished epoch.
-public struct EpochRecord: Codable, Equatable, Sendable {
-    public var epoch: Int
-    public var step: Int
-    /// Mean training loss over the epoch's mini-batches (eV² per atom², weighted).
-    public var trainingLoss: Double
-    /// Validation loss with the same weights, from the validation RMSEs.
-    public var validationLoss: Double
-    public var validation: EnergyForceMetrics
-    public var learningRate: Double
-    public var seconds: Double
-}
-
-/// What the progress callback receives: after every step (`validation` nil) and after every
-/// epoch's validation.
-public struct TrainingProgress: Sendable {
-    public var step: Int
-    /// Epoch being run (0-based) or just finished.
-    public var epoch: Int
-    /// The mini-batch loss (after a step) or the epoch's mean training loss.
-    public var loss: Double
-    public var validation: EnergyForceMetrics?
-    /// Seconds of training so far (over all resumed runs).
-    public var elapsed: Double
-    /// Estimated seconds to the last epoch.
-    public var remaining: Double?
-}
 
 /// Mini-batch trainer for any `AtomisticPotential` in `Float`.
 ///
