@@ -32,9 +32,8 @@ public enum YAMLDocument {
                 throw DataError(file: path, "malformed YAML: \(syntaxMessage(yaml))")
             }
             if case .typeMismatch(let type, let context) = e {
-                let found = scalarValue(at: context.codingPath, in: text)
                 throw DataError(file: path, item: keyPath(context.codingPath),
-                                "expected \(expectation(type)), found \(found.map { "'\($0)'" } ?? "a \(foundKind(at: context.codingPath, in: text))")")
+                                "expected \(expectation(type)), found \(description(of: node(at: context.codingPath, in: text)))")
             }
             throw DataError(file: path, item: DataError.keyPath(of: e), DataError.summary(of: e))
         } catch let yaml as YamlError {
@@ -56,13 +55,8 @@ public enum YAMLDocument {
     /// A key written at `path` that is within two edits of the required key `missing`
     /// (the likely typo that made it missing), if any.
     static func misspelling(of missing: String, at path: [CodingKey], in text: String) -> String? {
-        guard var node = try? Yams.compose(yaml: text) else { return nil }
-        for key in path {
-            if let i = key.intValue, case .sequence(let items) = node, i < items.count { node = items[i] }
-            else if case .mapping(let m) = node, let next = m[key.stringValue] { node = next }
-            else { return nil }
-        }
-        guard case .mapping(let mapping) = node else { return nil }
+        let node = node(at: path, in: text)
+        guard case .mapping(let mapping)? = node else { return nil }
         return mapping.compactMap { $0.key.string }.first { $0 != missing && editDistance($0, missing) <= 2 }
     }
 
@@ -98,18 +92,14 @@ public enum YAMLDocument {
         return node
     }
 
-    /// The scalar written at `path`, if it is one.
-    static func scalarValue(at path: [CodingKey], in text: String) -> String? {
-        guard case .scalar(let scalar)? = node(at: path, in: text) else { return nil }
-        return scalar.string
-    }
-
-    /// "list" or "mapping" for the non-scalar node at `path`.
-    static func foundKind(at path: [CodingKey], in text: String) -> String {
-        switch node(at: path, in: text) {
-        case .sequence?: "list"
-        case .mapping?: "mapping"
-        default: "missing value"
+    /// What the document holds where another type was expected: the scalar in quotes, or
+    /// "a list" / "a mapping".
+    static func description(of node: Node?) -> String {
+        switch node {
+        case .scalar(let scalar)?: "'\(scalar.string)'"
+        case .sequence?: "a list"
+        case .mapping?: "a mapping"
+        default: "a missing value"
         }
     }
 

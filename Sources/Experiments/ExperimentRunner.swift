@@ -157,13 +157,13 @@ public final class ExperimentRunner {
             for (label, path) in try builder.inputFiles() { files["pretraining \(label)"] = path }
         }
         var fingerprint = try RunFingerprint(configuration: manifest, dataPaths: files)
-        fingerprint.record("effective.loss", try LossSettings.resolve(manifest.loss, file: manifestPath))
-        fingerprint.record("effective.divergence", try DivergenceSettings.resolve(manifest.divergence, file: manifestPath))
-        fingerprint.record("effective.model", manifest.model ?? .standard)
-        fingerprint.record("effective.refit_mode", (manifest.refit.mode ?? .full).description)
+        try fingerprint.record("effective.loss", try LossSettings.resolve(manifest.loss, file: manifestPath))
+        try fingerprint.record("effective.divergence", try DivergenceSettings.resolve(manifest.divergence, file: manifestPath))
+        try fingerprint.record("effective.model", manifest.model ?? .standard)
+        try fingerprint.record("effective.refit_mode", (manifest.refit.mode ?? .full).description)
         for v in manifest.variants {
             if let algorithm = v.metaAlgorithm {
-                fingerprint.record("effective.inner.\(v.name)", try InnerLoopSettings.resolve(
+                try fingerprint.record("effective.inner.\(v.name)", try InnerLoopSettings.resolve(
                     v.inner, algorithm: algorithm, file: manifestPath, item: "variants (\(v.name)).inner"))
             }
         }
@@ -206,7 +206,6 @@ public final class ExperimentRunner {
         if let scaled = potential as? any FeatureScaledPotential {
             potential = try scaled.fittingScales(to: pool.train.flatMap(\.conformations) + target.pool)
         }
-        try (manifest.refit.mode ?? .full).check(layerCount: potential.layerCount, file: manifestPath, item: "refit.mode")
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " "))")
 
         var replay: FittingSet?
@@ -222,9 +221,8 @@ public final class ExperimentRunner {
         let lock = NSLock()
         var starts = [ParameterSet<Float>?](repeating: nil, count: variants.count)
         var failedPretraining = Set<Int>()
-        var failures: [RunDirectory.Failure?] = []
         let refits = variants.indices.flatMap { v in manifest.refit.n.flatMap { n in manifest.refit.seedList.map { (v, n, $0) } } }
-        failures = Array(repeating: nil, count: variants.count + refits.count)
+        var failures = [RunDirectory.Failure?](repeating: nil, count: variants.count + refits.count)
         let schedule = refits.indices.sorted { refits[$0].1 != refits[$1].1 ? refits[$0].1 > refits[$1].1 : $0 < $1 }
         var finished = [RefitResult?](repeating: nil, count: refits.count)
         // A unit whose training diverged (or that failed in an earlier run) is recorded as

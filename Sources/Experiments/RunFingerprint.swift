@@ -32,23 +32,19 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
     ///
     /// - Throws: `DataError` naming a data file that cannot be read.
     public init(configuration: some Encodable, dataPaths: [String: String]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = try JSONSerialization.jsonObject(with: try encoder.encode(configuration), options: [.fragmentsAllowed])
-        var settings: [String: String] = [:]
-        Self.flatten(json, prefix: "", into: &settings)
         var files: [String: String] = [:]
         for (label, path) in dataPaths { files[label] = try Self.contentHash(path: path) }
-        self.init(settings: settings, dataFiles: files)
+        self.init(settings: [:], dataFiles: files)
+        try record("", configuration)
     }
 
-    /// Adds `value` (flattened like the configuration) under `key`: resolved defaults that
-    /// the manifest leaves implicit, so a change of a default also counts as a change.
-    public mutating func record(_ key: String, _ value: some Encodable) {
+    /// Adds `value` (flattened like the configuration) under `key` (`""`: at the top):
+    /// resolved defaults that the manifest leaves implicit, so a change of a default also
+    /// counts as a change.
+    public mutating func record(_ key: String, _ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(value),
-              let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return }
+        let json = try JSONSerialization.jsonObject(with: try encoder.encode(value), options: [.fragmentsAllowed])
         Self.flatten(json, prefix: key, into: &settings)
     }
 

@@ -222,9 +222,9 @@ public struct TrainingRun {
         if let dir {
             var fingerprint = try RunFingerprint(configuration: m, dataPaths: ["data \(m.data)": dataPath]
                 .merging(try m.isolatedAtoms.map { ["isolated_atoms \($0)": try resolveData($0)] } ?? [:]) { a, _ in a })
-            fingerprint.record("effective.loss", loss)
-            fingerprint.record("effective.divergence", divergence)
-            fingerprint.record("effective.model", m.model ?? .standard)
+            try fingerprint.record("effective.loss", loss)
+            try fingerprint.record("effective.divergence", divergence)
+            try fingerprint.record("effective.model", m.model ?? .standard)
             runDirectory = try RunDirectory(url: URL(fileURLWithPath: dir), manifestPath: manifest, fingerprint: fingerprint,
                                             compatibility: .init(mutableKeys: ["epochs", "checkpoint_every"]), fresh: fresh && !resume)
         }

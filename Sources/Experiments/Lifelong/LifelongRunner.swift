@@ -47,12 +47,14 @@ public final class LifelongRunner {
     /// Move an existing run directory aside instead of resuming it (`metamlip run --fresh`).
     public var fresh = false
 
-    var loss: EnergyForceLoss { (try? LossSettings.resolve(manifest.loss, file: "manifest")) ?? EnergyForceLoss() }
+    /// The loss (``LossSettings``: the same defaults as every manifest).
+    let loss: EnergyForceLoss
     var batchSize: Int { manifest.batchSize ?? 16 }
     var seeds: [UInt64] { manifest.committee.memberSeeds }
 
     public init(manifestPath: String, runDirectory: String? = nil) throws {
         manifest = try LifelongManifest.load(path: manifestPath)
+        loss = try LossSettings.resolve(manifest.loss, file: manifestPath)
         self.manifestPath = manifestPath
         self.runDirectory = URL(fileURLWithPath: runDirectory ?? "runs/\(manifest.experiment)")
     }
@@ -70,7 +72,7 @@ public final class LifelongRunner {
         }
         let (builder, _) = try studySuiteBuilder(recipe: manifest.recipe, manifestPath: manifestPath, location: location)
         var fingerprint = try RunFingerprint(configuration: manifest, dataPaths: try builder.inputFiles())
-        fingerprint.record("effective.loss", loss)
+        try fingerprint.record("effective.loss", loss)
         return fingerprint
     }
 
