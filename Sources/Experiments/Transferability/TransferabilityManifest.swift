@@ -125,10 +125,6 @@ public struct TransferabilityManifest: Codable, Sendable {
         case dataRoot = "data_root"
     }
 
-    /// The loss (``LossSettings`` defaults for missing keys; checked by `load`).
-    public var lossValue: EnergyForceLoss {
-        (try? LossSettings.resolve(loss, file: "manifest")) ?? EnergyForceLoss()
-    }
     /// Seeds of the cross-training (default [0]).
     public var trainingSeeds: [UInt64] { training.seeds ?? [0] }
 

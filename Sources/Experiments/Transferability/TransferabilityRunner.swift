@@ -41,8 +41,12 @@ public final class TransferabilityRunner {
 
     private let location: DataLocation
 
+    /// The loss (``LossSettings``: the same defaults as every manifest).
+    let loss: EnergyForceLoss
+
     public init(manifestPath: String, runDirectory: String? = nil) throws {
         manifest = try TransferabilityManifest.load(path: manifestPath)
+        loss = try LossSettings.resolve(manifest.loss, file: manifestPath)
         self.manifestPath = manifestPath
         let base = URL(fileURLWithPath: manifestPath).deletingLastPathComponent()
         self.runDirectory = URL(fileURLWithPath: runDirectory ?? "runs/\(manifest.experiment)")
@@ -233,7 +237,7 @@ public final class TransferabilityRunner {
     func trainerConfiguration(epochs: Int, trainingCount: Int, seed: UInt64) -> TrainerConfiguration {
         let t = manifest.training
         return TrainerConfiguration(
-            epochs: epochs, batchSize: min(t.batchSize ?? 8, max(1, trainingCount)), seed: seed, loss: manifest.lossValue,
+            epochs: epochs, batchSize: min(t.batchSize ?? 8, max(1, trainingCount)), seed: seed, loss: loss,
             optimizer: .adam(learningRate: t.learningRate ?? 1e-3, weightDecay: 0),
             plateau: ReduceOnPlateau(factor: 0.5, patience: max(1, (t.patience ?? 40) / 3)),
             earlyStopping: t.patience.map { EarlyStopping(patience: $0) })
