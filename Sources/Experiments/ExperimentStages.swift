@@ -100,6 +100,7 @@ extension ExperimentRunner {
             }
             try trainer.train()
             parameters = trainer.bestParameters
+            try UnitRecords.write(UnitRecords.metaCurve(trainer.history), to: dir.appendingPathComponent("curve.csv").path)
             summary = PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: tasks.map(\.name),
                                          conformations: tasks.map(\.count).reduce(0, +),
                                          steps: trainer.iteration * config.metaBatchSize * config.inner.steps,
@@ -130,6 +131,7 @@ extension ExperimentRunner {
             }
             try trainer.train()
             parameters = trainer.bestParameters
+            try UnitRecords.write(UnitRecords.epochCurve(trainer.history), to: dir.appendingPathComponent("curve.csv").path)
             summary = PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: chosen.map(\.name),
                                          conformations: training.count, steps: trainer.step, seconds: trainer.elapsedBefore,
                                          validationLoss: trainer.bestValidationLoss)
@@ -184,8 +186,13 @@ extension ExperimentRunner {
         let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: training,
                                                validation: target.validation, replay: replay, label: "\(variant.name) N=\(n)",
                                                onDivergence: { [log] in log("[\(unit)] \($0)") })
-        let test = try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: target.test,
-                                    label: target.path)
+        let predicted = try predictions(potential: refitted, parameters: trainer.bestParameters, conformations: target.test,
+                                        label: target.path)
+        let test = predicted.metrics(against: target.test)
+        let stem = dir.appendingPathComponent("n\(n)-seed\(s)").path
+        try UnitRecords.write(UnitRecords.epochCurve(trainer.history), to: stem + ".curve.csv")
+        try UnitRecords.write(UnitRecords.testEnergies(predicted, target.test), to: stem + ".test.csv")
+        try UnitRecords.write(UnitRecords.testForces(predicted, target.test), to: stem + ".test_forces.csv")
         if r.saveModels ?? false {
             try ModelFile(potential: refitted, parameters: trainer.bestParameters,
                           provenance: .init(dataFile: target.path, task: "\(variant.name) refit N=\(n)", seed: s,
