@@ -13,7 +13,7 @@ import PackageDescription
 ///     Training → Potentials, Descriptors, Chemistry, Autodiff
 ///     MetaLearning → Training, Potentials, Chemistry, Autodiff
 ///     Experiments → MetaLearning, Training, Datasets, Potentials
-///     Analysis → Potentials, Descriptors, Chemistry, Autodiff   (scans, smoothness metrics)
+///     Analysis → Simulation, Potentials, Descriptors, Chemistry, Autodiff   (scans, relaxed scans, smoothness metrics)
 ///     Simulation → Potentials, Descriptors, Chemistry, Autodiff (optimisers, MD, stability)
 ///     ClassicalPotentials → Descriptors, Chemistry (Stillinger–Weber); Simulation, Experiments, MetaMLIPCLI → ClassicalPotentials
 ///     Experiments → Analysis, Simulation (the analysis stage of a study), Reports (study documents)
@@ -87,7 +87,7 @@ let package = Package(
 
         // Analysis of fitted models: PES scans (torsion, stretch, bend, reference paths) and
         // smoothness / energy–force consistency metrics.
-        .target(name: "Analysis", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
+        .target(name: "Analysis", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials", "Simulation"]),
         // Reports of finished runs: HTML with inline SVG charts, a Jupyter notebook, summary JSON.
         .target(name: "Reports", dependencies: ["Chemistry"]),
         // Simulation: geometry optimisation (FIRE, BFGS), molecular dynamics (NVE, Langevin),
@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: ["Analysis", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
+            dependencies: ["Analysis", "Simulation", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Potentials", "Chemistry", "_TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Chemistry", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(

@@ -53,4 +53,18 @@ public enum Extrema {
         let circle = Array(y[top...] + y[..<top]) + [y[top]]
         return indices(circle, tolerance: tolerance).count + 1
     }
+
+    /// Indices of the counted minima of `y` (open or periodic; same rule as `count`).
+    public static func minima(_ y: [Double], periodic: Bool, tolerance: Double) -> [Int] {
+        func isMinimum(_ v: [Double], _ i: Int) -> Bool {
+            // A counted extremum is a minimum when the curve rises from it on a side.
+            let left = i > 0 ? v[i - 1] : v[i], right = i + 1 < v.count ? v[i + 1] : v[i]
+            return v[i] <= left && v[i] <= right
+        }
+        guard periodic else { return indices(y, tolerance: tolerance).filter { isMinimum(y, $0) } }
+        guard let top = y.indices.max(by: { y[$0] < y[$1] }), let bottom = y.min(),
+              y[top] - bottom >= tolerance else { return [] }
+        let circle = Array(y[top...] + y[..<top]) + [y[top]]
+        return indices(circle, tolerance: tolerance).filter { isMinimum(circle, $0) }.map { ($0 + top) % y.count }.sorted()
+    }
 }

@@ -31,6 +31,10 @@ public enum ReferenceScan {
 
     /// How to read a coordinate off each frame.
     public enum CoordinateSource: Sendable {
+        /// The dihedral named by each frame's `dihedral="i j k l"` (0-based atoms, the same
+        /// in every frame), measured from the geometry in degrees and unwrapped along the
+        /// path; a frame's `dihedral_angle`, when present, must agree with it to 0.5°.
+        case dihedralAtoms
         /// A numeric comment-line key, read as degrees (a torsion scan).
         case property(String)
         /// d(donor–H) − d(acceptor–H) of the proton whose nearest heavy atom differs
@@ -39,8 +43,8 @@ public enum ReferenceScan {
         case protonTransfer
         /// The frame index.
         case index
-        /// `dihedral_angle` when every frame has it, else a proton transfer when one is
-        /// found, else the index.
+        /// `dihedral="i j k l"` when every frame has it, else `dihedral_angle` when every
+        /// frame has it, else a proton transfer when one is found, else the index.
         case automatic
     }
 
@@ -59,7 +63,9 @@ public enum ReferenceScan {
         let label = name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         var source = coordinate
         if case .automatic = coordinate {
-            if frames.allSatisfy({ $0.properties["dihedral_angle"].flatMap(Double.init) != nil }) {
+            if frames.allSatisfy({ $0.properties["dihedral"] != nil }) {
+                source = .dihedralAtoms
+            } else if frames.allSatisfy({ $0.properties["dihedral_angle"].flatMap(Double.init) != nil }) {
                 source = .property("dihedral_angle")
             } else if (try? protonTransferAtoms(frames, file: path)) != nil {
                 source = .protonTransfer
@@ -67,8 +73,28 @@ public enum ReferenceScan {
                 source = .index
             }
         }
-        var values: [Double], kind: ScanKind, unit: CoordinateUnit, defining: [Int] = []
+        var values: [Double], kind: ScanKind, unit: CoordinateUnit, defining: [Int] = [], moving: [Int] = []
         switch source {
+        case .dihedralAtoms:
+            let atoms = try dihedralAtoms(frames, file: path)
+            var previous: Double? = nil
+            values = try frames.enumerated().map { f, c in
+                let measured = c.dihedral(atoms[0], atoms[1], atoms[2], atoms[3])
+                if let given = c.properties["dihedral_angle"].flatMap(Double.init),
+                   abs(Geometry.wrapDegrees(given - measured)) > 0.5 {
+                    throw DataError(file: path, item: "frame \(f)",
+                                    "dihedral_angle=\(given) but the atoms \(atoms.map(String.init).joined(separator: " ")) make \(String(format: "%.3f", measured))°")
+                }
+                let unwrapped = previous.map { $0 + Geometry.wrapDegrees(measured - $0) } ?? measured
+                previous = unwrapped
+                return unwrapped
+            }
+            let connectivity = try Connectivity(frames[0], file: path, item: "frame 0")
+            guard connectivity.bond(atoms[1], atoms[2]) != nil else {
+                throw DataError(file: path, item: "frame 0", "dihedral atoms \(atoms[1]) and \(atoms[2]) are not bonded")
+            }
+            (kind, unit, defining) = (.torsion, .degrees, atoms)
+            moving = connectivity.movingSide(of: atoms[1], atoms[2])
         case .property(let key):
             values = try frames.enumerated().map { f, c in
                 guard let v = c.properties[key].flatMap(Double.init) else {
@@ -99,8 +125,69 @@ public enum ReferenceScan {
             points[p].properties["scan"] = label
             points[p].properties["coordinate"] = String(values[p])
         }
+        // A torsion on a uniform grid spanning a full turn closes on itself.
+        let spacing = values.count > 1 ? (values[values.count - 1] - values[0]) / Double(values.count - 1) : 0
+        let periodic = kind == .torsion && ScanMetrics.isUniform(values)
+            && abs(spacing * Double(values.count) - 360) < 1e-3
         return ScanPath(name: label, kind: kind, coordinates: values, coordinateUnit: unit, conformations: points,
-                        definingAtoms: defining, referenceEnergies: ordered.map(\.energy))
+                        isPeriodic: periodic, definingAtoms: defining, movingAtoms: moving,
+                        referenceEnergies: ordered.map(\.energy), mode: .given)
+    }
+
+    /// The four atoms of every frame's `dihedral="i j k l"`: 0-based, distinct, in range and
+    /// the same in every frame.
+    static func dihedralAtoms(_ frames: [Conformation], file: String) throws -> [Int] {
+        var atoms: [Int]? = nil
+        for (f, c) in frames.enumerated() {
+            let text = c.properties["dihedral"] ?? ""
+            let parsed = text.split(whereSeparator: { $0 == " " || $0 == "," }).map { Int($0) }
+            guard parsed.count == 4, parsed.allSatisfy({ $0 != nil }) else {
+                throw DataError(file: file, item: "frame \(f)", "dihedral=\"\(text)\" is not four atom indices \"i j k l\"")
+            }
+            let values = parsed.map { $0! }
+            guard values.allSatisfy({ (0..<c.atomCount).contains($0) }), Set(values).count == 4 else {
+                throw DataError(file: file, item: "frame \(f)",
+                                "dihedral=\"\(text)\" needs four different 0-based atom indices below \(c.atomCount)")
+            }
+            if let atoms, atoms != values {
+                throw DataError(file: file, item: "frame \(f)", "dihedral=\"\(text)\" differs from the first frame's")
+            }
+            atoms = values
+        }
+        return atoms!
+    }
+
+    /// Writes `path` as a reference-scan file that ``load(path:name:coordinate:)`` reads
+    /// back: one extended-XYZ frame per point with `scan=`, `mode=`, for torsions
+    /// `dihedral="i j k l"` and `dihedral_angle=` (degrees), and `energy=` (eV) from
+    /// `referenceEnergies` when the path has them. `modelEnergies` (eV), when given, are
+    /// written as `model_energy=` — a key the readers never take for a reference. So a
+    /// relaxed scan written here can be recomputed with a QM code, given `energy=` values,
+    /// and read back as a reference for the same geometries.
+    public static func write(_ path: ScanPath, modelEnergies: [Double]? = nil, to file: String) throws {
+        func number(_ x: Double) -> String { String(format: "%.10f", x) }
+        var text = ""
+        for (p, c) in path.conformations.enumerated() {
+            var comment = "Properties=species:S:1:pos:R:3 scan=\(path.name) mode=\(path.mode.rawValue)"
+            if path.kind == .torsion, path.definingAtoms.count == 4 {
+                comment += " dihedral=\"\(path.definingAtoms.map(String.init).joined(separator: " "))\""
+                comment += " dihedral_angle=\(number(Geometry.wrapDegrees(path.coordinates[p])))"
+            } else {
+                comment += " coordinate=\(number(path.coordinates[p]))"
+            }
+            if let e = path.referenceEnergies?[p] { comment += " energy=\(number(e))" }
+            if let e = modelEnergies?[p] { comment += " model_energy=\(number(e))" }
+            text += "\(c.atomCount)\n\(comment) pbc=\"F F F\"\n"
+            for (a, z) in c.atomicNumbers.enumerated() {
+                let r = c.positions[a]
+                text += Element.symbol(for: z) + " " + [r.x, r.y, r.z].map { String(format: "%.10f", $0) }.joined(separator: " ") + "\n"
+            }
+        }
+        do {
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+        } catch {
+            throw DataError(file: file, "cannot write the scan file (\(error.localizedDescription))")
+        }
     }
 
     /// (donor, proton, acceptor) of a proton-transfer path.

@@ -9,9 +9,14 @@ public struct ScanMetricOptions: Sendable, Equatable {
     /// The least prominence of a counted extremum, eV (default 1 meV).
     public var extremumTolerance: Double
 
-    public init(cutoffHarmonic: Int = 6, extremumTolerance: Double = 1e-3) {
+    /// Largest distance between matched model and reference minima, in mean grid
+    /// spacings (default 2.5: 25° on a 10° grid).
+    public var matchSpacings: Double
+
+    public init(cutoffHarmonic: Int = 6, extremumTolerance: Double = 1e-3, matchSpacings: Double = 2.5) {
         self.cutoffHarmonic = cutoffHarmonic
         self.extremumTolerance = extremumTolerance
+        self.matchSpacings = matchSpacings
     }
 }
 
@@ -44,10 +49,37 @@ public struct ScanMetrics: Sendable, Equatable {
     public var referenceIsSmoothFit: Bool
     /// extrema − referenceExtrema (positive: wiggles the reference does not have).
     public var spuriousExtrema: Int { extrema - referenceExtrema }
-    /// RMSE over all points of (−dE/ds) − F·t, eV/unit: zero (up to the O(h²) error of the
-    /// differences) when forces are the exact negative gradient of the energies. `nil`
-    /// without forces.
+    /// RMSE over the points of (−dE/ds) − F·t, eV/unit, both along each point's local
+    /// direction (``ScanCurve``: −dE/ds a fine central difference, F·t the analytic path
+    /// derivative): ~10⁻⁶ when forces are the exact negative gradient of the energies, at
+    /// any scan step. `nil` without forces.
     public var consistencyRMSE: Double?
+    /// Points whose closest non-bonded contact is below the clash factor (``ContactCheck``);
+    /// `nil` when not measured.
+    public var clashPoints: Int?
+    /// Relaxed scans: points whose relaxation did not reach the force threshold; else `nil`.
+    public var unconvergedPoints: Int?
+    /// Relaxed scans: the largest deviation of the held coordinate from its target, degrees.
+    public var maxHeldResidual: Double?
+    /// Coordinate (in the scan's unit) of the highest point; the barrier height is
+    /// `energyRange` (highest minus lowest point).
+    public var barrierPosition: Double?
+    /// The reference curve's max − min, meV, and the coordinate of its highest point.
+    public var referenceBarrier: Double?
+    public var referenceBarrierPosition: Double?
+    /// √R / (max E − min E), per unit² (rad⁻² or Å⁻²): the curvature roughness relative to
+    /// the barrier, so a profile's shape, not its height, sets it. A single cosine
+    /// A cos(m s) gives m²/(2√2): 0.35, 1.41, 3.18 for m = 1, 2, 3. `nil` for a flat curve.
+    public var normalisedRoughness: Double?
+    /// Counted minima of the curve, and of the reference curve when there is one.
+    public var minima: Int
+    public var referenceMinima: Int?
+    /// Reference minima with a model minimum within `ScanMetricOptions.matchSpacings`
+    /// grid spacings (found), without one (missed), and model minima matching no reference
+    /// minimum (spurious); `nil` without reference. Each minimum is matched at most once.
+    public var minimaFound: Int?
+    public var minimaMissed: Int?
+    public var minimaSpurious: Int?
     /// RMSE of E − E_ref after removing the mean difference, meV; `nil` without reference.
     public var referenceRMSE: Double?
     /// max E − min E, meV.
@@ -58,7 +90,8 @@ public struct ScanMetrics: Sendable, Equatable {
     /// when the path has them.
     public init(s: [Double], period: Double?, energies: [Double], minusDEds: [Double]? = nil,
                 forceAlongPath: [Double]? = nil, referenceEnergies: [Double]? = nil,
-                options: ScanMetricOptions = ScanMetricOptions()) {
+                coordinates: [Double]? = nil, closestContacts: [Double?]? = nil, clashFactor: Double = 1.0,
+                relaxation: [PointRelaxation]? = nil, options: ScanMetricOptions = ScanMetricOptions()) {
         let n = energies.count
         precondition(s.count == n, "one grid value per energy")
         let periodic = period != nil
@@ -91,9 +124,46 @@ public struct ScanMetrics: Sendable, Equatable {
             referenceExtrema = Extrema.count(fit, periodic: periodic, tolerance: tolerance)
             referenceIsSmoothFit = true
         }
-        if let minusDEds, let forceAlongPath, n > 0 {
-            let sq = zip(minusDEds, forceAlongPath).map { ($0 - $1) * ($0 - $1) }
-            consistencyRMSE = (sq.reduce(0, +) / Double(n)).squareRoot()
+        if let minusDEds, let forceAlongPath {
+            let sq = zip(minusDEds, forceAlongPath).map { ($0 - $1) * ($0 - $1) }.filter(\.isFinite)
+            if !sq.isEmpty { consistencyRMSE = (sq.reduce(0, +) / Double(sq.count)).squareRoot() }
+        }
+        let x = coordinates ?? s
+        if let top = energies.indices.max(by: { energies[$0] < energies[$1] }) { barrierPosition = x[top] }
+        if let range = energies.max().flatMap({ m in energies.min().map { m - $0 } }), range > 0, let roughness {
+            normalisedRoughness = roughness.squareRoot() / range
+        }
+        if let closestContacts {
+            clashPoints = closestContacts.filter { ($0 ?? .infinity) < clashFactor }.count
+        }
+        if let relaxation {
+            unconvergedPoints = relaxation.filter { !$0.converged }.count
+            maxHeldResidual = relaxation.map(\.heldResidual).max()
+        }
+        let ownMinima = Extrema.minima(energies, periodic: periodic, tolerance: tolerance)
+        minima = ownMinima.count
+        if let referenceEnergies, let top = referenceEnergies.indices.max(by: { referenceEnergies[$0] < referenceEnergies[$1] }) {
+            referenceBarrier = (referenceEnergies[top] - referenceEnergies.min()!) * 1000
+            referenceBarrierPosition = x[top]
+            let refMinima = Extrema.minima(referenceEnergies, periodic: periodic, tolerance: tolerance)
+            referenceMinima = refMinima.count
+            let spacing = n > 1 ? abs(x[n - 1] - x[0]) / Double(n - 1) : 0
+            let span = periodic ? spacing * Double(n) : nil
+            func distance(_ a: Int, _ b: Int) -> Double {
+                let d = abs(x[a] - x[b])
+                return span.map { min(d, $0 - d) } ?? d
+            }
+            // Greedy matching, closest pairs first.
+            var pairs: [(Int, Int, Double)] = []
+            for r in refMinima { for m in ownMinima { pairs.append((r, m, distance(r, m))) } }
+            var usedR = Set<Int>(), usedM = Set<Int>()
+            for (r, m, d) in pairs.sorted(by: { $0.2 < $1.2 }) where d <= options.matchSpacings * spacing {
+                if usedR.contains(r) || usedM.contains(m) { continue }
+                usedR.insert(r); usedM.insert(m)
+            }
+            minimaFound = usedR.count
+            minimaMissed = refMinima.count - usedR.count
+            minimaSpurious = ownMinima.count - usedM.count
         }
     }
 

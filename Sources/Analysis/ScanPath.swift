@@ -30,14 +30,32 @@ public enum CoordinateUnit: String, Sendable, Codable {
     public var pathParameterUnit: String { self == .degrees ? "rad" : rawValue }
 }
 
-/// Optimises a conformation with some atoms held fixed, for relaxed scans.
-///
-/// The `Simulation` module's optimisers adapt to this; `ScanPath.relaxed(with:)` calls it
-/// once per point with the atoms that define the scan coordinate fixed, so the coordinate
-/// is unchanged by the relaxation.
-public protocol ScanRelaxer {
-    /// `c` relaxed with the atoms in `fixedAtoms` (0-based indices) kept in place.
-    func relax(_ c: Conformation, fixedAtoms: Set<Int>) throws -> Conformation
+/// How the points of a scan were made.
+public enum ScanMode: String, Sendable, Codable, CaseIterable {
+    /// One fragment moved rigidly from the starting structure; nothing else changes.
+    /// Non-bonded atoms may clash (see ``ContactCheck``).
+    case rigid
+    /// The scan coordinate held exactly and every other degree of freedom relaxed with the
+    /// model (``RelaxedTorsionScan``).
+    case relaxed
+    /// Geometries as given in a file (reference scans).
+    case given
+}
+
+/// How the relaxation of one relaxed-scan point ended.
+public struct PointRelaxation: Sendable, Equatable {
+    /// Largest deviation of a held coordinate from its target after relaxing, degrees.
+    public var heldResidual: Double
+    /// Largest force norm left after projecting out the held coordinates, eV/Å.
+    public var fmax: Double
+    /// Optimiser steps taken.
+    public var steps: Int
+    /// Whether `fmax` fell below the threshold within the allowed steps.
+    public var converged: Bool
+
+    public init(heldResidual: Double, fmax: Double, steps: Int, converged: Bool) {
+        self.heldResidual = heldResidual; self.fmax = fmax; self.steps = steps; self.converged = converged
+    }
 }
 
 /// An ordered path of conformations with a scan coordinate at each point.
@@ -65,10 +83,15 @@ public struct ScanPath: Sendable {
     public var movingAtoms: [Int]
     /// Reference energies in eV, when the path comes from QM data.
     public var referenceEnergies: [Double]?
+    /// How the points were made.
+    public var mode: ScanMode
+    /// For a relaxed scan, how each point's relaxation ended (shape (n,)); else `nil`.
+    public var relaxation: [PointRelaxation]?
 
     public init(name: String, kind: ScanKind, coordinates: [Double], coordinateUnit: CoordinateUnit,
                 conformations: [Conformation], isPeriodic: Bool = false, definingAtoms: [Int] = [],
-                movingAtoms: [Int] = [], referenceEnergies: [Double]? = nil) {
+                movingAtoms: [Int] = [], referenceEnergies: [Double]? = nil, mode: ScanMode = .rigid,
+                relaxation: [PointRelaxation]? = nil) {
         precondition(coordinates.count == conformations.count, "one coordinate per conformation")
         precondition(referenceEnergies.map { $0.count == coordinates.count } ?? true, "one reference energy per point")
         self.name = name
@@ -80,6 +103,8 @@ public struct ScanPath: Sendable {
         self.definingAtoms = definingAtoms
         self.movingAtoms = movingAtoms
         self.referenceEnergies = referenceEnergies
+        self.mode = mode
+        self.relaxation = relaxation
     }
 
     /// Number of points.
@@ -94,14 +119,5 @@ public struct ScanPath: Sendable {
         guard isPeriodic, count >= 2 else { return nil }
         let s = pathParameter
         return (s[count - 1] - s[0]) * Double(count) / Double(count - 1)
-    }
-
-    /// The path with every point relaxed by `relaxer`, `definingAtoms` held fixed (so the
-    /// coordinates stay as they are).
-    public func relaxed(with relaxer: some ScanRelaxer) throws -> ScanPath {
-        let fixed = Set(definingAtoms)
-        var copy = self
-        copy.conformations = try conformations.map { try relaxer.relax($0, fixedAtoms: fixed) }
-        return copy
     }
 }

@@ -6,26 +6,33 @@ import Foundation
 ///
 /// `scans.csv`, one row per point:
 ///
-///     scan,scan_kind,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path
+///     scan,scan_kind,mode,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path,closest_contact,clash,held_residual_deg,relax_fmax_eV_per_A,relax_converged
 ///
-/// `scan_metrics.csv`, one row per scan and variant:
+/// `scan_metrics.csv`, one row per scan, mode and variant:
 ///
-///     scan,scan_kind,variant,n,seed,points,roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,consistency_rmse,reference_rmse_meV,energy_range_meV
+///     scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV,energy_range_meV
 ///
-/// `coordinate` is in `coordinate_unit` (deg, angstrom, index); `minus_dE_ds`,
-/// `force_along_path` and `consistency_rmse` are per unit of the path parameter (eV/rad for
-/// deg, eV/Å for angstrom); `roughness` is in (eV/rad²)² or (eV/Å²)² (see `ScanMetrics`).
-/// Cells without a value are empty; `n` (training-set size) and `seed` may be empty.
+/// `mode` is rigid, relaxed or given (``ScanMode``); `atoms` names the defining atoms with
+/// their elements and 0-based indices ("C13-O5-C1-C0"). `coordinate`, `barrier_position`
+/// are in `coordinate_unit` (deg, angstrom, index); `minus_dE_ds`, `force_along_path` and
+/// `consistency_rmse` are per unit of the path parameter (eV/rad for deg, eV/Å for
+/// angstrom); `roughness` is in (eV/rad²)² or (eV/Å²)², `normalised_roughness` in rad⁻² or
+/// Å⁻² (see ``ScanMetrics``); `closest_contact` is d/(r_i + r_j) of the closest non-bonded
+/// pair and `clash` is true below the clash factor (``ContactCheck``). Cells without a
+/// value are empty; `n` (training-set size) and `seed` may be empty.
 public struct ScanResult: Sendable {
     public static let scansHeader =
-        "scan,scan_kind,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path"
+        "scan,scan_kind,mode,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path,closest_contact,clash,held_residual_deg,relax_fmax_eV_per_A,relax_converged"
     public static let metricsHeader =
-        "scan,scan_kind,variant,n,seed,points,roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,consistency_rmse,reference_rmse_meV,energy_range_meV"
+        "scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV,energy_range_meV"
     /// The variant name of rows that hold the reference energies themselves.
     public static let referenceVariant = "reference"
 
     public var scan: String
     public var kind: ScanKind
+    public var mode: ScanMode
+    /// The defining atoms as "C13-O5-C1-C0" (empty when the path has none).
+    public var atoms: String
     /// The model's name ("reptile", "scratch", …) or "reference".
     public var variant: String
     /// Training-set size of the model, if known.
@@ -40,15 +47,20 @@ public struct ScanResult: Sendable {
     public var referenceEnergies: [Double]?
     public var minusDEds: [Double]?
     public var forceAlongPath: [Double]?
+    public var closestContacts: [Double?]?
+    public var relaxation: [PointRelaxation]?
+    public var clashFactor: Double
     public var metrics: ScanMetrics
 
     /// The result of a model curve; the path's reference energies, when present, are
     /// compared with it.
     public init(curve: ScanCurve, variant: String, n: Int? = nil, seed: UInt64? = nil,
-                options: ScanMetricOptions = ScanMetricOptions()) {
+                options: ScanMetricOptions = ScanMetricOptions(), clashFactor: Double = 1.0) {
         let path = curve.path
         scan = path.name
         kind = path.kind
+        mode = path.mode
+        atoms = Self.atomLabel(path)
         self.variant = variant
         self.n = n
         self.seed = seed
@@ -58,9 +70,14 @@ public struct ScanResult: Sendable {
         referenceEnergies = path.referenceEnergies
         minusDEds = curve.minusDEds
         forceAlongPath = curve.forceAlongPath
+        closestContacts = curve.closestContacts
+        relaxation = path.relaxation
+        self.clashFactor = clashFactor
         metrics = ScanMetrics(s: path.pathParameter, period: path.period, energies: curve.energies,
                               minusDEds: curve.minusDEds, forceAlongPath: curve.forceAlongPath,
-                              referenceEnergies: path.referenceEnergies, options: options)
+                              referenceEnergies: path.referenceEnergies, coordinates: path.coordinates,
+                              closestContacts: curve.closestContacts, clashFactor: clashFactor,
+                              relaxation: path.relaxation, options: options)
     }
 
     /// The reference energies of `path` as variant "reference" (their extrema compared with
@@ -72,12 +89,22 @@ public struct ScanResult: Sendable {
         return ScanResult(curve: ScanCurve(path: unlabelled, energies: energies), variant: referenceVariant, options: options)
     }
 
+    /// "C13-O5-C1-C0": the defining atoms with element symbols and 0-based indices.
+    public static func atomLabel(_ path: ScanPath) -> String {
+        guard let first = path.conformations.first else { return "" }
+        return path.definingAtoms.map { Element.symbol(for: first.atomicNumbers[$0]) + String($0) }.joined(separator: "-")
+    }
+
     /// The `scans.csv` rows (without header), one per point.
     public var scanRows: [String] {
         coordinates.indices.map { p in
-            [CSV.field(scan), kind.rawValue, CSV.field(variant), n.map(String.init) ?? "", seed.map(String.init) ?? "",
-             String(p), CSV.number(coordinates[p]), coordinateUnit.rawValue, CSV.number(energies[p]),
-             CSV.number(referenceEnergies?[p]), CSV.number(minusDEds?[p]), CSV.number(forceAlongPath?[p])]
+            let contact = closestContacts?[p] ?? nil
+            let r = relaxation?[p]
+            return [CSV.field(scan), kind.rawValue, mode.rawValue, CSV.field(variant), n.map(String.init) ?? "",
+                    seed.map(String.init) ?? "", String(p), CSV.number(coordinates[p]), coordinateUnit.rawValue,
+                    CSV.number(energies[p]), CSV.number(referenceEnergies?[p]), CSV.number(minusDEds?[p]),
+                    CSV.number(forceAlongPath?[p]), CSV.number(contact), contact.map { String($0 < clashFactor) } ?? "",
+                    CSV.number(r?.heldResidual), CSV.number(r?.fmax), r.map { String($0.converged) } ?? ""]
                 .joined(separator: ",")
         }
     }
@@ -85,9 +112,14 @@ public struct ScanResult: Sendable {
     /// The `scan_metrics.csv` row (without header).
     public var metricsRow: String {
         let m = metrics
-        return [CSV.field(scan), kind.rawValue, CSV.field(variant), n.map(String.init) ?? "", seed.map(String.init) ?? "",
-                String(m.points), CSV.number(m.roughness), CSV.number(m.highFrequencyShare), String(m.extrema),
-                String(m.referenceExtrema), String(m.spuriousExtrema), CSV.number(m.consistencyRMSE),
+        func int(_ x: Int?) -> String { x.map(String.init) ?? "" }
+        return [CSV.field(scan), kind.rawValue, mode.rawValue, CSV.field(atoms), CSV.field(variant), n.map(String.init) ?? "",
+                seed.map(String.init) ?? "", String(m.points), int(m.clashPoints), int(m.unconvergedPoints),
+                CSV.number(m.maxHeldResidual), CSV.number(m.energyRange), CSV.number(m.barrierPosition),
+                CSV.number(m.referenceBarrier), CSV.number(m.referenceBarrierPosition), CSV.number(m.roughness),
+                CSV.number(m.normalisedRoughness), CSV.number(m.highFrequencyShare), String(m.extrema),
+                String(m.referenceExtrema), String(m.spuriousExtrema), String(m.minima), int(m.referenceMinima),
+                int(m.minimaFound), int(m.minimaMissed), int(m.minimaSpurious), CSV.number(m.consistencyRMSE),
                 CSV.number(m.referenceRMSE), CSV.number(m.energyRange)].joined(separator: ",")
     }
 }
@@ -182,7 +214,7 @@ extension ScanCSVWriter {
         return text.split(separator: "\n").contains { line in
             guard line.hasPrefix(prefix) else { return false }
             let cells = line.dropFirst(prefix.count).split(separator: ",", omittingEmptySubsequences: false)
-            return cells.count > 1 && cells[1] == CSV.field(variant)
+            return cells.count > 3 && cells[3] == CSV.field(variant)
         }
     }
 }

@@ -139,11 +139,12 @@ public final class ExperimentRunner {
     // MARK: Running
 
     /// What may change between runs into one directory: the N and seed grid, committees and
-    /// the description; variants may be added or removed (not changed), and an `analysis:`
-    /// section may be added to a finished run.
+    /// the description; variants may be added or removed (not changed), and the `analysis:`
+    /// section may be added or changed (the analysis stage records its own settings and
+    /// redoes its work when they change: ``StudyAnalysis``).
     static let compatibility = RunFingerprint.Compatibility(
         mutableKeys: ["refit.n", "refit.seeds", "refit.committee", "description"],
-        namedGroups: ["variants", "effective.inner"], addableSections: ["analysis"])
+        namedGroups: ["variants", "effective.inner"], addableSections: ["analysis"], mutableSections: ["analysis"])
 
     /// The fingerprint of a run of `manifest` (this runner's or a run directory's older copy,
     /// resolved next to this runner's manifest): its keys, the defaults they resolve to and

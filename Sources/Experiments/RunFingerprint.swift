@@ -95,9 +95,14 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
         public var namedGroups: [String]
         /// Top-level sections that may be added to a finished run (e.g. `analysis`).
         public var addableSections: Set<String>
+        /// Top-level sections whose every key may change, because the stage that reads them
+        /// keeps its own record and redoes its work when they change (e.g. `analysis`).
+        public var mutableSections: Set<String>
 
-        public init(mutableKeys: Set<String> = [], namedGroups: [String] = [], addableSections: Set<String> = []) {
+        public init(mutableKeys: Set<String> = [], namedGroups: [String] = [], addableSections: Set<String> = [],
+                    mutableSections: Set<String> = []) {
             self.mutableKeys = mutableKeys; self.namedGroups = namedGroups; self.addableSections = addableSections
+            self.mutableSections = mutableSections
         }
     }
 
@@ -123,6 +128,7 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
             guard old != new, !rule.mutableKeys.contains(key) else { continue }
             if let g = group(key), oldGroups.contains(g) != newGroups.contains(g) { continue }
             let section = String(key.split(separator: ".").first ?? "")
+            if rule.mutableSections.contains(section) { continue }
             if old == nil, rule.addableSections.contains(section), !oldSections.contains(section) { continue }
             lines.append("\(key): \(old ?? "(not set)") → \(new ?? "(not set)")")
         }

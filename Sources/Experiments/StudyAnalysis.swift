@@ -17,9 +17,14 @@ import Training
 ///       frame: 0                   # the structure: this conformation of the target's test set
 ///       scans: [torsion, stretch, bend]   # rigid scans of that structure (default: all three;
 ///                                  # [] for MD only, as periodic cells need)
-///       torsion_step: 5            # degrees;   bend_step: 2 (degrees);   stretch_step: 0.02 (Å)
-///       relaxed_torsions: false    # relax every torsion point with FIRE (dihedral atoms fixed)
-///       relax_steps: 300           # FIRE steps at most per point (fmax 0.05 eV/Å)
+///       torsion_step: 10           # degrees;   bend_step: 2 (degrees);   stretch_step: 0.02 (Å)
+///       torsion_modes: [relaxed, rigid]   # relaxed: the dihedral held exactly, everything else
+///                                  # relaxed with the model (RelaxedTorsionScan); rigid: one
+///                                  # fragment turned, nothing relaxed (points may clash)
+///       relax_fmax: 0.01           # eV/Å, projected-force threshold of each relaxed point
+///       relax_steps: 500           # FIRE steps at most per relaxed point
+///       clash_factor: 1.0          # a point clashes when a non-bonded pair is nearer than
+///                                  # this × the sum of their covalent radii (ContactCheck)
 ///       references: [acac-dihedral, acac-h-transfer]   # reference paths (names or files)
 ///       md:
 ///         - {ensemble: nve, temperature: 300, steps: 2000, dt: 0.5, every: 10}
@@ -45,14 +50,16 @@ public struct AnalysisSettings: Codable, Sendable {
     public var torsionStep: Double?
     public var bendStep: Double?
     public var stretchStep: Double?
-    public var relaxedTorsions: Bool?
+    public var torsionModes: [String]?
+    public var relaxFmax: Double?
     public var relaxSteps: Int?
+    public var clashFactor: Double?
     public var references: [String]?
     public var md: [MDRun]?
     enum CodingKeys: String, CodingKey {
         case n, seeds, frame, scans, references, md
         case torsionStep = "torsion_step", bendStep = "bend_step", stretchStep = "stretch_step"
-        case relaxedTorsions = "relaxed_torsions", relaxSteps = "relax_steps"
+        case torsionModes = "torsion_modes", relaxFmax = "relax_fmax", relaxSteps = "relax_steps", clashFactor = "clash_factor"
     }
 
     func check(file: String, refit: ExperimentManifest.Refit) throws {
@@ -72,6 +79,14 @@ public struct AnalysisSettings: Codable, Sendable {
             if let value, !(value > 0) { throw DataError(file: file, item: "analysis.\(key)", "must be positive") }
         }
         if let r = relaxSteps, r < 1 { throw DataError(file: file, item: "analysis.relax_steps", "must be ≥ 1") }
+        if let f = relaxFmax, !(f > 0) { throw DataError(file: file, item: "analysis.relax_fmax", "must be positive (eV/Å)") }
+        if let f = clashFactor, !(f > 0) { throw DataError(file: file, item: "analysis.clash_factor", "must be positive") }
+        for mode in torsionModes ?? [] where !["relaxed", "rigid"].contains(mode) {
+            throw DataError(file: file, item: "analysis.torsion_modes", "'\(mode)' is not relaxed or rigid")
+        }
+        if let modes = torsionModes, modes.isEmpty || Set(modes).count != modes.count {
+            throw DataError(file: file, item: "analysis.torsion_modes", "give relaxed, rigid or both, once each")
+        }
         for (i, run) in (md ?? []).enumerated() {
             let item = "analysis.md[\(i)]"
             guard ["nve", "langevin"].contains(run.ensemble) else {
@@ -135,10 +150,11 @@ struct StudyAnalysis {
             }
         }
         let names = units.map { "\($0.variant)-n\($0.n)-seed\($0.seed)" + ($0.md.map { ".md\($0)" } ?? ".scans") }
+        try discardIfSettingsChanged()
         if try earlierLayoutIsComplete(names) { return }
         try FileManager.default.createDirectory(at: partsDirectory, withIntermediateDirectories: true)
         try part("reference") { staging in
-            try ScanCSVWriter(directory: staging).append(paths.compactMap { ScanResult.reference($0) })
+            try ScanCSVWriter(directory: staging).append(paths.compactMap { ScanResult.reference($0.path) })
         }
         try runConcurrently(units.count, jobs: jobs) { k in
             let (variant, n, seed, model, md) = units[k]
@@ -153,14 +169,17 @@ struct StudyAnalysis {
                     return
                 }
                 let evaluator = ScanEvaluator(potential: potential, parameters: parameters)
+                let relaxer = RelaxedTorsionScan(calculator: PotentialCalculator(potential: potential, parameters: parameters),
+                                                 fmax: settings.relaxFmax ?? 0.01, maxSteps: settings.relaxSteps ?? 500)
+                let clash = settings.clashFactor ?? 1.0
                 var results: [ScanResult] = []
-                for path in paths {
-                    var path = path
-                    if settings.relaxedTorsions == true, path.kind == .torsion {
-                        path = try path.relaxed(with: FIRERelaxer(potential: potential, parameters: parameters,
-                                                                  maxSteps: settings.relaxSteps ?? 300))
+                for planned in paths {
+                    var path = planned.path
+                    if let bond = planned.relaxedBond, let builder = planned.builder {
+                        path = try relaxer.scan(builder, bond: bond, step: settings.torsionStep ?? 10)
                     }
-                    results.append(ScanResult(curve: try evaluator.evaluate(path, file: model), variant: variant, n: n, seed: seed))
+                    results.append(ScanResult(curve: try evaluator.evaluate(path, file: model, clashFactor: clash),
+                                              variant: variant, n: n, seed: seed, clashFactor: clash))
                 }
                 try ScanCSVWriter(directory: staging).append(results)
                 let spurious = results.map { max(0, $0.metrics.spuriousExtrema) }.reduce(0, +)
@@ -169,6 +188,28 @@ struct StudyAnalysis {
             }
         }
         try assemble(["reference"] + names)
+    }
+
+    /// The record of what the analysis was computed with: its settings and the table
+    /// schemas. When it differs from `analysis/settings.json` (the `analysis:` section was
+    /// edited, or a new version changed the tables), every part, table and trajectory is
+    /// discarded so that nothing computed with other settings is kept; then it is written.
+    private func discardIfSettingsChanged() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        struct Record: Encodable { var settings: AnalysisSettings; var tables: [String] }
+        let record = try encoder.encode(Record(settings: settings, tables: Self.tables.map(\.1)))
+        let url = directory.appendingPathComponent("settings.json"), manager = FileManager.default
+        if manager.fileExists(atPath: directory.path) {
+            if let old = try? Data(contentsOf: url), old == record { return }
+            log("[analysis] settings or table schemas differ from the recorded ones: discarding earlier analysis results")
+            for name in ["parts", "done", "trajectories", "settings.json"] + Self.tables.map(\.0) {
+                let item = directory.appendingPathComponent(name)
+                if manager.fileExists(atPath: item.path) { try manager.removeItem(at: item) }
+            }
+        }
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        try writeAtomically(record, to: url.path)
     }
 
     /// Runs `body` on a fresh staging folder unless `parts/<name>/` exists, then renames the
@@ -215,25 +256,39 @@ struct StudyAnalysis {
         return false
     }
 
-    func scanPaths(_ structure: Conformation) throws -> [ScanPath] {
+    /// One planned scan: a path to evaluate as it is, or (relaxed torsions) the rigid path
+    /// whose bond is relaxed with each model.
+    struct PlannedScan {
+        var path: ScanPath
+        var relaxedBond: RotatableBond? = nil
+        var builder: ScanBuilder? = nil
+    }
+
+    func scanPaths(_ structure: Conformation) throws -> [PlannedScan] {
         let kinds = settings.scans ?? ["torsion", "stretch", "bend"]
         // `scans: []` without references: MD only (the scans need a molecule; periodic
         // cells such as mlearn Si/Ge are analysed by MD alone).
         if kinds.isEmpty && (settings.references ?? []).isEmpty { return [] }
         let builder = try ScanBuilder(structure, file: manifestPath, item: "analysis.frame")
-        var paths: [ScanPath] = []
+        var paths: [PlannedScan] = []
         if kinds.contains("torsion") {
-            paths += builder.rotatableBonds().map { builder.torsionScan($0, step: settings.torsionStep ?? 5) }
+            let step = settings.torsionStep ?? 10
+            for bond in builder.rotatableBonds() {
+                for mode in settings.torsionModes ?? ["relaxed", "rigid"] {
+                    let rigid = builder.torsionScan(bond, step: step)
+                    paths.append(mode == "relaxed" ? PlannedScan(path: rigid, relaxedBond: bond, builder: builder) : PlannedScan(path: rigid))
+                }
+            }
         }
-        if kinds.contains("stretch") { paths += builder.stretchScans(step: settings.stretchStep ?? 0.02) }
-        if kinds.contains("bend") { paths += builder.bendScans(step: settings.bendStep ?? 2) }
+        if kinds.contains("stretch") { paths += builder.stretchScans(step: settings.stretchStep ?? 0.02).map { PlannedScan(path: $0) } }
+        if kinds.contains("bend") { paths += builder.bendScans(step: settings.bendStep ?? 2).map { PlannedScan(path: $0) } }
         for name in settings.references ?? [] {
             if let relative = ReferenceScan.named[name] {
                 let file = try location.path(of: relative, recipe: "\(manifestPath): analysis.references")
-                paths.append(name == "acac-dihedral" ? try ReferenceScan.acacDihedral(path: file)
-                                                     : try ReferenceScan.acacHydrogenTransfer(path: file))
+                paths.append(PlannedScan(path: name == "acac-dihedral" ? try ReferenceScan.acacDihedral(path: file)
+                                                                       : try ReferenceScan.acacHydrogenTransfer(path: file)))
             } else {
-                paths.append(try ReferenceScan.load(path: try location.path(of: name, nextTo: manifestPath)))
+                paths.append(PlannedScan(path: try ReferenceScan.load(path: try location.path(of: name, nextTo: manifestPath))))
             }
         }
         return paths
@@ -278,18 +333,5 @@ struct StudyAnalysis {
     /// nothing to append to).
     static func writeTable(_ rows: [String], header: String, to url: URL) throws {
         try ([header] + rows).map { $0 + "\n" }.joined().write(to: url, atomically: true, encoding: .utf8)
-    }
-}
-
-/// Constrained relaxation of scan points with FIRE (fmax 0.05 eV/Å, at most `maxSteps` steps).
-struct FIRERelaxer: ScanRelaxer {
-    let calculator: PotentialCalculator
-    let maxSteps: Int
-    init(potential: any AtomisticPotential, parameters: ParameterSet<Float>, maxSteps: Int) {
-        calculator = PotentialCalculator(potential: potential, parameters: parameters)
-        self.maxSteps = maxSteps
-    }
-    func relax(_ c: Conformation, fixedAtoms: Set<Int>) throws -> Conformation {
-        try FIRE().minimize(c, calculator: calculator, fmax: 0.05, maxSteps: maxSteps, fixed: fixedAtoms).structure
     }
 }

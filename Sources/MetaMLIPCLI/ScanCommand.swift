@@ -4,12 +4,13 @@ import Chemistry
 import Datasets
 import Foundation
 import Potentials
+import Simulation
 import Training
 
 struct ScanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
-        abstract: "PES scans of a model: rigid torsion/stretch/bend scans of a structure, or reference scans.",
+        abstract: "PES scans of a model: relaxed or rigid torsion scans, stretch and bend scans of a structure, or reference scans.",
         discussion: """
             Appends one row per point to DIR/scans.csv and one row per scan to
             DIR/scan_metrics.csv, and prints the metrics.
@@ -17,11 +18,21 @@ struct ScanCommand: ParsableCommand {
               metamlip scan model.json mol.xyz --frame 0 --kind torsion --step 5 -o scans/
               metamlip scan model.json --reference acac-dihedral -o scans/
 
-            Torsions turn every rotatable bond through 360°; stretches take one bond
-            per bond type from 0.7 to 3 times its length; bends one angle per angle
-            type from 60° to 180°. References: acac-dihedral and acac-h-transfer
-            (under the data root), or an extended-XYZ path file. Derivatives are per
-            radian (torsions, bends) or per Å (stretches, proton transfer).
+            Torsions turn every rotatable bond through 360°. By default they are
+            relaxed: the dihedral is held exactly and every other coordinate relaxed
+            with the model (projected FIRE, --relax-fmax, --relax-steps); --rigid turns
+            one fragment and relaxes nothing (points where non-bonded atoms come
+            closer than --clash-factor × their covalent-radius sum are flagged).
+            Stretches take one bond per bond type from 0.7 to 3 times its length;
+            bends one angle per angle type from 60° to 180° (both rigid).
+            References: acac-dihedral and acac-h-transfer (under the data root), or
+            an extended-XYZ file whose frames carry dihedral="i j k l" (0-based) and
+            energy= (eV): the model is evaluated on its geometries and compared point
+            by point. --write-xyz DIR writes every scan's geometries in that format
+            (model energies as model_energy=) for recomputing with a QM code.
+            Derivatives are per radian (torsions, bends) or per Å (stretches, proton
+            transfer); the consistency compares F·dR/ds with a fine difference of E
+            at every point, so it does not depend on the step.
             """)
 
     @Argument(help: "The model file (JSON).")
@@ -32,8 +43,18 @@ struct ScanCommand: ParsableCommand {
     var frame = 0
     @Option(help: "Scans to run on the structure: torsion, stretch, bend or all.")
     var kind = "all"
-    @Option(help: "Angle step of torsion and bend scans, degrees (default 5 for torsions, 2 for bends).")
+    @Option(help: "Angle step of torsion and bend scans, degrees (default 10 for torsions, 2 for bends).")
     var step: Double?
+    @Flag(help: "Rigid torsion scans (one fragment turned, nothing relaxed) instead of relaxed ones.")
+    var rigid = false
+    @Option(help: "Relaxed torsions: largest projected force left at each point, eV/Å.")
+    var relaxFmax = 0.01
+    @Option(help: "Relaxed torsions: most FIRE steps per point.")
+    var relaxSteps = 500
+    @Option(help: "A point clashes when a non-bonded pair is nearer than this × their covalent-radius sum.")
+    var clashFactor = 1.0
+    @Option(help: "Write each scan's geometries as a reference-scan extended-XYZ file into this directory.")
+    var writeXyz: String?
     @Option(help: "Step of stretch scans, Å.")
     var stretchStep = 0.02
     @Flag(help: "Leave out terminal rotors (CH3, NH2, OH) from torsion scans.")
@@ -63,6 +84,9 @@ struct ScanCommand: ParsableCommand {
         if let step, !(step > 0 && step <= 180) { throw ValidationError("--step must lie in (0, 180] degrees") }
         guard stretchStep > 0 else { throw ValidationError("--stretch-step must be positive") }
         guard frame >= 0 else { throw ValidationError("--frame must be 0 or more") }
+        guard relaxFmax > 0 else { throw ValidationError("--relax-fmax must be positive") }
+        guard relaxSteps >= 1 else { throw ValidationError("--relax-steps must be at least 1") }
+        guard clashFactor > 0 else { throw ValidationError("--clash-factor must be positive") }
     }
 
     func run() throws {
@@ -91,7 +115,21 @@ struct ScanCommand: ParsableCommand {
                         throw DataError(file: structure, item: "frame \(frame)",
                                         "no rotatable bonds (acyclic bonds whose ends both have two or more neighbours)")
                     }
-                    paths += bonds.map { builder.torsionScan($0, step: step ?? 5) }
+                    if rigid {
+                        paths += bonds.map { builder.torsionScan($0, step: step ?? 10) }
+                    } else {
+                        let relaxer = RelaxedTorsionScan(calculator: PotentialCalculator(potential: potential, parameters: parameters),
+                                                         fmax: relaxFmax, maxSteps: relaxSteps)
+                        for bond in bonds {
+                            let start = Date()
+                            let path = try relaxer.scan(builder, bond: bond, step: step ?? 10)
+                            let r = path.relaxation ?? []
+                            print(String(format: "relaxed %@ (%d points, %d not converged, largest dihedral residual %.1e°, %.0f s)",
+                                         path.name, path.count, r.filter { !$0.converged }.count,
+                                         r.map(\.heldResidual).max() ?? 0, Date().timeIntervalSince(start)))
+                            paths.append(path)
+                        }
+                    }
                 }
                 if kind == "stretch" || kind == "all" { paths += builder.stretchScans(step: stretchStep) }
                 if kind == "bend" || kind == "all" { paths += builder.bendScans(step: step ?? 2) }
@@ -115,8 +153,15 @@ struct ScanCommand: ParsableCommand {
                    try !writer.containsMetrics(scan: path.name, variant: ScanResult.referenceVariant) {
                     results.append(ref)
                 }
-                let curve = try evaluator.evaluate(path, file: model)
-                results.append(ScanResult(curve: curve, variant: name, n: n, seed: modelSeed, options: options))
+                let curve = try evaluator.evaluate(path, file: model, clashFactor: clashFactor)
+                results.append(ScanResult(curve: curve, variant: name, n: n, seed: modelSeed, options: options,
+                                          clashFactor: clashFactor))
+                if let writeXyz {
+                    try FileManager.default.createDirectory(atPath: writeXyz, withIntermediateDirectories: true)
+                    let file = URL(fileURLWithPath: writeXyz)
+                        .appendingPathComponent("\(path.name.replacingOccurrences(of: ":", with: "_"))-\(path.mode.rawValue).xyz").path
+                    try ReferenceScan.write(path, modelEnergies: curve.energies, to: file)
+                }
             }
             try writer.append(results)
             Self.printTable(results)

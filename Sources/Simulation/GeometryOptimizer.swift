@@ -63,10 +63,13 @@ extension GeometryOptimizer {
     ///   - fmax: convergence threshold on the largest free-atom force norm, eV/Å.
     ///   - maxSteps: the most optimiser steps (force evaluations after the first).
     ///   - fixed: indices of atoms that do not move.
+    ///   - constraint: coordinates held exactly (e.g. ``DihedralConstraint``): forces are
+    ///     projected before fmax is measured and the stepper sees them, and positions are
+    ///     restored after every step. `start` should satisfy it (it is restored first).
     ///   - observer: called at the start and after every step.
     /// - Throws: `DataError` for a fixed index out of range, or from the calculator.
     public func minimize(_ start: Conformation, calculator: any ForceCalculator, fmax: Double = 0.05,
-                         maxSteps: Int = 1000, fixed: Set<Int> = [],
+                         maxSteps: Int = 1000, fixed: Set<Int> = [], constraint: (any GeometryConstraint)? = nil,
                          observer: ((OptimizationStep) throws -> Void)? = nil) throws -> OptimizationResult {
         let n = start.atomCount
         if let bad = fixed.first(where: { !(0..<n).contains($0) }) {
@@ -74,9 +77,14 @@ extension GeometryOptimizer {
         }
         let free = (0..<n).filter { !fixed.contains($0) }
         var positions = start.positions
+        constraint?.restore(&positions)
         func evaluate() throws -> (EnergyAndForces, Double) {
             var result = try calculator.calculate(atomicNumbers: start.atomicNumbers, positions: positions, cell: start.cell)
             for i in fixed { result.forces[i] = .zero }
+            if let constraint {
+                constraint.project(&result.forces, positions: positions)
+                for i in fixed { result.forces[i] = .zero }
+            }
             let largest = free.map { (result.forces[$0] * result.forces[$0]).sum() }.max() ?? 0
             return (result, largest.squareRoot())
         }
@@ -92,6 +100,7 @@ extension GeometryOptimizer {
             let f = free.flatMap { [current.forces[$0].x, current.forces[$0].y, current.forces[$0].z] }
             let next = stepper.nextPositions(x, forces: f, energy: current.energy)
             for (k, i) in free.enumerated() { positions[i] = SIMD3(next[3 * k], next[3 * k + 1], next[3 * k + 2]) }
+            constraint?.restore(&positions)
             (current, currentFmax) = try evaluate()
             energies.append(current.energy)
             steps += 1

@@ -87,32 +87,4 @@ import _TestSupport
         #expect(largestBondChange(path, builder) < 1e-10)
         #expect(builder.bendScans().count == builder.connectivity.representativeAngles().count)
     }
-
-    /// A relaxer that records what it was asked to keep fixed and shifts the other atoms.
-    final class RecordingRelaxer: ScanRelaxer {
-        var fixedSets: [Set<Int>] = []
-        func relax(_ c: Conformation, fixedAtoms: Set<Int>) throws -> Conformation {
-            fixedSets.append(fixedAtoms)
-            var out = c
-            for a in out.positions.indices where !fixedAtoms.contains(a) { out.positions[a] += SIMD3(0.01, 0, 0) }
-            return out
-        }
-    }
-
-    @Test func relaxedScanKeepsTheDefiningAtomsFixed() throws {
-        let builder = try ScanBuilder(try #require(ScanData.bpa))
-        let bond = try #require(builder.rotatableBonds().first)
-        let rigid = builder.torsionScan(bond, step: 30)
-        let relaxer = RecordingRelaxer()
-        let relaxed = try rigid.relaxed(with: relaxer)
-        #expect(relaxer.fixedSets == Array(repeating: Set(bond.dihedral), count: 12))
-        #expect(relaxed.coordinates == rigid.coordinates)
-        let d = bond.dihedral
-        let free = try #require((0..<rigid.conformations[0].atomCount).first { !d.contains($0) })
-        for (a, b) in zip(rigid.conformations, relaxed.conformations) {
-            #expect(abs(a.dihedral(d[0], d[1], d[2], d[3]) - b.dihedral(d[0], d[1], d[2], d[3])) < 1e-9)
-            #expect(Geometry.norm(b.positions[free] - a.positions[free] - SIMD3(0.01, 0, 0)) < 1e-12)
-            #expect(d.allSatisfy { a.positions[$0] == b.positions[$0] })
-        }
-    }
 }
