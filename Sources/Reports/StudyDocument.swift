@@ -163,6 +163,9 @@ public struct StudyDocument: Sendable {
                         case .line:
                             code += "ax.plot(\(Self.list(xs)), \(Self.list(ys))\(series.markers ? ", marker='o'" : "")\(style), "
                                 + "color=\(Report.python(series.colour)), label=\(Report.python(series.name)))\n"
+                        case .scatter where errors.contains { $0 > 0 }:
+                            code += "ax.errorbar(\(Self.list(xs)), \(Self.list(ys)), yerr=\(Self.list(errors)), fmt='o', capsize=3, "
+                                + "color=\(Report.python(series.colour)), label=\(Report.python(series.name)))\n"
                         case .scatter:
                             code += "ax.scatter(\(Self.list(xs)), \(Self.list(ys)), s=10, alpha=0.6, color=\(Report.python(series.colour)), "
                                 + "label=\(Report.python(series.name)))\n"
