@@ -9,6 +9,9 @@ extension Report {
         var body = header()
         body += section("errors", "Test-set errors", errorTables())
         body += section("learning-curves", "Learning curves", learningCurves())
+        body += section("ratios", "Learning curves relative to scratch", ratioSection())
+        body += section("parity", "Test predictions: parity and error distributions", paritySection())
+        body += section("training-curves", "Training curves", trainingCurveSection())
         body += section("smoothness", "Smoothness of energy scans", smoothnessSection())
         body += section("md", "Molecular dynamics", mdSection())
         body += section("pretraining", "Pretraining", pretrainingSection())
@@ -65,7 +68,8 @@ extension Report {
             + data.trainingSizes.map(String.init).joined(separator: ", ") + "} × \(seeds) seed(s). Generated "
             + "\(e(Report.timestamp(options.date))) from <code>\(e(data.displayPath))</code>.</p>\n</header>\n"
         s += "<nav><ul>\n"
-        for (id, title) in [("errors", "Test-set errors"), ("learning-curves", "Learning curves"), ("smoothness", "Smoothness"),
+        for (id, title) in [("errors", "Test-set errors"), ("learning-curves", "Learning curves"), ("ratios", "Ratios to scratch"),
+                            ("parity", "Parity"), ("training-curves", "Training curves"), ("smoothness", "Smoothness"),
                             ("md", "Molecular dynamics"), ("pretraining", "Pretraining"), ("provenance", "Provenance")] {
             s += "<li><a href=\"#\(id)\">\(title)</a></li>\n"
         }
@@ -89,7 +93,7 @@ extension Report {
         s += failureTable()
         s += "<details><summary>Every refit (results.csv)</summary>\n<table>\n<thead><tr><th>variant</th><th>N</th><th>seed</th>"
             + "<th>force RMSE (meV/Å)</th><th>energy RMSE (meV)</th><th>energy RMSE per atom (meV/atom)</th><th>epochs</th>"
-            + "<th>seconds</th></tr></thead>\n<tbody>\n"
+            + "<th>time (s)</th></tr></thead>\n<tbody>\n"
         for r in data.results {
             s += "<tr><td>\(e(r.variant))</td><td class=\"num\">\(r.n)</td><td class=\"num\">\(r.seed)</td>"
                 + "<td class=\"num\">\(Report.number(r.forceRMSE, 1))</td><td class=\"num\">\(Report.number(r.energyRMSE, 1))</td>"
@@ -105,8 +109,8 @@ extension Report {
         var s = "<p>Committees: the mean prediction of several refitted models of one N (a variant's seeds, or "
             + "every variant's and seed's refits together), on the same test set, beside the mean of the members' own errors.</p>\n"
         s += "<table class=\"committees\">\n<caption>Committee errors (committees.csv)</caption>\n<thead><tr><th>committee</th>"
-            + "<th>N</th><th>members</th><th>force RMSE (meV/Å)</th><th>members' force RMSE</th><th>energy RMSE (meV)</th>"
-            + "<th>members' energy RMSE</th></tr></thead>\n<tbody>\n"
+            + "<th>N</th><th>members</th><th>force RMSE (meV/Å)</th><th>members' force RMSE (meV/Å)</th><th>energy RMSE (meV)</th>"
+            + "<th>members' energy RMSE (meV)</th></tr></thead>\n<tbody>\n"
         for c in committees {
             s += "<tr><td>\(e(c.committee))</td><td class=\"num\">\(c.n)</td><td class=\"num\">\(c.members)</td>"
                 + "<td class=\"num\">\(Report.number(c.forceRMSE, 1))</td><td class=\"num\">\(Report.number(c.memberForceRMSE, 1))</td>"
@@ -191,11 +195,13 @@ extension Report {
 
     func mdSection() -> String {
         var s = ""
-        if let rows = mdStability {
+        if let rows = mdStability, rows.isEmpty {
+            s += missing("<code>analysis/md_metrics.csv</code> has a header but no runs: MD stability is not available.")
+        } else if let rows = mdStability {
             s += "<p>From <code>analysis/md_metrics.csv</code>, per variant, N, ensemble and temperature: runs flagged stable, "
                 + "energy drift (mean ± std over seeds), median time stable and the largest bond stretch of any run.</p>\n"
             s += "<table class=\"md-stability\">\n<thead><tr><th>variant</th><th>N</th><th>ensemble</th><th>T (K)</th><th>stable runs</th>"
-                + "<th>drift (meV/atom/ps)</th><th>median stable time (fs)</th><th>max bond stretch</th></tr></thead>\n<tbody>\n"
+                + "<th>drift (meV/atom/ps)</th><th>median stable time (fs)</th><th>max bond stretch (× reference length)</th></tr></thead>\n<tbody>\n"
             for r in rows {
                 let drift = r.drift.map { d in Report.number(d.mean, 3, significant: true) + (d.count > 1 ? " ± " + Report.number(d.std, 3, significant: true) : "") } ?? "–"
                 s += "<tr><th>\(e(r.variant))</th><td class=\"num\">\(r.n.map(String.init) ?? "–")</td><td>\(e(r.ensemble))</td>"
@@ -212,8 +218,9 @@ extension Report {
             let figures = mdFigures()
             if figures.isEmpty { s += missing("<code>analysis/md.csv</code> has no NVE trace for the chosen N.") }
             for f in figures { s += figure(f) }
+            s += mdTraceSection()
         } else {
-            s += missing("No <code>analysis/md.csv</code> in this run: energy traces are not available.")
+            s += missing("No <code>analysis/md.csv</code> in this run: energy and temperature traces are not available.")
         }
         return s
     }
@@ -224,7 +231,7 @@ extension Report {
             s += missing("No <code>pretrain/*/summary.json</code> in this run.")
         } else {
             s += "<table class=\"pretraining\">\n<thead><tr><th>variant</th><th>kind</th><th>tasks</th><th>conformations</th>"
-                + "<th>steps</th><th>final validation loss</th><th>time (s)</th></tr></thead>\n<tbody>\n"
+                + "<th>steps</th><th>final validation loss (eV², weighted)</th><th>time (s)</th></tr></thead>\n<tbody>\n"
             for p in data.pretraining {
                 s += "<tr><th>\(e(p.variant))</th><td>\(e(p.kind ?? "–"))</td><td class=\"num\">\(p.tasks.count)</td>"
                     + "<td class=\"num\">\(p.conformations.map(String.init) ?? "–")</td><td class=\"num\">\(p.steps.map(String.init) ?? "–")</td>"
@@ -251,8 +258,11 @@ extension Report {
         s += "<dt>Files read</dt><dd>\(data.filesRead.map { "<code>\(e($0))</code>" }.joined(separator: ", "))</dd>\n"
         let atoms: String
         if let n = options.atomsPerMolecule { atoms = "\(n) (given)" } else if let n = data.atomsPerMolecule {
-            atoms = "\(n) (force components ÷ 3 ÷ conformations of the refit test sets)"
-        } else { atoms = "unknown (refit files disagree or are missing)" }
+            atoms = data.units.atomsPerConformation == n ? "\(n) (the atoms column of the refit test predictions)"
+                : "\(n) (force components ÷ 3 ÷ conformations of the refit result files)"
+        } else if data.units.testSets.isEmpty {
+            atoms = "unknown (no refit test predictions, and the refit result files disagree or are missing)"
+        } else { atoms = "unknown (the test conformations differ in atom count: not one molecule)" }
         s += "<dt>Atoms in the target molecule</dt><dd>\(e(atoms))</dd>\n</dl>\n"
         if let text = data.manifestText {
             s += "<h3>manifest.yaml</h3>\n<pre class=\"manifest\">\(e(text))</pre>\n"

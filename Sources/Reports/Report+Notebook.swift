@@ -15,6 +15,11 @@ extension Report {
         public var mdMetrics = false
         public var pretraining = false
         public var manifest = false
+        /// test_predictions.csv, test_forces.csv, pretrain_curves.csv, refit_curves.csv (Report+UnitExports.swift).
+        public var testPredictions = false
+        public var testForces = false
+        public var pretrainCurves = false
+        public var refitCurves = false
         public init() {}
     }
 
@@ -24,6 +29,7 @@ extension Report {
         var cells: [[String: Any]] = []
         func markdown(_ id: String, _ text: String) { cells.append(Report.cell("markdown", id, text)) }
         func code(_ id: String, _ text: String) { cells.append(Report.cell("code", id, text)) }
+        func add(_ more: [NotebookCell]) { for c in more { cells.append(Report.cell(c.type, c.id, c.text)) } }
 
         var intro = "# \(data.experiment)\n\n"
         if let d = data.description, !d.isEmpty { intro += "\(d)\n\n" }
@@ -32,10 +38,12 @@ extension Report {
             + "matplotlib; `report.html` beside this notebook shows the same tables and figures without Python."
         markdown("title", intro)
         markdown("setup-md", "## Setup\n\nDisplay order and colours of the variants match the HTML report. "
-            + "`FIGURE_SIZES` picks the N shown in scan and MD figures (None: the smallest and largest N the analysis has), "
+            + "`%matplotlib inline` makes figures show when the notebook is executed headless (nbconvert, nbclient). "
+            + "`FIGURE_SIZES` picks the N shown in scan, MD, parity and refit-curve figures (None: the smallest and largest N the analysis has), "
             + "`FIGURE_SEED` the seed (None: each curve's smallest), and `ATOMS_PER_MOLECULE` turns MD energies into per-atom "
             + "values (None: unknown, whole-system energies).")
         code("setup", """
+            %matplotlib inline
             from pathlib import Path
             import json
 
@@ -143,6 +151,9 @@ extension Report {
             fig.tight_layout()
             plt.show()
             """)
+        add(ratioNotebookCells())
+        add(parityNotebookCells(files: files))
+        add(curveNotebookCells(files: files))
 
         markdown("smoothness-md", "## Smoothness of energy scans\n\n"
             + (files.scanMetrics ? "`scan_metrics.csv` has one row per scan curve (scan, variant, N, seed). Per variant and N: median roughness, "
@@ -258,6 +269,7 @@ extension Report {
                 plt.show()
                 """)
         }
+        add(mdTraceNotebookCells(files: files))
 
         markdown("pretraining-md", "## Pretraining\n\n"
             + (files.pretraining ? "One summary per pretrained variant (copied from `pretrain/<variant>/summary.json`)."

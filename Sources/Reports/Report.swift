@@ -14,13 +14,15 @@ public struct ReportOptions: Sendable {
     public var atomsPerMolecule: Int?
     /// The most points drawn per MD trace in the HTML (longer traces are thinned evenly).
     public var maximumTracePoints: Int
+    /// The most points drawn per force-parity plot in the HTML (every k-th atom beyond).
+    public var maximumParityPoints: Int
     /// The date the report states as its generation time.
     public var date: Date
 
     public init(figureSizes: [Int]? = nil, figureSeed: Int? = nil, atomsPerMolecule: Int? = nil,
-                maximumTracePoints: Int = 1500, date: Date = Date()) {
+                maximumTracePoints: Int = 1500, maximumParityPoints: Int = 3000, date: Date = Date()) {
         self.figureSizes = figureSizes; self.figureSeed = figureSeed; self.atomsPerMolecule = atomsPerMolecule
-        self.maximumTracePoints = maximumTracePoints; self.date = date
+        self.maximumTracePoints = maximumTracePoints; self.maximumParityPoints = maximumParityPoints; self.date = date
     }
 }
 
@@ -72,7 +74,7 @@ public struct Report: Sendable {
                         y: .init(metric.title, unit: metric.unit, scale: .logarithmic), series: series)
     }
 
-    /// The N values the scan and MD figures show, given the N values the analysis has.
+    /// The N values the scan, MD, parity and refit-curve figures show, given the N values the analysis has.
     public func figureSizes(available: [Int]) -> [Int] {
         let sizes = Set(available).sorted()
         if let chosen = options.figureSizes { return chosen.filter(sizes.contains) }

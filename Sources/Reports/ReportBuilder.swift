@@ -10,6 +10,7 @@ import Foundation
 ///     report.ipynb       notebook that reloads data/ and redraws the figures
 ///     summary.json       the report's tables, machine-readable
 ///     data/results.csv, data/summary.csv, data/committees.csv, data/failures.csv, data/<analysis csv>…, data/pretrain/<variant>.json, data/manifest.yaml
+///     data/test_predictions.csv, test_forces.csv, pretrain_curves.csv, refit_curves.csv  (unit records combined; Report+UnitExports.swift)
 ///
 /// `data/` is replaced on every build, so it holds exactly what this run has.
 ///
@@ -46,7 +47,11 @@ public struct ReportBuilder: Sendable {
     /// results.csv or a malformed table, naming the file and the line.
     @discardableResult
     public func build() throws -> Output {
-        let data = try RunData.load(from: runDirectory)
+        // Per-atom test forces are the large files: read only those of the refits the figures show.
+        let sizes = try RunData.load(from: runDirectory, loadForces: { _, _, _ in false })
+        let report0 = Report(data: sizes, options: options)
+        let shown = Set(report0.paritySizes.flatMap { n in report0.figureTestSets(n: n).map { "\($0.variant)/\(n)/\($0.seed)" } })
+        let data = try RunData.load(from: runDirectory, loadForces: { shown.contains("\($0)/\($1)/\($2)") })
         let report = Report(data: data, options: options)
         let directory = outputDirectory.appendingPathComponent(ReportBuilder.folderName(data.experiment))
         let dataDirectory = directory.appendingPathComponent("data")
@@ -85,6 +90,14 @@ public struct ReportBuilder: Sendable {
         files.mdMetrics = data.mdMetrics != nil
         for p in data.pretraining { try copy(p.file, to: "pretrain/\(ReportBuilder.folderName(p.variant)).json") }
         files.pretraining = !data.pretraining.isEmpty
+        for (name, text) in report.unitDataFiles() {
+            try write(Data(text.utf8), to: dataDirectory.appendingPathComponent(name))
+            copied.append("data/\(name)")
+        }
+        files.testPredictions = copied.contains("data/test_predictions.csv")
+        files.testForces = copied.contains("data/test_forces.csv")
+        files.pretrainCurves = copied.contains("data/pretrain_curves.csv")
+        files.refitCurves = copied.contains("data/refit_curves.csv")
 
         let output = Output(directory: directory, html: directory.appendingPathComponent("report.html"),
                             notebook: directory.appendingPathComponent("report.ipynb"),

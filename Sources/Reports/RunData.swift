@@ -12,6 +12,8 @@ import Foundation
 ///     failures.csv                           units that failed, never in the tables (optional)
 ///     pretrain/<variant>/summary.json        pretraining summaries
 ///     refit/<variant>/n<N>-seed<S>.json      only to find the target's atom count
+///     pretrain/<variant>/curve.csv, refit/<variant>/n<N>-seed<S>.{curve,test,test_forces}.csv
+///                                            unit records (RunData+Units.swift; absent in older runs)
 ///     analysis/scans.csv, scan_metrics.csv   scans and their smoothness (optional)
 ///     analysis/md.csv, md_metrics.csv        MD traces and their stability (optional)
 ///
@@ -34,9 +36,12 @@ public struct RunData: Sendable {
     public var scanMetrics: [ScanMetric]?
     public var md: [MDFrame]?
     public var mdMetrics: [MDMetric]?
-    /// Atoms in the target molecule: force components ÷ (3 × conformations) of the refit test
-    /// sets, when every refit file agrees on a whole number; used for per-atom MD energies.
+    /// Atoms in the target molecule: the `atoms` column of the refit test predictions when they
+    /// agree, else force components ÷ (3 × conformations) of the refit result files when every one
+    /// agrees on a whole number; used for per-atom MD energies.
     public var atomsPerMolecule: Int?
+    /// Training curves and test predictions of the units (empty for runs made before they were written).
+    public var units = UnitRecordsData()
     /// Paths (relative to the run directory) of the files that were read.
     public var filesRead: [String]
 
@@ -74,7 +79,8 @@ public struct RunData: Sendable {
     }
 
     /// Reads a run directory. Throws a `DataError` when results.csv is missing or any table is malformed.
-    public static func load(from directory: URL) throws -> RunData {
+    /// `loadForces(variant, N, seed)` picks the refits whose per-atom test forces are read (nil: all).
+    public static func load(from directory: URL, loadForces: ((String, Int, Int) -> Bool)? = nil) throws -> RunData {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -120,9 +126,14 @@ public struct RunData: Sendable {
 
         let pretraining = try readPretraining(in: directory)
         filesRead += pretraining.map(\.file)
-        return RunData(directory: directory, experiment: experiment, description: description, manifestText: manifestText,
-                       results: results, committees: committees, failures: failures, pretraining: pretraining, scans: scans, scanMetrics: scanMetrics, md: md,
-                       mdMetrics: mdMetrics, atomsPerMolecule: atomCount(in: directory), filesRead: filesRead)
+        let units = try UnitRecordsData.load(from: directory, loadForces: loadForces)
+        filesRead += units.pretrainCurves.map(\.file)
+        if !units.refitCurves.isEmpty || !units.testSets.isEmpty { filesRead.append("refit/*/n<N>-seed<S>.{curve,test,test_forces}.csv") }
+        var data = RunData(directory: directory, experiment: experiment, description: description, manifestText: manifestText,
+                           results: results, committees: committees, failures: failures, pretraining: pretraining, scans: scans, scanMetrics: scanMetrics, md: md,
+                           mdMetrics: mdMetrics, atomsPerMolecule: units.atomsPerConformation ?? atomCount(in: directory), filesRead: filesRead)
+        data.units = units
+        return data
     }
 
     static func table(_ relative: String, in directory: URL, required: [String]) throws -> CSVTable {
@@ -148,22 +159,25 @@ public struct RunData: Sendable {
         }
     }
 
-    /// The atom count every refit file's test set implies, or nil when they disagree, say nothing
-    /// or cannot be read (a hint for per-atom MD energies, so unreadable files are not errors).
+    /// The atom count every refit result file's test set implies, or nil when they disagree, none
+    /// says or none can be read (a hint for per-atom MD energies, so unreadable files are not errors).
+    /// Only result files `n<N>-seed<S>.json` count: saved models (`.model.json`) and other JSON
+    /// beside them say nothing about the test set.
     static func atomCount(in directory: URL) -> Int? {
         let fm = FileManager.default
         let refit = directory.appendingPathComponent("refit")
         var counts = Set<Int>()
         for variant in (try? fm.contentsOfDirectory(atPath: refit.path)) ?? [] {
             let dir = refit.appendingPathComponent(variant)
-            for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasSuffix(".json") {
+            for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? []
+            where UnitRecordsData.refitUnit(name, suffix: ".json") != nil {
                 guard let data = fm.contents(atPath: dir.appendingPathComponent(name).path),
                       let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                       let test = object["test"] as? [String: Any],
                       let components = (test["forceComponentCount"] as? NSNumber)?.intValue ?? test["forceComponentCount"] as? Int,
                       let conformations = (test["conformationCount"] as? NSNumber)?.intValue ?? test["conformationCount"] as? Int,
                       conformations > 0, components % (3 * conformations) == 0
-                else { return nil }
+                else { continue }
                 counts.insert(components / (3 * conformations))
             }
         }

@@ -1,5 +1,5 @@
-// Line/marker charts as self-contained SVG text: several series, linear or logarithmic
-// axes, error bars, a legend and a fixed colour palette.
+// Line/marker, scatter and bar (histogram) charts as self-contained SVG text: several series,
+// linear, logarithmic or categorical axes, error bars, a legend and a fixed colour palette.
 
 import Foundation
 
@@ -33,8 +33,9 @@ public func xmlEscaped(_ text: String) -> String {
 
 /// A chart of series on two axes, rendered by ``svg()`` as one `<svg>` element.
 ///
-/// Each series is one `<path class="series-line">` (plus `<circle class="marker">`s and one
-/// `<path class="error-bars">` when it has them). On a logarithmic axis, points at or below
+/// Each line series is one `<path class="series-line">` (plus `<circle class="marker">`s and one
+/// `<path class="error-bars">` when it has them); a scatter series is `<circle class="scatter-point">`s,
+/// a bar series `<rect class="bar">`s. On a logarithmic axis, points at or below
 /// zero are left out, and an error bar reaching below the axis stops at its lower edge.
 public struct SVGChart: Sendable {
     public enum Scale: Sendable { case linear, logarithmic }
@@ -43,8 +44,10 @@ public struct SVGChart: Sendable {
         public var label: String
         public var unit: String?
         public var scale: Scale
-        public init(_ label: String, unit: String? = nil, scale: Scale = .linear) {
-            self.label = label; self.unit = unit; self.scale = scale
+        /// Names of categories at x = 0, 1, 2, … (a linear x axis labelled by name instead of number).
+        public var categories: [String]?
+        public init(_ label: String, unit: String? = nil, scale: Scale = .linear, categories: [String]? = nil) {
+            self.label = label; self.unit = unit; self.scale = scale; self.categories = categories
         }
         /// `label (unit)`.
         public var title: String { unit.map { "\(label) (\($0))" } ?? label }
@@ -57,14 +60,21 @@ public struct SVGChart: Sendable {
         public init(x: Double, y: Double, yError: Double? = nil) { self.x = x; self.y = y; self.yError = yError }
     }
 
+    /// How a series is drawn: a line (with markers if asked), unconnected points, or bars from
+    /// zero of the given width in x units, centred on each point's x (histograms).
+    public enum Style: Sendable, Equatable { case line, scatter, bars(width: Double) }
+
     public struct Series: Sendable {
         public var name: String
         public var points: [Point]
         public var colour: String
         public var dashed: Bool
         public var markers: Bool
-        public init(name: String, points: [Point], colour: String, dashed: Bool = false, markers: Bool = true) {
+        public var style: Style
+        public init(name: String, points: [Point], colour: String, dashed: Bool = false, markers: Bool = true,
+                    style: Style = .line) {
             self.name = name; self.points = points; self.colour = colour; self.dashed = dashed; self.markers = markers
+            self.style = style
         }
     }
 
@@ -99,12 +109,23 @@ public struct SVGChart: Sendable {
     func ticks() -> (x: AxisTicks, y: AxisTicks)? {
         let points = series.flatMap(plottable)
         guard !points.isEmpty else { return nil }
-        let xs = points.map(\.x)
+        var xs = points.map(\.x)
         var ys = points.map(\.y)
+        for s in series {
+            guard case .bars(let width) = s.style else { continue }
+            for p in plottable(s) { xs += [p.x - width / 2, p.x + width / 2] }
+            if y.scale == .linear { ys.append(0) }
+        }
         for p in points {
             guard let e = p.yError, e.isFinite, e > 0 else { continue }
             ys.append(p.y + e)
             if y.scale == .linear || p.y - e > p.y / 100 { ys.append(p.y - e) }
+        }
+        if let names = x.categories, !names.isEmpty {
+            let positions = names.indices.map(Double.init)
+            let categorical = AxisTicks(lower: -0.5, upper: Double(names.count) - 0.5, major: positions, minor: [],
+                                        labelled: positions, step: 1)
+            return (categorical, y.scale == .linear ? .linear(from: ys.min()!, to: ys.max()!) : .logarithmic(from: ys.min()!, to: ys.max()!))
         }
         func make(_ axis: Axis, _ values: [Double]) -> AxisTicks {
             axis.scale == .linear ? .linear(from: values.min()!, to: values.max()!)
@@ -152,7 +173,8 @@ public struct SVGChart: Sendable {
         out += "<path class=\"ticks\" d=\"\(marks)\" stroke=\"#333333\" stroke-width=\"1\" fill=\"none\"/>\n"
         out += "<g class=\"tick-labels\" fill=\"#333333\">\n"
         for v in xt.labelled {
-            out += "<text x=\"\(f(px(v)))\" y=\"\(f(frame.bottom + 20))\" text-anchor=\"middle\">\(xmlEscaped(xt.label(v)))</text>\n"
+            let text = x.categories.map { names in names.indices.contains(Int(v)) ? names[Int(v)] : "" } ?? xt.label(v)
+            out += "<text x=\"\(f(px(v)))\" y=\"\(f(frame.bottom + 20))\" text-anchor=\"middle\">\(xmlEscaped(text))</text>\n"
         }
         for v in yt.labelled {
             out += "<text x=\"\(f(frame.left - 9))\" y=\"\(f(py(v) + 4))\" text-anchor=\"end\">\(xmlEscaped(yt.label(v)))</text>\n"
@@ -181,10 +203,24 @@ public struct SVGChart: Sendable {
             if !bars.isEmpty {
                 out += "<path class=\"error-bars\" d=\"\(bars)\" stroke=\"\(s.colour)\" stroke-width=\"1.2\" fill=\"none\"/>\n"
             }
-            let d = points.enumerated().map { i, p in "\(i == 0 ? "M" : "L")\(f(px(p.x))) \(f(py(p.y)))" }.joined()
-            out += "<path class=\"series-line\" d=\"\(d)\" fill=\"none\" stroke=\"\(s.colour)\" stroke-width=\"1.8\""
-                + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + " stroke-linejoin=\"round\"/>\n"
-            if s.markers {
+            switch s.style {
+            case .line:
+                let d = points.enumerated().map { i, p in "\(i == 0 ? "M" : "L")\(f(px(p.x))) \(f(py(p.y)))" }.joined()
+                out += "<path class=\"series-line\" d=\"\(d)\" fill=\"none\" stroke=\"\(s.colour)\" stroke-width=\"1.8\""
+                    + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + " stroke-linejoin=\"round\"/>\n"
+            case .scatter:
+                for p in points {
+                    out += "<circle class=\"scatter-point\" cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"2.2\" fill=\"\(s.colour)\" fill-opacity=\"0.55\"/>\n"
+                }
+            case .bars(let width):
+                let base = py(y.scale == .linear ? Swift.max(yt.lower, Swift.min(0, yt.upper)) : yt.lower)
+                for p in points {
+                    let left = px(p.x - width / 2), right = px(p.x + width / 2), top = py(p.y)
+                    out += "<rect class=\"bar\" x=\"\(f(left))\" y=\"\(f(Swift.min(top, base)))\" width=\"\(f(right - left))\" "
+                        + "height=\"\(f(abs(base - top)))\" fill=\"\(s.colour)\" fill-opacity=\"0.3\" stroke=\"\(s.colour)\" stroke-width=\"0.8\"/>\n"
+                }
+            }
+            if s.markers && s.style == .line {
                 for p in points {
                     out += "<circle class=\"marker\" cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3.2\" fill=\"\(s.colour)\"/>\n"
                 }
@@ -201,9 +237,13 @@ public struct SVGChart: Sendable {
         var out = "<g class=\"legend\">\n"
         for (i, s) in series.enumerated() {
             let yy = y + Double(i) * 20
-            out += "<path d=\"M\(f(x)) \(f(yy))h24\" stroke=\"\(s.colour)\" stroke-width=\"1.8\""
-                + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n"
-            if s.markers { out += "<circle cx=\"\(f(x + 12))\" cy=\"\(f(yy))\" r=\"3.2\" fill=\"\(s.colour)\"/>\n" }
+            if s.style == .line {
+                out += "<path d=\"M\(f(x)) \(f(yy))h24\" stroke=\"\(s.colour)\" stroke-width=\"1.8\""
+                    + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n"
+            } else {
+                out += "<rect x=\"\(f(x + 6))\" y=\"\(f(yy - 6))\" width=\"12\" height=\"12\" fill=\"\(s.colour)\" fill-opacity=\"0.55\"/>\n"
+            }
+            if s.markers && s.style == .line { out += "<circle cx=\"\(f(x + 12))\" cy=\"\(f(yy))\" r=\"3.2\" fill=\"\(s.colour)\"/>\n" }
             out += "<text x=\"\(f(x + 32))\" y=\"\(f(yy + 4))\">\(xmlEscaped(s.name))</text>\n"
         }
         return out + "</g>\n"

@@ -23,12 +23,22 @@ public struct StudyDocument: Sendable {
         public var rows: [[String]]
         /// Columns (0-based) right-aligned as numbers (default: every column but the first).
         public var numericColumns: Set<Int>?
-        public init(caption: String, header: [String], rows: [[String]], numericColumns: Set<Int>? = nil) {
+        /// Why the table may have no rows; shown, in place of an empty table, when it has none.
+        public var absentReason: String?
+        public init(caption: String, header: [String], rows: [[String]], numericColumns: Set<Int>? = nil, absentReason: String? = nil) {
             self.caption = caption; self.header = header; self.rows = rows; self.numericColumns = numericColumns
+            self.absentReason = absentReason
+        }
+
+        /// The one line that replaces a table without rows.
+        public var absentStatement: String {
+            (caption.isEmpty ? "This table" : caption) + ": nothing to show — "
+                + (absentReason ?? "the study recorded no rows for it.")
         }
 
         /// GitHub-flavoured Markdown (for notebooks and notes).
         public var markdown: String {
+            if rows.isEmpty { return "*\(absentStatement)*\n" }
             var s = caption.isEmpty ? "" : "**\(caption)**\n\n"
             s += "| " + header.joined(separator: " | ") + " |\n|"
             s += header.indices.map { isNumeric($0) ? "---:|" : "---|" }.joined() + "\n"
@@ -97,6 +107,7 @@ public struct StudyDocument: Sendable {
     }
 
     func tableHTML(_ t: Table) -> String {
+        if t.rows.isEmpty { return "<p class=\"missing\">\(inline(t.absentStatement))</p>\n" }
         var s = "<table>\n"
         if !t.caption.isEmpty { s += "<caption>\(inline(t.caption))</caption>\n" }
         s += "<thead><tr>" + t.header.map { "<th>\(inline($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
@@ -129,7 +140,7 @@ public struct StudyDocument: Sendable {
         func add(_ type: String, _ text: String) { counter += 1; cells.append(Report.cell(type, "cell-\(counter)", text)) }
         add("markdown", "# \(experiment)\n\n\(description)\n\nGenerated \(Report.timestamp(date)) by `metamlip`.")
         if !dataFiles.isEmpty {
-            add("code", "import pandas as pd\nimport matplotlib.pyplot as plt\n\ndata = {name: pd.read_csv(name) for name in "
+            add("code", "%matplotlib inline\nimport pandas as pd\nimport matplotlib.pyplot as plt\n\ndata = {name: pd.read_csv(name) for name in "
                 + Report.python(dataFiles.filter { $0.hasSuffix(".csv") }) + "}\nfor name, frame in data.items():\n    print(name, frame.shape)")
         }
         for s in sections {
@@ -139,10 +150,32 @@ public struct StudyDocument: Sendable {
                 case .text(let t): add("markdown", t)
                 case .table(let t): add("markdown", t.markdown)
                 case .figure(let chart, let caption):
-                    var code = "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(7, 4))\n"
+                    var code = (dataFiles.isEmpty && !cells.contains { $0["cell_type"] as? String == "code" } ? "%matplotlib inline\n" : "")
+                        + "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(7, 4))\n"
                     for series in chart.series {
                         let xs = series.points.map(\.x), ys = series.points.map(\.y)
-                        code += "ax.plot(\(Self.list(xs)), \(Self.list(ys)), marker='o', label=\(Report.python(series.name)))\n"
+                        let errors = series.points.map { $0.yError ?? 0 }
+                        let style = series.dashed ? ", linestyle='--'" : ""
+                        switch series.style {
+                        case .line where errors.contains { $0 > 0 }:
+                            code += "ax.errorbar(\(Self.list(xs)), \(Self.list(ys)), yerr=\(Self.list(errors)), marker='o', capsize=3\(style), "
+                                + "color=\(Report.python(series.colour)), label=\(Report.python(series.name)))\n"
+                        case .line:
+                            code += "ax.plot(\(Self.list(xs)), \(Self.list(ys))\(series.markers ? ", marker='o'" : "")\(style), "
+                                + "color=\(Report.python(series.colour)), label=\(Report.python(series.name)))\n"
+                        case .scatter where errors.contains { $0 > 0 }:
+                            code += "ax.errorbar(\(Self.list(xs)), \(Self.list(ys)), yerr=\(Self.list(errors)), fmt='o', capsize=3, "
+                                + "color=\(Report.python(series.colour)), label=\(Report.python(series.name)))\n"
+                        case .scatter:
+                            code += "ax.scatter(\(Self.list(xs)), \(Self.list(ys)), s=10, alpha=0.6, color=\(Report.python(series.colour)), "
+                                + "label=\(Report.python(series.name)))\n"
+                        case .bars(let width):
+                            code += "ax.bar(\(Self.list(xs)), \(Self.list(ys)), width=\(width), alpha=0.35, color=\(Report.python(series.colour)), "
+                                + "label=\(Report.python(series.name)))\n"
+                        }
+                    }
+                    if let names = chart.x.categories {
+                        code += "ax.set_xticks(\(Self.list(names.indices.map(Double.init))))\nax.set_xticklabels(\(Report.python(names)))\n"
                     }
                     if chart.x.scale == .logarithmic { code += "ax.set_xscale('log')\n" }
                     if chart.y.scale == .logarithmic { code += "ax.set_yscale('log')\n" }

@@ -7,8 +7,8 @@ import _TestSupport
 @Suite struct ReportBuilderTests {
     /// Builds the fixture's export into `<temporary>/export`, beside the run directory
     /// `<temporary>/lt3bpa-reduced`; ``remove(_:)`` deletes both.
-    func build(withAnalysis: Bool) throws -> ReportBuilder.Output {
-        let run = try Fixture.runDirectory(withAnalysis: withAnalysis)
+    func build(withAnalysis: Bool, withUnits: Bool = false) throws -> ReportBuilder.Output {
+        let run = try Fixture.runDirectory(withAnalysis: withAnalysis, withUnits: withUnits)
         let root = run.deletingLastPathComponent().appendingPathComponent("export")
         return try ReportBuilder(runDirectory: run, outputDirectory: root).build()
     }
@@ -194,9 +194,35 @@ import _TestSupport
     func codeCellsRunWithPandasAndMatplotlib() throws {
         let out = try ReportBuilderTests().build(withAnalysis: true)
         defer { ReportBuilderTests().remove(out) }
-        let script = try codeCells(out.notebook).joined(separator: "\n\n")
+        // IPython magics (`%matplotlib inline`) are not Python: plain python3 runs the rest.
+        let script = try codeCells(out.notebook).joined(separator: "\n\n").split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("%") }.joined(separator: "\n")
         let python = try #require(Python.interpreter(importing: "pandas, matplotlib"))
         let result = try Python.run(python, ["-c", script], environment: ["MPLBACKEND": "Agg"], in: out.directory)
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    /// Executes the exported notebook headless with nbclient (as `jupyter nbconvert --execute`
+    /// does) under `MPLBACKEND=Agg`, with analysis and unit records, and checks that every figure
+    /// cell produced a PNG. Needs nbclient, ipykernel, pandas and matplotlib (scripts/setup.sh
+    /// installs them); once they are present, a notebook that does not execute fails the test.
+    @Test(.enabled(if: Python.interpreter(importing: "nbformat, nbclient, ipykernel, pandas, matplotlib") != nil))
+    func notebookExecutesHeadlessAndShowsItsFigures() throws {
+        let out = try ReportBuilderTests().build(withAnalysis: true, withUnits: true)
+        defer { ReportBuilderTests().remove(out) }
+        let python = try #require(Python.interpreter(importing: "nbformat, nbclient, ipykernel, pandas, matplotlib"))
+        let script = """
+            import sys, nbformat
+            from nbclient import NotebookClient
+            nb = nbformat.read(sys.argv[1], as_version=4)
+            NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+            shows = [c for c in nb.cells if c.cell_type == "code" and "plt.show()" in c.source]
+            blank = [c.id for c in shows if not any("image/png" in o.get("data", {}) for o in c.outputs)]
+            print("figure cells", len(shows), "without a figure", blank)
+            sys.exit(1 if blank or not shows else 0)
+            """
+        let result = try Python.run(python, ["-c", script, out.notebook.path, out.directory.path],
+                                    environment: ["MPLBACKEND": "Agg"], in: out.directory)
         #expect(result.status == 0, "\(result.output)")
     }
 }

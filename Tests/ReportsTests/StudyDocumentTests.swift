@@ -59,3 +59,40 @@ import Testing
         }
     }
 }
+
+@Suite struct StudyDocumentAbsenceTests {
+    /// A table without rows is one statement of what is absent and why, never an empty table.
+    @Test func emptyTableBecomesAStatement() throws {
+        var doc = StudyDocument(experiment: "t", description: "d", date: Date(timeIntervalSince1970: 0))
+        doc.section("md", "MD") {
+            $0.table(StudyDocument.Table(caption: "Stable runs", header: ["model", "runs"], rows: [],
+                                         absentReason: "no model finished training."))
+            $0.table(StudyDocument.Table(caption: "Bonds", header: ["model", "C-H (Å)"], rows: []))
+        }
+        let html = doc.html()
+        #expect(XMLCheck.parse(html).error == nil)
+        #expect(!html.contains("<table"))
+        #expect(html.contains("<p class=\"missing\">Stable runs: nothing to show — no model finished training.</p>"))
+        #expect(html.contains("Bonds: nothing to show — the study recorded no rows for it."))
+        let notebook = try String(decoding: doc.notebook(dataFiles: []), as: UTF8.self)
+        #expect(notebook.contains("Stable runs: nothing to show") && !notebook.contains("| model | runs |"))
+    }
+
+    /// Scatter, bar and categorical charts are redrawn in the notebook as scatter, bar and tick labels.
+    @Test func notebookRedrawsEveryChartStyle() throws {
+        var doc = StudyDocument(experiment: "t", description: "d", date: Date(timeIntervalSince1970: 0))
+        let chart = SVGChart(title: "Bond lengths", x: .init("Bond type", categories: ["C-H", "C-C"]), y: .init("Length", unit: "Å"),
+                             series: [.init(name: "ref", points: [.init(x: 0, y: 1.09, yError: 0.02), .init(x: 1, y: 1.53, yError: 0.03)],
+                                            colour: Palette.reference, style: .scatter),
+                                      .init(name: "h", points: [.init(x: 0, y: 3), .init(x: 1, y: 4)], colour: Palette.colour(0),
+                                            style: .bars(width: 0.4))])
+        doc.section("f", "F") { $0.figure(chart, caption: "c") }
+        let svg = chart.svg()
+        #expect(XMLCheck.parse(svg).error == nil)
+        #expect(svg.occurrences(of: "class=\"scatter-point\"") == 2 && svg.occurrences(of: "class=\"bar\"") == 2)
+        #expect(svg.contains(">C-H</text>") && svg.contains("class=\"error-bars\""))
+        let notebook = try String(decoding: doc.notebook(dataFiles: []), as: UTF8.self)
+        #expect(notebook.contains("%matplotlib inline"))
+        #expect(notebook.contains("fmt='o'") && notebook.contains("ax.bar(") && notebook.contains("set_xticklabels"))
+    }
+}

@@ -10,13 +10,36 @@ enum Fixture {
     static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/lt3bpa-reduced")
 
-    /// A writable copy of the fixture run directory, optionally with synthetic analysis files.
-    static func runDirectory(withAnalysis: Bool = false) throws -> URL {
+    /// Unit records (curves, test predictions) for the fixture run: pretraining curves of reptile
+    /// (meta) and multitask (epochs); refit curves and test predictions of reptile and scratch at
+    /// N = 10 and 450, seed 0 (3 test conformations of 27 atoms each).
+    static let unitRecords = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/unit-records")
+
+    /// A writable copy of the fixture run directory, optionally with synthetic analysis files
+    /// and with the unit records of ``unitRecords`` merged in.
+    static func runDirectory(withAnalysis: Bool = false, withUnits: Bool = false) throws -> URL {
         let root = try SharedData.temporaryDirectory("reports")
         let run = root.appendingPathComponent("lt3bpa-reduced")
         try FileManager.default.copyItem(at: source, to: run)
         if withAnalysis { try Analysis.write(into: run) }
+        if withUnits { try merge(unitRecords, into: run) }
         return run
+    }
+
+    /// Copies every file below `source` to the same relative path below `target`.
+    static func merge(_ source: URL, into target: URL) throws {
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: source.path) else { return }
+        for case let relative as String in walker {
+            var isDirectory: ObjCBool = false
+            let from = source.appendingPathComponent(relative)
+            guard fm.fileExists(atPath: from.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            let to = target.appendingPathComponent(relative)
+            try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if fm.fileExists(atPath: to.path) { try fm.removeItem(at: to) }
+            try fm.copyItem(at: from, to: to)
+        }
     }
 
     /// A committees.csv for the fixture (two committees of N = 450); ``Analysis/write(into:)`` adds it.

@@ -115,7 +115,10 @@ extension TransferabilityResults {
             s.text("Each architecture (rows) trained on each set (columns).")
             crossTables().forEach { s.table($0) }
         }
-        doc.section("md", "MD stability and bond lengths") { s in mdTables().forEach { s.table($0) } }
+        doc.section("md", "MD stability and bond lengths") { s in
+            mdTables().forEach { s.table($0) }
+            if let f = bondLengthFigure() { s.figure(f.chart, caption: f.caption) }
+        }
         doc.section("reading", "Which sets help whom") { s in
             s.text(readingRule)
             reading().forEach { s.text($0) }
