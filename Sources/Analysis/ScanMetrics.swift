@@ -59,6 +59,9 @@ public struct ScanMetrics: Sendable, Equatable {
     public var clashPoints: Int?
     /// Relaxed scans: points whose relaxation did not reach the force threshold; else `nil`.
     public var unconvergedPoints: Int?
+    /// Relaxed scans: points where at least one relaxation ended in a clash — a hole of the
+    /// model, where atoms collapse and the energy falls (``RelaxedTorsionScan``); else `nil`.
+    public var holePoints: Int?
     /// Relaxed scans: the largest deviation of the held coordinate from its target, degrees.
     public var maxHeldResidual: Double?
     /// Coordinate (in the scan's unit) of the highest point; the barrier height is
@@ -138,6 +141,7 @@ public struct ScanMetrics: Sendable, Equatable {
         }
         if let relaxation {
             unconvergedPoints = relaxation.filter { !$0.converged }.count
+            holePoints = relaxation.filter { $0.clashingCandidates > 0 }.count
             maxHeldResidual = relaxation.map(\.heldResidual).max()
         }
         let ownMinima = Extrema.minima(energies, periodic: periodic, tolerance: tolerance)

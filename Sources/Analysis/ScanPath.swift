@@ -52,9 +52,14 @@ public struct PointRelaxation: Sendable, Equatable {
     public var steps: Int
     /// Whether `fmax` fell below the threshold within the allowed steps.
     public var converged: Bool
+    /// Relaxations tried for this point (the forward and backward sweeps), and how many of
+    /// them ended in a clash: the model has a hole there (see ``RelaxedTorsionScan``).
+    public var candidates: Int
+    public var clashingCandidates: Int
 
-    public init(heldResidual: Double, fmax: Double, steps: Int, converged: Bool) {
+    public init(heldResidual: Double, fmax: Double, steps: Int, converged: Bool, candidates: Int = 1, clashingCandidates: Int = 0) {
         self.heldResidual = heldResidual; self.fmax = fmax; self.steps = steps; self.converged = converged
+        self.candidates = candidates; self.clashingCandidates = clashingCandidates
     }
 }
 

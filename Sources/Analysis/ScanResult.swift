@@ -6,11 +6,11 @@ import Foundation
 ///
 /// `scans.csv`, one row per point:
 ///
-///     scan,scan_kind,mode,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path,closest_contact,clash,held_residual_deg,relax_fmax_eV_per_A,relax_converged
+///     scan,scan_kind,mode,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path,closest_contact,clash,held_residual_deg,relax_fmax_eV_per_A,relax_converged,relax_clashing_candidates
 ///
 /// `scan_metrics.csv`, one row per scan, mode and variant:
 ///
-///     scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV,energy_range_meV
+///     scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,hole_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV,energy_range_meV
 ///
 /// `mode` is rigid, relaxed or given (``ScanMode``); `atoms` names the defining atoms with
 /// their elements and 0-based indices ("C13-O5-C1-C0"). `coordinate`, `barrier_position`
@@ -18,13 +18,15 @@ import Foundation
 /// `consistency_rmse` are per unit of the path parameter (eV/rad for deg, eV/Å for
 /// angstrom); `roughness` is in (eV/rad²)² or (eV/Å²)², `normalised_roughness` in rad⁻² or
 /// Å⁻² (see ``ScanMetrics``); `closest_contact` is d/(r_i + r_j) of the closest non-bonded
-/// pair and `clash` is true below the clash factor (``ContactCheck``). Cells without a
+/// pair and `clash` is true below the clash factor (``ContactCheck``);
+/// `relax_clashing_candidates` is "k/m": k of the point's m relaxations ended in a clash
+/// (`hole_points` counts points with k > 0: holes of the model). Cells without a
 /// value are empty; `n` (training-set size) and `seed` may be empty.
 public struct ScanResult: Sendable {
     public static let scansHeader =
-        "scan,scan_kind,mode,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path,closest_contact,clash,held_residual_deg,relax_fmax_eV_per_A,relax_converged"
+        "scan,scan_kind,mode,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path,closest_contact,clash,held_residual_deg,relax_fmax_eV_per_A,relax_converged,relax_clashing_candidates"
     public static let metricsHeader =
-        "scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV,energy_range_meV"
+        "scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,hole_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV,energy_range_meV"
     /// The variant name of rows that hold the reference energies themselves.
     public static let referenceVariant = "reference"
 
@@ -100,11 +102,14 @@ public struct ScanResult: Sendable {
         coordinates.indices.map { p in
             let contact = closestContacts?[p] ?? nil
             let r = relaxation?[p]
-            return [CSV.field(scan), kind.rawValue, mode.rawValue, CSV.field(variant), n.map(String.init) ?? "",
-                    seed.map(String.init) ?? "", String(p), CSV.number(coordinates[p]), coordinateUnit.rawValue,
-                    CSV.number(energies[p]), CSV.number(referenceEnergies?[p]), CSV.number(minusDEds?[p]),
-                    CSV.number(forceAlongPath?[p]), CSV.number(contact), contact.map { String($0 < clashFactor) } ?? "",
-                    CSV.number(r?.heldResidual), CSV.number(r?.fmax), r.map { String($0.converged) } ?? ""]
+            let identity: [String] = [CSV.field(scan), kind.rawValue, mode.rawValue, CSV.field(variant), n.map(String.init) ?? "",
+                                      seed.map(String.init) ?? "", String(p)]
+            let values: [String] = [CSV.number(coordinates[p]), coordinateUnit.rawValue, CSV.number(energies[p]),
+                                    CSV.number(referenceEnergies?[p]), CSV.number(minusDEds?[p]), CSV.number(forceAlongPath?[p])]
+            let clash: String = contact.map { String($0 < clashFactor) } ?? ""
+            let relaxed: [String] = [CSV.number(r?.heldResidual), CSV.number(r?.fmax), r.map { String($0.converged) } ?? "",
+                                     r.map { "\($0.clashingCandidates)/\($0.candidates)" } ?? ""]
+            return (identity + values + [CSV.number(contact), clash] + relaxed)
                 .joined(separator: ",")
         }
     }
@@ -114,7 +119,7 @@ public struct ScanResult: Sendable {
         let m = metrics
         func int(_ x: Int?) -> String { x.map(String.init) ?? "" }
         return [CSV.field(scan), kind.rawValue, mode.rawValue, CSV.field(atoms), CSV.field(variant), n.map(String.init) ?? "",
-                seed.map(String.init) ?? "", String(m.points), int(m.clashPoints), int(m.unconvergedPoints),
+                seed.map(String.init) ?? "", String(m.points), int(m.clashPoints), int(m.holePoints), int(m.unconvergedPoints),
                 CSV.number(m.maxHeldResidual), CSV.number(m.energyRange), CSV.number(m.barrierPosition),
                 CSV.number(m.referenceBarrier), CSV.number(m.referenceBarrierPosition), CSV.number(m.roughness),
                 CSV.number(m.normalisedRoughness), CSV.number(m.highFrequencyShare), String(m.extrema),

@@ -21,8 +21,8 @@ import Training
 ///       torsion_modes: [relaxed, rigid]   # relaxed: the dihedral held exactly, everything else
 ///                                  # relaxed with the model (RelaxedTorsionScan); rigid: one
 ///                                  # fragment turned, nothing relaxed (points may clash)
-///       relax_fmax: 0.01           # eV/Å, projected-force threshold of each relaxed point
-///       relax_steps: 500           # FIRE steps at most per relaxed point
+///       relax_fmax: 0.05           # eV/Å, projected-force threshold of each relaxed point
+///       relax_steps: 300           # FIRE steps at most per relaxed point (each of two sweeps)
 ///       clash_factor: 1.0          # a point clashes when a non-bonded pair is nearer than
 ///                                  # this × the sum of their covalent radii (ContactCheck)
 ///       references: [acac-dihedral, acac-h-transfer]   # reference paths (names or files)
@@ -110,7 +110,7 @@ public struct AnalysisSettings: Codable, Sendable {
 /// atomically, so they are the same for any `jobs`.
 struct StudyAnalysis {
     static let mdHeader = "variant,n,seed,ensemble,time_fs,potential_eV,kinetic_eV,total_eV,temperature_K"
-    static let mdMetricsHeader = "variant,n,seed,ensemble,temperature_K,steps,dt_fs,drift_meV_per_atom_per_ps,stable_time_fs,stable,max_bond_stretch"
+    static let mdMetricsHeader = "variant,n,seed,ensemble,temperature_K,steps,dt_fs,drift_meV_per_atom_per_ps,stable_time_fs,stable,max_bond_stretch,unphysical_reason"
     /// The assembled tables and their headers, in the order parts are searched for them.
     static let tables = [("scans.csv", ScanResult.scansHeader), ("scan_metrics.csv", ScanResult.metricsHeader),
                          ("md.csv", mdHeader), ("md_metrics.csv", mdMetricsHeader)]
@@ -170,7 +170,7 @@ struct StudyAnalysis {
                 }
                 let evaluator = ScanEvaluator(potential: potential, parameters: parameters)
                 let relaxer = RelaxedTorsionScan(calculator: PotentialCalculator(potential: potential, parameters: parameters),
-                                                 fmax: settings.relaxFmax ?? 0.01, maxSteps: settings.relaxSteps ?? 500)
+                                                 fmax: settings.relaxFmax ?? 0.05, maxSteps: settings.relaxSteps ?? 300)
                 let clash = settings.clashFactor ?? 1.0
                 var results: [ScanResult] = []
                 for planned in paths {
@@ -309,19 +309,26 @@ struct StudyAnalysis {
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("trajectories"), withIntermediateDirectories: true)
         let trajectory = try TrajectoryWriter(path: directory.appendingPathComponent("trajectories/\(label).xyz").path)
         var rows: [String] = []
-        let outcome = try watched.run { state, _ in
+        let outcome = try watched.run { state, event in
             let s = state.sample
             rows.append([variant, String(n), String(seed), run.ensemble, String(format: "%.3f", s.time),
                          String(format: "%.8f", s.potentialEnergy), String(format: "%.8f", s.kineticEnergy),
                          String(format: "%.8f", s.totalEnergy), String(format: "%.3f", s.temperature)].joined(separator: ","))
-            try trajectory.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step)])
+            if let reason = event.instability {
+                // The first unphysical frame is kept, labelled with why.
+                try trajectory.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step),
+                                                                "unphysical": reason.description])
+            } else {
+                try trajectory.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step)])
+            }
         }
         let samples = outcome.samples, last = samples.last!
         let unstableAt = outcome.instability?.sample.time, maxStretch = outcome.maxBondStretch
         let drift = run.ensemble == "nve" ? EnergyDrift(samples: samples, atomCount: structure.atomCount).slope : nil
         let metrics = [variant, String(n), String(seed), run.ensemble, String(run.temperature), String(last.step), String(dt),
                        drift.map { String(format: "%.5f", $0) } ?? "", String(format: "%.2f", unstableAt ?? last.time),
-                       unstableAt == nil ? "true" : "false", String(format: "%.4f", maxStretch)].joined(separator: ",")
+                       unstableAt == nil ? "true" : "false", String(format: "%.4f", maxStretch),
+                       outcome.instability.map { "\"\($0.reason.description.replacingOccurrences(of: "\"", with: "'"))\"" } ?? ""].joined(separator: ",")
         try Self.writeTable(rows, header: Self.mdHeader, to: part.appendingPathComponent("md.csv"))
         try Self.writeTable([metrics], header: Self.mdMetricsHeader, to: part.appendingPathComponent("md_metrics.csv"))
         log(String(format: "[analysis] %@: %@ %.0f K, %@ after %.0f fs%@, largest bond stretch ×%.2f, %.0f s", label, run.ensemble,

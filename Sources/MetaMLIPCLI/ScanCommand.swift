@@ -48,9 +48,9 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Rigid torsion scans (one fragment turned, nothing relaxed) instead of relaxed ones.")
     var rigid = false
     @Option(help: "Relaxed torsions: largest projected force left at each point, eV/Å.")
-    var relaxFmax = 0.01
+    var relaxFmax = 0.05
     @Option(help: "Relaxed torsions: most FIRE steps per point.")
-    var relaxSteps = 500
+    var relaxSteps = 300
     @Option(help: "A point clashes when a non-bonded pair is nearer than this × their covalent-radius sum.")
     var clashFactor = 1.0
     @Option(help: "Write each scan's geometries as a reference-scan extended-XYZ file into this directory.")
@@ -124,8 +124,8 @@ struct ScanCommand: ParsableCommand {
                             let start = Date()
                             let path = try relaxer.scan(builder, bond: bond, step: step ?? 10)
                             let r = path.relaxation ?? []
-                            print(String(format: "relaxed %@ (%d points, %d not converged, largest dihedral residual %.1e°, %.0f s)",
-                                         path.name, path.count, r.filter { !$0.converged }.count,
+                            print(String(format: "relaxed %@ (%d points, %d not converged, %d with a relaxation ending in a clash, largest dihedral residual %.1e°, %.0f s)",
+                                         path.name, path.count, r.filter { !$0.converged }.count, r.filter { $0.clashingCandidates > 0 }.count,
                                          r.map(\.heldResidual).max() ?? 0, Date().timeIntervalSince(start)))
                             paths.append(path)
                         }

@@ -164,20 +164,8 @@ extension Report {
     func smoothnessSection() -> String {
         var s = ""
         if let rows = smoothness {
-            s += "<p>Per variant and N, over every scan and seed in <code>analysis/scan_metrics.csv</code>: medians of roughness, "
-                + "high-frequency share, consistency RMSE and reference RMSE; total count of spurious extrema "
-                + "(extrema the reference curve does not have).</p>\n"
-            s += "<table class=\"smoothness\">\n<thead><tr><th>variant</th><th>N</th><th>curves</th><th>median roughness</th>"
-                + "<th>median high-frequency share</th><th>spurious extrema (total)</th><th>median consistency RMSE</th>"
-                + "<th>median reference RMSE (meV)</th></tr></thead>\n<tbody>\n"
-            for r in rows {
-                s += "<tr><th>\(e(r.variant))</th><td class=\"num\">\(r.n.map(String.init) ?? "–")</td><td class=\"num\">\(r.curves)</td><td class=\"num\">\(Report.number(r.medianRoughness, 4, significant: true))</td>"
-                    + "<td class=\"num\">\(Report.number(r.medianHighFrequencyShare, 3))</td>"
-                    + "<td class=\"num\">\(r.spuriousExtrema.map(String.init) ?? "–")</td>"
-                    + "<td class=\"num\">\(Report.number(r.medianConsistencyRMSE, 4, significant: true))</td>"
-                    + "<td class=\"num\">\(Report.number(r.medianReferenceRMSE, 2))</td></tr>\n"
-            }
-            s += "</tbody>\n</table>\n"
+            s += smoothnessTableHTML(rows)
+            s += torsionBarrierTableHTML()
         } else {
             s += missing("No <code>analysis/scan_metrics.csv</code> in this run: smoothness metrics are not available.")
         }
@@ -198,17 +186,19 @@ extension Report {
         if let rows = mdStability, rows.isEmpty {
             s += missing("<code>analysis/md_metrics.csv</code> has a header but no runs: MD stability is not available.")
         } else if let rows = mdStability {
-            s += "<p>From <code>analysis/md_metrics.csv</code>, per variant, N, ensemble and temperature: runs flagged stable, "
-                + "energy drift (mean ± std over seeds), median time stable and the largest bond stretch of any run.</p>\n"
-            s += "<table class=\"md-stability\">\n<thead><tr><th>variant</th><th>N</th><th>ensemble</th><th>T (K)</th><th>stable runs</th>"
-                + "<th>drift (meV/atom/ps)</th><th>median stable time (fs)</th><th>max bond stretch (× reference length)</th></tr></thead>\n<tbody>\n"
+            s += "<p>From <code>analysis/md_metrics.csv</code>, per variant, N, ensemble, temperature and time step: runs flagged stable "
+                + "(no bond of the start stretched beyond 1.5 × the covalent-radius sum, no two atoms within 0.6 Å; the first unphysical "
+                + "frame is kept in the trajectory and its reason given), energy drift (mean ± std over seeds), median time stable and "
+                + "the largest bond stretch of any run. A rough PES fails first at large time steps: compare the NVE drift across steps.</p>\n"
+            s += "<table class=\"md-stability\">\n<thead><tr><th>variant</th><th>N</th><th>ensemble</th><th>T (K)</th><th>Δt (fs)</th><th>stable runs</th>"
+                + "<th>drift (meV/atom/ps)</th><th>median stable time (fs)</th><th>max bond stretch (× reference length)</th><th>why unphysical</th></tr></thead>\n<tbody>\n"
             for r in rows {
                 let drift = r.drift.map { d in Report.number(d.mean, 3, significant: true) + (d.count > 1 ? " ± " + Report.number(d.std, 3, significant: true) : "") } ?? "–"
                 s += "<tr><th>\(e(r.variant))</th><td class=\"num\">\(r.n.map(String.init) ?? "–")</td><td>\(e(r.ensemble))</td>"
-                    + "<td class=\"num\">\(Report.number(r.temperature, 0))</td>"
+                    + "<td class=\"num\">\(Report.number(r.temperature, 0))</td><td class=\"num\">\(Report.number(r.timeStep, 2))</td>"
                     + "<td class=\"num\">\(r.flaggedRuns > 0 ? "\(r.stableRuns)/\(r.flaggedRuns)" : "–")</td>"
                     + "<td class=\"num\">\(drift)</td><td class=\"num\">\(Report.number(r.medianStableTime, 0))</td>"
-                    + "<td class=\"num\">\(Report.number(r.maxBondStretch, 3))</td></tr>\n"
+                    + "<td class=\"num\">\(Report.number(r.maxBondStretch, 3))</td><td>\(e(r.reasons.joined(separator: "; ")))</td></tr>\n"
             }
             s += "</tbody>\n</table>\n"
         } else {

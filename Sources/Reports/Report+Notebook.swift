@@ -156,44 +156,74 @@ extension Report {
         add(curveNotebookCells(files: files))
 
         markdown("smoothness-md", "## Smoothness of energy scans\n\n"
-            + (files.scanMetrics ? "`scan_metrics.csv` has one row per scan curve (scan, variant, N, seed). Per variant and N: median roughness, "
-               + "high-frequency share, consistency RMSE and reference RMSE, and the total of spurious extrema (extrema the reference lacks)."
+            + (files.scanMetrics ? "`scan_metrics.csv` has one row per scan curve (scan, mode, variant, N, seed). Per variant, N, scan kind "
+               + "and mode (kinds are not pooled: torsions and bends are per radian, stretches per Å; relaxed and rigid scans are "
+               + "not pooled): median barrier (meV), median normalised roughness √R/ΔE, high-frequency share, consistency RMSE "
+               + "and reference RMSE, and the totals of spurious extrema, clash points and unconverged relaxed points. Then the "
+               + "torsion barriers of the figure refits, relaxed beside rigid."
                : "This run has no `analysis/scan_metrics.csv`: smoothness metrics are not available."))
         if files.scanMetrics {
             code("smoothness", """
                 scan_metrics = pd.read_csv(DATA / "scan_metrics.csv")
+                if "mode" not in scan_metrics:
+                    scan_metrics["mode"] = "rigid"  # runs made before scan modes existed
+                scan_metrics["mode"] = scan_metrics["mode"].fillna("rigid")
                 # Extrema the reference lacks: a curve with fewer (negative count) adds nothing.
                 scan_metrics["extra_extrema"] = scan_metrics["spurious_extrema"].clip(lower=0)
-                smoothness = scan_metrics.groupby(["variant", "n"], sort=False, dropna=False).agg(
+                aggregates = dict(
                     curves=("scan", "size"),
-                    median_roughness=("roughness", "median"),
+                    median_barrier_meV=("energy_range_meV", "median"),
                     median_high_frequency_share=("high_frequency_share", "median"),
                     spurious_extrema=("extra_extrema", "sum"),
                     median_consistency_rmse=("consistency_rmse", "median"),
                     median_reference_rmse_meV=("reference_rmse_meV", "median"),
                 )
+                for column, name in [("normalised_roughness", "median_normalised_roughness"), ("clash_points", "clash_points"),
+                                     ("unconverged_points", "unconverged_points")]:
+                    if column in scan_metrics:
+                        aggregates[name] = (column, "median" if column == "normalised_roughness" else "sum")
+                smoothness = scan_metrics.groupby(["variant", "n", "scan_kind", "mode"], sort=False, dropna=False).agg(**aggregates)
                 order = {v: i for i, v in enumerate(VARIANTS + ["reference"])}
                 smoothness.sort_index(key=lambda level: level.map(order) if level.name == "variant" else level)
                 """)
+            code("torsion-barriers", """
+                torsions = scan_metrics[(scan_metrics["scan_kind"] == "torsion") & scan_metrics["mode"].isin(["relaxed", "rigid"])]
+                torsions = torsions[torsions["n"].isin(figure_sizes(torsions["n"]))]
+                barriers = torsions.pivot_table(index=["scan", "variant", "n", "seed"], columns="mode",
+                                                values="energy_range_meV", aggfunc="first")
+                if "atoms" in torsions:
+                    barriers = barriers.join(torsions.groupby("scan")["atoms"].first(), on="scan")
+                barriers.rename(columns={"relaxed": "relaxed_barrier_meV", "rigid": "rigid_barrier_meV"})
+                """)
         }
         markdown("scans-md", "## Scan profiles\n\n"
-            + (files.scans ? "Energy along each scan relative to each curve's own minimum (meV), one panel per chosen N, "
-               + "one line per variant; dashed: the reference curve (rows with variant `reference`, else the "
-               + "`reference_energy_eV` column)."
+            + (files.scans ? "Energy along each scan relative to each curve's own minimum (meV), one figure per scan and mode "
+               + "(relaxed: the dihedral held exactly and everything else relaxed with the model; rigid: one fragment turned, "
+               + "points with non-bonded clashes marked ×), one panel per chosen N, one line per variant; dashed: the reference "
+               + "curve (rows with variant `reference`, else the `reference_energy_eV` column)."
                : "This run has no `analysis/scans.csv`: scan profiles are not available."))
         if files.scans {
             code("scans", """
                 scans = pd.read_csv(DATA / "scans.csv")
+                if "mode" not in scans:
+                    scans["mode"] = "rigid"
+                scans["mode"] = scans["mode"].fillna("rigid")
                 sizes = figure_sizes(scans.loc[scans["variant"] != "reference", "n"])
+                atoms_of = {}
+                if (DATA / "scan_metrics.csv").exists():
+                    metrics = pd.read_csv(DATA / "scan_metrics.csv")
+                    if "atoms" in metrics:
+                        atoms_of = metrics.dropna(subset=["atoms"]).groupby("scan")["atoms"].first().to_dict()
 
 
                 def relative_meV(energies):
                     return (energies - energies.min()) * 1000
 
 
-                for scan, rows in scans.groupby("scan", sort=False):
+                for (scan, mode), rows in scans.groupby(["scan", "mode"], sort=False):
                     kind = rows["scan_kind"].dropna().iloc[0] if rows["scan_kind"].notna().any() else ""
                     unit = rows["coordinate_unit"].dropna().iloc[0] if rows["coordinate_unit"].notna().any() else ""
+                    name = f"{kind.replace('_', ' ')} {atoms_of[scan]}" if scan in atoms_of else scan
                     fig, axes = plt.subplots(1, max(1, len(sizes)), figsize=(6.5 * max(1, len(sizes)), 4.2), squeeze=False)
                     for ax, n in zip(axes[0], sizes):
                         from_column = None
@@ -204,17 +234,20 @@ extension Report {
                             curve = pick_seed(curve).sort_values("point")
                             if from_column is None and curve["reference_energy_eV"].notna().any():
                                 from_column = curve
-                            ax.plot(curve["coordinate"], relative_meV(curve["energy_eV"]), marker="o", markersize=3,
-                                    label=variant, color=colour(variant))
-                        reference = rows[rows["variant"] == "reference"].sort_values("point")
+                            energy = relative_meV(curve["energy_eV"])
+                            ax.plot(curve["coordinate"], energy, marker="o", markersize=3, label=variant, color=colour(variant))
+                            if "clash" in curve:
+                                clash = curve["clash"].astype(str).str.lower() == "true"
+                                ax.plot(curve["coordinate"][clash], energy[clash], "x", color="black", markersize=6)
+                        reference = scans[(scans["scan"] == scan) & (scans["variant"] == "reference")].sort_values("point")
                         if not reference.empty:
                             ax.plot(reference["coordinate"], relative_meV(reference["energy_eV"]), "--", color=REFERENCE_COLOUR,
                                     label="reference")
                         elif from_column is not None:
                             ax.plot(from_column["coordinate"], relative_meV(from_column["reference_energy_eV"]), "--",
                                     color=REFERENCE_COLOUR, label="reference")
-                        ax.set_title(f"{scan} ({kind}), N = {n}" if kind else f"{scan}, N = {n}")
-                        ax.set_xlabel(f"{kind.capitalize()} coordinate" + (f" ({unit})" if unit else ""))
+                        ax.set_title(f"{mode} {name}, N = {n}")
+                        ax.set_xlabel(f"{kind.replace('_', ' ').capitalize()} coordinate" + (f" ({unit})" if unit else ""))
                         ax.set_ylabel("Energy above curve minimum (meV)")
                         ax.grid(True, alpha=0.3)
                         ax.legend()
@@ -231,7 +264,7 @@ extension Report {
             code("md-stability", """
                 md_metrics = pd.read_csv(DATA / "md_metrics.csv")
                 md_metrics["stable_flag"] = md_metrics["stable"].astype(str).str.lower().isin(["true", "1", "1.0", "yes"])
-                md_metrics.groupby(["variant", "n", "ensemble", "temperature_K"], sort=False, dropna=False).agg(
+                md_metrics.groupby(["variant", "n", "ensemble", "temperature_K", "dt_fs"], sort=False, dropna=False).agg(
                     runs=("ensemble", "size"),
                     stable_runs=("stable_flag", "sum"),
                     drift_mean=("drift_meV_per_atom_per_ps", "mean"),

@@ -89,52 +89,6 @@ public struct Report: Sendable {
         return present.min()
     }
 
-    /// Energy along each scan relative to each curve's minimum (meV), one figure per scan and N,
-    /// one series per variant beside the reference curve.
-    public func scanFigures() -> [ReportFigure] {
-        guard let scans = data.scans else { return [] }
-        var names: [String] = []
-        for p in scans where !names.contains(p.scan) { names.append(p.scan) }
-        let sizes = figureSizes(available: scans.filter { $0.variant != ReportNames.reference }.compactMap(\.n))
-        var figures: [ReportFigure] = []
-        for scan in names {
-            let rows = scans.filter { $0.scan == scan }
-            let kind = rows.first?.scanKind ?? ""
-            let unit = rows.first { !$0.coordinateUnit.isEmpty }?.coordinateUnit
-            for n in sizes {
-                var series: [SVGChart.Series] = []
-                var seedsShown: Set<Int> = []
-                var referenceFromColumn: [ScanPoint] = []
-                for v in variants {
-                    let curve = rows.filter { $0.variant == v && $0.n == n }
-                    guard !curve.isEmpty else { continue }
-                    let seed = figureSeed(curve.map(\.seed))
-                    let shown = curve.filter { $0.seed == seed }.sorted { $0.point < $1.point }
-                    if let seed { seedsShown.insert(seed) }
-                    if referenceFromColumn.isEmpty, shown.contains(where: { $0.referenceEnergy != nil }) { referenceFromColumn = shown }
-                    let points = relative(shown.map { ($0.coordinate, $0.energy) })
-                    if !points.isEmpty { series.append(SVGChart.Series(name: v, points: points, colour: colour(of: v))) }
-                }
-                guard !series.isEmpty else { continue }
-                let referenceRows = rows.filter { $0.variant == ReportNames.reference }.sorted { $0.point < $1.point }
-                let reference = !referenceRows.isEmpty ? relative(referenceRows.map { ($0.coordinate, $0.energy) })
-                    : relative(referenceFromColumn.map { ($0.coordinate, $0.referenceEnergy) })
-                if !reference.isEmpty {
-                    series.append(SVGChart.Series(name: ReportNames.reference, points: reference, colour: Palette.reference,
-                                                  dashed: true, markers: false))
-                }
-                let seedText = seedsShown.isEmpty ? "" : ", seed \(seedsShown.sorted().map(String.init).joined(separator: "/"))"
-                let chart = SVGChart(title: "\(scan)\(kind.isEmpty ? "" : " (\(kind))"), N = \(n)",
-                                     x: .init(kind.isEmpty ? "Coordinate" : "\(kind.capitalized) coordinate", unit: unit),
-                                     y: .init("Energy above curve minimum", unit: "meV"), series: series)
-                figures.append(ReportFigure(chart: chart, caption: "Scan \(scan)\(kind.isEmpty ? "" : " (\(kind))") after refitting on "
-                    + "N = \(n)\(seedText); each curve relative to its own minimum"
-                    + (reference.isEmpty ? "; no reference curve." : "; dashed: reference.")))
-            }
-        }
-        return figures
-    }
-
     /// (coordinate, eV) pairs as points in meV above the curve's minimum; missing energies dropped.
     func relative(_ pairs: [(Double, Double?)]) -> [SVGChart.Point] {
         let known = pairs.compactMap { c, e in e.map { (c, $0) } }.filter { $0.1.isFinite }

@@ -96,6 +96,11 @@ public struct ScanPoint: Equatable, Sendable {
     public var referenceEnergy: Double?
     public var minusDEds: Double?
     public var forceAlongPath: Double?
+    /// rigid, relaxed or given (empty in runs made before scan modes existed: rigid).
+    public var mode: String
+    /// Closest non-bonded contact d/(r_i + r_j), and whether it is a clash.
+    public var closestContact: Double?
+    public var clash: Bool?
 
     static let requiredColumns = ["scan", "variant", "point", "coordinate", "energy_eV"]
 
@@ -112,6 +117,9 @@ public struct ScanPoint: Equatable, Sendable {
         referenceEnergy = try r.optionalDouble("reference_energy_eV")
         minusDEds = try r.optionalDouble("minus_dE_ds")
         forceAlongPath = try r.optionalDouble("force_along_path")
+        mode = r.optionalString("mode") ?? ""
+        closestContact = try r.optionalDouble("closest_contact")
+        clash = r.optionalString("clash").map { $0 == "true" }
     }
 }
 
@@ -131,8 +139,25 @@ public struct ScanMetric: Equatable, Sendable {
     public var consistencyRMSE: Double?
     /// RMSE against the reference curve (meV).
     public var referenceRMSE: Double?
-    /// Energy range of the curve (meV).
+    /// Energy range of the curve (meV): the barrier (highest minus lowest point).
     public var energyRange: Double?
+    /// rigid, relaxed or given (empty in runs made before scan modes existed).
+    public var mode: String
+    /// The defining atoms, "C13-O5-C1-C0" (empty in older runs).
+    public var atoms: String
+    public var clashPoints: Int?
+    /// Relaxed points where a relaxation ended in a clash (a hole of the model).
+    public var holePoints: Int?
+    public var unconvergedPoints: Int?
+    /// Largest deviation of the held dihedral from its target, degrees (relaxed scans).
+    public var maxHeldResidual: Double?
+    /// Coordinate of the highest point, in the scan's coordinate unit.
+    public var barrierPosition: Double?
+    public var normalisedRoughness: Double?
+    public var minima: Int?
+    public var minimaFound: Int?
+    public var minimaMissed: Int?
+    public var minimaSpurious: Int?
 
     static let requiredColumns = ["scan", "variant"]
 
@@ -151,6 +176,18 @@ public struct ScanMetric: Equatable, Sendable {
         consistencyRMSE = try r.optionalDouble("consistency_rmse")
         referenceRMSE = try r.optionalDouble("reference_rmse_meV")
         energyRange = try r.optionalDouble("energy_range_meV")
+        mode = r.optionalString("mode") ?? ""
+        atoms = r.optionalString("atoms") ?? ""
+        clashPoints = try r.optionalInt("clash_points")
+        holePoints = try r.optionalInt("hole_points")
+        unconvergedPoints = try r.optionalInt("unconverged_points")
+        maxHeldResidual = try r.optionalDouble("max_held_residual_deg")
+        barrierPosition = try r.optionalDouble("barrier_position")
+        normalisedRoughness = try r.optionalDouble("normalised_roughness")
+        minima = try r.optionalInt("minima")
+        minimaFound = try r.optionalInt("minima_found")
+        minimaMissed = try r.optionalInt("minima_missed")
+        minimaSpurious = try r.optionalInt("minima_spurious")
     }
 }
 
@@ -190,6 +227,8 @@ public struct MDMetric: Equatable, Sendable {
     public var temperature: Double?
     public var steps: Int?
     public var timeStep: Double?
+    /// Why the run became unphysical (StabilityDetector's reason), when it did.
+    public var instability: String?
     /// Total-energy drift (meV per atom per ps).
     public var drift: Double?
     /// Time until the run became unstable, or its length when it stayed stable (fs).
@@ -207,6 +246,7 @@ public struct MDMetric: Equatable, Sendable {
         temperature = try r.optionalDouble("temperature_K")
         steps = try r.optionalInt("steps")
         timeStep = try r.optionalDouble("dt_fs")
+        instability = r.optionalString("unphysical_reason")
         drift = try r.optionalDouble("drift_meV_per_atom_per_ps")
         stableTime = try r.optionalDouble("stable_time_fs")
         stable = try r.optionalBool("stable")

@@ -421,29 +421,31 @@ import _TestSupport
         }
     }
 
-    /// `relaxed_torsions`: each torsion point relaxed by FIRE with the four dihedral atoms
-    /// fixed never ends above the rigid point of the same model, and lies below somewhere.
-    @Test func relaxedTorsionScansLieOnOrBelowRigidOnes() throws {
+    /// `torsion_modes: [relaxed, rigid]`: every torsion is scanned both ways; relaxed points
+    /// hold the dihedral exactly and carry their relaxation record, rigid ones their clash
+    /// flag. Editing the `analysis:` section of a finished run is accepted and redoes the
+    /// analysis (nothing computed with the old settings is kept).
+    @Test func torsionScansComeRelaxedAndRigidAndAnalysisEditsRedoTheAnalysis() throws {
         let dir = try SharedData.temporaryDirectory("experiment-relaxed")
         defer { try? FileManager.default.removeItem(at: dir) }
-        func energies(relaxed: Bool) throws -> [String: Double] {
-            let sub = dir.appendingPathComponent(relaxed ? "relaxed" : "rigid")
-            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        func run(_ analysis: String) throws -> [[String: String]] {
             let manifest = try Self.write(
-                sub, variants: "  - {name: scratch, kind: scratch}",
-                refit: "{n: [3], seeds: [0], epochs: 2, batch_size: 3, save_models: true}",
-                extra: "analysis: {scans: [torsion], torsion_step: 120, relaxed_torsions: \(relaxed), relax_steps: 25}")
-            let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: sub.appendingPathComponent("run").path)
+                dir, variants: "  - {name: scratch, kind: scratch}",
+                refit: "{n: [3], seeds: [0], epochs: 2, batch_size: 3, save_models: true}", extra: analysis)
+            let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: dir.appendingPathComponent("run").path)
             runner.log = { _ in }
             try runner.run()
-            let rows = try String(contentsOf: sub.appendingPathComponent("run/analysis/scans.csv"), encoding: .utf8)
-                .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-            // scan,scan_kind,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,…
-            return Dictionary(uniqueKeysWithValues: rows.map { ("\($0[0])#\($0[5])", Double($0[8])!) })
+            let lines = try String(contentsOf: dir.appendingPathComponent("run/analysis/scans.csv"), encoding: .utf8)
+                .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
         }
-        let rigid = try energies(relaxed: false), relaxed = try energies(relaxed: true)
-        #expect(rigid.count == 4 * 3 && Set(rigid.keys) == Set(relaxed.keys))
-        for (key, e) in rigid { #expect(relaxed[key]! <= e + 1e-9, "\(key): relaxed \(relaxed[key]!) > rigid \(e)") }
-        #expect(rigid.contains { relaxed[$0.key]! < $0.value - 1e-3 })
+        let rows = try run("analysis: {scans: [torsion], torsion_step: 120, torsion_modes: [relaxed, rigid], relax_steps: 15}")
+        let relaxed = rows.filter { $0["mode"] == "relaxed" }, rigid = rows.filter { $0["mode"] == "rigid" }
+        #expect(relaxed.count == 4 * 3 && rigid.count == 4 * 3)
+        #expect(relaxed.allSatisfy { Double($0["held_residual_deg"]!)! < 1e-9 && ["1/2", "0/2"].contains($0["relax_clashing_candidates"]!) })
+        #expect(rigid.allSatisfy { $0["held_residual_deg"] == "" && ["true", "false"].contains($0["clash"]!) })
+        // Edited analysis: rigid only, another step; the earlier rows are gone.
+        let edited = try run("analysis: {scans: [torsion], torsion_step: 90, torsion_modes: [rigid]}")
+        #expect(edited.count == 4 * 4 && edited.allSatisfy { $0["mode"] == "rigid" })
     }
 }

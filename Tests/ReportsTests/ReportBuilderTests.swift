@@ -59,7 +59,7 @@ import _TestSupport
         #expect(abs((force["mean"] as? Double ?? 0) - 269.3906) < 1e-3)
         let best = try #require(json["best"] as? [[String: Any]])
         #expect(best.contains { $0["n"] as? Int == 450 && $0["metric"] as? String == "force_rmse_meV_per_A" && $0["variant"] as? String == "reptile" })
-        #expect((json["smoothness"] as? [Any])?.count == 4 * 3 + 1)
+        #expect((json["smoothness"] as? [Any])?.count == 4 * 3 * 2 + 2)
         #expect((json["md_stability"] as? [Any])?.count == 24)
         #expect((json["pretraining"] as? [Any])?.count == 3)
 

@@ -140,23 +140,25 @@ import Testing
         let html = r.html()
         let check = XMLCheck.parse(html)
         #expect(check.error == nil, "\(check.error ?? "")")
-        // Smoothness: four variants × three N, then the reference row; N values are not pooled.
+        // Smoothness: four variants × three N × two scan kinds (torsion, stretch: never pooled,
+        // their units differ), then the reference rows; N values are not pooled either.
         let smoothness = try #require(r.smoothness)
-        #expect(smoothness.map(\.variant) == ["reptile", "multitask", "single-level", "scratch"].flatMap { Array(repeating: $0, count: 3) } + ["reference"])
-        #expect(smoothness.map(\.n) == Array(repeating: [10, 50, 450], count: 4).flatMap { $0 } + [nil])
-        let scratch = try #require(smoothness.first { $0.variant == "scratch" && $0.n == 50 })
-        #expect(scratch.curves == 4 && scratch.spuriousExtrema == 12)
+        #expect(smoothness.map(\.variant) == ["reptile", "multitask", "single-level", "scratch"].flatMap { Array(repeating: $0, count: 6) } + ["reference", "reference"])
+        #expect(smoothness.map(\.n) == Array(repeating: [10, 10, 50, 50, 450, 450], count: 4).flatMap { $0 } + [nil, nil])
+        #expect(smoothness.prefix(2).map(\.kind) == ["torsion", "stretch"] && smoothness.prefix(2).map(\.parameterUnit) == ["rad", "Å"])
+        let scratch = try #require(smoothness.first { $0.variant == "scratch" && $0.n == 50 && $0.kind == "torsion" })
+        #expect(scratch.curves == 2 && scratch.spuriousExtrema == 6)
         let reptile = try #require(smoothness.first { $0.variant == "reptile" && $0.n == 450 })
         #expect(reptile.medianConsistencyRMSE == 0.01)
         // Roughness in the fixture falls as 1/√N: the per-N medians show it.
-        let reptileRoughness = smoothness.filter { $0.variant == "reptile" }.compactMap(\.medianRoughness)
+        let reptileRoughness = smoothness.filter { $0.variant == "reptile" && $0.kind == "torsion" }.compactMap(\.medianRoughness)
         #expect(reptileRoughness == reptileRoughness.sorted(by: >) && reptileRoughness.count == 3)
         // Scan figures: 2 scans × (smallest, largest N) with 4 variants + reference each;
         // MD: NVE traces for the same two N with 4 variants; plus 2 learning curves.
         let scans = r.scanFigures(), md = r.mdFigures()
         #expect(scans.count == 4 && md.count == 2)
         #expect(scans.allSatisfy { $0.chart.series.count == 5 && $0.chart.series.last?.dashed == true })
-        #expect(scans[0].chart.title == "torsion, C1-C2-N3-C4 (torsion), N = 10")
+        #expect(scans[0].chart.title == "Torsion, C1-C2-N3-C4, N = 10")
         #expect(scans[1].chart.title.hasSuffix("N = 450"))
         // + 2 ratio panels (3 variants and the line at 1); + MD temperature (NVE, NVT) and NVT
         // total energy at both N (4 variants each).
