@@ -30,12 +30,12 @@ import _TestSupport
         let model = try modelFile(in: dir)
         let out = dir.appendingPathComponent("scans")
         let torsions = try CLIRunner.run(["scan", model, SharedData.path("3bpa/train_300K.xyz"), "--frame", "2",
-                                          "--kind", "torsion", "--step", "30", "--backbone-only", "-o", out.path])
+                                          "--kind", "torsion", "--step", "30", "--backbone-only", "--rigid", "-o", out.path])
         #expect(torsions.status == 0, "\(torsions.stderr)")
         #expect(torsions.stdout.contains("torsion:C-O:13-5-1-0"), "\(torsions.stdout)")
         var metrics = try lines(out.appendingPathComponent("scan_metrics.csv"))
         #expect(metrics.count == 1 + 3)
-        #expect(metrics[1].hasPrefix("torsion:C-O:13-5-1-0,torsion,random,,4,12,"))
+        #expect(metrics[1].hasPrefix("torsion:C-O:13-5-1-0,torsion,rigid,C13-O5-C1-C0,random,,4,12,"), "\(metrics[1])")
         #expect(try lines(out.appendingPathComponent("scans.csv")).count == 1 + 3 * 12)
 
         // The acac proton-transfer reference for two models: the reference rows are written once.
@@ -47,10 +47,18 @@ import _TestSupport
         }
         metrics = try lines(out.appendingPathComponent("scan_metrics.csv"))
         #expect(metrics.count == 1 + 3 + 3)
-        #expect(metrics[4].hasPrefix("acac-h-transfer,proton_transfer,reference,,,15,"))
-        #expect(metrics[5].hasPrefix("acac-h-transfer,proton_transfer,reptile,10,4,15,"))
-        #expect(metrics[6].hasPrefix("acac-h-transfer,proton_transfer,scratch,10,4,15,"))
+        #expect(metrics[4].hasPrefix("acac-h-transfer,proton_transfer,given,O5-H11-O3,reference,,,15,"), "\(metrics[4])")
+        #expect(metrics[5].hasPrefix("acac-h-transfer,proton_transfer,given,O5-H11-O3,reptile,10,4,15,"))
+        #expect(metrics[6].hasPrefix("acac-h-transfer,proton_transfer,given,O5-H11-O3,scratch,10,4,15,"))
         #expect(try lines(out.appendingPathComponent("scans.csv")).count == 1 + 3 * 12 + 3 * 15)
+
+        // Relaxed (the default): a coarse, short run shows the mode and the held dihedral.
+        let relaxedOut = dir.appendingPathComponent("relaxed")
+        let relaxed = try CLIRunner.run(["scan", model, SharedData.path("3bpa/train_300K.xyz"), "--kind", "torsion", "--step", "120",
+                                         "--backbone-only", "--relax-steps", "3", "-o", relaxedOut.path])
+        #expect(relaxed.status == 0, "\(relaxed.stderr)")
+        let rows = try lines(relaxedOut.appendingPathComponent("scan_metrics.csv"))
+        #expect(rows.count == 1 + 3 && rows.dropFirst().allSatisfy { $0.contains(",torsion,relaxed,") })
     }
 
     @Test func badInputIsAClearError() throws {
