@@ -347,14 +347,15 @@ import _TestSupport
     }
 
     /// The analysis stage: torsion scans of a test structure, a reference path and a short NVE
-    /// run for each analysed refit, in the CSV schemas the report reads; resumable.
+    /// run for each analysed refit, in the CSV schemas the report reads; resumable. Rigid
+    /// torsions only: relaxed scans have their own test below (a debug build relaxes slowly).
     @Test func analysisScansAndSimulatesTheRefittedModels() throws {
         let dir = try SharedData.temporaryDirectory("experiment-analysis")
         defer { try? FileManager.default.removeItem(at: dir) }
         let manifest = try Self.write(
             dir, variants: "  - {name: scratch, kind: scratch}",
             refit: "{n: [3, 5], seeds: [0], epochs: 2, batch_size: 3, save_models: true}",
-            extra: "analysis: {scans: [torsion], torsion_step: 30, references: [acac-h-transfer], md: [{ensemble: nve, temperature: 300, steps: 20, every: 5, dt: 0.25}]}")
+            extra: "analysis: {scans: [torsion], torsion_step: 30, torsion_modes: [rigid], references: [acac-h-transfer], md: [{ensemble: nve, temperature: 300, steps: 20, every: 5, dt: 0.25}]}")
         let out = dir.appendingPathComponent("run")
         let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
         runner.log = { _ in }
@@ -370,7 +371,7 @@ import _TestSupport
         #expect(metrics.filter { $0.contains(",reference,") }.count == 1)
         let md = try lines("md_metrics.csv")
         #expect(md.count == 3)
-        #expect(md[0] == "variant,n,seed,ensemble,temperature_K,steps,dt_fs,drift_meV_per_atom_per_ps,stable_time_fs,stable,max_bond_stretch")
+        #expect(md[0] == "variant,n,seed,ensemble,temperature_K,steps,dt_fs,drift_meV_per_atom_per_ps,stable_time_fs,stable,max_bond_stretch,unphysical_reason")
         let trace = try lines("md.csv")
         #expect(trace.count == 1 + 2 * 5, "\(trace.count)")   // steps 0, 5, …, 20 for each model
         let trajectory = try ExtendedXYZReader().read(path: analysis.appendingPathComponent("trajectories/scratch-n5-seed0-md0-nve.xyz").path)
