@@ -41,12 +41,7 @@ extension ScanPath {
             return t
         default:
             guard count >= 3 else { return nil }
-            let stencils = PathStencils(s: pathParameter, period: period)
-            var tangent = [SIMD3<Double>](repeating: .zero, count: p.count)
-            for (node, weight) in stencils.firstDerivativeWeights(at: index) {
-                for a in tangent.indices { tangent[a] += weight * conformations[node].positions[a] }
-            }
-            return tangent
+            return PathStencils(s: pathParameter, period: period).tangent(at: index, conformations.map(\.positions))
         }
     }
 }

@@ -63,15 +63,14 @@ public struct PathStencils: Sendable {
         return (0..<count).map { i in secondDerivativeWeights(at: i).reduce(0) { $0 + $1.weight * f[$1.index] } }
     }
 
-    /// The path tangent dR/ds at every point, shape (n,) of (N,) xyz, Å per unit of s.
-    public func tangents(_ positions: [[SIMD3<Double>]]) -> [[SIMD3<Double>]] {
+    /// The path tangent dR/ds at point `i` from the geometries `positions` (shape (n,) of
+    /// (N,) xyz, Å), shape (N,) xyz, Å per unit of s.
+    public func tangent(at i: Int, _ positions: [[SIMD3<Double>]]) -> [SIMD3<Double>] {
         precondition(positions.count == count)
-        return (0..<count).map { i in
-            var t = [SIMD3<Double>](repeating: .zero, count: positions[i].count)
-            for (index, weight) in firstDerivativeWeights(at: i) {
-                for a in t.indices { t[a] += weight * positions[index][a] }
-            }
-            return t
+        var t = [SIMD3<Double>](repeating: .zero, count: positions[i].count)
+        for (index, weight) in firstDerivativeWeights(at: i) {
+            for a in t.indices { t[a] += weight * positions[index][a] }
         }
+        return t
     }
 }

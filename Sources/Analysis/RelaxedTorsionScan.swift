@@ -86,29 +86,23 @@ public struct RelaxedTorsionScan {
                              record: PointRelaxation(heldResidual: constraint.largestDeviation(q), fmax: result.fmax,
                                                      steps: result.steps, converged: result.converged))
         }
-        func turned(_ p: [SIMD3<Double>], by degrees: Double) -> [SIMD3<Double>] {
-            var q = p
-            let axis = (q[bond.k] - q[bond.j]) / Geometry.norm(q[bond.k] - q[bond.j]), o = q[bond.k]
-            for a in bond.movingAtoms { q[a] = Geometry.rotate(q[a], about: o, axis: axis, by: degrees * .pi / 180) }
-            return q
-        }
         var candidates = [[Candidate]](repeating: [], count: n)
         let first = try relax(minimum, target: path.coordinates[0])
         candidates[0].append(first)
-        // A sweep continues from its last intact point (turned by the steps since), so
-        // one hole does not carry the rest of the sweep with it.
-        var (previous, pending) = (first.positions, 1)
+        // A sweep continues from its last intact point (the constraint turns it onto the
+        // next grid value), so one hole does not carry the rest of the sweep with it.
+        var previous = first.positions
         for m in 1..<n {
-            let c = try relax(turned(previous, by: Double(pending) * step), target: path.coordinates[m])
+            let c = try relax(previous, target: path.coordinates[m])
             candidates[m].append(c)
-            if c.clashes { pending += 1 } else { (previous, pending) = (c.positions, 1) }
+            if !c.clashes { previous = c.positions }
         }
         if path.isPeriodic {
-            (previous, pending) = (first.positions, 1)
+            previous = first.positions
             for m in stride(from: n - 1, through: 1, by: -1) {
-                let c = try relax(turned(previous, by: -Double(pending) * step), target: path.coordinates[m])
+                let c = try relax(previous, target: path.coordinates[m])
                 candidates[m].append(c)
-                if c.clashes { pending += 1 } else { (previous, pending) = (c.positions, 1) }
+                if !c.clashes { previous = c.positions }
             }
         }
         var records: [PointRelaxation] = []

@@ -38,17 +38,12 @@ public struct ScanBuilder: Sendable {
         let count = periodic ? Int(intervals.rounded()) : Int((intervals + 1e-9).rounded(.down)) + 1
         let d = bond.dihedral
         let phi0 = conformation.dihedral(d[0], d[1], d[2], d[3])
-        let origin = conformation.positions[bond.k]
-        let axisVector = origin - conformation.positions[bond.j]
-        let axis = axisVector / Geometry.norm(axisVector)
         let name = "torsion:\(bond.bond.type):\(d.map(String.init).joined(separator: "-"))"
         var points = [Conformation](), coordinates = [Double]()
         for m in 0..<count {
             let delta = Double(m) * step
             var c = point(name: name, coordinate: phi0 + delta)
-            for a in bond.movingAtoms {
-                c.positions[a] = Geometry.rotate(conformation.positions[a], about: origin, axis: axis, by: delta * .pi / 180)
-            }
+            Geometry.turn(&c.positions, bond.movingAtoms, aboutBond: bond.j, bond.k, by: delta * .pi / 180)
             points.append(c)
             coordinates.append(phi0 + delta)
         }

@@ -28,6 +28,9 @@ public struct ScanCurve: Sendable {
     /// Closest non-bonded contact d/(r_i + r_j) at each point (``ContactCheck``), shape (n,);
     /// `nil` when not measured.
     public var closestContacts: [Double?]?
+    /// Why `closestContacts` is `nil` for a curve with forces (the covalent graph of the
+    /// first point could not be formed), for the caller to report.
+    public var contactsAbsentReason: String?
 
     /// A curve of `energies` (eV), optional `forces` (eV/Å) and their derivatives along the
     /// local directions (eV/unit).
@@ -102,12 +105,16 @@ public struct ScanEvaluator {
             along.append(zip(forces[i], t).reduce(0) { $0 + Geometry.dot($1.0, $1.1) })
             k += 2
         }
-        let contacts: [Double?]? = try? {
+        // Contacts need the covalent graph of the first point; without it (an element with
+        // no covalent radius, atoms already overlapping) the column stays empty and says why.
+        var curve = ScanCurve(path: path, energies: energies, forces: forces, minusDEds: minusDEds, forceAlongPath: along)
+        do {
             let check = ContactCheck(try Connectivity(path.conformations[0], file: file, item: path.name), clashFactor: clashFactor)
-            return path.conformations.map { check.closestContact($0.positions) }
-        }()
-        return ScanCurve(path: path, energies: energies, forces: forces, minusDEds: minusDEds, forceAlongPath: along,
-                         closestContacts: contacts)
+            curve.closestContacts = path.conformations.map { check.closestContact($0.positions) }
+        } catch {
+            curve.contactsAbsentReason = "\(error)"
+        }
+        return curve
     }
 
     /// Energies (eV) and, when asked, forces (eV/Å) of `conformations`, in batches.

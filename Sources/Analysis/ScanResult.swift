@@ -10,7 +10,7 @@ import Foundation
 ///
 /// `scan_metrics.csv`, one row per scan, mode and variant:
 ///
-///     scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,hole_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV,energy_range_meV
+///     scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,hole_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV
 ///
 /// `mode` is rigid, relaxed or given (``ScanMode``); `atoms` names the defining atoms with
 /// their elements and 0-based indices ("C13-O5-C1-C0"). `coordinate`, `barrier_position`
@@ -26,7 +26,7 @@ public struct ScanResult: Sendable {
     public static let scansHeader =
         "scan,scan_kind,mode,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path,closest_contact,clash,held_residual_deg,relax_fmax_eV_per_A,relax_converged,relax_clashing_candidates"
     public static let metricsHeader =
-        "scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,hole_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV,energy_range_meV"
+        "scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,hole_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV"
     /// The variant name of rows that hold the reference energies themselves.
     public static let referenceVariant = "reference"
 
@@ -125,7 +125,7 @@ public struct ScanResult: Sendable {
                 CSV.number(m.normalisedRoughness), CSV.number(m.highFrequencyShare), String(m.extrema),
                 String(m.referenceExtrema), String(m.spuriousExtrema), String(m.minima), int(m.referenceMinima),
                 int(m.minimaFound), int(m.minimaMissed), int(m.minimaSpurious), CSV.number(m.consistencyRMSE),
-                CSV.number(m.referenceRMSE), CSV.number(m.energyRange)].joined(separator: ",")
+                CSV.number(m.referenceRMSE)].joined(separator: ",")
     }
 }
 

@@ -171,6 +171,12 @@ public final class ExperimentRunner {
         return fingerprint
     }
 
+    /// The analysis stage of `settings` in this run directory.
+    func analysisStage(_ settings: AnalysisSettings) -> StudyAnalysis {
+        StudyAnalysis(settings: settings, directory: runDirectory.appendingPathComponent("analysis"),
+                      manifestPath: manifestPath, location: location, log: log, jobs: jobs)
+    }
+
     /// The name of a refit unit in failure records: `refit/<variant>/n<N>-seed<S>`.
     static func refitUnit(_ variant: String, n: Int, seed: UInt64) -> String { "refit/\(variant)/n\(n)-seed\(seed)" }
 
@@ -195,6 +201,9 @@ public final class ExperimentRunner {
                             "the target's compositions (rank \(rank) for \(elementCount) elements) cannot determine per-element self-energies; refitted models would carry minimum-norm values that are off by hundreds of eV per atom on any other molecule. Give the isolated-atom energies of the target's level of theory (e.g. isolated_atoms: 3bpa/iso_atoms.xyz): the refits then fit one shift per determined direction on top of them")
         }
         log("target \(target.path): test \(target.test.count), validation \(target.validation.count), pool \(target.pool.count)")
+        // The analysis's scans, references and torsion maps resolved on its structure now,
+        // so a dihedral that is not a chain of bonds stops the study before any training.
+        if let settings = manifest.analysis { try analysisStage(settings).preflight(structure: target.test[settings.frame ?? 0]) }
         let needsPool = manifest.variants.contains { $0.kind != .scratch }
         let pool: (train: [QMTask], validation: [QMTask]) = needsPool ? try loadPool() : ([], [])
         let elements = Set((pool.train + pool.validation).flatMap(\.elements) + target.pool.flatMap(\.atomicNumbers)
@@ -278,9 +287,7 @@ public final class ExperimentRunner {
         try table.write(to: runDirectory, title: manifest.experiment)
         log("\n" + table.markdown(title: manifest.experiment))
         if let settings = manifest.analysis {
-            let analysis = StudyAnalysis(settings: settings, directory: runDirectory.appendingPathComponent("analysis"),
-                                         manifestPath: manifestPath, location: location, log: log, jobs: jobs)
-            try analysis.run(variants: manifest.variants.map(\.name), refitDirectory: runDirectory.appendingPathComponent("refit"),
+            try analysisStage(settings).run(variants: manifest.variants.map(\.name), refitDirectory: runDirectory.appendingPathComponent("refit"),
                              refit: manifest.refit, structure: target.test[settings.frame ?? 0],
                              skipping: skipped)
         }

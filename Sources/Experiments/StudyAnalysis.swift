@@ -26,13 +26,15 @@ import Training
 ///       clash_factor: 1.0          # a point clashes when a non-bonded pair is nearer than
 ///                                  # this × the sum of their covalent radii (ContactCheck)
 ///       references: [acac-dihedral, acac-h-transfer]   # reference paths (names or files)
+///       torsion_maps:              # 2-D relaxed maps of two dihedrals (TorsionMapSetting)
+///         - {dihedrals: ["13 5 1 0", "5 13 14 17"], hold: [{dihedral: "14 13 5 1"}], step: 30}
 ///       md:
 ///         - {ensemble: nve, temperature: 300, steps: 2000, dt: 0.5, every: 10}
 ///         - {ensemble: langevin, temperature: 1200, steps: 4000, dt: 0.5, friction: 0.01}
 ///
 /// The refits to analyse need `refit.save_models: true`. Results go to
-/// `<run>/analysis/{scans,scan_metrics,md,md_metrics}.csv` (the schemas ``ScanResult`` and
-/// ``StudyAnalysis/mdHeader`` define) and trajectories to `<run>/analysis/trajectories/`.
+/// `<run>/analysis/{scans,scan_metrics,md,md_metrics,torsion_maps,torsion_map_metrics}.csv`
+/// (the schemas ``ScanResult``, ``StudyAnalysis/mdHeader`` and ``TorsionMapRecord`` define) and trajectories to `<run>/analysis/trajectories/`.
 public struct AnalysisSettings: Codable, Sendable {
     public struct MDRun: Codable, Sendable {
         public var ensemble: String
@@ -56,10 +58,12 @@ public struct AnalysisSettings: Codable, Sendable {
     public var clashFactor: Double?
     public var references: [String]?
     public var md: [MDRun]?
+    public var torsionMaps: [TorsionMapSetting]?
     enum CodingKeys: String, CodingKey {
         case n, seeds, frame, scans, references, md
         case torsionStep = "torsion_step", bendStep = "bend_step", stretchStep = "stretch_step"
         case torsionModes = "torsion_modes", relaxFmax = "relax_fmax", relaxSteps = "relax_steps", clashFactor = "clash_factor"
+        case torsionMaps = "torsion_maps"
     }
 
     func check(file: String, refit: ExperimentManifest.Refit) throws {
@@ -87,6 +91,7 @@ public struct AnalysisSettings: Codable, Sendable {
         if let modes = torsionModes, modes.isEmpty || Set(modes).count != modes.count {
             throw DataError(file: file, item: "analysis.torsion_modes", "give relaxed, rigid or both, once each")
         }
+        try checkMaps(file: file)
         for (i, run) in (md ?? []).enumerated() {
             let item = "analysis.md[\(i)]"
             guard ["nve", "langevin"].contains(run.ensemble) else {
@@ -113,7 +118,9 @@ struct StudyAnalysis {
     static let mdMetricsHeader = "variant,n,seed,ensemble,temperature_K,steps,dt_fs,drift_meV_per_atom_per_ps,stable_time_fs,stable,max_bond_stretch,unphysical_reason"
     /// The assembled tables and their headers, in the order parts are searched for them.
     static let tables = [("scans.csv", ScanResult.scansHeader), ("scan_metrics.csv", ScanResult.metricsHeader),
-                         ("md.csv", mdHeader), ("md_metrics.csv", mdMetricsHeader)]
+                         ("md.csv", mdHeader), ("md_metrics.csv", mdMetricsHeader),
+                         ("torsion_maps.csv", TorsionMapRecord.pointsHeader),
+                         ("torsion_map_metrics.csv", TorsionMapRecord.metricsHeader)]
 
     let settings: AnalysisSettings
     let directory: URL
@@ -135,21 +142,26 @@ struct StudyAnalysis {
     /// - Parameter skipping: failed refit units (`refit/<variant>/n<N>-seed<S>`): not analysed.
     func run(variants: [String], refitDirectory: URL, refit: ExperimentManifest.Refit, structure: Conformation,
              skipping: Set<String> = []) throws {
-        let paths = try scanPaths(structure)
-        // Units: each analysed model's scans (md nil) and each of its MD runs, on up to
-        // `jobs` threads, each into its own part.
-        var units: [(variant: String, n: Int, seed: UInt64, model: String, md: Int?)] = []
+        let paths = try scanPaths(structure), maps = try mapPlans(structure)
+        // Units: each analysed model's scans, each of its MD runs and each of its torsion
+        // maps, on up to `jobs` threads, each into its own part.
+        enum Job { case scans, md(Int), map(Int) }
+        var units: [(variant: String, n: Int, seed: UInt64, model: String, job: Job)] = []
         for variant in variants {
             for (n, seed) in refits(refit) where !skipping.contains(ExperimentRunner.refitUnit(variant, n: n, seed: seed)) {
                 let model = refitDirectory.appendingPathComponent("\(variant)/n\(n)-seed\(seed).model.json").path
                 guard FileManager.default.fileExists(atPath: model) else {
                     throw DataError(file: model, "missing: the refit was run without refit.save_models")
                 }
-                units.append((variant, n, seed, model, nil))
-                units += (settings.md ?? []).indices.map { (variant, n, seed, model, $0) }
+                units.append((variant, n, seed, model, .scans))
+                units += (settings.md ?? []).indices.map { (variant, n, seed, model, .md($0)) }
+                units += maps.indices.map { (variant, n, seed, model, .map($0)) }
             }
         }
-        let names = units.map { "\($0.variant)-n\($0.n)-seed\($0.seed)" + ($0.md.map { ".md\($0)" } ?? ".scans") }
+        let names = units.map { unit -> String in
+            let suffix = switch unit.job { case .scans: ".scans"; case .md(let i): ".md\(i)"; case .map(let i): ".map\(i)" }
+            return "\(unit.variant)-n\(unit.n)-seed\(unit.seed)" + suffix
+        }
         try discardIfSettingsChanged()
         if try earlierLayoutIsComplete(names) { return }
         try FileManager.default.createDirectory(at: partsDirectory, withIntermediateDirectories: true)
@@ -157,15 +169,21 @@ struct StudyAnalysis {
             try ScanCSVWriter(directory: staging).append(paths.compactMap { ScanResult.reference($0.path) })
         }
         try runConcurrently(units.count, jobs: jobs) { k in
-            let (variant, n, seed, model, md) = units[k]
+            let (variant, n, seed, model, job) = units[k]
             let label = "\(variant)-n\(n)-seed\(seed)"
             try part(names[k]) { staging in
                 let start = Date()
                 let (potential, parameters) = try ModelFile.load(path: model)
-                if let i = md {
+                switch job {
+                case .scans: break
+                case .md(let i):
                     let run = settings.md![i]
                     try molecularDynamics(run, potential: potential, parameters: parameters, structure: structure,
                                           variant: variant, n: n, seed: seed, label: "\(label)-md\(i)-\(run.ensemble)", into: staging)
+                    return
+                case .map(let i):
+                    try torsionMap(maps[i], potential: potential, parameters: parameters, variant: variant, n: n, seed: seed,
+                                   label: label, into: staging)
                     return
                 }
                 let evaluator = ScanEvaluator(potential: potential, parameters: parameters)
@@ -178,8 +196,9 @@ struct StudyAnalysis {
                     if let bond = planned.relaxedBond, let builder = planned.builder {
                         path = try relaxer.scan(builder, bond: bond, step: settings.torsionStep ?? 10)
                     }
-                    results.append(ScanResult(curve: try evaluator.evaluate(path, file: model, clashFactor: clash),
-                                              variant: variant, n: n, seed: seed, clashFactor: clash))
+                    let curve = try evaluator.evaluate(path, file: model, clashFactor: clash)
+                    if let why = curve.contactsAbsentReason { log("[analysis] \(label) \(path.name): no closest-contact column: \(why)") }
+                    results.append(ScanResult(curve: curve, variant: variant, n: n, seed: seed, clashFactor: clash))
                 }
                 try ScanCSVWriter(directory: staging).append(results)
                 let spurious = results.map { max(0, $0.metrics.spuriousExtrema) }.reduce(0, +)

@@ -33,6 +33,14 @@ struct ScanCommand: ParsableCommand {
             Derivatives are per radian (torsions, bends) or per Å (stretches, proton
             transfer); the consistency compares F·dR/ds with a fine difference of E
             at every point, so it does not depend on the step.
+
+            A 2-D relaxed torsion map instead of the scans: two --map dihedrals on a
+            --map-step grid, optional --hold dihedrals fixed (at "i j k l=angle", or
+            at the minimum's angle), every other coordinate relaxed at each point;
+            rows go to DIR/torsion_maps.csv and DIR/torsion_map_metrics.csv.
+
+              metamlip scan model.json 3bpa.xyz --map "13 5 1 0" --map "5 13 14 17" \
+                  --hold "14 13 5 1" --map-step 30 -o maps/
             """)
 
     @Argument(help: "The model file (JSON).")
@@ -73,6 +81,12 @@ struct ScanCommand: ParsableCommand {
     var cutoffHarmonic = 6
     @Option(name: .customLong("tolerance-mev"), help: "Least prominence of a counted extremum, meV.")
     var toleranceMeV = 1.0
+    @Option(help: "A dihedral \"i j k l\" (0-based) of a 2-D torsion map; give it twice (φ₁, then φ₂).")
+    var map: [String] = []
+    @Option(help: "A dihedral held during the map: \"i j k l\" (at the minimum's angle) or \"i j k l=120\".")
+    var hold: [String] = []
+    @Option(help: "Grid step of the torsion map, degrees (360/step points per axis).")
+    var mapStep = 30.0
 
     func validate() throws {
         guard structure != nil || reference != nil else {
@@ -87,6 +101,7 @@ struct ScanCommand: ParsableCommand {
         guard relaxFmax > 0 else { throw ValidationError("--relax-fmax must be positive") }
         guard relaxSteps >= 1 else { throw ValidationError("--relax-steps must be at least 1") }
         guard clashFactor > 0 else { throw ValidationError("--clash-factor must be positive") }
+        try validateMap()
     }
 
     func run() throws {
@@ -109,6 +124,11 @@ struct ScanCommand: ParsableCommand {
                                     "elements \(missing.map { Element.symbol(for: $0) }.joined(separator: " ")) are not in the model \(model)")
                 }
                 let builder = try ScanBuilder(conformation, file: structure, item: "frame \(frame)")
+                if !map.isEmpty {
+                    try runMap(builder, calculator: PotentialCalculator(potential: potential, parameters: parameters),
+                               variant: name, seed: modelSeed)
+                    return
+                }
                 if kind == "torsion" || kind == "all" {
                     let bonds = builder.rotatableBonds(includingTerminalRotors: !backboneOnly)
                     if bonds.isEmpty && kind == "torsion" {
@@ -154,6 +174,7 @@ struct ScanCommand: ParsableCommand {
                     results.append(ref)
                 }
                 let curve = try evaluator.evaluate(path, file: model, clashFactor: clashFactor)
+                if let why = curve.contactsAbsentReason { print("note: \(path.name): no closest-contact column: \(why)") }
                 results.append(ScanResult(curve: curve, variant: name, n: n, seed: modelSeed, options: options,
                                           clashFactor: clashFactor))
                 if let writeXyz {

@@ -54,6 +54,7 @@ extension Report {
         th { background: #f2f2f2; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
         caption { text-align: left; font-weight: bold; padding-bottom: 0.3em; }
         figure { margin: 1em 0 1.6em 0; } figure svg { max-width: 100%; height: auto; }
+        figure.map { display: inline-block; width: 310px; vertical-align: top; margin-right: 0.8em; } figure.map figcaption { font-size: 0.8em; }
         pre { background: #f7f7f7; border: 1px solid #dddddd; padding: 0.8em; overflow-x: auto; font-size: 0.88em; }
         .swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em; border-radius: 2px; }
         """
@@ -178,6 +179,10 @@ extension Report {
         } else {
             s += missing("No <code>analysis/scans.csv</code> in this run: scan profiles are not available.")
         }
+        s += torsionMapTableHTML()
+        for f in torsionMapFigures() {
+            s += "<figure class=\"map\">\n\(f.chart.svg())\n<figcaption>\(e(f.caption))</figcaption>\n</figure>\n"
+        }
         return s
     }
 
@@ -201,6 +206,8 @@ extension Report {
                     + "<td class=\"num\">\(Report.number(r.maxBondStretch, 3))</td><td>\(e(r.reasons.joined(separator: "; ")))</td></tr>\n"
             }
             s += "</tbody>\n</table>\n"
+            s += timeStepTableHTML()
+            for f in timeStepFigures() { s += figure(f) }
         } else {
             s += missing("No <code>analysis/md_metrics.csv</code> in this run: MD stability is not available.")
         }

@@ -20,6 +20,8 @@ extension Report {
         public var testForces = false
         public var pretrainCurves = false
         public var refitCurves = false
+        /// torsion_maps.csv and torsion_map_metrics.csv (Report+TorsionMaps.swift).
+        public var torsionMaps = false
         public init() {}
     }
 
@@ -168,11 +170,13 @@ extension Report {
                 if "mode" not in scan_metrics:
                     scan_metrics["mode"] = "rigid"  # runs made before scan modes existed
                 scan_metrics["mode"] = scan_metrics["mode"].fillna("rigid")
+                if "barrier_meV" not in scan_metrics:  # runs made before the column was named so
+                    scan_metrics["barrier_meV"] = scan_metrics["energy_range_meV"]
                 # Extrema the reference lacks: a curve with fewer (negative count) adds nothing.
                 scan_metrics["extra_extrema"] = scan_metrics["spurious_extrema"].clip(lower=0)
                 aggregates = dict(
                     curves=("scan", "size"),
-                    median_barrier_meV=("energy_range_meV", "median"),
+                    median_barrier_meV=("barrier_meV", "median"),
                     median_high_frequency_share=("high_frequency_share", "median"),
                     spurious_extrema=("extra_extrema", "sum"),
                     median_consistency_rmse=("consistency_rmse", "median"),
@@ -190,7 +194,7 @@ extension Report {
                 torsions = scan_metrics[(scan_metrics["scan_kind"] == "torsion") & scan_metrics["mode"].isin(["relaxed", "rigid"])]
                 torsions = torsions[torsions["n"].isin(figure_sizes(torsions["n"]))]
                 barriers = torsions.pivot_table(index=["scan", "variant", "n", "seed"], columns="mode",
-                                                values="energy_range_meV", aggfunc="first")
+                                                values="barrier_meV", aggfunc="first")
                 if "atoms" in torsions:
                     barriers = barriers.join(torsions.groupby("scan")["atoms"].first(), on="scan")
                 barriers.rename(columns={"relaxed": "relaxed_barrier_meV", "rigid": "rigid_barrier_meV"})
@@ -255,6 +259,37 @@ extension Report {
                     plt.show()
                 """)
         }
+        if files.torsionMaps {
+            markdown("maps-md", "## Relaxed 2-D torsion maps\n\n`torsion_map_metrics.csv` has one row per map and model; "
+                + "`torsion_maps.csv` one row per grid point: both dihedrals (and any held one) held exactly and everything else "
+                + "relaxed with the model. Energies above each map's lowest intact point (meV), one colour scale per map and N; "
+                + "holes (every relaxation broke the molecule) are left blank.")
+            code("maps", """
+                map_metrics = pd.read_csv(DATA / "torsion_map_metrics.csv")
+                maps = pd.read_csv(DATA / "torsion_maps.csv")
+                display(map_metrics[map_metrics["n"].isin(figure_sizes(map_metrics["n"]))])
+                for name, rows in maps.groupby("map", sort=False):
+                    for n in figure_sizes(rows["n"]):
+                        shown = [(v, pick_seed(rows[(rows["variant"] == v) & (rows["n"] == n)])) for v in VARIANTS
+                                 if not rows[(rows["variant"] == v) & (rows["n"] == n)].empty]
+                        if not shown:
+                            continue
+                        intact = [s.loc[s["hole"] == 0, "relative_meV"] for _, s in shown]
+                        cap = max(1.0, min(1500.0, max((x.max() for x in intact if not x.empty), default=1.0)))
+                        fig, axes = plt.subplots(1, len(shown), figsize=(3.6 * len(shown), 3.3), squeeze=False)
+                        for ax, (variant, s) in zip(axes[0], shown):
+                            grid = s.pivot_table(index="phi2_deg", columns="phi1_deg", values="relative_meV")
+                            holes = s.pivot_table(index="phi2_deg", columns="phi1_deg", values="hole")
+                            grid = grid.where(holes == 0)
+                            mesh = ax.pcolormesh(grid.columns, grid.index, grid.values, vmin=0, vmax=cap, shading="nearest",
+                                                 cmap="viridis")
+                            ax.set_title(f"{variant}, N = {n}")
+                            ax.set_xlabel(f"φ1 {s['dihedral_1'].iloc[0]} (°)")
+                            ax.set_ylabel(f"φ2 {s['dihedral_2'].iloc[0]} (°)")
+                        fig.colorbar(mesh, ax=axes[0].tolist(), label="meV above the map minimum")
+                        plt.show()
+                """)
+        }
 
         markdown("md-md", "## Molecular dynamics\n\n"
             + (files.mdMetrics ? "`md_metrics.csv` has one row per MD run. Per variant, N, ensemble and temperature: runs, "
@@ -272,6 +307,45 @@ extension Report {
                     median_stable_time_fs=("stable_time_fs", "median"),
                     max_bond_stretch=("max_bond_stretch", "max"),
                 )
+                """)
+            code("md-time-steps", """
+                # NVE drift against the time step; the largest step whose run, and the runs at every smaller
+                # step, stayed physical with |drift| <= DRIFT_TOLERANCE meV/atom/ps.
+                DRIFT_TOLERANCE = \(Report.driftTolerance)
+                nve = md_metrics[md_metrics["ensemble"].str.lower() == "nve"].copy()
+                nve["abs_drift"] = nve["drift_meV_per_atom_per_ps"].abs()
+                nve["passes"] = nve["stable_flag"] & (nve["abs_drift"] <= DRIFT_TOLERANCE)
+
+
+                def largest_stable(runs):
+                    largest = None
+                    for _, run in runs.sort_values("dt_fs").iterrows():
+                        if not run["passes"]:
+                            break
+                        largest = run["dt_fs"]
+                    return largest
+
+
+                if nve["dt_fs"].nunique() >= 2:
+                    display(nve.groupby(["variant", "n", "seed"], sort=False).apply(largest_stable).rename("largest_stable_dt_fs"))
+                    sizes = figure_sizes(nve["n"])
+                    fig, axes = plt.subplots(1, max(1, len(sizes)), figsize=(6 * max(1, len(sizes)), 4), squeeze=False)
+                    for ax, n in zip(axes[0], sizes):
+                        for variant in VARIANTS:
+                            runs = nve[(nve["variant"] == variant) & (nve["n"] == n)]
+                            if runs.empty:
+                                continue
+                            runs = pick_seed(runs)
+                            runs = runs[runs["stable_flag"]].sort_values("dt_fs")
+                            ax.plot(runs["dt_fs"], runs["abs_drift"].clip(lower=1e-4), marker="o", label=variant, color=colour(variant))
+                        ax.set_yscale("log")
+                        ax.set_title(f"NVE energy drift against the time step, N = {n}")
+                        ax.set_xlabel("Time step (fs)")
+                        ax.set_ylabel("|Energy drift| (meV/atom/ps)")
+                        ax.grid(True, alpha=0.3)
+                        ax.legend()
+                    fig.tight_layout()
+                    plt.show()
                 """)
         }
         markdown("md-traces-md", "### NVE energy traces\n\n"

@@ -2,6 +2,7 @@
 // relaxed beside rigid, and the scan profiles (HTML; notebook cells in
 // Report+NotebookScans.swift).
 
+import Chemistry
 import Foundation
 
 extension Report {
@@ -129,7 +130,7 @@ extension Report {
         for r in rows {
             s += "<tr><th>\(xmlEscaped(r.atoms.isEmpty ? r.scan : r.atoms))</th><td>\(xmlEscaped(r.variant))</td><td class=\"num\">\(int(r.n))</td>"
                 + "<td class=\"num\">\(int(r.seed))</td><td class=\"num\">\(Report.number(r.relaxedBarrier, 0))</td>"
-                + "<td class=\"num\">\(Report.number(r.relaxedBarrierPosition.map { Self.wrapDegrees($0) }, 0))</td>"
+                + "<td class=\"num\">\(Report.number(r.relaxedBarrierPosition.map { Geometry.wrapDegrees($0) }, 0))</td>"
                 + "<td class=\"num\">\(int(r.relaxedUnconverged))</td><td class=\"num\">\(int(r.relaxedHoles))</td>"
                 + "<td class=\"num\">\(r.relaxedMaxResidual.map { String(format: "%.0e", $0) } ?? "–")</td>"
                 + "<td class=\"num\">\(Report.number(r.relaxedConsistency, 2, significant: true))</td>"
@@ -138,10 +139,4 @@ extension Report {
         return s + "</tbody>\n</table>\n"
     }
 
-    /// An angle in degrees wrapped into (−180, 180].
-    static func wrapDegrees(_ x: Double) -> Double {
-        var y = x.truncatingRemainder(dividingBy: 360)
-        if y <= -180 { y += 360 } else if y > 180 { y -= 360 }
-        return y
-    }
 }

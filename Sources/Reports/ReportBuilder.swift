@@ -88,6 +88,7 @@ public struct ReportBuilder: Sendable {
         files.scanMetrics = data.scanMetrics != nil
         files.md = data.md != nil
         files.mdMetrics = data.mdMetrics != nil
+        files.torsionMaps = data.torsionMaps != nil && data.torsionMapMetrics != nil
         for p in data.pretraining { try copy(p.file, to: "pretrain/\(ReportBuilder.folderName(p.variant)).json") }
         files.pretraining = !data.pretraining.isEmpty
         for (name, text) in report.unitDataFiles() {

@@ -42,6 +42,9 @@ public struct RunData: Sendable {
     public var atomsPerMolecule: Int?
     /// Training curves and test predictions of the units (empty for runs made before they were written).
     public var units = UnitRecordsData()
+    /// `analysis/torsion_maps.csv` and `analysis/torsion_map_metrics.csv`, when the run has them.
+    public var torsionMaps: [TorsionMapPoint]?
+    public var torsionMapMetrics: [TorsionMapMetric]?
     /// Paths (relative to the run directory) of the files that were read.
     public var filesRead: [String]
 
@@ -133,6 +136,9 @@ public struct RunData: Sendable {
                            results: results, committees: committees, failures: failures, pretraining: pretraining, scans: scans, scanMetrics: scanMetrics, md: md,
                            mdMetrics: mdMetrics, atomsPerMolecule: units.atomsPerConformation ?? atomCount(in: directory), filesRead: filesRead)
         data.units = units
+        data.torsionMaps = try optional("analysis/torsion_maps.csv", TorsionMapPoint.requiredColumns, TorsionMapPoint.init)
+        data.torsionMapMetrics = try optional("analysis/torsion_map_metrics.csv", TorsionMapMetric.requiredColumns, TorsionMapMetric.init)
+        data.filesRead = filesRead
         return data
     }
 

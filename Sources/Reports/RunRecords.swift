@@ -139,7 +139,8 @@ public struct ScanMetric: Equatable, Sendable {
     public var consistencyRMSE: Double?
     /// RMSE against the reference curve (meV).
     public var referenceRMSE: Double?
-    /// Energy range of the curve (meV): the barrier (highest minus lowest point).
+    /// Energy range of the curve (meV): the barrier (highest minus lowest point); column
+    /// `barrier_meV` (`energy_range_meV` in runs made before it).
     public var energyRange: Double?
     /// rigid, relaxed or given (empty in runs made before scan modes existed).
     public var mode: String
@@ -175,7 +176,7 @@ public struct ScanMetric: Equatable, Sendable {
         spuriousExtrema = try r.optionalInt("spurious_extrema")
         consistencyRMSE = try r.optionalDouble("consistency_rmse")
         referenceRMSE = try r.optionalDouble("reference_rmse_meV")
-        energyRange = try r.optionalDouble("energy_range_meV")
+        energyRange = try r.optionalDouble("barrier_meV") ?? r.optionalDouble("energy_range_meV")
         mode = r.optionalString("mode") ?? ""
         atoms = r.optionalString("atoms") ?? ""
         clashPoints = try r.optionalInt("clash_points")

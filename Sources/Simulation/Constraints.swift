@@ -53,20 +53,13 @@ public struct DihedralConstraint: GeometryConstraint {
         self.held = held
     }
 
-    /// The dihedral a–b–c–d in radians, (−π, π], IUPAC sign.
-    public static func angle(_ p: [SIMD3<Double>], _ atoms: [Int]) -> Double {
-        let b1 = p[atoms[1]] - p[atoms[0]], b2 = p[atoms[2]] - p[atoms[1]], b3 = p[atoms[3]] - p[atoms[2]]
-        let n1 = cross(b1, b2), n2 = cross(b2, b3)
-        return atan2(length(b2) * dot(b1, n2), dot(n1, n2))
-    }
-
     /// ∂φ/∂R of the dihedral `atoms` at `p`: the four non-zero rows (rad/Å), in atom order.
     public static func gradient(_ p: [SIMD3<Double>], _ atoms: [Int]) -> [SIMD3<Double>] {
         let f = p[atoms[0]] - p[atoms[1]], g = p[atoms[1]] - p[atoms[2]], h = p[atoms[3]] - p[atoms[2]]
-        let a = cross(f, g), b = cross(h, g)
-        let gn = length(g), a2 = dot(a, a), b2 = dot(b, b)
+        let a = Geometry.cross(f, g), b = Geometry.cross(h, g)
+        let gn = Geometry.norm(g), a2 = Geometry.dot(a, a), b2 = Geometry.dot(b, b)
         let ga = -gn / a2 * a, gd = gn / b2 * b
-        let fg = dot(f, g) / (a2 * gn), hg = dot(h, g) / (b2 * gn)
+        let fg = Geometry.dot(f, g) / (a2 * gn), hg = Geometry.dot(h, g) / (b2 * gn)
         let gb = -ga + fg * a - hg * b
         let gc = -gd - fg * a + hg * b
         return [ga, gb, gc, gd]
@@ -79,7 +72,7 @@ public struct DihedralConstraint: GeometryConstraint {
         for (h, d) in held.enumerated() {
             for (row, atom) in zip(Self.gradient(positions, d.atoms), d.atoms) { grads[h][atom] += row }
         }
-        func inner(_ u: [SIMD3<Double>], _ v: [SIMD3<Double>]) -> Double { zip(u, v).reduce(0) { $0 + dot($1.0, $1.1) } }
+        func inner(_ u: [SIMD3<Double>], _ v: [SIMD3<Double>]) -> Double { zip(u, v).reduce(0) { $0 + Geometry.dot($1.0, $1.1) } }
         var gram = (0..<m).map { r in (0..<m).map { c in inner(grads[r], grads[c]) } }
         var rhs = (0..<m).map { inner(grads[$0], forces) }
         guard let lambda = Self.solve(&gram, &rhs) else { return }
@@ -89,29 +82,16 @@ public struct DihedralConstraint: GeometryConstraint {
     public func restore(_ positions: inout [SIMD3<Double>]) {
         for _ in 0..<50 {
             for d in held {
-                let delta = Self.wrap(d.target * .pi / 180 - Self.angle(positions, d.atoms))
+                let delta = Geometry.wrapRadians(d.target * .pi / 180 - Geometry.dihedral(positions, d.atoms))
                 guard delta != 0 else { continue }
-                let origin = positions[d.atoms[2]], axisVector = origin - positions[d.atoms[1]]
-                let axis = axisVector / length(axisVector)
-                let (c, s) = (cos(delta), sin(delta))
-                for a in d.movingAtoms {
-                    let v = positions[a] - origin
-                    positions[a] = origin + v * c + cross(axis, v) * s + axis * (dot(axis, v) * (1 - c))
-                }
+                Geometry.turn(&positions, d.movingAtoms, aboutBond: d.atoms[1], d.atoms[2], by: delta)
             }
             if largestDeviation(positions) < 1e-9 { return }
         }
     }
 
     public func largestDeviation(_ positions: [SIMD3<Double>]) -> Double {
-        held.map { abs(Self.wrap(Self.angle(positions, $0.atoms) - $0.target * .pi / 180)) * 180 / .pi }.max() ?? 0
-    }
-
-    /// x wrapped into (−π, π].
-    static func wrap(_ x: Double) -> Double {
-        var y = x.truncatingRemainder(dividingBy: 2 * .pi)
-        if y <= -.pi { y += 2 * .pi } else if y > .pi { y -= 2 * .pi }
-        return y
+        held.map { abs(Geometry.wrapRadians(Geometry.dihedral(positions, $0.atoms) - $0.target * .pi / 180)) * 180 / .pi }.max() ?? 0
     }
 
     /// Solves the small symmetric system a x = b by Gaussian elimination with partial
@@ -135,8 +115,3 @@ public struct DihedralConstraint: GeometryConstraint {
     }
 }
 
-@inline(__always) private func dot(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double { (a * b).sum() }
-@inline(__always) private func length(_ a: SIMD3<Double>) -> Double { dot(a, a).squareRoot() }
-@inline(__always) private func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
-    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
-}

@@ -46,10 +46,9 @@ public protocol OptimizerStepper {
 ///
 /// Fixed atoms are removed from the optimisation: the stepper sees only the free atoms'
 /// coordinates and forces, so fixed positions never change (bit for bit) and their forces
-/// are zeroed in the result. A constrained scan holds a dihedral angle fixed by fixing
-/// its four atoms (which also holds the three bonds and two angles among them, and stops
-/// the molecule from translating or rotating as a whole); a single fixed bond or angle is
-/// not supported otherwise.
+/// are zeroed in the result. Internal coordinates are held with a ``GeometryConstraint``
+/// (e.g. ``DihedralConstraint`` for relaxed torsion scans and 2-D torsion maps), which
+/// projects the forces and restores the positions after every step.
 public protocol GeometryOptimizer: Sendable {
     associatedtype Stepper: OptimizerStepper
     /// A fresh stepper for `dimension` = 3 × (number of free atoms) coordinates.

@@ -61,7 +61,7 @@ import _TestSupport
         #expect(ScanResult.scansHeader
             == "scan,scan_kind,mode,variant,n,seed,point,coordinate,coordinate_unit,energy_eV,reference_energy_eV,minus_dE_ds,force_along_path,closest_contact,clash,held_residual_deg,relax_fmax_eV_per_A,relax_converged,relax_clashing_candidates")
         #expect(ScanResult.metricsHeader
-            == "scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,hole_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV,energy_range_meV")
+            == "scan,scan_kind,mode,atoms,variant,n,seed,points,clash_points,hole_points,unconverged_points,max_held_residual_deg,barrier_meV,barrier_position,reference_barrier_meV,reference_barrier_position,roughness,normalised_roughness,high_frequency_share,extrema,reference_extrema,spurious_extrema,minima,reference_minima,minima_found,minima_missed,minima_spurious,consistency_rmse,reference_rmse_meV")
     }
 
     /// A CSV line as [column: cell] under `header`.

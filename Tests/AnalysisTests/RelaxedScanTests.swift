@@ -17,7 +17,7 @@ import _TestSupport
                 var plus = c.positions, minus = c.positions
                 plus[atom][axis] += h
                 minus[atom][axis] -= h
-                let numeric = (DihedralConstraint.angle(plus, atoms) - DihedralConstraint.angle(minus, atoms)) / (2 * h)
+                let numeric = (Geometry.dihedral(plus, atoms) - Geometry.dihedral(minus, atoms)) / (2 * h)
                 #expect(abs(numeric - analytic[row][axis]) < 1e-7, "atom \(atom) axis \(axis)")
             }
         }

@@ -1,3 +1,4 @@
+import Analysis
 import Autodiff
 import Chemistry
 import Descriptors
@@ -92,5 +93,32 @@ import _TestSupport
 
         let neither = try CLIRunner.run(["scan", model, "-o", out])
         #expect(neither.status != 0 && neither.stderr.contains("give a STRUCTURE file or --reference"))
+
+        // Torsion maps: two --map dihedrals, a step dividing 360°, bonded chains outside rings.
+        let one = try CLIRunner.run(["scan", model, bpa, "--map", "13 5 1 0", "-o", out])
+        #expect(one.status != 0 && one.stderr.contains("needs --map twice"), "\(one.stderr)")
+        let step = try CLIRunner.run(["scan", model, bpa, "--map", "13 5 1 0", "--map", "5 13 14 17", "--map-step", "25", "-o", out])
+        #expect(step.status != 0 && step.stderr.contains("--map-step must divide 360°"), "\(step.stderr)")
+        let angle = try CLIRunner.run(["scan", model, bpa, "--map", "13 5 1 0", "--map", "5 13 14 17", "--hold", "14 13 5 1=abc", "-o", out])
+        #expect(angle.status != 0 && angle.stderr.contains("the angle after = must be a number"), "\(angle.stderr)")
+        let unbonded = try CLIRunner.run(["scan", model, bpa, "--map", "13 5 1 0", "--map", "3 13 14 17", "-o", out])
+        #expect(unbonded.status == 1 && unbonded.stderr.contains("--map 3 13 14 17: atoms 3 and 13 are not bonded"), "\(unbonded.stderr)")
+    }
+
+    /// `--map` twice: a relaxed 2-D map (a coarse 3 × 3 grid, short relaxations) in its tables.
+    @Test func torsionMapOf3BPA() throws {
+        let dir = try SharedData.temporaryDirectory("metamlip-scan-map")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try modelFile(in: dir)
+        let out = dir.appendingPathComponent("maps")
+        let run = try CLIRunner.run(["scan", model, SharedData.path("3bpa/train_300K.xyz"), "--map", "13 5 1 0", "--map", "5 13 14 17",
+                                     "--hold", "14 13 5 1", "--map-step", "120", "--relax-steps", "4", "-o", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("map C13-O5-C1-C0 × O5-C13-C14-C17 (held C14-C13-O5-C1="), "\(run.stdout)")
+        let points = try lines(out.appendingPathComponent("torsion_maps.csv"))
+        #expect(points.count == 1 + 9 && points[0] == Substring(TorsionMapRecord.pointsHeader))
+        #expect(points[1].hasPrefix("random,,4,map:13-5-1-0:5-13-14-17,C13-O5-C1-C0,O5-C13-C14-C17,C14-C13-O5-C1="), "\(points[1])")
+        let metrics = try lines(out.appendingPathComponent("torsion_map_metrics.csv"))
+        #expect(metrics.count == 2 && metrics[1].contains(",120,9,"), "\(metrics)")
     }
 }

@@ -440,7 +440,15 @@ import _TestSupport
                 .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
         }
-        let rows = try run("analysis: {scans: [torsion], torsion_step: 120, torsion_modes: [relaxed, rigid], relax_steps: 15}")
+        let rows = try run("""
+            analysis: {scans: [torsion], torsion_step: 120, torsion_modes: [relaxed, rigid], relax_steps: 15,
+                       torsion_maps: [{dihedrals: ["13 5 1 0", "5 13 14 17"], hold: [{dihedral: "14 13 5 1"}], step: 120}]}
+            """)
+        // The map: 3 × 3 points in its own tables, every dihedral held.
+        let map = try String(contentsOf: dir.appendingPathComponent("run/analysis/torsion_maps.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(map.count == 1 + 9 && map.dropFirst().allSatisfy { $0.hasPrefix("scratch,3,0,map:13-5-1-0:5-13-14-17,") })
+        let mapMetrics = try String(contentsOf: dir.appendingPathComponent("run/analysis/torsion_map_metrics.csv"), encoding: .utf8)
+        #expect(mapMetrics.split(separator: "\n").count == 2)
         let relaxed = rows.filter { $0["mode"] == "relaxed" }, rigid = rows.filter { $0["mode"] == "rigid" }
         #expect(relaxed.count == 4 * 3 && rigid.count == 4 * 3)
         // Each point: k of its m relaxations broke the molecule (m = 1 at the start, 2 elsewhere).
@@ -449,5 +457,35 @@ import _TestSupport
         // Edited analysis: rigid only, another step; the earlier rows are gone.
         let edited = try run("analysis: {scans: [torsion], torsion_step: 90, torsion_modes: [rigid]}")
         #expect(edited.count == 4 * 4 && edited.allSatisfy { $0["mode"] == "rigid" })
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("run/analysis/torsion_maps.csv").path))
+    }
+
+    /// Torsion maps are checked where the manifest is read, and against the structure before any work.
+    @Test func malformedTorsionMapsNameTheKey() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-map-errors")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func error(_ maps: String) throws -> DataError? {
+            let manifest = try Self.write(
+                dir, variants: "  - {name: scratch, kind: scratch}",
+                refit: "{n: [3], seeds: [0], epochs: 1, batch_size: 3, save_models: true}",
+                extra: "analysis: {scans: [], torsion_maps: [\(maps)]}")
+            do {
+                let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: dir.appendingPathComponent("run-\(maps.count)").path)
+                runner.log = { _ in }
+                try runner.run()
+                return nil
+            } catch let e as DataError { return e }
+        }
+        let one = try error("{dihedrals: [\"13 5 1 0\"]}")
+        #expect(one?.item == "analysis.torsion_maps[0].dihedrals", "\(String(describing: one))")
+        let text = try error("{dihedrals: [\"13 5 1\", \"5 13 14 17\"]}")
+        #expect(text?.item == "analysis.torsion_maps[0].dihedrals[0]" && text?.reason.contains("four atom indices") == true)
+        let step = try error("{dihedrals: [\"13 5 1 0\", \"5 13 14 17\"], step: 25}")
+        #expect(step?.item == "analysis.torsion_maps[0].step")
+        let same = try error("{dihedrals: [\"13 5 1 0\", \"12 5 1 0\"]}")
+        #expect(same?.reason.contains("same bond") == true, "\(String(describing: same))")
+        let unbonded = try error("{dihedrals: [\"13 5 1 0\", \"3 13 14 17\"]}")
+        #expect(unbonded?.item == "analysis.torsion_maps[0].dihedrals[1]" && unbonded?.reason.contains("not bonded") == true,
+                "\(String(describing: unbonded))")
     }
 }

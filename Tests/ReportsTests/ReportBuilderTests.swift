@@ -7,8 +7,8 @@ import _TestSupport
 @Suite struct ReportBuilderTests {
     /// Builds the fixture's export into `<temporary>/export`, beside the run directory
     /// `<temporary>/lt3bpa-reduced`; ``remove(_:)`` deletes both.
-    func build(withAnalysis: Bool, withUnits: Bool = false) throws -> ReportBuilder.Output {
-        let run = try Fixture.runDirectory(withAnalysis: withAnalysis, withUnits: withUnits)
+    func build(withAnalysis: Bool, withUnits: Bool = false, withMaps: Bool = false) throws -> ReportBuilder.Output {
+        let run = try Fixture.runDirectory(withAnalysis: withAnalysis, withUnits: withUnits, withMaps: withMaps)
         let root = run.deletingLastPathComponent().appendingPathComponent("export")
         return try ReportBuilder(runDirectory: run, outputDirectory: root).build()
     }
@@ -208,7 +208,7 @@ import _TestSupport
     /// installs them); once they are present, a notebook that does not execute fails the test.
     @Test(.enabled(if: Python.interpreter(importing: "nbformat, nbclient, ipykernel, pandas, matplotlib") != nil))
     func notebookExecutesHeadlessAndShowsItsFigures() throws {
-        let out = try ReportBuilderTests().build(withAnalysis: true, withUnits: true)
+        let out = try ReportBuilderTests().build(withAnalysis: true, withUnits: true, withMaps: true)
         defer { ReportBuilderTests().remove(out) }
         let python = try #require(Python.interpreter(importing: "nbformat, nbclient, ipykernel, pandas, matplotlib"))
         let script = """

@@ -18,12 +18,13 @@ enum Fixture {
 
     /// A writable copy of the fixture run directory, optionally with synthetic analysis files
     /// and with the unit records of ``unitRecords`` merged in.
-    static func runDirectory(withAnalysis: Bool = false, withUnits: Bool = false) throws -> URL {
+    static func runDirectory(withAnalysis: Bool = false, withUnits: Bool = false, withMaps: Bool = false) throws -> URL {
         let root = try SharedData.temporaryDirectory("reports")
         let run = root.appendingPathComponent("lt3bpa-reduced")
         try FileManager.default.copyItem(at: source, to: run)
         if withAnalysis { try Analysis.write(into: run) }
         if withUnits { try merge(unitRecords, into: run) }
+        if withMaps { try Analysis.writeMapsAndTimeSteps(into: run) }
         return run
     }
 
@@ -117,6 +118,49 @@ enum Analysis {
         for (name, text) in [("scans.csv", scans), ("scan_metrics.csv", metrics), ("md.csv", md), ("md_metrics.csv", mdMetrics)] {
             try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
+    }
+}
+
+extension Analysis {
+    /// A 6 × 6 torsion map per variant, N and seed (30° … 330°, E = 0.1 cos φ₁ + 0.05 cos 2φ₂ eV,
+    /// scratch with a hole at (0°, 0°)), and NVE runs at 0.25 and 1 fs beside the 0.5 fs ones:
+    /// reptile conserves energy at every step, multitask drifts 3 meV/atom/ps at 1 fs, scratch
+    /// becomes unphysical at 1 fs, single-level drifts 2 meV/atom/ps already at 0.25 fs.
+    static func writeMapsAndTimeSteps(into run: URL) throws {
+        let dir = run.appendingPathComponent("analysis")
+        var points = "variant,n,seed,map,dihedral_1,dihedral_2,held,phi1_deg,phi2_deg,energy_eV,relative_meV,hole,held_residual_deg,relax_fmax,relax_steps,relax_converged,candidates,clashing_candidates\n"
+        var metrics = "variant,n,seed,map,dihedral_1,dihedral_2,held,step_deg,points,hole_points,unconverged_points,max_held_residual_deg,energy_range_meV,minimum_phi1_deg,minimum_phi2_deg,minima,normalised_roughness\n"
+        let key = "map:13-5-1-0:5-13-14-17,C13-O5-C1-C0,O5-C13-C14-C17,C14-C13-O5-C1=180.0"
+        for v in variants {
+            for n in sizes {
+                for seed in seeds {
+                    for a in 0..<6 {
+                        for b in 0..<6 {
+                            let (p1, p2) = (Double(a) * 60 - 150, Double(b) * 60 - 150)
+                            let e = 0.1 * cos(p1 * .pi / 180) + 0.05 * cos(2 * p2 * .pi / 180)
+                            let hole = v == "scratch" && a == 2 && b == 2
+                            points += "\(v),\(n),\(seed),\(key),\(p1),\(p2),\(e - 100),\((e + 0.15) * 1000),\(hole ? 1 : 0),1e-12,0.04,20,1,2,\(hole ? 2 : 0)\n"
+                        }
+                    }
+                    metrics += "\(v),\(n),\(seed),\(key),60,36,\(v == "scratch" ? 1 : 0),0,1e-12,300,-150,-90,2,0.2\n"
+                }
+            }
+        }
+        try points.write(to: dir.appendingPathComponent("torsion_maps.csv"), atomically: true, encoding: .utf8)
+        try metrics.write(to: dir.appendingPathComponent("torsion_map_metrics.csv"), atomically: true, encoding: .utf8)
+        var md = try String(contentsOf: dir.appendingPathComponent("md_metrics.csv"), encoding: .utf8)
+        let drifts: [String: (Double, Double, Bool)] = ["reptile": (0.05, 0.4, true), "multitask": (0.1, 3, true),
+                                                        "single-level": (2, 4, true), "scratch": (0.1, 0.8, false)]
+        for v in variants {
+            let (small, large, stable) = drifts[v]!
+            for n in sizes {
+                for seed in seeds {
+                    md += "\(v),\(n),\(seed),NVE,300,80,0.25,\(small),20,true,1.05\n"
+                    md += "\(v),\(n),\(seed),NVE,300,20,1.0,\(large),\(stable ? 20 : 5),\(stable),\(stable ? 1.1 : 1.8)\n"
+                }
+            }
+        }
+        try md.write(to: dir.appendingPathComponent("md_metrics.csv"), atomically: true, encoding: .utf8)
     }
 }
 

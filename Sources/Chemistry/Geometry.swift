@@ -1,7 +1,8 @@
 import Chemistry
 import Foundation
 
-/// Vector helpers and internal coordinates on `SIMD3<Double>` positions (Å).
+/// Vector helpers and internal coordinates on `SIMD3<Double>` positions (Å), shared by the
+/// scans (Analysis), the constrained optimisers (Simulation) and the reports.
 ///
 /// Angles are returned in radians by the `Geometry` functions and in degrees by the
 /// `Conformation` conveniences, which are what users read.
@@ -40,6 +41,22 @@ public enum Geometry {
         return origin + v * c + cross(axis, v) * s + axis * (dot(axis, v) * (1 - c))
     }
 
+    /// The dihedral of atoms `atoms` = [i, j, k, l] of `positions`, radians in (−π, π].
+    public static func dihedral(_ positions: [SIMD3<Double>], _ atoms: [Int]) -> Double {
+        dihedral(positions[atoms[0]], positions[atoms[1]], positions[atoms[2]], positions[atoms[3]])
+    }
+
+    /// Turns the atoms `moving` of `positions` rigidly by `angle` (radians, right-handed)
+    /// about the axis from atom `j` to atom `k` through `k`: with `moving` the k side of
+    /// the bond j–k, the dihedral i–j–k–l changes by exactly `angle` and no bond length or
+    /// bond angle changes. The one fragment rotation behind rigid torsion scans and the
+    /// dihedral restoring step of constrained relaxations.
+    public static func turn(_ positions: inout [SIMD3<Double>], _ moving: [Int], aboutBond j: Int, _ k: Int, by angle: Double) {
+        let origin = positions[k], axisVector = origin - positions[j]
+        let axis = axisVector / norm(axisVector)
+        for a in moving { positions[a] = rotate(positions[a], about: origin, axis: axis, by: angle) }
+    }
+
     /// A unit vector perpendicular to the unit vector `u` (for degenerate planes).
     public static func perpendicular(to u: SIMD3<Double>) -> SIMD3<Double> {
         let trial = abs(u.x) < 0.9 ? SIMD3<Double>(1, 0, 0) : SIMD3<Double>(0, 1, 0)
@@ -51,6 +68,13 @@ public enum Geometry {
     public static func wrapDegrees(_ x: Double) -> Double {
         var y = x.truncatingRemainder(dividingBy: 360)
         if y <= -180 { y += 360 } else if y > 180 { y -= 360 }
+        return y
+    }
+
+    /// Wraps an angle in radians into (−π, π].
+    public static func wrapRadians(_ x: Double) -> Double {
+        var y = x.truncatingRemainder(dividingBy: 2 * .pi)
+        if y <= -.pi { y += 2 * .pi } else if y > .pi { y -= 2 * .pi }
         return y
     }
 }
