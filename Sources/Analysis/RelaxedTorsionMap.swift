@@ -43,7 +43,15 @@ extension ScanBuilder {
 /// 2. each point keeps its lowest candidate that keeps the molecule intact (the covalent
 ///    graph of the minimum and no non-bonded contact below `intactContactFactor` × the
 ///    radius sum), as in ``RelaxedTorsionScan``; a point whose candidates all break is a
-///    hole of the model (kept, flagged).
+///    hole of the model (kept, flagged);
+/// 3. refinement sweeps (at most `refinementSweeps`, until one changes nothing): every
+///    point is relaxed again from each of its four periodic neighbours that is intact and
+///    lies more than 1 meV below it (every intact neighbour for a hole), and keeps an intact
+///    result that is lower. A relaxed map is the
+///    lowest energy over everything not held; continuation alone leaves points stuck in a
+///    higher basin of the free coordinates (other torsions, ring puckers), which shows as
+///    jumps of hundreds of meV between neighbouring points. Refinement removes most of
+///    them; what remains is reported by the roughness and minima of ``TorsionMapMetrics``.
 /// Relaxations are FIRE with ``DihedralConstraint`` holding every dihedral to ~1e-12°.
 public struct RelaxedTorsionMap {
     /// A dihedral held at `angle` (degrees) during the whole map; `nil`: at the minimum's value.
@@ -54,8 +62,13 @@ public struct RelaxedTorsionMap {
     }
 
     public var relaxer: RelaxedTorsionScan
+    /// Most refinement sweeps after the first pass (step 3).
+    public var refinementSweeps: Int
 
-    public init(relaxer: RelaxedTorsionScan) { self.relaxer = relaxer }
+    public init(relaxer: RelaxedTorsionScan, refinementSweeps: Int = 2) {
+        self.relaxer = relaxer
+        self.refinementSweeps = refinementSweeps
+    }
 
     /// The map of `first` × `second` of `builder`'s structure on a `step`° grid (360/step
     /// must be a whole number ≥ 3), with `held` dihedrals fixed throughout.
@@ -116,7 +129,30 @@ public struct RelaxedTorsionMap {
                 continuation[a * count + b] = sound.isEmpty ? starts[0] : best.positions
             }
         }
-        let points = kept.map { $0! }
+        var points = kept.map { $0! }
+        // Refinement: reseed each point from lower neighbours until a sweep changes nothing.
+        for _ in 0..<refinementSweeps {
+            var improved = 0
+            for a in 0..<count {
+                for b in 0..<count {
+                    let k = a * count + b
+                    let neighbours = [((a + 1) % count, b), ((a + count - 1) % count, b), (a, (b + 1) % count), (a, (b + count - 1) % count)]
+                        .map { $0.0 * count + $0.1 }
+                    for m in Set(neighbours).sorted() where !points[m].broken && (points[k].broken || points[m].energy < points[k].energy - 1e-3) {
+                        var candidate = try relax(points[m].positions, a, b)
+                        points[k].record.candidates += 1
+                        if candidate.broken { points[k].record.clashingCandidates += 1; continue }
+                        if points[k].broken || candidate.energy < points[k].energy - 1e-6 {
+                            candidate.record.candidates = points[k].record.candidates
+                            candidate.record.clashingCandidates = points[k].record.clashingCandidates
+                            points[k] = candidate
+                            improved += 1
+                        }
+                    }
+                }
+            }
+            if improved == 0 { break }
+        }
         let label = { (t: RotatableBond) in t.dihedral.map { "\(Element.symbol(for: builder.conformation.atomicNumbers[$0]))\($0)" }.joined(separator: "-") }
         return TorsionMap(
             first: first.dihedral, second: second.dihedral,

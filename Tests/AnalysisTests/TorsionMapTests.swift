@@ -62,8 +62,8 @@ import _TestSupport
         let calculator = PotentialCalculator(potential: evaluator.potential, parameters: evaluator.parameters)
         let relaxer = RelaxedTorsionScan(calculator: calculator, fmax: 0.05, maxSteps: 12)
         let middle = try builder.torsion(backbone[1].dihedral, file: "test", item: "hold")
-        let map = try RelaxedTorsionMap(relaxer: relaxer).map(builder, first: backbone[0], second: backbone[2],
-                                                               held: [.init(middle, angle: 150)], step: 120)
+        let map = try RelaxedTorsionMap(relaxer: relaxer, refinementSweeps: 0).map(
+            builder, first: backbone[0], second: backbone[2], held: [.init(middle, angle: 150)], step: 120)
         #expect(map.shape == (3, 3) && map.energies.count == 9)
         for (k, p) in map.positions.enumerated() {
             let (a, b) = (k / 3, k % 3)
@@ -76,6 +76,12 @@ import _TestSupport
         #expect(map.metrics.maxHeldResidual < 1e-9)
         #expect(map.heldDescription == "C14-C13-O5-C1=150.0")
         #expect(map.broken.count == 9 && map.energies.allSatisfy(\.isFinite))
+        // Refinement sweeps only ever lower a point (reseeded from lower neighbours) and keep the dihedrals held.
+        let refined = try RelaxedTorsionMap(relaxer: relaxer).map(
+            builder, first: backbone[0], second: backbone[2], held: [.init(middle, angle: 150)], step: 120)
+        #expect(zip(refined.energies, map.energies).allSatisfy { $0 <= $1 + 1e-9 })
+        #expect(refined.metrics.maxHeldResidual < 1e-9)
+        #expect(zip(refined.relaxation, map.relaxation).allSatisfy { $0.candidates >= $1.candidates })
     }
 
     /// Dihedrals named by atoms are checked against the structure.
