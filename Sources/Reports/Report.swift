@@ -20,7 +20,7 @@ public struct ReportOptions: Sendable {
     public var date: Date
 
     public init(figureSizes: [Int]? = nil, figureSeed: Int? = nil, atomsPerMolecule: Int? = nil,
-                maximumTracePoints: Int = 1500, maximumParityPoints: Int = 3000, date: Date = Date()) {
+                maximumTracePoints: Int = 1500, maximumParityPoints: Int = 1200, date: Date = Date()) {
         self.figureSizes = figureSizes; self.figureSeed = figureSeed; self.atomsPerMolecule = atomsPerMolecule
         self.maximumTracePoints = maximumTracePoints; self.maximumParityPoints = maximumParityPoints; self.date = date
     }
