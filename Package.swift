@@ -141,7 +141,8 @@ let package = Package(
         .testTarget(name: "ClassicalPotentialsTests", dependencies: ["ClassicalPotentials", "Simulation", "Chemistry", "_TestSupport"]),
         .testTarget(
             name: "MetaMLIPCTests",
-            dependencies: ["MetaMLIPC", "Simulation", "Potentials", "Training", "Chemistry", "Descriptors", "Autodiff", "_TestSupport"]),
+            dependencies: ["MetaMLIPC", "Simulation", "Potentials", "Training", "Chemistry", "Descriptors", "Autodiff", "_TestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
