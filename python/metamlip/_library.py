@@ -44,9 +44,9 @@ def error_for(code, message):
 
 def _candidates():
     """Where the library is looked for when neither an argument nor $METAMLIP_LIBRARY names it."""
-    roots = [Path(__file__).resolve().parents[2]]  # the checkout this package sits in (python/metamlip/…)
+    checkout = Path(__file__).resolve().parents[2]  # the repository, when run from python/metamlip/ of a checkout
     cwd = Path.cwd().resolve()
-    roots += [cwd, *cwd.parents]
+    roots = ([checkout] if (checkout / "Package.swift").is_file() else []) + [cwd, *cwd.parents]
     seen, result = set(), []
     for root in roots:
         for configuration in ("release", "debug"):
