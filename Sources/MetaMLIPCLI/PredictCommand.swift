@@ -34,8 +34,8 @@ struct PredictCommand: ParsableCommand {
     var noLabels = false
 
     func validate() throws {
-        if noLabels, reader.energyKey != nil || reader.forcesKey != nil || reader.energyUnit != nil {
-            throw ValidationError("--no-labels reads no labels: drop --energy-key, --forces-key and --energy-unit")
+        if noLabels, reader.format != nil || reader.energyKey != nil || reader.forcesKey != nil || reader.energyUnit != nil {
+            throw ValidationError("--no-labels reads extended or plain XYZ without labels: drop --format, --energy-key, --forces-key and --energy-unit")
         }
     }
 

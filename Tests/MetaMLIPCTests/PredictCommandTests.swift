@@ -19,6 +19,12 @@ import _TestSupport
         #expect(result.stdout.contains("4 structures") && result.stdout.contains("errors against the reference labels (4 structures)")
                 && result.stdout.contains("forces  MAE"), "\(result.stdout)")
 
+        // The errors are those `evaluate` prints (a batched evaluation of the same Float64 model).
+        let evaluate = try CLIRunner.run(["evaluate", a, data])
+        let metricLines = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("energy  MAE") || $0.hasPrefix("forces  MAE") } }
+        #expect(metricLines(result.stdout).count == 2 && metricLines(result.stdout) == metricLines(evaluate.stdout),
+                "\(result.stdout)\n\(evaluate.stdout)")
+
         let references = try ExtendedXYZReader().read(path: data).conformations
         let kept = try ExtendedXYZReader().read(path: output).conformations  // energy and forces: the labels
         let predicted = try ExtendedXYZReader(energyKey: "MetaMLIP_energy", forcesKey: "MetaMLIP_forces").read(path: output).conformations
@@ -66,6 +72,9 @@ import _TestSupport
         let unit = try CLIRunner.run(["predict", model, chlorine, "--energy-unit", "MeV", "-o", other])
         #expect(unit.status == 1 && unit.stderr.contains("--energy-unit"), "\(unit.stderr)")
         #expect(!FileManager.default.fileExists(atPath: other))
+        let contradictory = try CLIRunner.run(["predict", model, plain, "--no-labels", "--energy-key", "E", "-o", other])
+        #expect(contradictory.status != 0 && contradictory.stderr.contains("--no-labels reads extended or plain XYZ without labels"),
+                "\(contradictory.stderr)")
     }
 
     @Test func versionIsPrinted() throws {

@@ -15,7 +15,8 @@ class Calculator(_ASECalculator):
     with several models also ``energy_std`` (eV, sample std of the members' total energies) and
     ``forces_std`` (n, 3) eV/Å, per atom and component. Periodic directions are ASE's ``pbc``;
     a structure without any periodic direction is evaluated as a molecule (its cell is ignored).
-    Stress is not implemented.
+    Stress is not implemented (``get_stress`` raises PropertyNotImplementedError);
+    ``calc.calculate_numerical_stress(atoms)`` gives ASE's finite-difference stress.
     """
 
     implemented_properties = ["energy", "free_energy", "forces"]
