@@ -1,13 +1,13 @@
 # MetaMLIP — two commands on a fresh Debian machine:
 #   make demo   set-up, release build, and the main job on the shipped example manifest
-#   make test   set-up and the full test suite
+#   make test   set-up and the full test suite (with libmetamlip-c, which the Python package's test loads)
 SWIFT ?= swift
 DATA ?= $(if $(METAMLIP_DATA),$(METAMLIP_DATA),../shared/datasets)
 OUT ?= out
 # Pretrainings, refits and scans/MD of a study that run at once (one BLAS thread each).
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: setup build release test demo bench clean
+.PHONY: setup build release library test demo bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -18,8 +18,14 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
+# libmetamlip-c (.build/release/libmetamlip-c.so): the C interface (Sources/MetaMLIPC/include/metamlip.h)
+# that the Python package (pip install ./python) loads.
+library: setup
+	$(SWIFT) build -c release --product metamlip-c
+
 test: setup
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product metamlip-c
 	$(SWIFT) test --skip-build --disable-xctest
 
 # The toy-scale study: pretrain four initialisations on the CHNO pool, refit to 3BPA,

@@ -19,6 +19,8 @@ import PackageDescription
 ///     Experiments → Analysis, Simulation (the analysis stage of a study), Reports (study documents)
 ///     Reports → Chemistry (Foundation only: run directory → HTML, notebook, SVG)
 ///     MetaMLIPCLI → Experiments, Analysis, Simulation, Reports, MetaLearning, Training, Datasets, …
+///     MetaMLIPC → Simulation, Training, Chemistry (libmetamlip-c: the C interface, `include/metamlip.h`;
+///                 the Python package in python/ loads it with ctypes)
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
 /// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
@@ -40,6 +42,8 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "ClassicalPotentials", targets: ["ClassicalPotentials"]),
+        // libmetamlip-c.so / .dylib (not "metamlip": the executable has that name): models evaluated from C, Python (ctypes, python/) or any FFI.
+        .library(name: "metamlip-c", type: .dynamic, targets: ["MetaMLIPC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -96,6 +100,10 @@ let package = Package(
         // Classical reference potentials (Stillinger–Weber) for data generation and MD.
         .target(name: "ClassicalPotentials", dependencies: ["Chemistry", "Descriptors"]),
 
+        // The C interface of libmetamlip-c: @_cdecl entry points declared in include/metamlip.h
+        // (the header is for C callers, not compiled here).
+        .target(name: "MetaMLIPC", dependencies: ["Chemistry", "Simulation", "Training"], exclude: ["include"]),
+
         // Command line.
         .executableTarget(
             name: "MetaMLIPCLI",
@@ -131,6 +139,10 @@ let package = Package(
             name: "SimulationTests",
             dependencies: ["Simulation", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ClassicalPotentialsTests", dependencies: ["ClassicalPotentials", "Simulation", "Chemistry", "_TestSupport"]),
+        .testTarget(
+            name: "MetaMLIPCTests",
+            dependencies: ["MetaMLIPC", "Simulation", "Potentials", "Training", "Chemistry", "Descriptors", "Autodiff", "_TestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

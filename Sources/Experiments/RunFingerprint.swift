@@ -5,9 +5,10 @@ import Foundation
 import Chemistry
 import Training
 
-/// The version of MetaMLIP that writes run directories and model files.
+/// The version of MetaMLIP that writes run directories and model files: the release
+/// (``MetaMLIPRelease/version``, the one place it is written).
 public enum MetaMLIPVersion {
-    public static let current = "0.9.0"
+    public static let current = MetaMLIPRelease.version
 }
 
 /// A run's effective configuration, flattened to key paths (`refit.epochs`,

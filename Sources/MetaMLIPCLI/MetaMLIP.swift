@@ -12,8 +12,9 @@ struct MetaMLIP: ParsableCommand {
             Data are found through one setting: $\(Datasets.DataLocation.environmentVariable), a recipe's
             data_root, or ../shared/datasets when it exists.
             """,
+        version: "metamlip \(MetaMLIPRelease.version)",
         subcommands: [DataCommand.self, CheckCommand.self, TrainCommand.self, EvaluateCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self,
-                      MDCommand.self, OptimizeCommand.self])
+                      MDCommand.self, OptimizeCommand.self, PredictCommand.self])
 
     /// Runs a command body, turning `DataError`s and `TrainingDiverged` (a training loop that
     /// diverged after its retries) into a clear message and exit code 1.

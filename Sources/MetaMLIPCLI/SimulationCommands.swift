@@ -24,11 +24,23 @@ struct SimulationInput: ParsableArguments {
     }
 }
 
-/// Structure `frame` (0-based) of an extended- or plain-XYZ file. Frames without an
-/// `energy` on their comment line read as energy 0 (a free-text comment line is replaced).
+/// Structure `frame` (0-based) of an extended- or plain-XYZ file (see ``readStructures(path:)``).
 ///
 /// - Throws: `DataError` for an unreadable or malformed file, or a frame out of range.
 func readStructure(path: String, frame: Int) throws -> Conformation {
+    let structures = try readStructures(path: path)
+    guard structures.indices.contains(frame) else {
+        throw DataError(file: path, item: "frame \(frame)",
+                        "out of range: the file has \(structures.count) structure(s)" + (structures.isEmpty ? "" : ", 0...\(structures.count - 1)"))
+    }
+    return structures[frame]
+}
+
+/// Every structure of an extended- or plain-XYZ file, isolated atoms excepted. Frames without
+/// an `energy` on their comment line read as energy 0 (a free-text comment line is replaced).
+///
+/// - Throws: `DataError` for an unreadable or malformed file.
+func readStructures(path: String) throws -> [Conformation] {
     let text: String
     do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
         throw DataError(file: path, "cannot read structure file (\(error.localizedDescription))")
@@ -44,12 +56,7 @@ func readStructure(path: String, frame: Int) throws -> Conformation {
         }
         k += n + 2
     }
-    let structures = try ExtendedXYZReader().parse(lines.joined(separator: "\n"), file: path).conformations
-    guard structures.indices.contains(frame) else {
-        throw DataError(file: path, item: "frame \(frame)",
-                        "out of range: the file has \(structures.count) structure(s)" + (structures.isEmpty ? "" : ", 0...\(structures.count - 1)"))
-    }
-    return structures[frame]
+    return try ExtendedXYZReader().parse(lines.joined(separator: "\n"), file: path).conformations
 }
 
 struct MDCommand: ParsableCommand {
