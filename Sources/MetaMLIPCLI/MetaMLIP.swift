@@ -13,7 +13,7 @@ struct MetaMLIP: ParsableCommand {
             data_root, or ../shared/datasets when it exists.
             """,
         version: "metamlip \(MetaMLIPRelease.version)",
-        subcommands: [DataCommand.self, CheckCommand.self, TrainCommand.self, EvaluateCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self,
+        subcommands: [DataCommand.self, CheckCommand.self, TrainCommand.self, EvaluateCommand.self, ServeCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self,
                       MDCommand.self, OptimizeCommand.self, PredictCommand.self])
 
     /// Runs a command body, turning `DataError`s and `TrainingDiverged` (a training loop that

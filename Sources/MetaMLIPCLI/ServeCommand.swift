@@ -1,0 +1,74 @@
+import Analysis
+import ArgumentParser
+import Chemistry
+import Foundation
+import Simulation
+import Training
+
+/// `metamlip serve`: a model (or committee) as an i-PI force driver (``IPIDriver``).
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a model's energies and forces to i-PI or ASE over the i-PI socket protocol.",
+        discussion: """
+            Connects as a client to an i-PI server (or ASE's SocketIOCalculator) and answers \
+            every force request with the model's energy and forces until the server sends EXIT. \
+            The server sends positions only, so STRUCTURE names the atoms (their order must \
+            be the server's). With --with, the committee mean of all the models is served. \
+            Molecules only: the cell the server sends is not used and the virial is zero (an \
+            isolated molecule's energy does not depend on the box); periodic structures are \
+            refused until the models provide stress.
+
+              metamlip serve model.json mol.xyz --unix metamlip        # /tmp/ipi_metamlip
+              metamlip serve model.json mol.xyz --inet localhost:31415
+
+            From ASE: SocketIOCalculator(command="metamlip serve model.json mol.xyz --unix {unixsocket}", \
+            unixsocket="metamlip").
+            """)
+
+    @Argument(help: "The model file (JSON).")
+    var model: String
+    @Argument(help: "An XYZ / extended-XYZ file whose frame gives the atoms, in the server's order.")
+    var structure: String
+    @Option(help: "Frame of the structure file (0-based).")
+    var frame = 0
+    @Option(name: .customLong("with"), help: "A further model file; the committee mean of all the models is served (repeatable).")
+    var others: [String] = []
+    @Option(help: "Connect to the UNIX socket /tmp/ipi_NAME.")
+    var unix: String?
+    @Option(help: "Connect to HOST:PORT over TCP.")
+    var inet: String?
+    @Option(help: "Seconds to keep trying to connect while the server starts.")
+    var wait = 60.0
+
+    func validate() throws {
+        guard (unix == nil) != (inet == nil) else { throw ValidationError("give exactly one of --unix NAME and --inet HOST:PORT") }
+        if let unix, unix.isEmpty || unix.contains("/") { throw ValidationError("--unix takes a name (the socket is /tmp/ipi_NAME), not a path") }
+        guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds") }
+        guard frame >= 0 else { throw ValidationError("--frame must be 0 or more") }
+    }
+
+    func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        try MetaMLIP.reportingErrors {
+            let conformation = try StructureFile.read(path: structure, frame: frame)
+            if conformation.isPeriodic {
+                throw DataError(file: structure, item: "frame \(frame)",
+                                "is periodic: serve handles molecules only (the models do not give stress/virial yet)")
+            }
+            var members: [PotentialCalculator] = []
+            for path in [model] + others {
+                try InputFile.requireRegularFile(path)
+                let (potential, parameters) = try ModelFile.load(path: path)
+                members.append(PotentialCalculator(potential: potential, parameters: parameters))
+            }
+            let committee = CommitteeCalculator(members: members)
+            try committee.checkElements(conformation.atomicNumbers, file: structure, item: "frame \(frame)")
+            let descriptor = try IPIDriver.connect(unix: unix, inet: inet, wait: wait)
+            defer { close(descriptor) }
+            print("serve: connected to \(unix.map { "/tmp/ipi_\($0)" } ?? inet!); \(conformation.atomCount) atoms, \(members.count) model(s)")
+            let driver = IPIDriver(descriptor: descriptor, atomicNumbers: conformation.atomicNumbers, calculator: committee)
+            _ = try driver.serve { print($0) }
+        }
+    }
+}
