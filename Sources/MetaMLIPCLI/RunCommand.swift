@@ -45,11 +45,19 @@ struct RunCommand: ParsableCommand {
             let study = try StudyKind.of(manifestPath: manifest).makeStudy(manifestPath: manifest, runDirectory: output)
             study.jobs = jobs
             study.fresh = fresh
+            let runLog = RunLog(runDirectory: study.runDirectory)
+            study.log = runLog.line
             if jobs > 1 && study.splitsWork { setBLASThreads(1) }
-            if jobs > 1 && !study.splitsWork { print("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
-            print(study.announcement)
-            if let report = try study.runAndReport(reportRoot: noReport ? nil : URL(fileURLWithPath: reportRoot ?? "notebooks-export")) {
-                print("report: \(report.html.path) and \(report.notebook.path)")
+            if jobs > 1 && !study.splitsWork { runLog.announce("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
+            runLog.announce("metamlip \(MetaMLIPRelease.version): " + CommandLine.arguments.dropFirst().joined(separator: " "))
+            runLog.announce(study.announcement)
+            do {
+                if let report = try study.runAndReport(reportRoot: noReport ? nil : URL(fileURLWithPath: reportRoot ?? "notebooks-export")) {
+                    runLog.line("report: \(report.html.path) and \(report.notebook.path)")
+                }
+            } catch {
+                runLog.record("error: \(error)")
+                throw error
             }
         }
     }

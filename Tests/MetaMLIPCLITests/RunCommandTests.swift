@@ -26,9 +26,16 @@ import _TestSupport
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("experiment cli-study → \(out)") && first.stdout.contains("report: "), "\(first.stdout)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("exports/cli-study/report.html").path))
+        // Everything printed is in run.log too, timestamped.
+        let log = try String(contentsOfFile: out + "/run.log", encoding: .utf8).split(separator: "\n")
+        #expect(log.first?.contains(" metamlip ") == true && log.contains { $0.hasSuffix("experiment cli-study → \(out)") }, "\(log)")
+        #expect(log.contains { $0.contains("report: ") } && log.allSatisfy { $0.prefix(4).allSatisfy(\.isNumber) && $0.contains("Z ") })
 
         let changed = try CLIRunner.run(["run", try manifest(epochs: 2), "-o", out, "--no-report"])
         #expect(changed.status == 1 && changed.stderr.contains("refit.epochs: 1 → 2") && changed.stderr.contains("--fresh"), "\(changed.stderr)")
+        // The refused rerun is recorded in the run's log (it owns the directory), after the first run's lines.
+        let after = try String(contentsOfFile: out + "/run.log", encoding: .utf8)
+        #expect(after.contains("error: ") && after.hasPrefix(log.joined(separator: "\n")), "\(after)")
         let fresh = try CLIRunner.run(["run", try manifest(epochs: 2), "-o", out, "--no-report", "--fresh"])
         #expect(fresh.status == 0 && fresh.stdout.contains("moved to"), "\(fresh.stdout)\n\(fresh.stderr)")
     }
