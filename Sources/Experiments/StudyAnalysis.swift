@@ -335,10 +335,10 @@ struct StudyAnalysis {
                          String(format: "%.8f", s.totalEnergy), String(format: "%.3f", s.temperature)].joined(separator: ","))
             if let reason = event.instability {
                 // The first unphysical frame is kept, labelled with why.
-                try trajectory.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step),
+                try trajectory.write(state, info: ["time_fs": String(state.time), "step": String(state.step),
                                                                 "unphysical": reason.description])
             } else {
-                try trajectory.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step)])
+                try trajectory.write(state, info: ["time_fs": String(state.time), "step": String(state.step)])
             }
         }
         let samples = outcome.samples, last = samples.last!

@@ -123,7 +123,7 @@ struct MDCommand: ParsableCommand {
                 let s = state.sample
                 print(String(format: "%8d %10.2f %15.6f %11.6f %15.6f %8.1f", s.step, s.time, s.potentialEnergy,
                              s.kineticEnergy, s.totalEnergy, s.temperature))
-                try writer?.write(state.conformation, info: ["time_fs": String(state.time), "step": String(state.step)])
+                try writer?.write(state, info: ["time_fs": String(state.time), "step": String(state.step)])
             }
             let samples = outcome.samples, instability = outcome.instability, statistics = outcome.bondStatistics
             let seconds = Date().timeIntervalSince(t0)

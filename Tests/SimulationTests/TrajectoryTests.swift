@@ -62,4 +62,44 @@ import _TestSupport
         let early = try md2.run(steps: 12, every: 5) { $0.step < 5 }
         #expect(early.count == 2 && md2.step == 5)
     }
+
+    /// MD frames carry momenta in ASE's units: ASE reads velocities whose kinetic energy is
+    /// the run's (restartable in ASE), and our reader still reads the frames.
+    @Test func mdFramesRestartInASE() throws {
+        let dir = try SharedData.temporaryDirectory("sim-md-ase")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("md.xyz").path
+        let writer = try TrajectoryWriter(path: path)
+        var md = try MolecularDynamics(Fixtures.ethanol, calculator: Fixtures.aniCalculator(), timeStep: 0.5, seed: 2)
+        md.setMaxwellBoltzmannVelocities(temperature: 300)
+        var kinetic: [Double] = []
+        _ = try md.run(steps: 6, every: 3) { state in
+            try writer.write(state, info: ["time_fs": String(state.time)])
+            kinetic.append(state.sample.kineticEnergy)
+            return true
+        }
+        let frames = try ExtendedXYZReader().read(path: path).conformations
+        #expect(frames.count == 3 && frames.last!.positions == md.positions)
+        #expect(frames.map { Double($0.properties["kinetic_energy"]!)! } == kinetic)
+        let python = try #require(PythonInterpreter.importing("ase, numpy"), "no python3 with ase (run scripts/setup.sh)")
+        let script = """
+            import sys
+            from ase.io import read
+            from ase import units
+            for atoms in read(sys.argv[1], index=":"):
+                ours = atoms.info["kinetic_energy"]
+                theirs = atoms.get_kinetic_energy()
+                assert abs(theirs - ours) <= 1e-7 * ours, (theirs, ours)
+                assert atoms.get_velocities().any()
+            # The last frame's velocities in Å/fs.
+            v = read(sys.argv[1], index=-1).get_velocities() * units.fs
+            print(" ".join(repr(x) for x in v.ravel()))
+            """
+        let result = try PythonInterpreter.run(python, ["-c", script, path])
+        #expect(result.status == 0, "\(result.output)")
+        let velocities = result.output.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+        let expected = md.velocities.flatMap { [$0.x, $0.y, $0.z] }
+        #expect(velocities.count == expected.count)
+        #expect(zip(velocities, expected).allSatisfy { abs($0 - $1) <= 1e-7 * max(abs($1), 1e-3) }, "\(velocities.prefix(3)) vs \(expected.prefix(3))")
+    }
 }
