@@ -84,6 +84,8 @@ struct RefitCommand: ParsableCommand {
     var epochs = 300
     @Option(help: "Early-stopping patience in epochs.")
     var patience = 40
+    @Option(help: "Print validation errors every this many epochs (0: silent).")
+    var progressEvery = 10
     @Option(help: "Adam learning rate.")
     var learningRate = 1e-3
     @Option(help: "Force weight of the loss (the manifests' default).")
@@ -150,8 +152,14 @@ struct RefitCommand: ParsableCommand {
                                  selfEnergyPrior: selfEnergies, elementMap: map)
             print("refitting \(model) on N = \(n) of \(data) (\(refitMode)); validation \(valid.count), test \(test.count)")
             // Divergence events are printed as they happen; `TrainingDiverged` ends the command.
+            let every = progressEvery
             let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: train, validation: valid,
-                                                   label: data, onDivergence: { print($0) })
+                                                   label: data, onDivergence: { print($0) }, progress: { p in
+                // Epoch ends carry validation metrics; print the first and every `every`-th.
+                guard every > 0, let v = p.validation, p.epoch == 0 || (p.epoch + 1) % every == 0 else { return }
+                print(String(format: "epoch %4d  loss %.4e  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left at most)",
+                             p.epoch + 1, p.loss, v.energyPerAtomRMSE, v.forceRMSE, p.elapsed, p.remaining ?? 0))
+            })
             try ModelFile(potential: refitted, parameters: trainer.bestParameters,
                           provenance: .init(dataFile: data, task: "refit N=\(n)", seed: seed, steps: trainer.step,
                                             epochs: trainer.epoch, finalMetrics: trainer.history.last?.validation))

@@ -114,9 +114,11 @@ public struct RefitPlan: Sendable {
     ///     conformations from, seeded by the trainer seed.
     ///   - onDivergence: called with each divergence event of the refit's trainer (its
     ///     retries; see ``DivergenceGuard``).
+    ///   - progress: the trainer's progress reports (``Trainer/progress``).
     public func run(potential: any AtomisticPotential, parameters: ParameterSet<Float>?, training: [Conformation],
                     validation: [Conformation], replay: FittingSet? = nil, label: String = "target",
-                    onDivergence: ((DivergenceEvent) -> Void)? = nil) throws
+                    onDivergence: ((DivergenceEvent) -> Void)? = nil,
+                    progress: ((TrainingProgress) -> Void)? = nil) throws
         -> (trainer: Trainer, potential: any AtomisticPotential) {
         try mode.check(layerCount: potential.layerCount, file: label, item: "refit mode")
         var target = potential
@@ -146,6 +148,7 @@ public struct RefitPlan: Sendable {
         let t = try Trainer(potential: target, parameters: parameters, training: train, validation: valid,
                             configuration: configuration)
         t.onDivergence = onDivergence
+        t.progress = progress
         try t.train()
         if targetSelfEnergies == nil {
             target.selfEnergies = try Self.residualSelfEnergies(potential: target, parameters: t.bestParameters,

@@ -64,4 +64,18 @@ import _TestSupport
         #expect(result.stderr.contains("1e+06 (epoch 1), 100000 (epoch 1), 10000 (epoch 1), 1000 (epoch 1)"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
+
+    /// A refit that trains prints its validation errors: the first epoch and every k-th.
+    @Test func refitReportsProgress() throws {
+        let dir = try setUp("cli-refit-progress", learningRate: "0.001", divergence: "{}")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("refit.model.json").path
+        let result = try CLIRunner.run(["refit", "scratch:ani", dir.appendingPathComponent("small.xyz").path, "--n", "4",
+                                        "--isolated-atoms", SharedData.path("3bpa/iso_atoms.xyz"), "--validation", "4",
+                                        "--epochs", "4", "--progress-every", "2", "-o", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        let epochs = result.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        #expect(epochs.count == 3 && epochs[0].hasPrefix("epoch    1  loss ") && epochs[2].hasPrefix("epoch    4 "), "\(result.stdout)")
+        #expect(epochs.allSatisfy { $0.contains("meV/atom") && $0.contains("s left at most") })
+    }
 }
