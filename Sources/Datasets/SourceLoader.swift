@@ -53,7 +53,8 @@ public struct SourceLoader: Sendable {
             tasks = [task(name, source, path, units, contents.conformations, contents.isolatedAtomEnergies)]
         case .npz:
             let reader = PaddedNPZReader(energyUnit: energyUnit, lengthUnit: lengthUnit,
-                                         energiesRelativeToFreeAtoms: source.energiesRelativeToFreeAtoms ?? false)
+                                         energiesRelativeToFreeAtoms: source.energiesRelativeToFreeAtoms ?? false,
+                                         energyUnitStated: source.energyUnit != nil)
             let contents = try reader.read(path: path)
             var t = task(name, source, path, units, contents.conformations, contents.isolatedAtomEnergies)
             t.metadata["nan_energies"] = String(contents.skippedNaNEnergies)

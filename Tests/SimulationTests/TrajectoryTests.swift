@@ -93,7 +93,7 @@ import _TestSupport
                 assert atoms.get_velocities().any()
             # The last frame's velocities in Å/fs.
             v = read(sys.argv[1], index=-1).get_velocities() * units.fs
-            print(" ".join(repr(x) for x in v.ravel()))
+            print(" ".join(repr(float(x)) for x in v.ravel()))
             """
         let result = try PythonInterpreter.run(python, ["-c", script, path])
         #expect(result.status == 0, "\(result.output)")

@@ -158,7 +158,10 @@ public struct NumPyArchive {
     }
 }
 
-/// Reader for the padded-molecule `.npz` layout of the Meuwly data
+/// Reader for `.npz` molecule data: the padded-molecule layout of the Meuwly data below, and
+/// the one-molecule MD17-family layouts (``MoleculeNPZLayout``).
+///
+/// The padded-molecule layout of the Meuwly data
 /// (`R` (n, Nmax, 3) Å, `Z` (n, Nmax) zero-padded, `N` (n,), `E` (n,), `F` (n, Nmax, 3)).
 ///
 /// Each row of `Z` is N real atomic numbers (whole numbers in 1…118, whatever the dtype)
@@ -171,11 +174,16 @@ public struct PaddedNPZReader: Sendable {
     /// True when `E` is relative to free atoms (then isolated-atom energies are 0).
     public var energiesRelativeToFreeAtoms: Bool
 
+    /// Whether the caller stated `energyUnit` (the MD17-family layouts, which record no unit
+    /// read here, are refused without it).
+    public var energyUnitStated: Bool
+
     public init(energyUnit: EnergyUnit = .eV, lengthUnit: LengthUnit = .angstrom,
-                energiesRelativeToFreeAtoms: Bool = false) {
+                energiesRelativeToFreeAtoms: Bool = false, energyUnitStated: Bool = true) {
         self.energyUnit = energyUnit
         self.lengthUnit = lengthUnit
         self.energiesRelativeToFreeAtoms = energiesRelativeToFreeAtoms
+        self.energyUnitStated = energyUnitStated
     }
 
     /// The first `count` entries of one row of `Z` as atomic numbers; the rest must be the
@@ -201,10 +209,18 @@ public struct PaddedNPZReader: Sendable {
 
     /// Reads every conformation, dropping padding; conformations with a NaN energy are
     /// skipped, NaN forces make that conformation energy-only.
+    /// Files with the keys of a one-molecule layout (``MoleculeNPZLayout``: sGDML/MD17,
+    /// rMD17) are read as that layout.
     public func read(path: String) throws -> ExtendedXYZReader.Contents {
         let npz = try NumPyArchive(path: path)
-        let r = try npz.array("R"), z = try npz.array("Z"), e = try npz.array("E")
         let names = Set(npz.arrayNames)
+        if let layout = MoleculeNPZLayout.detect(names) {
+            guard energyUnitStated else {
+                throw DataError(file: path, "an \(layout.rawValue) file does not record its energy unit in a form MetaMLIP reads (the published MD17 and rMD17 sets are in kcal/mol): pass --energy-unit (e.g. kcal/mol), or energy_unit: in a recipe")
+            }
+            return try layout.read(npz, path: path, energyScale: energyUnit.inElectronVolts, lengthScale: lengthUnit.inAngstrom)
+        }
+        let r = try npz.array("R"), z = try npz.array("Z"), e = try npz.array("E")
         let f = names.contains("F") ? try npz.array("F") : nil
         guard e.shape.count == 1 else { throw DataError(file: path, item: "E", "shape \(e.shape), expected (n,)") }
         let n = e.shape[0]
