@@ -44,13 +44,8 @@ struct PredictCommand: ParsableCommand {
             let structures = noLabels ? try readStructures(path: data)
                                       : try readConformations(path: data, options: reader.openerOptions()).conformations
             guard !structures.isEmpty else { throw DataError(file: data, "no structures to predict (only isolated atoms?)") }
-            var members: [PotentialCalculator] = []
-            for path in [model] + others {
-                try InputFile.requireRegularFile(path)
-                let (potential, parameters) = try ModelFile.load(path: path)
-                members.append(PotentialCalculator(potential: potential, parameters: parameters))
-            }
-            let committee = CommitteeCalculator(members: members)
+            let committee = try Self.committee([model] + others)
+            let members = committee.members
             let t0 = Date()
             // Every frame is predicted before the output is created: a bad frame leaves no partial file.
             var predictions: [CommitteeEvaluation] = []
@@ -145,5 +140,18 @@ enum PredictionFrame {
     private static func quoted(_ value: String) -> String {
         guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" || $0 == "\t" }) else { return value }
         return value.contains("\"") ? "'\(value.replacingOccurrences(of: "'", with: ""))'" : "\"\(value)\""
+    }
+}
+
+extension PredictCommand {
+    /// The model files at `paths` (checked to exist) as one committee; a single path is a
+    /// committee of one (`predict`, `serve`).
+    static func committee(_ paths: [String]) throws -> CommitteeCalculator {
+        let members = try paths.map { path -> PotentialCalculator in
+            try InputFile.requireRegularFile(path)
+            let (potential, parameters) = try ModelFile.load(path: path)
+            return PotentialCalculator(potential: potential, parameters: parameters)
+        }
+        return CommitteeCalculator(members: members)
     }
 }

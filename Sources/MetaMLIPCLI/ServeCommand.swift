@@ -56,17 +56,11 @@ struct ServeCommand: ParsableCommand {
                 throw DataError(file: structure, item: "frame \(frame)",
                                 "is periodic: serve handles molecules only (the models do not give stress/virial yet)")
             }
-            var members: [PotentialCalculator] = []
-            for path in [model] + others {
-                try InputFile.requireRegularFile(path)
-                let (potential, parameters) = try ModelFile.load(path: path)
-                members.append(PotentialCalculator(potential: potential, parameters: parameters))
-            }
-            let committee = CommitteeCalculator(members: members)
+            let committee = try PredictCommand.committee([model] + others)
             try committee.checkElements(conformation.atomicNumbers, file: structure, item: "frame \(frame)")
             let descriptor = try IPIDriver.connect(unix: unix, inet: inet, wait: wait)
             defer { close(descriptor) }
-            print("serve: connected to \(unix.map { "/tmp/ipi_\($0)" } ?? inet!); \(conformation.atomCount) atoms, \(members.count) model(s)")
+            print("serve: connected to \(unix.map { "/tmp/ipi_\($0)" } ?? inet!); \(conformation.atomCount) atoms, \(others.count + 1) model(s)")
             let driver = IPIDriver(descriptor: descriptor, atomicNumbers: conformation.atomicNumbers, calculator: committee)
             _ = try driver.serve { print($0) }
         }

@@ -154,9 +154,9 @@ import _TestSupport
     func notebookValidatesWithNbformat(withAnalysis: Bool) throws {
         let out = try ReportBuilderTests().build(withAnalysis: withAnalysis)
         defer { ReportBuilderTests().remove(out) }
-        let python = try #require(Python.interpreter(importing: "nbformat"),
+        let python = try #require(PythonInterpreter.importing("nbformat"),
                                   "no python3 with nbformat (run scripts/setup.sh, or set METAMLIP_PYTHON)")
-        let result = try Python.run(python, ["-c", "import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))",
+        let result = try PythonInterpreter.run(python, ["-c", "import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))",
                                              out.notebook.path])
         #expect(result.status == 0, "\(result.output)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.notebook)) as? [String: Any])
@@ -190,15 +190,15 @@ import _TestSupport
 
     /// Runs the notebook's code cells when pandas and matplotlib are installed (they are not
     /// required to build or test MetaMLIP, so this is skipped without them).
-    @Test(.enabled(if: Python.interpreter(importing: "pandas, matplotlib") != nil))
+    @Test(.enabled(if: PythonInterpreter.importing("pandas, matplotlib") != nil))
     func codeCellsRunWithPandasAndMatplotlib() throws {
         let out = try ReportBuilderTests().build(withAnalysis: true)
         defer { ReportBuilderTests().remove(out) }
         // IPython magics (`%matplotlib inline`) are not Python: plain python3 runs the rest.
         let script = try codeCells(out.notebook).joined(separator: "\n\n").split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("%") }.joined(separator: "\n")
-        let python = try #require(Python.interpreter(importing: "pandas, matplotlib"))
-        let result = try Python.run(python, ["-c", script], environment: ["MPLBACKEND": "Agg"], in: out.directory)
+        let python = try #require(PythonInterpreter.importing("pandas, matplotlib"))
+        let result = try PythonInterpreter.run(python, ["-c", script], environment: ["MPLBACKEND": "Agg"], in: out.directory)
         #expect(result.status == 0, "\(result.output)")
     }
 
@@ -206,11 +206,11 @@ import _TestSupport
     /// does) under `MPLBACKEND=Agg`, with analysis and unit records, and checks that every figure
     /// cell produced a PNG. Needs nbclient, ipykernel, pandas and matplotlib (scripts/setup.sh
     /// installs them); once they are present, a notebook that does not execute fails the test.
-    @Test(.enabled(if: Python.interpreter(importing: "nbformat, nbclient, ipykernel, pandas, matplotlib") != nil))
+    @Test(.enabled(if: PythonInterpreter.importing("nbformat, nbclient, ipykernel, pandas, matplotlib") != nil))
     func notebookExecutesHeadlessAndShowsItsFigures() throws {
         let out = try ReportBuilderTests().build(withAnalysis: true, withUnits: true, withMaps: true)
         defer { ReportBuilderTests().remove(out) }
-        let python = try #require(Python.interpreter(importing: "nbformat, nbclient, ipykernel, pandas, matplotlib"))
+        let python = try #require(PythonInterpreter.importing("nbformat, nbclient, ipykernel, pandas, matplotlib"))
         let script = """
             import sys, nbformat
             from nbclient import NotebookClient
@@ -221,7 +221,7 @@ import _TestSupport
             print("figure cells", len(shows), "without a figure", blank)
             sys.exit(1 if blank or not shows else 0)
             """
-        let result = try Python.run(python, ["-c", script, out.notebook.path, out.directory.path],
+        let result = try PythonInterpreter.run(python, ["-c", script, out.notebook.path, out.directory.path],
                                     environment: ["MPLBACKEND": "Agg"], in: out.directory)
         #expect(result.status == 0, "\(result.output)")
     }

@@ -192,34 +192,6 @@ final class XMLCheck: NSObject, XMLParserDelegate {
     }
 }
 
-/// A Python interpreter that can import the given modules: `$METAMLIP_PYTHON`, python3 on
-/// PATH, then /usr/bin/python3 (where apt puts python3-nbformat; see scripts/setup.sh).
-enum Python {
-    static func interpreter(importing modules: String) -> [String]? {
-        var candidates: [[String]] = [["/usr/bin/env", "python3"], ["/usr/bin/python3"]]
-        if let p = ProcessInfo.processInfo.environment["METAMLIP_PYTHON"], !p.isEmpty { candidates.insert([p], at: 0) }
-        return candidates.first { c in
-            FileManager.default.isExecutableFile(atPath: c[0]) && ((try? run(c, ["-c", "import \(modules)"]).status) == 0)
-        }
-    }
-
-    static func run(_ interpreter: [String], _ arguments: [String], environment: [String: String] = [:],
-                    in directory: URL? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: interpreter[0])
-        process.arguments = Array(interpreter.dropFirst()) + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-}
-
 extension String {
     func occurrences(of needle: String) -> Int { components(separatedBy: needle).count - 1 }
 }
