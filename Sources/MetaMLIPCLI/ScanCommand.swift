@@ -55,6 +55,8 @@ struct ScanCommand: ParsableCommand {
     var step: Double?
     @Flag(help: "Rigid torsion scans (one fragment turned, nothing relaxed) instead of relaxed ones.")
     var rigid = false
+    @Flag(help: "Relaxed torsion scans (the default; stated for scripts that name the mode).")
+    var relaxed = false
     @Option(help: "Relaxed torsions: largest projected force left at each point, eV/Å.")
     var relaxFmax = 0.05
     @Option(help: "Relaxed torsions: most FIRE steps per point.")
@@ -98,6 +100,7 @@ struct ScanCommand: ParsableCommand {
         if let step, !(step > 0 && step <= 180) { throw ValidationError("--step must lie in (0, 180] degrees") }
         guard stretchStep > 0 else { throw ValidationError("--stretch-step must be positive") }
         guard frame >= 0 else { throw ValidationError("--frame must be 0 or more") }
+        guard !(rigid && relaxed) else { throw ValidationError("--rigid and --relaxed exclude each other") }
         guard relaxFmax > 0 else { throw ValidationError("--relax-fmax must be positive") }
         guard relaxSteps >= 1 else { throw ValidationError("--relax-steps must be at least 1") }
         guard clashFactor > 0 else { throw ValidationError("--clash-factor must be positive") }

@@ -56,7 +56,7 @@ import _TestSupport
         // Relaxed (the default): a coarse, short run shows the mode and the held dihedral.
         let relaxedOut = dir.appendingPathComponent("relaxed")
         let relaxed = try CLIRunner.run(["scan", model, SharedData.path("3bpa/train_300K.xyz"), "--kind", "torsion", "--step", "120",
-                                         "--backbone-only", "--relax-steps", "3", "-o", relaxedOut.path])
+                                         "--backbone-only", "--relaxed", "--relax-steps", "3", "-o", relaxedOut.path])
         #expect(relaxed.status == 0, "\(relaxed.stderr)")
         let rows = try lines(relaxedOut.appendingPathComponent("scan_metrics.csv"))
         #expect(rows.count == 1 + 3 && rows.dropFirst().allSatisfy { $0.contains(",torsion,relaxed,") })
@@ -93,6 +93,9 @@ import _TestSupport
 
         let neither = try CLIRunner.run(["scan", model, "-o", out])
         #expect(neither.status != 0 && neither.stderr.contains("give a STRUCTURE file or --reference"))
+
+        let both = try CLIRunner.run(["scan", model, bpa, "--rigid", "--relaxed", "-o", out])
+        #expect(both.status != 0 && both.stderr.contains("--rigid and --relaxed exclude each other"), "\(both.stderr)")
 
         // Torsion maps: two --map dihedrals, a step dividing 360°, bonded chains outside rings.
         let one = try CLIRunner.run(["scan", model, bpa, "--map", "13 5 1 0", "-o", out])
