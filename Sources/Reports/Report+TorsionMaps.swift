@@ -98,7 +98,9 @@ extension Report {
         let sizes = figureSizes(available: metrics.compactMap(\.n))
         let rows = metrics.filter { $0.n.map(sizes.contains) ?? true }
         var s = "<h3>Relaxed 2-D torsion maps</h3>\n<p>Each grid point holds both dihedrals (and any held one) exactly and relaxes "
-            + "every other coordinate with the model, from two neighbouring points; a hole is a point whose relaxations all broke "
+            + "every other coordinate with the model, started from its left and lower neighbours and then again from any lower "
+            + "neighbour; a dihedral held without a stated angle sits at each model's own minimised value (given in the Map "
+            + "column), so maps of models whose minima differ are at different angles. A hole is a point whose relaxations all broke "
             + "the molecule (a bond formed or broken, or a non-bonded contact below 1.5 × the covalent-radius sum). Range and "
             + "minima over intact points; minima are lower than all 8 grid neighbours; roughness is the RMS second difference "
             + "per grid step over the range (0 for a plane).</p>\n"
