@@ -7,10 +7,15 @@ OUT ?= out
 # Pretrainings, refits and scans/MD of a study that run at once (one BLAS thread each).
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: setup build release library test demo bench clean
+.PHONY: setup build release library test demo bench clean data
 
 setup:
 	@bash scripts/setup.sh
+
+# The QM data the demo and the tests read (datasets/README.md says where each file comes from);
+# checked before the minutes of building.
+data:
+	@test -d "$(DATA)" || { echo "make: no data at $(DATA): put the shared datasets there or set METAMLIP_DATA=/path/to/datasets (datasets/README.md lists every file and its public origin)" >&2; exit 1; }
 
 build: setup
 	$(SWIFT) build
@@ -23,7 +28,7 @@ release: setup
 library: setup
 	$(SWIFT) build -c release --product metamlip-c
 
-test: setup
+test: data setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product metamlip-c
 	$(SWIFT) test --skip-build --disable-xctest
@@ -31,7 +36,7 @@ test: setup
 # The toy-scale study: pretrain four initialisations on the CHNO pool, refit to 3BPA,
 # scan and simulate the refitted models, print the table (results in $(OUT)/quickstart;
 # rerunning resumes/reuses them) and write the report to notebooks-export/quickstart/.
-demo: release
+demo: data release
 	@mkdir -p $(OUT)
 	METAMLIP_DATA=$(DATA) .build/release/metamlip run experiments/quickstart.yaml -o $(OUT)/quickstart --jobs $(JOBS)
 
