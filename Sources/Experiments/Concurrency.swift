@@ -48,3 +48,28 @@ func runConcurrently(_ count: Int, jobs: Int, after: [Int?]? = nil, _ body: (Int
     }
     if let failure { throw failure }
 }
+
+/// Counts the finished units of a stage and logs `[progress] <stage>: k of M units …` with
+/// the elapsed time and a rough estimate of the time left (the mean time per finished unit
+/// times the units left, over `jobs`; units reused from an earlier run finish at once, so
+/// early estimates are low). Thread-safe.
+final class UnitCounter: @unchecked Sendable {
+    let stage: String
+    let total: Int
+    let jobs: Int
+    private let log: (String) -> Void
+    private let start = Date()
+    private let lock = NSLock()
+    private var done = 0
+
+    init(stage: String, total: Int, jobs: Int, log: @escaping (String) -> Void) {
+        self.stage = stage; self.total = total; self.jobs = max(1, jobs); self.log = log
+    }
+
+    /// Records that unit `name` finished (or failed, or was found done).
+    func finished(_ name: String) {
+        let (k, elapsed) = lock.withLock { done += 1; return (done, Date().timeIntervalSince(start)) }
+        let left = k < total ? String(format: ", about %.0f s left", elapsed / Double(k) * Double(total - k) / Double(min(jobs, total - k))) : ""
+        log(String(format: "[progress] %@: %d of %d units (%@), %.0f s%@", stage, k, total, name, elapsed, left))
+    }
+}

@@ -244,8 +244,13 @@ public final class ExperimentRunner {
             log("[\(unit)] FAILED\(error is UnitFailed ? " (recorded: it failed in an earlier run; --fresh retries it)" : "") (\(failure.stage)): \(failure.reason)")
             lock.withLock { failures[slot] = failure }
         }
+        let counter = UnitCounter(stage: "pretraining and refits", total: variants.count + schedule.count, jobs: jobs, log: log)
         try runConcurrently(variants.count + schedule.count, jobs: jobs,
                             after: variants.map { _ in nil } + schedule.map { refits[$0].0 }) { k in
+            defer { counter.finished(k < variants.count ? "pretrain/\(variants[k].name)"
+                                                          : Self.refitUnit(variants[refits[schedule[k - variants.count]].0].name,
+                                                                           n: refits[schedule[k - variants.count]].1,
+                                                                           seed: refits[schedule[k - variants.count]].2)) }
             guard k >= variants.count else {
                 let unit = "pretrain/\(variants[k].name)"
                 do {

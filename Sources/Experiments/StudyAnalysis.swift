@@ -168,7 +168,9 @@ struct StudyAnalysis {
         try part("reference") { staging in
             try ScanCSVWriter(directory: staging).append(paths.compactMap { ScanResult.reference($0.path) })
         }
+        let counter = UnitCounter(stage: "analysis", total: units.count, jobs: jobs, log: log)
         try runConcurrently(units.count, jobs: jobs) { k in
+            defer { counter.finished(names[k]) }
             let (variant, n, seed, model, job) = units[k]
             let label = "\(variant)-n\(n)-seed\(seed)"
             try part(names[k]) { staging in

@@ -398,6 +398,10 @@ import _TestSupport
         try resumed.run()
         #expect(try tables.map { try lines($0) } == before)
         #expect(resumedLog.filter { $0.hasPrefix("[analysis]") }.count == 2, "\(resumedLog)")
+        // Every stage counts its units: 1 pretraining slot and 2 refits, 2 models × (scans + 1 MD run).
+        #expect(resumedLog.contains { $0.hasPrefix("[progress] pretraining and refits: 3 of 3 units") }, "\(resumedLog)")
+        #expect(resumedLog.filter { $0.hasPrefix("[progress] analysis: ") }.count == 4
+                && resumedLog.contains { $0.hasPrefix("[progress] analysis: 4 of 4 units") && !$0.contains("left") })
         #expect(!FileManager.default.fileExists(atPath: parts.appendingPathComponent("scratch-n5-seed0.md0.partial").path))
         // Two jobs: the same tables, row for row.
         let parallel = try ExperimentRunner(manifestPath: manifest, runDirectory: dir.appendingPathComponent("two").path)
