@@ -140,11 +140,9 @@ public enum ReferenceScan {
         var atoms: [Int]? = nil
         for (f, c) in frames.enumerated() {
             let text = c.properties["dihedral"] ?? ""
-            let parsed = text.split(whereSeparator: { $0 == " " || $0 == "," }).map { Int($0) }
-            guard parsed.count == 4, parsed.allSatisfy({ $0 != nil }) else {
+            guard let values = ScanBuilder.dihedralAtoms(parsing: text) else {
                 throw DataError(file: file, item: "frame \(f)", "dihedral=\"\(text)\" is not four atom indices \"i j k l\"")
             }
-            let values = parsed.map { $0! }
             guard values.allSatisfy({ (0..<c.atomCount).contains($0) }), Set(values).count == 4 else {
                 throw DataError(file: file, item: "frame \(f)",
                                 "dihedral=\"\(text)\" needs four different 0-based atom indices below \(c.atomCount)")

@@ -4,6 +4,15 @@ import Simulation
 /// A dihedral i–j–k–l named by its atoms, with the atoms a turn about j–k moves (the k
 /// side of the bond).
 extension ScanBuilder {
+    /// The four integers of a dihedral written "i j k l" (spaces or commas), any sign, or
+    /// `nil`: the one spelling of reference-scan files, manifests and the command line
+    /// (each checks the values against its structure).
+    public static func dihedralAtoms(parsing text: String) -> [Int]? {
+        let atoms = text.split(whereSeparator: { $0 == " " || $0 == "," }).map { Int($0) }
+        guard atoms.count == 4, atoms.allSatisfy({ $0 != nil }) else { return nil }
+        return atoms.map { $0! }
+    }
+
     /// The torsion of the dihedral `atoms` = [i, j, k, l] (0-based): j–k must be a bond of
     /// the structure outside any ring, i bonded to j and l to k; the k side moves.
     /// - Throws: `DataError` naming `file` and `item` otherwise.
@@ -77,16 +86,9 @@ public struct RelaxedTorsionMap {
         let count = Int((360 / step).rounded())
         precondition(step > 0 && abs(Double(count) * step - 360) < 1e-9 && count >= 3,
                      "the map step must divide 360° into at least 3 points (checked where it is read)")
-        let graph = Set(builder.connectivity.bonds.map { [$0.i, $0.j] })
-        let contacts = ContactCheck(builder.connectivity, clashFactor: relaxer.intactContactFactor)
-        func intact(_ p: [SIMD3<Double>]) -> Bool {
-            var c = builder.conformation
-            c.positions = p
-            guard let now = try? Connectivity(c) else { return false }
-            return Set(now.bonds.map { [$0.i, $0.j] }) == graph && !contacts.clashes(p)
-        }
+        let check = RelaxedTorsionScan.Intactness(builder, contactFactor: relaxer.intactContactFactor)
         var minimum = try relaxer.minimised(builder.conformation)
-        if !intact(minimum) { minimum = builder.conformation.positions }
+        if !check.intact(minimum) { minimum = builder.conformation.positions }
         let phi1 = Geometry.dihedral(minimum, first.dihedral) * 180 / .pi
         let phi2 = Geometry.dihedral(minimum, second.dihedral) * 180 / .pi
         let fixed = held.map { DihedralConstraint.Held(atoms: $0.torsion.dihedral,
@@ -95,22 +97,13 @@ public struct RelaxedTorsionMap {
         let firstAngles = (0..<count).map { Geometry.wrapDegrees(phi1 + Double($0) * step) }
         let secondAngles = (0..<count).map { Geometry.wrapDegrees(phi2 + Double($0) * step) }
 
-        struct Candidate { var positions: [SIMD3<Double>]; var energy: Double; var broken: Bool; var record: PointRelaxation }
-        func relax(_ start: [SIMD3<Double>], _ a: Int, _ b: Int) throws -> Candidate {
-            var c = builder.conformation
-            c.positions = start
-            let constraint = DihedralConstraint([
+        func relax(_ start: [SIMD3<Double>], _ a: Int, _ b: Int) throws -> RelaxedTorsionScan.Candidate {
+            try relaxer.relax(start, holding: DihedralConstraint([
                 .init(atoms: first.dihedral, target: firstAngles[a], movingAtoms: first.movingAtoms),
                 .init(atoms: second.dihedral, target: secondAngles[b], movingAtoms: second.movingAtoms),
-            ] + fixed)
-            let result = try FIRE().minimize(c, calculator: relaxer.calculator, fmax: relaxer.fmax,
-                                             maxSteps: relaxer.maxSteps, constraint: constraint)
-            let q = result.structure.positions
-            return Candidate(positions: q, energy: result.energy, broken: !intact(q),
-                             record: PointRelaxation(heldResidual: constraint.largestDeviation(q), fmax: result.fmax,
-                                                     steps: result.steps, converged: result.converged))
+            ] + fixed), check)
         }
-        var kept = [Candidate?](repeating: nil, count: count * count)
+        var kept = [RelaxedTorsionScan.Candidate?](repeating: nil, count: count * count)
         // The geometry later points continue from: the point's own intact result, or the
         // intact geometry it was itself started from when all its candidates broke.
         var continuation = [[SIMD3<Double>]?](repeating: nil, count: count * count)
@@ -153,7 +146,7 @@ public struct RelaxedTorsionMap {
             }
             if improved == 0 { break }
         }
-        let label = { (t: RotatableBond) in t.dihedral.map { "\(Element.symbol(for: builder.conformation.atomicNumbers[$0]))\($0)" }.joined(separator: "-") }
+        let label = { (t: RotatableBond) in ScanResult.atomLabel(t.dihedral, atomicNumbers: builder.conformation.atomicNumbers) }
         return TorsionMap(
             first: first.dihedral, second: second.dihedral,
             firstLabel: label(first), secondLabel: label(second),

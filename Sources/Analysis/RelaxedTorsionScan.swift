@@ -50,41 +50,65 @@ public struct RelaxedTorsionScan {
         self.intactContactFactor = intactContactFactor
     }
 
-    /// One relaxed candidate of a grid point.
+    /// One relaxed candidate of a grid point; `broken` when it is not ``Intactness/intact(_:)``.
     struct Candidate {
         var positions: [SIMD3<Double>]
         var energy: Double
-        var clashes: Bool
+        var broken: Bool
         var record: PointRelaxation
+    }
+
+    /// Whether a relaxed geometry is still the scanned molecule: the covalent graph of the
+    /// structure (``Connectivity``) and, for ``intact(_:)``, no non-bonded contact below the
+    /// relaxer's `intactContactFactor` × the radius sum (``ContactCheck``). Relaxed scans and
+    /// torsion maps judge their candidates by it.
+    struct Intactness {
+        let template: Conformation
+        let graph: Set<[Int]>
+        let contacts: ContactCheck
+
+        init(_ builder: ScanBuilder, contactFactor: Double) {
+            template = builder.conformation
+            graph = Set(builder.connectivity.bonds.map { [$0.i, $0.j] })
+            contacts = ContactCheck(builder.connectivity, clashFactor: contactFactor)
+        }
+
+        /// Same covalent graph as the structure (no bond formed or broken).
+        func sameGraph(_ p: [SIMD3<Double>]) -> Bool {
+            var c = template
+            c.positions = p
+            return (try? Connectivity(c)).map { Set($0.bonds.map { [$0.i, $0.j] }) == graph } ?? false
+        }
+
+        /// Same covalent graph and no contact below the intact factor.
+        func intact(_ p: [SIMD3<Double>]) -> Bool { sameGraph(p) && !contacts.clashes(p) }
+    }
+
+    /// Relaxes `start` (positions of `check`'s structure) with FIRE, `constraint` held.
+    func relax(_ start: [SIMD3<Double>], holding constraint: DihedralConstraint, _ check: Intactness) throws -> Candidate {
+        var c = check.template
+        c.positions = start
+        let result = try FIRE().minimize(c, calculator: calculator, fmax: fmax, maxSteps: maxSteps, constraint: constraint)
+        let q = result.structure.positions
+        return Candidate(positions: q, energy: result.energy, broken: !check.intact(q),
+                         record: PointRelaxation(heldResidual: constraint.largestDeviation(q), fmax: result.fmax,
+                                                 steps: result.steps, converged: result.converged))
     }
 
     /// The relaxed scan of `bond` of `builder`'s structure: the grid of
     /// `torsionScan(bond, step:, span:)` started at the minimised structure, `mode` `.relaxed`.
     public func scan(_ builder: ScanBuilder, bond: RotatableBond, step: Double = 10, span: Double = 360) throws -> ScanPath {
-        let bonds = Set(builder.connectivity.bonds.map { [$0.i, $0.j] })
-        func intact(_ p: [SIMD3<Double>]) -> Bool {
-            var c = builder.conformation
-            c.positions = p
-            return (try? Connectivity(c)).map { Set($0.bonds.map { [$0.i, $0.j] }) == bonds } ?? false
-        }
+        let check = Intactness(builder, contactFactor: intactContactFactor)
         // The minimum, unless the model's minimisation breaks the molecule (then the start as given).
         var minimum = try minimised(builder.conformation)
-        if !intact(minimum) { minimum = builder.conformation.positions }
+        if !check.sameGraph(minimum) { minimum = builder.conformation.positions }
         var relaxedStart = builder.conformation
         relaxedStart.positions = minimum
         var path = try ScanBuilder(relaxedStart).torsionScan(bond, step: step, span: span)
-        let contacts = ContactCheck(builder.connectivity, clashFactor: intactContactFactor)
         let n = path.count
         func relax(_ p: [SIMD3<Double>], target: Double) throws -> Candidate {
-            var start = path.conformations[0]
-            start.positions = p
-            let constraint = DihedralConstraint([.init(atoms: bond.dihedral, target: Geometry.wrapDegrees(target),
-                                                       movingAtoms: bond.movingAtoms)])
-            let result = try FIRE().minimize(start, calculator: calculator, fmax: fmax, maxSteps: maxSteps, constraint: constraint)
-            let q = result.structure.positions
-            return Candidate(positions: q, energy: result.energy, clashes: contacts.clashes(q) || !intact(q),
-                             record: PointRelaxation(heldResidual: constraint.largestDeviation(q), fmax: result.fmax,
-                                                     steps: result.steps, converged: result.converged))
+            try self.relax(p, holding: DihedralConstraint([.init(atoms: bond.dihedral, target: Geometry.wrapDegrees(target),
+                                                                 movingAtoms: bond.movingAtoms)]), check)
         }
         var candidates = [[Candidate]](repeating: [], count: n)
         let first = try relax(minimum, target: path.coordinates[0])
@@ -95,26 +119,26 @@ public struct RelaxedTorsionScan {
         for m in 1..<n {
             let c = try relax(previous, target: path.coordinates[m])
             candidates[m].append(c)
-            if !c.clashes { previous = c.positions }
+            if !c.broken { previous = c.positions }
         }
         if path.isPeriodic {
             previous = first.positions
             for m in stride(from: n - 1, through: 1, by: -1) {
                 let c = try relax(previous, target: path.coordinates[m])
                 candidates[m].append(c)
-                if !c.clashes { previous = c.positions }
+                if !c.broken { previous = c.positions }
             }
         }
         var records: [PointRelaxation] = []
         for m in 0..<n {
-            let physical = candidates[m].filter { !$0.clashes }
+            let physical = candidates[m].filter { !$0.broken }
             let best = (physical.isEmpty ? candidates[m] : physical).min { $0.energy < $1.energy }!
             var point = path.conformations[m]
             point.positions = best.positions
             path.conformations[m] = point
             var record = best.record
             record.candidates = candidates[m].count
-            record.clashingCandidates = candidates[m].filter(\.clashes).count
+            record.clashingCandidates = candidates[m].filter(\.broken).count
             records.append(record)
         }
         path.mode = .relaxed

@@ -94,7 +94,12 @@ public struct ScanResult: Sendable {
     /// "C13-O5-C1-C0": the defining atoms with element symbols and 0-based indices.
     public static func atomLabel(_ path: ScanPath) -> String {
         guard let first = path.conformations.first else { return "" }
-        return path.definingAtoms.map { Element.symbol(for: first.atomicNumbers[$0]) + String($0) }.joined(separator: "-")
+        return atomLabel(path.definingAtoms, atomicNumbers: first.atomicNumbers)
+    }
+
+    /// "C13-O5-C1-C0" for `atoms` (0-based) of a structure with `atomicNumbers`.
+    public static func atomLabel(_ atoms: [Int], atomicNumbers: [Int]) -> String {
+        atoms.map { Element.symbol(for: atomicNumbers[$0]) + String($0) }.joined(separator: "-")
     }
 
     /// The `scans.csv` rows (without header), one per point.

@@ -245,14 +245,17 @@ public final class ExperimentRunner {
             lock.withLock { failures[slot] = failure }
         }
         let counter = UnitCounter(stage: "pretraining and refits", total: variants.count + schedule.count, jobs: jobs, log: log)
+        /// Unit k's name: a pretraining below `variants.count`, then the scheduled refits.
+        func unitName(_ k: Int) -> String {
+            guard k >= variants.count else { return "pretrain/\(variants[k].name)" }
+            let (v, n, s) = refits[schedule[k - variants.count]]
+            return Self.refitUnit(variants[v].name, n: n, seed: s)
+        }
         try runConcurrently(variants.count + schedule.count, jobs: jobs,
                             after: variants.map { _ in nil } + schedule.map { refits[$0].0 }) { k in
-            defer { counter.finished(k < variants.count ? "pretrain/\(variants[k].name)"
-                                                          : Self.refitUnit(variants[refits[schedule[k - variants.count]].0].name,
-                                                                           n: refits[schedule[k - variants.count]].1,
-                                                                           seed: refits[schedule[k - variants.count]].2)) }
+            defer { counter.finished(unitName(k)) }
             guard k >= variants.count else {
-                let unit = "pretrain/\(variants[k].name)"
+                let unit = unitName(k)
                 do {
                     let p = try pretrain(variants[k], potential: potential, pool: pool, directory: directory)
                     lock.withLock { starts[k] = p }
@@ -264,7 +267,7 @@ public final class ExperimentRunner {
             }
             let unit = schedule[k - variants.count]
             let (v, n, s) = refits[unit]
-            let name = Self.refitUnit(variants[v].name, n: n, seed: s)
+            let name = unitName(k)
             guard !lock.withLock({ failedPretraining.contains(v) }) else {
                 lock.withLock {
                     failures[variants.count + unit] = RunDirectory.Failure(

@@ -31,11 +31,10 @@ extension AnalysisSettings {
 
     /// The four 0-based atoms of "i j k l" (spaces or commas), or a `DataError` naming `item`.
     static func dihedralAtoms(_ text: String, file: String, item: String) throws -> [Int] {
-        let atoms = text.split(whereSeparator: { $0 == " " || $0 == "," }).map { Int($0) }
-        guard atoms.count == 4, atoms.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+        guard let atoms = ScanBuilder.dihedralAtoms(parsing: text), atoms.allSatisfy({ $0 >= 0 }) else {
             throw DataError(file: file, item: item, "'\(text)' is not four atom indices \"i j k l\" (0-based)")
         }
-        return atoms.map { $0! }
+        return atoms
     }
 
     /// Checks the shape of every map where the manifest is read (the atoms against the

@@ -20,11 +20,10 @@ extension ScanCommand {
 
     /// The four atoms of "i j k l" (spaces or commas).
     static func atoms(_ text: String, option: String) throws -> [Int] {
-        let atoms = text.split(whereSeparator: { $0 == " " || $0 == "," }).map { Int($0) }
-        guard atoms.count == 4, atoms.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+        guard let atoms = ScanBuilder.dihedralAtoms(parsing: text), atoms.allSatisfy({ $0 >= 0 }) else {
             throw ValidationError("\(option) '\(text)' is not four 0-based atom indices \"i j k l\"")
         }
-        return atoms.map { $0! }
+        return atoms
     }
 
     /// "i j k l" or "i j k l=angle" (degrees).
