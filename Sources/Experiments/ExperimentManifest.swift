@@ -104,10 +104,14 @@ public struct ExperimentManifest: Codable, Sendable {
         public var taskHeads: Bool?
         /// The head a refit starts from: `shared` (default), `mean`, or a pretraining task's name.
         public var refitHead: String?
+        /// Multi-fidelity Δ heads: `{high task: low task}`, the high level's head learned as
+        /// a correction on top of the low level's (``TaskHeadPotential/deltaBases``), e.g. a
+        /// CCSD(T)/CBS task with energies only on a ωB97x task with forces.
+        public var deltaHeads: [String: String]?
 
         enum CodingKeys: String, CodingKey {
             case name, kind, iterations, epsilon, sampling, inner, task, epochs, patience, plateau
-            case taskHeads = "task_heads", refitHead = "refit_head", emaDecay = "ema_decay"
+            case taskHeads = "task_heads", refitHead = "refit_head", emaDecay = "ema_decay", deltaHeads = "delta_heads"
             case metaBatchSize = "meta_batch_size", epsilonFinal = "epsilon_final"
             case outerLearningRate = "outer_learning_rate", querySize = "query_size", validateEvery = "validate_every"
             case batchSize = "batch_size", learningRate = "learning_rate"
@@ -140,6 +144,9 @@ public struct ExperimentManifest: Codable, Sendable {
             }
             if refitHead != nil && taskHeads != true {
                 throw DataError(file: file, item: "\(item).refit_head", "applies only with task_heads: true")
+            }
+            if deltaHeads != nil && taskHeads != true {
+                throw DataError(file: file, item: "\(item).delta_heads", "applies only with task_heads: true")
             }
             if kind == .single && task == nil { throw DataError(file: file, item: "\(item).task", "kind single needs the task to pretrain on") }
             if [.reptile, .fomaml, .maml].contains(kind) && (iterations ?? 0) < 1 {

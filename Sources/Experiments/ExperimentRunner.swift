@@ -111,11 +111,17 @@ public final class ExperimentRunner {
         let excluded = Set(p.exclude ?? []).union(validationNames)
         var chosen = suite.tasks.filter { (p.tasks.map(Set.init)?.contains($0.name) ?? true) && !excluded.contains($0.name) }
         let validation = suite.tasks.filter { validationNames.contains($0.name) }
+        // Tasks without forces (or with forces on some conformations only) take part with
+        // energy terms where forces are missing (force masks in the loss); say which.
         if loss.forceWeight > 0 {
-            let dropped = chosen.filter { $0.forceCount < $0.conformations.count }.map(\.name)
-            if !dropped.isEmpty { log("  without forces on every conformation, left out (the loss has a force term): \(dropped.joined(separator: ", "))") }
-            chosen.removeAll { $0.forceCount < $0.conformations.count }
+            let energyOnly = chosen.filter { $0.forceCount == 0 }.map(\.name)
+            let partial = chosen.filter { $0.forceCount > 0 && $0.forceCount < $0.conformations.count }
+                .map { "\($0.name) (\($0.forceCount) of \($0.conformations.count))" }
+            if !energyOnly.isEmpty { log("  energy-only tasks (no forces; energy terms only): \(energyOnly.joined(separator: ", "))") }
+            if !partial.isEmpty { log("  tasks with forces on some conformations only (the rest energy terms only): \(partial.joined(separator: ", "))") }
         }
+        let tooSmall = chosen.filter { $0.conformations.count < 4 }.map(\.name)
+        if !tooSmall.isEmpty { log("  left out, fewer than 4 conformations: \(tooSmall.joined(separator: ", "))") }
         chosen.removeAll { $0.conformations.count < 4 }
         // Every task's self-energies by least squares on its own conformations, so each
         // task's residual targets are centred (isolated-atom references would leave
@@ -206,6 +212,7 @@ public final class ExperimentRunner {
         if let settings = manifest.analysis { try analysisStage(settings).preflight(structure: target.test[settings.frame ?? 0]) }
         let needsPool = manifest.variants.contains { $0.kind != .scratch }
         let pool: (train: [QMTask], validation: [QMTask]) = needsPool ? try loadPool() : ([], [])
+        for variant in manifest.variants { try checkHeads(variant, pool: pool) }
         let elements = Set((pool.train + pool.validation).flatMap(\.elements) + target.pool.flatMap(\.atomicNumbers)
                            + target.test.flatMap(\.atomicNumbers)).sorted()
         var potential = try (manifest.model ?? .standard).makePotential(
@@ -222,7 +229,7 @@ public final class ExperimentRunner {
         if (manifest.refit.replay ?? 0) > 0, !pool.train.isEmpty {
             replay = try FittingSet(pool.train.map { FittingSet.Part(name: $0.name, conformations: $0.conformations,
                                                                      selfEnergies: $0.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares)) },
-                                    potential: potential, requireForces: loss.forceWeight > 0, label: "replay")
+                                    potential: potential, requireForces: false, label: "replay")
         }
         // Every pretraining, then every refit (largest N first, so the long refits do not come
         // last), as units on up to `jobs` threads; a refit starts once its variant is

@@ -27,6 +27,9 @@ public struct PretrainingSummary: Codable, Sendable {
     public var seconds: Double
     /// Final validation loss (post-adaptation for meta-learning).
     public var validationLoss: Double?
+    /// The tasks among `tasks` without forces, which contributed energy terms only (nil in
+    /// summaries written before force masks existed).
+    public var energyOnlyTasks: [String]?
 }
 
 /// A unit that an earlier run recorded as failed: it is reported as failed again, not rerun
@@ -37,6 +40,25 @@ struct UnitFailed: Error, CustomStringConvertible {
 }
 
 extension ExperimentRunner {
+    /// "; energy-only (no forces, energy terms only): a, b" for a log line, or "".
+    static func energyOnlyNote(_ tasks: [String]) -> String {
+        tasks.isEmpty ? "" : "; energy-only (no forces, energy terms only): \(tasks.joined(separator: ", "))"
+    }
+
+    /// Checks `variant`'s `refit_head` and `delta_heads` against the pretraining tasks
+    /// (run for every variant as soon as the pool is read, before any training).
+    func checkHeads(_ variant: ExperimentManifest.Variant, pool: (train: [QMTask], validation: [QMTask])) throws {
+        guard variant.taskHeads == true else { return }
+        let headChoices = ["shared", "mean"] + pool.train.map(\.name)
+        if let head = variant.refitHead, !headChoices.contains(head) {
+            throw DataError(file: manifestPath, item: "variants (\(variant.name)).refit_head",
+                            "'\(head)' is not one of \(headChoices.joined(separator: ", "))")
+        }
+        if let bases = variant.deltaHeads, let problem = TaskHeadPotential.checkDeltaBases(bases, tasks: pool.train.map(\.name)) {
+            throw DataError(file: manifestPath, item: "variants (\(variant.name)).delta_heads", problem)
+        }
+    }
+
     /// The pretrained parameters of `variant` (nil for scratch), from its model file when it
     /// and its summary exist, else by pretraining (resuming from its checkpoint if there is
     /// one: a run killed between the two writes finishes the unit from the final checkpoint).
@@ -46,11 +68,7 @@ extension ExperimentRunner {
                   pool: (train: [QMTask], validation: [QMTask]), directory: RunDirectory? = nil) throws -> ParameterSet<Float>? {
         guard variant.kind != .scratch else { return nil }
         if let failure = try directory?.failure(of: "pretrain/\(variant.name)") { throw UnitFailed(failure: failure) }
-        let headChoices = ["shared", "mean"] + pool.train.map(\.name)
-        if variant.taskHeads == true, let head = variant.refitHead, !headChoices.contains(head) {
-            throw DataError(file: manifestPath, item: "variants (\(variant.name)).refit_head",
-                            "'\(head)' is not one of \(headChoices.joined(separator: ", "))")
-        }
+        try checkHeads(variant, pool: pool)
         let dir = runDirectory.appendingPathComponent("pretrain/\(variant.name)")
         let modelPath = dir.appendingPathComponent("model.json").path
         let summaryPath = dir.appendingPathComponent("summary.json").path
@@ -60,7 +78,7 @@ extension ExperimentRunner {
             return refitStart(variant, potential: saved.potential, parameters: saved.parameters)
         }
         let potential: any AtomisticPotential = variant.taskHeads == true
-            ? TaskHeadPotential(base: potential, tasks: pool.train.map(\.name)) : potential
+            ? TaskHeadPotential(base: potential, tasks: pool.train.map(\.name), deltaBases: variant.deltaHeads ?? [:]) : potential
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let checkpoint = dir.appendingPathComponent("checkpoint.json").path
         let resume = FileManager.default.fileExists(atPath: checkpoint)
@@ -68,7 +86,6 @@ extension ExperimentRunner {
             FittingSet.Part(name: t.name, conformations: t.conformations,
                             selfEnergies: t.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares))
         }
-        let forces = loss.forceWeight > 0
         let start = Date()
         let parameters: ParameterSet<Float>
         let summary: PretrainingSummary
@@ -76,11 +93,11 @@ extension ExperimentRunner {
         case .reptile, .fomaml, .maml:
             let tasks = try pool.train.map { t in
                 PotentialTask<Float>(name: t.name, potential: potential,
-                                     data: try FittingSet([part(t)], potential: potential, requireForces: forces, label: t.name),
+                                     data: try FittingSet([part(t)], potential: potential, requireForces: false, label: t.name),
                                      loss: loss)
             }
             let validation = try pool.validation.map { t -> ValidationTask in
-                let set = try FittingSet([part(t)], potential: potential, requireForces: forces, label: t.name)
+                let set = try FittingSet([part(t)], potential: potential, requireForces: false, label: t.name)
                 let half = set.count / 2
                 return ValidationTask(adapt: PotentialTask(name: t.name, potential: potential, data: set.subset(Array(0..<half)), loss: loss),
                                       evaluate: set.subset(Array(half..<set.count)))
@@ -90,10 +107,10 @@ extension ExperimentRunner {
             let trainer = resume
                 ? try MetaTrainer.resume(from: checkpoint, tasks: tasks, validationTasks: validation, configuration: config)
                 : try MetaTrainer(potential: potential, tasks: tasks, validationTasks: validation, configuration: config)
-            log("[\(variant.name)] \(algorithm.rawValue) on \(tasks.count) tasks (\(tasks.map(\.count).reduce(0, +)) conformations), validating on \(validation.map(\.adapt.name))\(resume ? ", resumed at iteration \(trainer.iteration)" : "")")
+            log("[\(variant.name)] \(algorithm.rawValue) on \(tasks.count) tasks (\(tasks.map(\.count).reduce(0, +)) conformations), validating on \(validation.map(\.adapt.name))\(resume ? ", resumed at iteration \(trainer.iteration)" : "")\(Self.energyOnlyNote(tasks.filter { $0.data.isEnergyOnly }.map(\.name)))")
             trainer.onDivergence = { [log] in log("[\(variant.name)] \($0)") }
             trainer.progress = { [log] record, left in
-                let f = record.metrics.values.map(\.forceRMSE)
+                let f = record.metrics.values.map(\.forceRMSE).filter { !$0.isNaN }  // energy-only tasks have none
                 log(String(format: "[\(variant.name)] iteration %5d  ε %.3f  post-adaptation val loss %.3e  F RMSE %.1f meV/Å  %.0f s (%.0f s left)",
                            record.iteration, record.epsilon, record.validationLoss,
                            f.isEmpty ? .nan : f.reduce(0, +) / Double(f.count), record.seconds, left ?? 0))
@@ -104,14 +121,15 @@ extension ExperimentRunner {
             summary = PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: tasks.map(\.name),
                                          conformations: tasks.map(\.count).reduce(0, +),
                                          steps: trainer.iteration * config.metaBatchSize * config.inner.steps,
-                                         seconds: trainer.elapsedBefore, validationLoss: trainer.bestValidationLoss)
+                                         seconds: trainer.elapsedBefore, validationLoss: trainer.bestValidationLoss,
+                                         energyOnlyTasks: tasks.filter { $0.data.isEnergyOnly }.map(\.name))
         case .multitask, .single:
             let chosen = variant.kind == .single ? pool.train.filter { $0.name == variant.task } : pool.train
             guard !chosen.isEmpty else {
                 throw DataError(file: manifestPath, item: "variants (\(variant.name)).task",
                                 "task '\(variant.task ?? "")' is not among the pretraining tasks")
             }
-            let set = try FittingSet(chosen.map(part), potential: potential, requireForces: forces, label: variant.name)
+            let set = try FittingSet(chosen.map(part), potential: potential, requireForces: false, label: variant.name)
             var order = Array(0..<set.count)
             var g = SeededGenerator(seed: seed ^ 0x7A11)
             g.shuffle(&order)
@@ -121,7 +139,7 @@ extension ExperimentRunner {
             let trainer = resume
                 ? try Trainer.resume(from: checkpoint, training: training, validation: validation, configuration: config)
                 : try Trainer(potential: potential, training: training, validation: validation, configuration: config)
-            log("[\(variant.name)] \(variant.kind.rawValue) training on \(chosen.count) task(s), \(training.count) conformations\(resume ? ", resumed at epoch \(trainer.epoch)" : "")")
+            log("[\(variant.name)] \(variant.kind.rawValue) training on \(chosen.count) task(s), \(training.count) conformations\(resume ? ", resumed at epoch \(trainer.epoch)" : "")\(Self.energyOnlyNote(set.energyOnlyParts))")
             let every = max(1, variant.epochs! / 10)
             trainer.onDivergence = { [log] in log("[\(variant.name)] \($0)") }
             trainer.progress = { [log] p in
@@ -134,7 +152,7 @@ extension ExperimentRunner {
             try UnitRecords.write(UnitRecords.epochCurve(trainer.history), to: dir.appendingPathComponent("curve.csv").path)
             summary = PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: chosen.map(\.name),
                                          conformations: training.count, steps: trainer.step, seconds: trainer.elapsedBefore,
-                                         validationLoss: trainer.bestValidationLoss)
+                                         validationLoss: trainer.bestValidationLoss, energyOnlyTasks: set.energyOnlyParts)
         case .scratch:
             preconditionFailure("handled above")
         }

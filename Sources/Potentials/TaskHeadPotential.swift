@@ -15,6 +15,17 @@ import Descriptors
 /// eeACSF, the hierarchical energy readouts for HIP-NN), so the wrapper works for every
 /// architecture.
 ///
+/// **Multi-fidelity Δ heads.** A task may sit on another task's head (``deltaBases``,
+/// high → low): its readout is the low-level head plus its own Δ,
+///
+///     θ_high[readout] = θ[readout] + δ_low[readout] + δ_high[readout],
+///
+/// so a high level with energies only (CCSD(T)/CBS) is learned as a correction to a low
+/// level trained on energies and forces (ωB97x), as in the multi-fidelity HIP-NN of Messerly
+/// et al. 2025 (arXiv 2505.01590) and hippynn's multi-target ANI-1x example; the high
+/// level's energies also reach the low head and the trunk. One level of Δ: a low-level task
+/// has no base of its own.
+///
 /// Head parameters are named `"head/<task>/<readout name>"` and start at zero (the model
 /// starts as the base model). A conformation's task is taken from `AtomBatch.tasks`; a batch
 /// mixing tasks is evaluated once per task present and the energies are masked, which is
@@ -27,16 +38,22 @@ public struct TaskHeadPotential: AtomisticPotential {
     public let tasks: [String]
     /// Names of the base model's readout parameters (layer `layerCount − 1`), in its order.
     public let readoutNames: [String]
+    /// Δ heads: task → the task whose head it corrects (both in ``tasks``; empty: every
+    /// head is a deviation from the shared readout only).
+    public let deltaBases: [String: String]
 
     /// Prefix of every head parameter.
     public static let prefix = "head/"
 
-    /// Heads for `tasks` (unique, non-empty names) on top of `base`.
-    public init(base: any AtomisticPotential, tasks: [String]) {
+    /// Heads for `tasks` (unique, non-empty names) on top of `base`; `deltaBases` (high →
+    /// low, checked with ``checkDeltaBases(_:tasks:)``) makes some of them Δ heads.
+    public init(base: any AtomisticPotential, tasks: [String], deltaBases: [String: String] = [:]) {
         precondition(!tasks.isEmpty && Set(tasks).count == tasks.count, "task heads need unique task names")
         precondition(!(base is TaskHeadPotential), "heads on heads")
+        precondition(Self.checkDeltaBases(deltaBases, tasks: tasks) == nil, Self.checkDeltaBases(deltaBases, tasks: tasks) ?? "")
         self.base = base
         self.tasks = tasks
+        self.deltaBases = deltaBases
         var g = SeededGenerator(seed: 0)
         let names: [String] = base.initialParameters(Float.self, using: &g).names
         readoutNames = names.filter { base.layer(ofParameter: $0) == base.layerCount - 1 }
@@ -50,6 +67,18 @@ public struct TaskHeadPotential: AtomisticPotential {
     }
     public var neighbourRequest: NeighbourRequest { base.neighbourRequest }
     public var layerCount: Int { base.layerCount }
+
+    /// What is wrong with a Δ-head map for `tasks`, or nil: every task and base must have a
+    /// head, a task cannot be its own base, and a base cannot itself be a Δ head.
+    public static func checkDeltaBases(_ bases: [String: String], tasks: [String]) -> String? {
+        for (high, low) in bases.sorted(by: { $0.key < $1.key }) {
+            guard tasks.contains(high) else { return "'\(high)' has no head (heads: \(tasks.joined(separator: ", ")))" }
+            guard tasks.contains(low) else { return "'\(low)' (the base of '\(high)') has no head (heads: \(tasks.joined(separator: ", ")))" }
+            guard high != low else { return "'\(high)' cannot be its own base" }
+            guard bases[low] == nil else { return "'\(low)' is the base of '\(high)' and a Δ head itself (one level of Δ only)" }
+        }
+        return nil
+    }
 
     /// The name of task `task`'s head deviation for readout parameter `name`.
     public static func headName(task: String, parameter name: String) -> String { "\(prefix)\(task)/\(name)" }
@@ -73,15 +102,18 @@ public struct TaskHeadPotential: AtomisticPotential {
     }
 
     /// The base model's parameters for `task`: the shared ones, with the readout plus the
-    /// task's deviation (`task` nil or without a head: the shared readout). Differentiable
-    /// in `parameters`.
+    /// task's deviation (and its base's, for a Δ head; `task` nil or without a head: the
+    /// shared readout). Differentiable in `parameters`.
     public func baseParameters<S>(for task: String?, in parameters: ParameterSet<S>) -> ParameterSet<S> {
         let hasHead = task.map(tasks.contains) ?? false
+        let lower = task.flatMap { deltaBases[$0] }
         let readout = Set(readoutNames)
         var entries: [(String, Tensor<S>)] = []
         for (name, tensor) in zip(parameters.names, parameters.tensors) where !name.hasPrefix(Self.prefix) {
             if hasHead, readout.contains(name) {
-                entries.append((name, tensor + parameters[Self.headName(task: task!, parameter: name)]))
+                var value = tensor + parameters[Self.headName(task: task!, parameter: name)]
+                if let lower { value = value + parameters[Self.headName(task: lower, parameter: name)] }
+                entries.append((name, value))
             } else {
                 entries.append((name, tensor))
             }

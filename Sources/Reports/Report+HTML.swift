@@ -237,8 +237,11 @@ extension Report {
             }
             s += "</tbody>\n</table>\n"
             for p in data.pretraining where !p.tasks.isEmpty {
-                s += "<details><summary>\(e(p.variant)): \(p.tasks.count) task(s)</summary>\n<p class=\"note\">"
-                    + p.tasks.map(e).joined(separator: ", ") + "</p>\n</details>\n"
+                let energyOnly = p.energyOnlyTasks ?? []
+                s += "<details><summary>\(e(p.variant)): \(p.tasks.count) task(s)"
+                    + (energyOnly.isEmpty ? "" : ", \(energyOnly.count) energy-only") + "</summary>\n<p class=\"note\">"
+                    + p.tasks.map { energyOnly.contains($0) ? e($0) + " (energy only)" : e($0) }.joined(separator: ", ")
+                    + "</p>\n</details>\n"
             }
         }
         let without = variants.filter { v in data.results.contains { $0.variant == v } && !data.pretraining.contains { $0.variant == v } }

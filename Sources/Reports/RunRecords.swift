@@ -264,6 +264,9 @@ public struct PretrainingSummary: Equatable, Sendable {
     public var steps: Int?
     public var seconds: Double?
     public var validationLoss: Double?
+    /// Tasks without forces that contributed energy terms only (nil: not recorded, runs
+    /// from before force masks).
+    public var energyOnlyTasks: [String]?
     /// The file's path relative to the run directory.
     public var file: String
 
@@ -283,6 +286,7 @@ public struct PretrainingSummary: Equatable, Sendable {
         steps = number("steps").map { Int($0) }
         seconds = number("seconds")
         validationLoss = number("validationLoss") ?? number("validation_loss")
+        energyOnlyTasks = json["energyOnlyTasks"] as? [String]
         self.file = file
     }
 }

@@ -46,19 +46,21 @@ public struct Committee {
         let m = Double(members.count)
         for start in stride(from: 0, to: set.count, by: batchSize) {
             let indices = Array(start..<min(set.count, start + batchSize))
-            let batch: FittingBatch<Float> = set.batch(indices, forces: set.hasForces)
+            let batch: FittingBatch<Float> = set.batch(indices, forces: true)
+            let withForces = batch.forces != nil
             let referenceEnergies = indices.map { set.residuals[$0] }
             let referenceForces = batch.forces?.scalars.map(Double.init)
             var energies: [[Double]] = [], forces: [[Double]] = []
             for (k, parameters) in members.enumerated() {
                 let (e, f) = potential.networkEnergiesAndForces(positions: batch.positions, topology: batch.topology,
                                                                 batch: batch.atoms, parameters: parameters,
-                                                                withForces: set.hasForces)
+                                                                withForces: withForces)
                 energies.append(e.scalars.map(Double.init))
                 if let f { forces.append(f.scalars.map(Double.init)) }
                 accumulators[k].add(predictedEnergies: energies[k], referenceEnergies: referenceEnergies,
-                                    atomCounts: batch.atoms.atomCounts, predictedForces: f == nil ? [] : forces[k],
-                                    referenceForces: f == nil ? [] : referenceForces ?? [])
+                                    atomCounts: batch.atoms.atomCounts,
+                                    predictedForces: f == nil ? [] : batch.labelledComponents(forces[k]),
+                                    referenceForces: f == nil ? [] : batch.labelledComponents(referenceForces ?? []))
             }
             for b in indices.indices {
                 let n = batch.atoms.atomCounts[b]
@@ -69,7 +71,7 @@ public struct Committee {
                     atomCount: n, energy: mean, referenceEnergy: referenceEnergies[b],
                     energySpreadPerAtom: variance.squareRoot() / Double(n), maxForceSpread: nil, maxForceError: nil,
                     forceComponentErrors: [], forceComponentSpreads: [])
-                if !forces.isEmpty, let referenceForces {
+                if !forces.isEmpty, let referenceForces, batch.forceLabelled[b] {
                     let lo = 3 * batch.atoms.offsets[b], hi = 3 * batch.atoms.offsets[b + 1]
                     var maxSpread = 0.0, maxError = 0.0
                     var errors: [Double] = [], spreads: [Double] = []

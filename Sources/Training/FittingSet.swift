@@ -13,6 +13,12 @@ import Potentials
 /// energy of ~10⁴ eV.
 ///
 /// Mini-batches (``batch(_:)``) concatenate cached topologies; a batch may mix tasks.
+///
+/// **Energy-only conformations.** A conformation without forces (a high-level task such as
+/// ANI-1ccx's CCSD(T)/CBS gives energies only) is allowed unless `requireForces`; its batch
+/// rows carry a force mask of 0, so it contributes its energy term only (``forceLabelled``,
+/// ``FittingBatch/forceMask``). Sets where every conformation has forces build exactly the
+/// batches they did before masks existed.
 public struct FittingSet: Sendable {
     /// One task's conformations and the self-energies of its level of theory.
     public struct Part: Sendable {
@@ -34,8 +40,14 @@ public struct FittingSet: Sendable {
     public let partIndices: [Int]
     /// Names of the parts.
     public let partNames: [String]
+    /// Whether each conformation has reference forces, shape `[count]`.
+    public let forceLabelled: [Bool]
     /// Whether every conformation has forces.
-    public let hasForces: Bool
+    public var hasForces: Bool { !forceLabelled.contains(false) }
+    /// Number of conformations with forces.
+    public var forceLabelledCount: Int { forceLabelled.lazy.filter { $0 }.count }
+    /// Whether no conformation has forces (an energy-only set; true for an empty set).
+    public var isEnergyOnly: Bool { !forceLabelled.contains(true) }
 
     /// Number of conformations.
     public var count: Int { conformations.count }
@@ -43,9 +55,11 @@ public struct FittingSet: Sendable {
 
     /// Prepares `parts` for `potential`.
     ///
-    /// - Parameter requireForces: every conformation must have forces (the loss uses them).
+    /// - Parameter requireForces: every conformation must have forces; without it,
+    ///   conformations without forces are kept as energy-only (masked in the force term).
     /// - Throws: `DataError` naming `label`, the part and the conformation for an empty
-    ///   conformation, an element without a network, missing forces, a non-finite energy.
+    ///   conformation, an element without a network, missing forces (with `requireForces`),
+    ///   a non-finite energy.
     public init(_ parts: [Part], potential: any AtomisticPotential, requireForces: Bool, label: String) throws {
         var conformations: [Conformation] = [], topologies: [NeighbourTopology] = []
         var residuals: [Double] = [], partIndices: [Int] = []
@@ -76,7 +90,7 @@ public struct FittingSet: Sendable {
         self.residuals = residuals
         self.partIndices = partIndices
         partNames = parts.map(\.name)
-        hasForces = conformations.allSatisfy { $0.forces != nil }
+        forceLabelled = conformations.map { $0.forces != nil }
     }
 
     /// One task's conformations with its self-energies.
@@ -109,7 +123,7 @@ public struct FittingSet: Sendable {
                  partIndices: [Int], partNames: [String]) {
         self.conformations = conformations; self.topologies = topologies; self.residuals = residuals
         self.partIndices = partIndices; self.partNames = partNames
-        hasForces = conformations.allSatisfy { $0.forces != nil }
+        forceLabelled = conformations.map { $0.forces != nil }
     }
 
     /// Consecutive mini-batches of at most `size` conformations in `order`; with `byTask`,
@@ -128,43 +142,81 @@ public struct FittingSet: Sendable {
         return result
     }
 
+    /// Names of the parts (tasks) none of whose conformations has forces.
+    public var energyOnlyParts: [String] {
+        var labelled = Array(repeating: false, count: partNames.count)
+        for (c, p) in partIndices.enumerated() where forceLabelled[c] { labelled[p] = true }
+        return partNames.indices.filter { !labelled[$0] }.map { partNames[$0] }
+    }
+
     /// The inputs and targets of the conformations at `indices`.
+    ///
+    /// - Parameter forces: build force targets (the loss has a force term). They are built
+    ///   only when at least one of these conformations has forces; rows of conformations
+    ///   without forces are 0 and masked out (``FittingBatch/forceMask``).
     public func batch<S: TensorScalar>(_ indices: [Int], forces: Bool, as _: S.Type = Float.self) -> FittingBatch<S> {
         let confs = indices.map { conformations[$0] }
         var atoms = AtomBatch(confs)
         atoms.tasks = indices.map { partNames[partIndices[$0]] }
+        let labelled = indices.map { forceLabelled[$0] }
+        let anyForces = forces && labelled.contains(true)
+        let partial = anyForces && labelled.contains(false)
         return FittingBatch(
             positions: Tensor<S>(positions: confs.flatMap(\.positions)),
             topology: NeighbourTopology(concatenating: indices.map { topologies[$0] }),
             atoms: atoms,
             residuals: Tensor<S>(indices.map { S(residuals[$0]) }),
-            forces: forces ? Tensor<S>(positions: confs.flatMap { $0.forces! }) : nil)
+            forces: anyForces ? Tensor<S>(positions: confs.flatMap { $0.forces ?? Array(repeating: .zero, count: $0.atomCount) }) : nil,
+            forceLabelled: labelled,
+            forceMask: partial ? Tensor<S>(positions: confs.flatMap { c in
+                Array(repeating: c.forces == nil ? SIMD3<Double>.zero : SIMD3<Double>(1, 1, 1), count: c.atomCount)
+            }) : nil)
     }
 }
 
 /// A mini-batch: inputs `positions [A, 3]`, `topology`, `atoms`; targets `residuals [B]`
-/// (eV) and `forces [A, 3]` (eV/Å, when the loss uses them).
+/// (eV) and `forces [A, 3]` (eV/Å; nil when the loss has no force term or no conformation of
+/// the batch has forces).
 public struct FittingBatch<S: TensorScalar> {
     public var positions: Tensor<S>
     public var topology: NeighbourTopology
     public var atoms: AtomBatch
     public var residuals: Tensor<S>
     public var forces: Tensor<S>?
+    /// Whether each conformation has reference forces, shape `[B]`.
+    public var forceLabelled: [Bool]
+    /// `[A, 3]`: 1 on the rows of conformations with forces, 0 on energy-only ones; nil when
+    /// every conformation of the batch has forces (or `forces` is nil).
+    public var forceMask: Tensor<S>?
+
+    /// The components `values` (`3A` numbers, rows of every conformation) of the
+    /// conformations with reference forces, in order: what force metrics count.
+    public func labelledComponents(_ values: [Double]) -> [Double] {
+        guard forceLabelled.contains(false) else { return values }
+        var kept: [Double] = []
+        for (c, labelled) in forceLabelled.enumerated() where labelled {
+            kept += values[(3 * atoms.offsets[c])..<(3 * atoms.offsets[c + 1])]
+        }
+        return kept
+    }
 }
 
 extension EnergyForceLoss {
     /// The loss of `potential` with `parameters` on `batch`: per-atom energy error and, when
-    /// `forceWeight > 0`, the force error through F = −∂E/∂R.
+    /// `forceWeight > 0` and the batch has forces, the force error through F = −∂E/∂R over
+    /// the conformations with forces (a batch of energy-only conformations is not
+    /// differentiated in positions at all).
     ///
     /// - Parameter createGraph: keep the force graph so the loss can be differentiated with
     ///   respect to the parameters (always needed for training with forces).
     public func loss<S: TensorScalar>(potential: any AtomisticPotential, parameters: ParameterSet<S>,
                                       batch: FittingBatch<S>, createGraph: Bool = true) -> LossTerms<S> {
-        let useForces = forceWeight > 0
+        let useForces = forceWeight > 0 && batch.forces != nil
         let (energies, forces) = potential.networkEnergiesAndForces(
             positions: batch.positions, topology: batch.topology, batch: batch.atoms, parameters: parameters,
             withForces: useForces, createGraph: createGraph && useForces)
         return self(predictedEnergies: energies, referenceEnergies: batch.residuals, atomCounts: batch.atoms.atomCounts,
-                    predictedForces: forces, referenceForces: useForces ? batch.forces : nil)
+                    predictedForces: forces, referenceForces: useForces ? batch.forces : nil,
+                    forceMask: useForces ? batch.forceMask : nil)
     }
 }

@@ -15,6 +15,11 @@ import Autodiff
 ///   (a total-energy error grows like `N_c`; this keeps big molecules from dominating).
 /// - The force term is the mean over all `3A` force components of the batch (atoms of all
 ///   conformations pooled, so a conformation counts in proportion to its atom count).
+/// - **Force mask** (multi-fidelity data: energy-only conformations in a force-trained
+///   batch): with a mask `m [A, 3]` of 1 (labelled) and 0 (energy-only) the force term is
+///   `w_F · Σ m (F_pred − F_ref)² / Σ m`, the mean over labelled components only, so an
+///   energy-only conformation contributes its energy term and nothing else (a batch
+///   whose mask is all ones gives exactly the unmasked term).
 ///
 /// Built from tensor arithmetic only, so with predictions that are graph nodes (forces from
 /// `gradient(..., createGraph: true)`) the loss can be differentiated with respect to parameters,
@@ -39,9 +44,10 @@ public struct EnergyForceLoss: Sendable, Codable, Equatable {
     ///   - atomCounts: `N_c` per conformation, `B` positive values.
     ///   - predictedForces: `[A, 3]` (eV/Å) with `A = Σ N_c`, or nil for an energy-only loss.
     ///   - referenceForces: `[A, 3]` (eV/Å), given exactly when `predictedForces` is.
+    ///   - forceMask: `[A, 3]` of 1 and 0 (constants), or nil when every component is labelled.
     public func callAsFunction<S: TensorScalar>(
         predictedEnergies: Tensor<S>, referenceEnergies: Tensor<S>, atomCounts: [Int],
-        predictedForces: Tensor<S>? = nil, referenceForces: Tensor<S>? = nil
+        predictedForces: Tensor<S>? = nil, referenceForces: Tensor<S>? = nil, forceMask: Tensor<S>? = nil
     ) -> LossTerms<S> {
         let b = atomCounts.count
         precondition(b > 0, "empty batch")
@@ -58,8 +64,17 @@ public struct EnergyForceLoss: Sendable, Codable, Equatable {
             let a = atomCounts.reduce(0, +)
             precondition(fp.shape == [a, 3] && fr.shape == [a, 3],
                          "forces must have shape [\(a), 3]: got \(fp.shape), \(fr.shape)")
-            let d = fp - fr
-            force = (d * d).mean() * S(forceWeight)
+            if let mask = forceMask {
+                precondition(mask.shape == [a, 3], "force mask must have shape [\(a), 3]: got \(mask.shape)")
+                let labelled = mask.scalars.reduce(0, +)
+                if labelled > 0 {
+                    let d = (fp - fr) * mask
+                    force = (d * d).sum() * (S(forceWeight) / labelled)
+                }
+            } else {
+                let d = fp - fr
+                force = (d * d).mean() * S(forceWeight)
+            }
         }
         return LossTerms(total: energy + force, energy: energy, force: force)
     }
@@ -71,6 +86,6 @@ public struct LossTerms<S: TensorScalar> {
     public var total: Tensor<S>
     /// The weighted energy term `w_E · mean_c ((ΔE_c)/N_c)²`.
     public var energy: Tensor<S>
-    /// The weighted force term `w_F · mean (ΔF)²` (0 without forces).
+    /// The weighted force term `w_F · mean (ΔF)²` over labelled components (0 without forces).
     public var force: Tensor<S>
 }

@@ -207,21 +207,22 @@ public func errorMetrics(potential: any AtomisticPotential, parameters: Paramete
 
 /// Errors of `potential` with `parameters` on a prepared set, against its residual targets
 /// (the same differences as total energies, since each conformation's self-energy cancels),
-/// evaluated in Float in batches of `batchSize`; forces when the set has them.
+/// evaluated in Float in batches of `batchSize`; force errors over the conformations that
+/// have forces (energy-only ones count in the energy errors only).
 public func residualMetrics(potential: any AtomisticPotential, parameters: ParameterSet<Float>, set: FittingSet,
                             batchSize: Int = 32) -> EnergyForceMetrics {
     var accumulator = MetricsAccumulator()
     var unused = SeededGenerator(seed: 0)
     for indices in set.batches(of: Array(0..<set.count), size: batchSize, byTask: potential is TaskHeadPotential,
                                using: &unused) {
-        let batch: FittingBatch<Float> = set.batch(indices, forces: set.hasForces)
+        let batch: FittingBatch<Float> = set.batch(indices, forces: true)
         let (energies, forces) = potential.networkEnergiesAndForces(
             positions: batch.positions, topology: batch.topology, batch: batch.atoms, parameters: parameters,
-            withForces: set.hasForces)
+            withForces: batch.forces != nil)
         accumulator.add(predictedEnergies: energies.scalars.map(Double.init), referenceEnergies: indices.map { set.residuals[$0] },
                         atomCounts: batch.atoms.atomCounts,
-                        predictedForces: forces?.scalars.map(Double.init) ?? [],
-                        referenceForces: batch.forces?.scalars.map(Double.init) ?? [])
+                        predictedForces: batch.labelledComponents(forces?.scalars.map(Double.init) ?? []),
+                        referenceForces: batch.labelledComponents(batch.forces?.scalars.map(Double.init) ?? []))
     }
     return accumulator.metrics
 }

@@ -41,6 +41,9 @@ public struct ModelFile: Codable, Equatable, Sendable {
     /// Tasks with their own output head (``TaskHeadPotential``), whose deviations are stored
     /// as `"head/<task>/<readout name>"` parameters; absent for a model without heads.
     public var taskHeads: [String]?
+    /// Multi-fidelity Δ heads: task → the task whose head it corrects
+    /// (``TaskHeadPotential/deltaBases``); absent when no head is a Δ head.
+    public var deltaHeads: [String: String]?
     public var provenance: Provenance?
 
     /// The model's architecture.
@@ -139,6 +142,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
         selfEnergies = potential.selfEnergies
         self.parameters = Self.store(parameters)
         taskHeads = (potential as? TaskHeadPotential)?.tasks
+        deltaHeads = (potential as? TaskHeadPotential).flatMap { $0.deltaBases.isEmpty ? nil : $0.deltaBases }
         self.provenance = provenance
     }
 
@@ -172,11 +176,17 @@ public struct ModelFile: Codable, Equatable, Sendable {
         guard potential.elements == elements else {
             throw DataError(file: file, item: "elements", "elements \(elements) differ from the architecture's \(potential.elements)")
         }
-        guard let taskHeads else { return potential }
+        guard let taskHeads else {
+            if deltaHeads != nil { throw DataError(file: file, item: "deltaHeads", "Δ heads need taskHeads") }
+            return potential
+        }
         guard !taskHeads.isEmpty, Set(taskHeads).count == taskHeads.count else {
             throw DataError(file: file, item: "taskHeads", "task heads must be a non-empty list of distinct task names")
         }
-        return TaskHeadPotential(base: potential, tasks: taskHeads)
+        if let problem = TaskHeadPotential.checkDeltaBases(deltaHeads ?? [:], tasks: taskHeads) {
+            throw DataError(file: file, item: "deltaHeads", problem)
+        }
+        return TaskHeadPotential(base: potential, tasks: taskHeads, deltaBases: deltaHeads ?? [:])
     }
 
     /// The potential and its parameters, checked name by name and shape by shape.

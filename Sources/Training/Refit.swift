@@ -129,9 +129,8 @@ public struct RefitPlan: Sendable {
         let prior = selfEnergyPrior ?? (potential.selfEnergies.energies.isEmpty ? nil : potential.selfEnergies)
         target.selfEnergies = try targetSelfEnergies
             ?? Self.residualSelfEnergies(potential: target, parameters: start, conformations: training, label: label, prior: prior)
-        let forces = trainer.usesForces
         var train = try FittingSet(training, selfEnergies: target.selfEnergies, potential: target,
-                                   requireForces: forces, label: "\(label) training")
+                                   requireForces: false, label: "\(label) training")
         if let replay, replayFraction > 0, !replay.isEmpty {
             var order = Array(0..<replay.count)
             var g = SeededGenerator(seed: trainer.seed ^ 0x2E91A7)
@@ -140,7 +139,7 @@ public struct RefitPlan: Sendable {
             train = FittingSet.concatenating([train, replay.subset(Array(order.prefix(k)))])
         }
         let valid = try FittingSet(validation, selfEnergies: target.selfEnergies, potential: target,
-                                   requireForces: forces, label: "\(label) validation")
+                                   requireForces: false, label: "\(label) validation")
         var configuration = trainer
         if let parameters {
             configuration.frozenParameters = mode.frozenParameters(of: target, names: parameters.names)

@@ -88,8 +88,10 @@ public final class Trainer {
         earlyStopping = configuration.earlyStopping
         generator = SeededGenerator(seed: configuration.seed)
         guard !training.isEmpty else { throw DataError(file: "training set", "no training conformations") }
-        for (name, set) in [("training set", training), ("validation set", validation)] where configuration.usesForces && !set.hasForces {
-            throw DataError(file: name, "some conformations have no forces, but the loss has a force term")
+        // Energy-only conformations are masked out of the force term; a training set with no
+        // forces at all while the loss asks for them is a mistake, not a multi-fidelity set.
+        if configuration.usesForces && training.isEnergyOnly {
+            throw DataError(file: "training set", "no conformation has forces, but the loss has a force term (set the force weight to 0 to train on energies)")
         }
         frozen = try configuration.frozenParameters.map { name in
             guard let i = p.names.firstIndex(of: name) else {
