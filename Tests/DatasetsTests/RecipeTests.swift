@@ -21,11 +21,26 @@ import _TestSupport
     }
 
     @Test func shippedRecipesAreValid() throws {
-        for name in ["chno-pretraining", "3bpa-refit"] {
-            let recipe = try SuiteRecipe.load(path: SharedData.packageRoot.appendingPathComponent("datasets/\(name).yaml").path)
-            #expect(recipe.suite == name)
+        let folder = SharedData.packageRoot.appendingPathComponent("datasets")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(names.contains("chno-pretraining.yaml") && names.contains("xtb-drug-fragments.yaml") && names.contains("chno-xtb-pool.yaml"))
+        for name in names {
+            let recipe = try SuiteRecipe.load(path: folder.appendingPathComponent(name).path)
+            #expect(recipe.suite + ".yaml" == name)
             #expect(!recipe.sources.isEmpty)
         }
+    }
+
+    /// The xTB drug-fragment pool builds from the shared data: three levels on identical
+    /// geometries, forces everywhere, each with its own least-squares self-energies.
+    @Test func xtbDrugFragmentPoolBuilds() throws {
+        let path = SharedData.packageRoot.appendingPathComponent("datasets/xtb-drug-fragments.yaml").path
+        let recipe = try SuiteRecipe.load(path: path)
+        let (suite, _) = try SuiteBuilder(recipe: recipe, recipeFile: path, location: DataLocation(root: SharedData.root.path)).build()
+        #expect(suite.tasks.map(\.name) == ["drugfrag@gfn2_xtb", "drugfrag@gfn1_xtb", "drugfrag@ipea1_xtb"])
+        #expect(suite.tasks.allSatisfy { $0.conformations.count == 11 * 885 && $0.forceCount == $0.conformations.count })
+        #expect(suite.tasks[0].conformations.map(\.positions) == suite.tasks[2].conformations.map(\.positions))
+        #expect(suite.tasks.allSatisfy { $0.selfEnergies?.origin == .leastSquares })
     }
 
     @Test func malformedRecipesNameTheOffendingItem() throws {
