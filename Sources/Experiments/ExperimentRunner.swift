@@ -213,6 +213,9 @@ public final class ExperimentRunner {
         let needsPool = manifest.variants.contains { $0.kind != .scratch }
         let pool: (train: [QMTask], validation: [QMTask]) = needsPool ? try loadPool() : ([], [])
         for variant in manifest.variants { try checkHeads(variant, pool: pool) }
+        if needsPool && !Self.cachesTopologies(pool) {
+            log("  pool above \(FittingSet.topologyCacheLimit) conformations: neighbour topologies are rebuilt per batch instead of kept (memory)")
+        }
         let elements = Set((pool.train + pool.validation).flatMap(\.elements) + target.pool.flatMap(\.atomicNumbers)
                            + target.test.flatMap(\.atomicNumbers)).sorted()
         var potential = try (manifest.model ?? .standard).makePotential(
@@ -229,7 +232,8 @@ public final class ExperimentRunner {
         if (manifest.refit.replay ?? 0) > 0, !pool.train.isEmpty {
             replay = try FittingSet(pool.train.map { FittingSet.Part(name: $0.name, conformations: $0.conformations,
                                                                      selfEnergies: $0.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares)) },
-                                    potential: potential, requireForces: false, label: "replay")
+                                    potential: potential, requireForces: false, label: "replay",
+                                    cacheTopologies: Self.cachesTopologies(pool))
         }
         // Every pretraining, then every refit (largest N first, so the long refits do not come
         // last), as units on up to `jobs` threads; a refit starts once its variant is

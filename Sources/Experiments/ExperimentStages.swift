@@ -45,6 +45,12 @@ extension ExperimentRunner {
         tasks.isEmpty ? "" : "; energy-only (no forces, energy terms only): \(tasks.joined(separator: ", "))"
     }
 
+    /// Whether the sets of `pool` keep their topologies: yes up to
+    /// `FittingSet.topologyCacheLimit` conformations in all, else they are rebuilt per batch.
+    static func cachesTopologies(_ pool: (train: [QMTask], validation: [QMTask])) -> Bool {
+        (pool.train + pool.validation).map(\.conformations.count).reduce(0, +) <= FittingSet.topologyCacheLimit
+    }
+
     /// Checks `variant`'s `refit_head` and `delta_heads` against the pretraining tasks
     /// (run for every variant as soon as the pool is read, before any training).
     func checkHeads(_ variant: ExperimentManifest.Variant, pool: (train: [QMTask], validation: [QMTask])) throws {
@@ -86,6 +92,8 @@ extension ExperimentRunner {
             FittingSet.Part(name: t.name, conformations: t.conformations,
                             selfEnergies: t.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares))
         }
+        // A pool of ~10⁵ conformations keeps no topologies (rebuilt per batch; same numbers).
+        let cache = Self.cachesTopologies(pool)
         let start = Date()
         let parameters: ParameterSet<Float>
         let summary: PretrainingSummary
@@ -93,11 +101,11 @@ extension ExperimentRunner {
         case .reptile, .fomaml, .maml:
             let tasks = try pool.train.map { t in
                 PotentialTask<Float>(name: t.name, potential: potential,
-                                     data: try FittingSet([part(t)], potential: potential, requireForces: false, label: t.name),
+                                     data: try FittingSet([part(t)], potential: potential, requireForces: false, label: t.name, cacheTopologies: cache),
                                      loss: loss)
             }
             let validation = try pool.validation.map { t -> ValidationTask in
-                let set = try FittingSet([part(t)], potential: potential, requireForces: false, label: t.name)
+                let set = try FittingSet([part(t)], potential: potential, requireForces: false, label: t.name, cacheTopologies: cache)
                 let half = set.count / 2
                 return ValidationTask(adapt: PotentialTask(name: t.name, potential: potential, data: set.subset(Array(0..<half)), loss: loss),
                                       evaluate: set.subset(Array(half..<set.count)))
@@ -129,7 +137,8 @@ extension ExperimentRunner {
                 throw DataError(file: manifestPath, item: "variants (\(variant.name)).task",
                                 "task '\(variant.task ?? "")' is not among the pretraining tasks")
             }
-            let set = try FittingSet(chosen.map(part), potential: potential, requireForces: false, label: variant.name)
+            let set = try FittingSet(chosen.map(part), potential: potential, requireForces: false, label: variant.name,
+                                     cacheTopologies: cache)
             var order = Array(0..<set.count)
             var g = SeededGenerator(seed: seed ^ 0x7A11)
             g.shuffle(&order)

@@ -14,6 +14,12 @@ import Potentials
 ///
 /// Mini-batches (``batch(_:)``) concatenate cached topologies; a batch may mix tasks.
 ///
+/// **Large pools.** A topology takes ~10–20 kB for a small organic molecule (pairs within
+/// the radial cutoff, triplets within the angular one), so caching 10⁵ of them costs more
+/// than the conformations themselves. With `cacheTopologies: false` each topology is built
+/// and checked at construction, then dropped and rebuilt for every batch that uses it
+/// (~50 µs per conformation, under 1 % of a training step); the numbers are identical.
+///
 /// **Energy-only conformations.** A conformation without forces (a high-level task such as
 /// ANI-1ccx's CCSD(T)/CBS gives energies only) is allowed unless `requireForces`; its batch
 /// rows carry a force mask of 0, so it contributes its energy term only (``forceLabelled``,
@@ -32,8 +38,15 @@ public struct FittingSet: Sendable {
 
     /// All conformations, parts laid end to end.
     public let conformations: [Conformation]
-    /// Topology of each conformation for the potential's `neighbourRequest`.
-    public let topologies: [NeighbourTopology]
+    /// Topology of each conformation for the potential's `neighbourRequest`, or nil where
+    /// it is rebuilt for each batch (`cacheTopologies: false`).
+    let topologies: [NeighbourTopology?]
+    /// The potential's neighbour request, for topologies that are not cached.
+    let request: NeighbourRequest
+    /// Whether every topology is kept in memory.
+    public var cachesTopologies: Bool { !topologies.contains { $0 == nil } }
+    /// Pools larger than this (conformations) are best prepared with `cacheTopologies: false`.
+    public static let topologyCacheLimit = 20_000
     /// Residual energy targets E_c − E_self,c (eV).
     public let residuals: [Double]
     /// Part (task) index of each conformation.
@@ -57,11 +70,14 @@ public struct FittingSet: Sendable {
     ///
     /// - Parameter requireForces: every conformation must have forces; without it,
     ///   conformations without forces are kept as energy-only (masked in the force term).
+    /// - Parameter cacheTopologies: keep each conformation's topology (default); false for
+    ///   pools of ~10⁵ conformations, where they are rebuilt per batch.
     /// - Throws: `DataError` naming `label`, the part and the conformation for an empty
     ///   conformation, an element without a network, missing forces (with `requireForces`),
     ///   a non-finite energy.
-    public init(_ parts: [Part], potential: any AtomisticPotential, requireForces: Bool, label: String) throws {
-        var conformations: [Conformation] = [], topologies: [NeighbourTopology] = []
+    public init(_ parts: [Part], potential: any AtomisticPotential, requireForces: Bool, label: String,
+                cacheTopologies: Bool = true) throws {
+        var conformations: [Conformation] = [], topologies: [NeighbourTopology?] = []
         var residuals: [Double] = [], partIndices: [Int] = []
         for (p, part) in parts.enumerated() {
             let where_ = parts.count == 1 ? label : "\(label), task \(part.name)"
@@ -79,7 +95,8 @@ public struct FittingSet: Sendable {
                 guard residual.isFinite else {
                     throw DataError(file: where_, item: "conformation \(c)", "energy or self-energy is not finite")
                 }
-                topologies.append(try potential.topology(of: conf, label: where_))
+                let topology = try potential.topology(of: conf, label: where_)  // built (and checked) either way
+                topologies.append(cacheTopologies ? topology : nil)
                 conformations.append(conf)
                 residuals.append(residual)
                 partIndices.append(p)
@@ -87,6 +104,7 @@ public struct FittingSet: Sendable {
         }
         self.conformations = conformations
         self.topologies = topologies
+        request = potential.neighbourRequest
         self.residuals = residuals
         self.partIndices = partIndices
         partNames = parts.map(\.name)
@@ -102,7 +120,7 @@ public struct FittingSet: Sendable {
 
     /// The conformations at `indices` as a new set (no topology is rebuilt).
     public func subset(_ indices: [Int]) -> FittingSet {
-        FittingSet(conformations: indices.map { conformations[$0] }, topologies: indices.map { topologies[$0] },
+        FittingSet(conformations: indices.map { conformations[$0] }, topologies: indices.map { topologies[$0] }, request: request,
                    residuals: indices.map { residuals[$0] }, partIndices: indices.map { partIndices[$0] },
                    partNames: partNames)
     }
@@ -115,13 +133,16 @@ public struct FittingSet: Sendable {
             parts += s.partIndices.map { $0 + base }
             base += s.partNames.count
         }
+        let used = sets.filter { !$0.isEmpty }
+        precondition(used.allSatisfy { $0.request == used[0].request }, "sets prepared for different neighbour requests")
         return FittingSet(conformations: sets.flatMap(\.conformations), topologies: sets.flatMap(\.topologies),
+                          request: (used.first ?? sets.first)?.request ?? NeighbourRequest(radialCutoff: 1, angularCutoff: 0, species: []),
                           residuals: sets.flatMap(\.residuals), partIndices: parts, partNames: sets.flatMap(\.partNames))
     }
 
-    private init(conformations: [Conformation], topologies: [NeighbourTopology], residuals: [Double],
+    private init(conformations: [Conformation], topologies: [NeighbourTopology?], request: NeighbourRequest, residuals: [Double],
                  partIndices: [Int], partNames: [String]) {
-        self.conformations = conformations; self.topologies = topologies; self.residuals = residuals
+        self.conformations = conformations; self.topologies = topologies; self.request = request; self.residuals = residuals
         self.partIndices = partIndices; self.partNames = partNames
         forceLabelled = conformations.map { $0.forces != nil }
     }
@@ -140,6 +161,16 @@ public struct FittingSet: Sendable {
         var result = runs.flatMap(chunks)
         generator.shuffle(&result)
         return result
+    }
+
+    /// The topology of conformation `c`: cached, or rebuilt (it was built once at
+    /// construction from the same inputs, so rebuilding cannot fail).
+    func topology(of c: Int) -> NeighbourTopology {
+        if let cached = topologies[c] { return cached }
+        guard let built = try? NeighbourTopology(conformation: conformations[c], request: request) else {
+            preconditionFailure("the topology of conformation \(c) was built at construction and cannot fail now")
+        }
+        return built
     }
 
     /// Names of the parts (tasks) none of whose conformations has forces.
@@ -163,7 +194,7 @@ public struct FittingSet: Sendable {
         let partial = anyForces && labelled.contains(false)
         return FittingBatch(
             positions: Tensor<S>(positions: confs.flatMap(\.positions)),
-            topology: NeighbourTopology(concatenating: indices.map { topologies[$0] }),
+            topology: NeighbourTopology(concatenating: indices.map(topology(of:))),
             atoms: atoms,
             residuals: Tensor<S>(indices.map { S(residuals[$0]) }),
             forces: anyForces ? Tensor<S>(positions: confs.flatMap { $0.forces ?? Array(repeating: .zero, count: $0.atomCount) }) : nil,

@@ -151,3 +151,30 @@ import _TestSupport
                         validation: try Self.set(energyOnly, model), configuration: energyConfig)
     }
 }
+
+/// Large pools keep no topologies (`cacheTopologies: false`): batches are rebuilt from the
+/// same inputs, so they, and every loss on them, are identical to the cached ones.
+@Suite struct UncachedTopologyTests {
+    @Test func uncachedSetsBuildTheSameBatches() throws {
+        let model = ThreeBPA.smallPotential()
+        let confs = ForceMaskTests.mixed()
+        let cached = try FittingSet(confs, selfEnergies: ThreeBPA.selfEnergies, potential: model, requireForces: false, label: "t")
+        let parts = [FittingSet.Part(name: "t", conformations: confs, selfEnergies: ThreeBPA.selfEnergies)]
+        let rebuilt = try FittingSet(parts, potential: model, requireForces: false, label: "t", cacheTopologies: false)
+        #expect(cached.cachesTopologies && !rebuilt.cachesTopologies)
+        let joined = FittingSet.concatenating([cached.subset([0, 1]), rebuilt.subset([2, 3, 4])])
+        for set in [rebuilt, joined] {
+            let a: FittingBatch<Float> = set.batch([0, 1, 2], forces: true), b: FittingBatch<Float> = cached.batch([0, 1, 2], forces: true)
+            #expect(a.topology == b.topology && a.positions.scalars == b.positions.scalars)
+        }
+        let p = model.initialParameters(seed: 3)
+        #expect(residualMetrics(potential: model, parameters: p, set: rebuilt) == residualMetrics(potential: model, parameters: p, set: cached))
+        // Checked at construction all the same: an element without a network is named.
+        var bad = confs[0]
+        bad.atomicNumbers[0] = 9
+        #expect(throws: DataError.self) {
+            _ = try FittingSet([FittingSet.Part(name: "t", conformations: [bad], selfEnergies: ThreeBPA.selfEnergies)],
+                               potential: model, requireForces: false, label: "t", cacheTopologies: false)
+        }
+    }
+}
