@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "AnalysisTests",
             dependencies: ["Analysis", "Simulation", "Potentials", "Training", "Chemistry", "Autodiff", "Descriptors", "_TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Potentials", "Chemistry", "_TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "Potentials", "Chemistry", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Chemistry", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "SimulationTests",

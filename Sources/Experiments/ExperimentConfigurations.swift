@@ -66,7 +66,9 @@ extension ExperimentRunner {
             case .reptile, .fomaml, .maml: _ = try metaConfiguration(variant, checkpoint: nil)
             case .multitask, .single: _ = try trainerConfiguration(variant, checkpoint: nil)
             case .scratch: break
+            case .pretrained: break
             }
+            _ = try startModelPath(variant)
         }
         for n in manifest.refit.n {
             for s in manifest.refit.seedList { _ = try refitPlan(n: n, seed: s, pretrained: true, selfEnergyPrior: nil) }

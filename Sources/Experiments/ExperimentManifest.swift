@@ -76,6 +76,9 @@ public struct ExperimentManifest: Codable, Sendable {
     public struct Variant: Codable, Sendable {
         public enum Kind: String, Codable, Sendable, CaseIterable {
             case reptile, fomaml, maml, multitask, single, scratch
+            /// No pretraining: refits start from a given model file (`model:`), e.g. the
+            /// imported ANI-1x, the choice a user would make instead of meta-learning.
+            case pretrained
         }
         public var name: String
         public var kind: Kind
@@ -104,13 +107,20 @@ public struct ExperimentManifest: Codable, Sendable {
         public var taskHeads: Bool?
         /// The head a refit starts from: `shared` (default), `mean`, or a pretraining task's name.
         public var refitHead: String?
+        /// The model file a `pretrained` variant's refits start from (next to the manifest
+        /// or under the data root).
+        public var model: String?
+        /// A model file whose parameters (and architecture) a reptile/fomaml/maml/multitask/
+        /// single pretraining starts from instead of a random initialisation, e.g. Reptile
+        /// across levels of theory beginning at ANI-1x.
+        public var start: String?
         /// Multi-fidelity Δ heads: `{high task: low task}`, the high level's head learned as
         /// a correction on top of the low level's (``TaskHeadPotential/deltaBases``), e.g. a
         /// CCSD(T)/CBS task with energies only on a ωB97x task with forces.
         public var deltaHeads: [String: String]?
 
         enum CodingKeys: String, CodingKey {
-            case name, kind, iterations, epsilon, sampling, inner, task, epochs, patience, plateau
+            case name, kind, iterations, epsilon, sampling, inner, task, epochs, patience, plateau, model, start
             case taskHeads = "task_heads", refitHead = "refit_head", emaDecay = "ema_decay", deltaHeads = "delta_heads"
             case metaBatchSize = "meta_batch_size", epsilonFinal = "epsilon_final"
             case outerLearningRate = "outer_learning_rate", querySize = "query_size", validateEvery = "validate_every"
@@ -133,13 +143,22 @@ public struct ExperimentManifest: Codable, Sendable {
             case .reptile, .fomaml, .maml: allowed = Set(meta.map(\.0))
             case .multitask: allowed = ["epochs", "batch_size", "learning_rate", "patience", "plateau", "ema_decay"]
             case .single: allowed = Set(ordinary.map(\.0))
-            case .scratch: allowed = []
+            case .scratch, .pretrained: allowed = []
             }
             for (key, present) in meta + ordinary where present && !allowed.contains(key) {
                 throw DataError(file: file, item: "\(item).\(key)", "does not apply to kind \(kind.rawValue)")
             }
             if let d = emaDecay, !(d > 0 && d < 1) { throw DataError(file: file, item: "\(item).ema_decay", "must lie in (0, 1), got \(d)") }
-            if taskHeads == true && [.single, .scratch].contains(kind) {
+            if kind == .pretrained && model == nil {
+                throw DataError(file: file, item: "\(item).model", "kind pretrained needs the model file its refits start from")
+            }
+            if model != nil && kind != .pretrained {
+                throw DataError(file: file, item: "\(item).model", "applies only to kind pretrained (a pretraining starts from a file with start:)")
+            }
+            if start != nil && [.scratch, .pretrained].contains(kind) {
+                throw DataError(file: file, item: "\(item).start", "applies only to a pretraining (kinds reptile, fomaml, maml, multitask, single)")
+            }
+            if taskHeads == true && [.single, .scratch, .pretrained].contains(kind) {
                 throw DataError(file: file, item: "\(item).task_heads", "per-task heads need several pretraining tasks (kinds reptile, fomaml, maml, multitask)")
             }
             if refitHead != nil && taskHeads != true {
@@ -248,7 +267,7 @@ public struct ExperimentManifest: Codable, Sendable {
             guard names.insert(v.name).inserted else { throw DataError(file: file, item: "variants[\(i)].name", "'\(v.name)' is used twice") }
             guard !v.name.isEmpty, !v.name.contains("/") else { throw DataError(file: file, item: "variants[\(i)].name", "must be non-empty without '/'") }
             try v.check(file: file, index: i)
-            if v.kind != .scratch && pretraining == nil {
+            if ![.scratch, .pretrained].contains(v.kind) && pretraining == nil {
                 throw DataError(file: file, item: "pretraining", "variant \(v.name) (\(v.kind.rawValue)) needs a pretraining section")
             }
         }

@@ -169,6 +169,7 @@ public final class ExperimentRunner {
         try fingerprint.record("effective.model", manifest.model ?? .standard)
         try fingerprint.record("effective.refit_mode", (manifest.refit.mode ?? .full).description)
         for v in manifest.variants {
+            if let (key, path) = try startModelPath(v) { files["variant \(v.name) \(key)"] = path }
             if let algorithm = v.metaAlgorithm {
                 try fingerprint.record("effective.inner.\(v.name)", try InnerLoopSettings.resolve(
                     v.inner, algorithm: algorithm, file: manifestPath, item: "variants (\(v.name)).inner"))
@@ -210,7 +211,7 @@ public final class ExperimentRunner {
         // The analysis's scans, references and torsion maps resolved on its structure now,
         // so a dihedral that is not a chain of bonds stops the study before any training.
         if let settings = manifest.analysis { try analysisStage(settings).preflight(structure: target.test[settings.frame ?? 0]) }
-        let needsPool = manifest.variants.contains { $0.kind != .scratch }
+        let needsPool = manifest.variants.contains { ![.scratch, .pretrained].contains($0.kind) }
         let pool: (train: [QMTask], validation: [QMTask]) = needsPool ? try loadPool() : ([], [])
         for variant in manifest.variants { try checkHeads(variant, pool: pool) }
         if needsPool && !Self.cachesTopologies(pool) {
@@ -227,6 +228,13 @@ public final class ExperimentRunner {
             potential = try scaled.fittingScales(to: pool.train.flatMap(\.conformations) + target.pool)
         }
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " "))")
+        let startModels = try loadStartModels(poolElements: Set((pool.train + pool.validation).flatMap(\.elements)),
+                                              targetElements: Set(target.pool.flatMap(\.atomicNumbers)))
+        if (manifest.refit.replay ?? 0) > 0 {
+            for (v, start) in zip(manifest.variants, startModels) where start.map({ $0.potential.neighbourRequest != potential.neighbourRequest }) == true {
+                log("[\(v.name)] refits without replay: its start model's cutoffs or elements differ from the study model's")
+            }
+        }
 
         var replay: FittingSet?
         if (manifest.refit.replay ?? 0) > 0, !pool.train.isEmpty {
@@ -268,7 +276,7 @@ public final class ExperimentRunner {
             guard k >= variants.count else {
                 let unit = unitName(k)
                 do {
-                    let p = try pretrain(variants[k], potential: potential, pool: pool, directory: directory)
+                    let p = try pretrain(variants[k], potential: potential, pool: pool, start: startModels[k], directory: directory)
                     lock.withLock { starts[k] = p }
                 } catch where Self.isUnitFailure(error) {
                     try failed(k, unit: unit, stage: "pretraining", error)
@@ -287,8 +295,10 @@ public final class ExperimentRunner {
                 return
             }
             do {
-                let result = try refit(variants[v], n: n, seed: s, potential: potential, parameters: lock.withLock { starts[v] },
-                                       target: target, replay: replay, directory: directory)
+                let own = startModels[v]?.potential ?? potential
+                let result = try refit(variants[v], n: n, seed: s, potential: own, parameters: lock.withLock { starts[v] },
+                                       target: target, replay: own.neighbourRequest == potential.neighbourRequest ? replay : nil,
+                                       directory: directory)
                 try lock.withLock {
                     finished[unit] = result
                     try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory, title: manifest.experiment)

@@ -27,6 +27,8 @@ public struct PretrainingSummary: Codable, Sendable {
     public var seconds: Double
     /// Final validation loss (post-adaptation for meta-learning).
     public var validationLoss: Double?
+    /// The model file the variant started from (`pretrained`, or a pretraining's `start:`).
+    public var startModel: String?
     /// The tasks among `tasks` without forces, which contributed energy terms only (nil in
     /// summaries written before force masks existed).
     public var energyOnlyTasks: [String]?
@@ -71,20 +73,30 @@ extension ExperimentRunner {
     ///
     /// - Throws: ``UnitFailed`` when an earlier run recorded this pretraining as failed.
     func pretrain(_ variant: ExperimentManifest.Variant, potential: any AtomisticPotential,
-                  pool: (train: [QMTask], validation: [QMTask]), directory: RunDirectory? = nil) throws -> ParameterSet<Float>? {
+                  pool: (train: [QMTask], validation: [QMTask]), start startModel: StartModel? = nil,
+                  directory: RunDirectory? = nil) throws -> ParameterSet<Float>? {
         guard variant.kind != .scratch else { return nil }
         if let failure = try directory?.failure(of: "pretrain/\(variant.name)") { throw UnitFailed(failure: failure) }
         try checkHeads(variant, pool: pool)
         let dir = runDirectory.appendingPathComponent("pretrain/\(variant.name)")
         let modelPath = dir.appendingPathComponent("model.json").path
         let summaryPath = dir.appendingPathComponent("summary.json").path
+        if variant.kind == .pretrained {
+            guard let startModel else { preconditionFailure("a pretrained variant's model is loaded before any unit runs") }
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try writeJSONAtomically(PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: [], conformations: 0,
+                                                       steps: 0, seconds: 0, validationLoss: nil, startModel: startModel.path),
+                                    to: summaryPath)
+            return startModel.parameters
+        }
+        let base = startModel?.potential ?? potential
         if FileManager.default.fileExists(atPath: modelPath) && FileManager.default.fileExists(atPath: summaryPath) {
             log("[\(variant.name)] pretrained model found, reusing \(modelPath)")
             let saved = try ModelFile.load(path: modelPath)
             return refitStart(variant, potential: saved.potential, parameters: saved.parameters)
         }
         let potential: any AtomisticPotential = variant.taskHeads == true
-            ? TaskHeadPotential(base: potential, tasks: pool.train.map(\.name), deltaBases: variant.deltaHeads ?? [:]) : potential
+            ? TaskHeadPotential(base: base, tasks: pool.train.map(\.name), deltaBases: variant.deltaHeads ?? [:]) : base
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let checkpoint = dir.appendingPathComponent("checkpoint.json").path
         let resume = FileManager.default.fileExists(atPath: checkpoint)
@@ -96,7 +108,8 @@ extension ExperimentRunner {
         let cache = Self.cachesTopologies(pool)
         let start = Date()
         let parameters: ParameterSet<Float>
-        let summary: PretrainingSummary
+        var summary: PretrainingSummary
+        let initial = startModel.map { Self.initialParameters(of: potential, from: $0) }
         switch variant.kind {
         case .reptile, .fomaml, .maml:
             let tasks = try pool.train.map { t in
@@ -114,7 +127,7 @@ extension ExperimentRunner {
             let algorithm = config.algorithm
             let trainer = resume
                 ? try MetaTrainer.resume(from: checkpoint, tasks: tasks, validationTasks: validation, configuration: config)
-                : try MetaTrainer(potential: potential, tasks: tasks, validationTasks: validation, configuration: config)
+                : try MetaTrainer(potential: potential, parameters: initial, tasks: tasks, validationTasks: validation, configuration: config)
             log("[\(variant.name)] \(algorithm.rawValue) on \(tasks.count) tasks (\(tasks.map(\.count).reduce(0, +)) conformations), validating on \(validation.map(\.adapt.name))\(resume ? ", resumed at iteration \(trainer.iteration)" : "")\(Self.energyOnlyNote(tasks.filter { $0.data.isEnergyOnly }.map(\.name)))")
             trainer.onDivergence = { [log] in log("[\(variant.name)] \($0)") }
             trainer.progress = { [log] record, left in
@@ -147,7 +160,7 @@ extension ExperimentRunner {
             let training = set.subset(Array(order.dropFirst(held))), validation = set.subset(Array(order.prefix(held)))
             let trainer = resume
                 ? try Trainer.resume(from: checkpoint, training: training, validation: validation, configuration: config)
-                : try Trainer(potential: potential, training: training, validation: validation, configuration: config)
+                : try Trainer(potential: potential, parameters: initial, training: training, validation: validation, configuration: config)
             log("[\(variant.name)] \(variant.kind.rawValue) training on \(chosen.count) task(s), \(training.count) conformations\(resume ? ", resumed at epoch \(trainer.epoch)" : "")\(Self.energyOnlyNote(set.energyOnlyParts))")
             let every = max(1, variant.epochs! / 10)
             trainer.onDivergence = { [log] in log("[\(variant.name)] \($0)") }
@@ -162,9 +175,10 @@ extension ExperimentRunner {
             summary = PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: chosen.map(\.name),
                                          conformations: training.count, steps: trainer.step, seconds: trainer.elapsedBefore,
                                          validationLoss: trainer.bestValidationLoss, energyOnlyTasks: set.energyOnlyParts)
-        case .scratch:
+        case .scratch, .pretrained:
             preconditionFailure("handled above")
         }
+        summary.startModel = startModel?.path
         try ModelFile(potential: potential, parameters: parameters,
                       provenance: .init(dataFile: manifest.pretraining?.recipe, task: variant.name, seed: seed, steps: summary.steps))
             .save(to: modelPath)
