@@ -14,7 +14,11 @@ import Foundation
 ///         level: CCSD(T)/aug-cc-pVTZ
 ///         energies_relative_to_free_atoms: true
 ///       - path: ani-hdf5/ani1_n5.hdf5
-///         format: ani1x-hdf5          # one task per level found
+///         format: ani1x-hdf5          # one task per level found, composites included
+///       - name: ani1x-mp2
+///         path: ani-hdf5/ani1_n5.hdf5
+///         format: ani1x-hdf5
+///         levels: [mp2_tz]            # only MP2/TZ = hf_tz.energy + mp2_tz.corr_energy
 ///
 /// Unknown keys are an error (a typo must not be silently ignored; see `YAMLDocument`).
 public struct SuiteRecipe: Codable, Equatable, Sendable {
@@ -45,9 +49,13 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
         /// Reader: extxyz, npz, mlearn-json, ani1x-hdf5, pyanitools-hdf5, ani2x-hdf5,
         /// spice-hdf5, metamlip-hdf5.
         public var format: SourceFormat
-        /// Level-of-theory label; required for single-level formats.
+        /// Level-of-theory label; required for single-level formats, refused for
+        /// multi-level ones (use `levels`).
         public var level: String?
-        /// For multi-level files: keep only these levels.
+        /// For multi-level files: keep only these levels, in this order. For `ani1x-hdf5`
+        /// these are stored levels (`wb97x_dz`, `ccsd(t)_cbs`, `hf_tz`, …) or composite
+        /// ones formed as HF + correlation energy (`mp2_tz`, `npno_ccsd(t)_dz`, …; see
+        /// `ANI1xReader`); a level missing from the file is an error listing those present.
         public var levels: [String]?
         public var energyKey: String?
         public var forcesKey: String?
@@ -111,6 +119,11 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
             let item = "sources[\(i)] (\(s.path))"
             if !s.format.isMultiLevel && (s.level ?? "").isEmpty {
                 throw DataError(file: file, item: item, "format \(s.format.rawValue) needs a 'level'")
+            }
+            // A multi-level file names its own levels; `level` would be ignored, not a filter.
+            if s.format.isMultiLevel, let level = s.level {
+                throw DataError(file: file, item: "\(item).level",
+                                "format \(s.format.rawValue) records a level per task; select levels with 'levels: [\(level)]'")
             }
             if let u = s.energyUnit, EnergyUnit(parsing: u) == nil {
                 throw DataError(file: file, item: "\(item).energy_unit", "unknown energy unit '\(u)' (accepted: \(EnergyUnit.acceptedSpellings))")

@@ -45,7 +45,7 @@ import _TestSupport
     @Test func ani1xAllNaNLevelIsAbsentUnlessRequested() throws {
         let path = try makeFile("nan.h5") { try ani1xGroup($0) }
         let tasks = try ANI1xReader.read(path)
-        #expect(tasks.map(\.levelOfTheory.name) == ["wb97x_dz"])  // ccsd(t)_cbs is all NaN; corr_energy is no level
+        #expect(tasks.map(\.levelOfTheory.name) == ["wb97x_dz"])  // ccsd(t)_cbs is all NaN; mp2_dz.corr_energy has no hf_dz
         #expect(tasks[0].conformations.count == 2 && tasks[0].forceCount == 2)
         expectDataError(file: path, item: "ccsd(t)_cbs.energy", reason: "level ccsd(t)_cbs has no finite energies") {
             _ = try ANI1xReader.read(path, levels: ["ccsd(t)_cbs"])

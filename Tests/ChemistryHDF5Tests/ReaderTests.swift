@@ -9,12 +9,16 @@ import _TestSupport
 @Suite(.enabled(if: RealFiles.available)) struct ReaderTests {
     @Test func ani1xLevelsAndCounts() throws {
         let tasks = try ANI1xReader.read(RealFiles.ani1x)
+        // Stored levels first, then the composites hf_<basis> + <method>_<basis>.corr_energy.
         #expect(tasks.map(\.name) == ["ani1_n5@ccsd(t)_cbs", "ani1_n5@hf_dz", "ani1_n5@hf_qz", "ani1_n5@hf_tz",
-                                      "ani1_n5@wb97x_dz", "ani1_n5@wb97x_tz"])
-        // C1H6N2O5 has 3 conformations but ccsd(t)_cbs and hf_* only for the first (NaN otherwise).
-        #expect(tasks.map(\.conformations.count) == [6, 6, 6, 6, 8, 8])
-        #expect(tasks.map(\.forceCount) == [0, 0, 0, 0, 8, 8])
-        #expect(tasks.map { $0.metadata["nan_energies"] } == ["2", "2", "2", "2", "0", "0"])
+                                      "ani1_n5@wb97x_dz", "ani1_n5@wb97x_tz",
+                                      "ani1_n5@mp2_dz", "ani1_n5@mp2_qz", "ani1_n5@mp2_tz",
+                                      "ani1_n5@npno_ccsd(t)_dz", "ani1_n5@npno_ccsd(t)_tz", "ani1_n5@tpno_ccsd(t)_dz"])
+        // C1H6N2O5 has 3 conformations but ccsd(t)_cbs, hf_* and the correlation energies
+        // only for the first (NaN otherwise).
+        #expect(tasks.map(\.conformations.count) == [6, 6, 6, 6, 8, 8, 6, 6, 6, 6, 6, 6])
+        #expect(tasks.map(\.forceCount) == [0, 0, 0, 0, 8, 8, 0, 0, 0, 0, 0, 0])
+        #expect(tasks.map { $0.metadata["nan_energies"] } == ["2", "2", "2", "2", "0", "0", "2", "2", "2", "2", "2", "2"])
         for task in tasks {
             #expect(task.source.format == "ani1x-hdf5")
             #expect(task.source.selector == task.levelOfTheory.name)
@@ -45,8 +49,10 @@ import _TestSupport
     @Test func ani1xLevelFilterKeepsRequestedOrder() throws {
         let tasks = try ANI1xReader.read(RealFiles.ani1x, levels: ["wb97x_tz", "hf_dz"])
         #expect(tasks.map(\.levelOfTheory.name) == ["wb97x_tz", "hf_dz"])
-        expectDataError(file: RealFiles.ani1x, item: "mp2_dz.energy", reason: "not found") {
-            _ = try ANI1xReader.read(RealFiles.ani1x, levels: ["mp2_dz"])  // only mp2_dz.corr_energy exists
+        // mp2_dz exists only as hf_dz.energy + mp2_dz.corr_energy: a composite level.
+        #expect(try ANI1xReader.read(RealFiles.ani1x, levels: ["mp2_dz", "hf_dz"]).map(\.levelOfTheory.name) == ["mp2_dz", "hf_dz"])
+        expectDataError(file: RealFiles.ani1x, item: "mp3_dz.energy", reason: "not found") {
+            _ = try ANI1xReader.read(RealFiles.ani1x, levels: ["mp3_dz"])
         }
     }
 

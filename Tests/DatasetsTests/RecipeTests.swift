@@ -57,6 +57,32 @@ import _TestSupport
         try expectError("suite: [unclosed\n", item: nil, reason: "")
     }
 
+    @Test(.enabled(if: SharedData.isAvailable)) func ani1xSourceNamesCompositeLevels() throws {
+        let path = try writeRecipe("""
+            suite: composite
+            data_root: \(SharedData.root.path)
+            sources:
+              - {name: ani1x, path: ani-hdf5/ani1_n5.hdf5, format: ani1x-hdf5, levels: [mp2_tz, wb97x_dz]}
+              - {name: all, path: ani-hdf5/ani1_n5.hdf5, format: ani1x-hdf5}
+            """)
+        let suite = try SuiteBuilder(recipePath: path).build().suite
+        let mp2 = try #require(suite["ani1x@mp2_tz"])
+        #expect(suite.tasks.prefix(2).map(\.name) == ["ani1x@mp2_tz", "ani1x@wb97x_dz"])
+        #expect(mp2.levelOfTheory == "mp2_tz" && mp2.source.selector == "mp2_tz")
+        #expect(mp2.metadata["composite"] == "hf_tz.energy + mp2_tz.corr_energy")
+        #expect(mp2.conformations.count == 6 && mp2.forceCount == 0)
+        // Read without `levels`, a file gives its stored levels and then its composites.
+        #expect(suite.tasks.dropFirst(2).map(\.levelOfTheory.name) == [
+            "ccsd(t)_cbs", "hf_dz", "hf_qz", "hf_tz", "wb97x_dz", "wb97x_tz",
+            "mp2_dz", "mp2_qz", "mp2_tz", "npno_ccsd(t)_dz", "npno_ccsd(t)_tz", "tpno_ccsd(t)_dz"])
+    }
+
+    @Test func multiLevelSourceRefusesASingleLevel() throws {
+        // `level` would be ignored by a multi-level reader (every level read), not a filter.
+        try expectError("suite: s\nsources:\n  - {path: a.h5, format: ani1x-hdf5, level: mp2_tz}\n",
+                        item: "sources[0] (a.h5).level", reason: "select levels with 'levels: [mp2_tz]'")
+    }
+
     @Test func missingDataFileIsNamedWithTheRecipe() throws {
         let path = try writeRecipe("""
             suite: s
