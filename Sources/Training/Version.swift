@@ -4,5 +4,5 @@
 /// fingerprints record it (`Experiments.MetaMLIPVersion.current`).
 public enum MetaMLIPRelease {
     /// Semantic version, e.g. "0.9.0".
-    public static let version = "0.9.0"
+    public static let version = "0.10.0"
 }

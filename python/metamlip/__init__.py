@@ -11,7 +11,7 @@ from .model import Model
 
 __all__ = ["Calculator", "Model", "MetaMLIPError", "ModelFileError", "InputError", "EvaluationError",
            "find_library", "library_version"]
-__version__ = "0.9.0"
+__version__ = "0.10.0"
 
 
 def __getattr__(name):
