@@ -114,6 +114,9 @@ public struct ExperimentManifest: Codable, Sendable {
         /// single pretraining starts from instead of a random initialisation, e.g. Reptile
         /// across levels of theory beginning at ANI-1x.
         public var start: String?
+        /// Pretraining tasks this variant leaves out (e.g. the target molecule's own cheap
+        /// data, to compare pools with and without it in one study).
+        public var excludeTasks: [String]?
         /// Multi-fidelity Δ heads: `{high task: low task}`, the high level's head learned as
         /// a correction on top of the low level's (``TaskHeadPotential/deltaBases``), e.g. a
         /// CCSD(T)/CBS task with energies only on a ωB97x task with forces.
@@ -121,7 +124,7 @@ public struct ExperimentManifest: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case name, kind, iterations, epsilon, sampling, inner, task, epochs, patience, plateau, model, start
-            case taskHeads = "task_heads", refitHead = "refit_head", emaDecay = "ema_decay", deltaHeads = "delta_heads"
+            case taskHeads = "task_heads", refitHead = "refit_head", emaDecay = "ema_decay", deltaHeads = "delta_heads", excludeTasks = "exclude_tasks"
             case metaBatchSize = "meta_batch_size", epsilonFinal = "epsilon_final"
             case outerLearningRate = "outer_learning_rate", querySize = "query_size", validateEvery = "validate_every"
             case batchSize = "batch_size", learningRate = "learning_rate"
@@ -154,6 +157,9 @@ public struct ExperimentManifest: Codable, Sendable {
             }
             if model != nil && kind != .pretrained {
                 throw DataError(file: file, item: "\(item).model", "applies only to kind pretrained (a pretraining starts from a file with start:)")
+            }
+            if excludeTasks != nil && [.scratch, .pretrained].contains(kind) {
+                throw DataError(file: file, item: "\(item).exclude_tasks", "applies only to a pretraining (kinds reptile, fomaml, maml, multitask, single)")
             }
             if start != nil && [.scratch, .pretrained].contains(kind) {
                 throw DataError(file: file, item: "\(item).start", "applies only to a pretraining (kinds reptile, fomaml, maml, multitask, single)")

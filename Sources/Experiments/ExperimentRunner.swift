@@ -312,7 +312,8 @@ public final class ExperimentRunner {
         try directory.writeFailureTable(failedUnits)
         let skipped = Set(failedUnits.map(\.unit))
         let committees = manifest.refit.committee == true ? try self.committees(target: target, skipping: skipped) : []
-        let table = ResultsTable(results: results, committees: committees, failures: failedUnits)
+        let baseline = manifest.variants.first { $0.kind == .scratch }?.name
+        let table = ResultsTable(results: results, committees: committees, failures: failedUnits, baseline: baseline)
         try table.write(to: runDirectory, title: manifest.experiment)
         log("\n" + table.markdown(title: manifest.experiment))
         if let settings = manifest.analysis {

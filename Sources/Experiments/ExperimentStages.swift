@@ -15,6 +15,9 @@ public struct RefitResult: Codable, Equatable, Sendable {
     public var test: EnergyForceMetrics
     public var epochs: Int
     public var seconds: Double
+    /// Per-test-conformation errors for paired comparisons (nil in results written before
+    /// they were recorded).
+    public var testErrors: TestErrors?
 }
 
 /// What pretraining a variant cost and reached.
@@ -47,6 +50,24 @@ extension ExperimentRunner {
         tasks.isEmpty ? "" : "; energy-only (no forces, energy terms only): \(tasks.joined(separator: ", "))"
     }
 
+    /// The pool of `variant`: the study's, without its `exclude_tasks`.
+    ///
+    /// - Throws: `DataError` naming `exclude_tasks` for a task the pool does not have.
+    func variantPool(_ variant: ExperimentManifest.Variant, _ pool: (train: [QMTask], validation: [QMTask])) throws
+        -> (train: [QMTask], validation: [QMTask]) {
+        guard let excluded = variant.excludeTasks else { return pool }
+        let names = pool.train.map(\.name)
+        if let unknown = excluded.first(where: { !names.contains($0) }) {
+            throw DataError(file: manifestPath, item: "variants (\(variant.name)).exclude_tasks",
+                            "no pretraining task '\(unknown)' (tasks: \(names.joined(separator: ", ")))")
+        }
+        let kept = pool.train.filter { !excluded.contains($0.name) }
+        guard !kept.isEmpty else {
+            throw DataError(file: manifestPath, item: "variants (\(variant.name)).exclude_tasks", "leaves no pretraining task")
+        }
+        return (kept, pool.validation)
+    }
+
     /// Whether the sets of `pool` keep their topologies: yes up to
     /// `FittingSet.topologyCacheLimit` conformations in all, else they are rebuilt per batch.
     static func cachesTopologies(_ pool: (train: [QMTask], validation: [QMTask])) -> Bool {
@@ -55,7 +76,8 @@ extension ExperimentRunner {
 
     /// Checks `variant`'s `refit_head` and `delta_heads` against the pretraining tasks
     /// (run for every variant as soon as the pool is read, before any training).
-    func checkHeads(_ variant: ExperimentManifest.Variant, pool: (train: [QMTask], validation: [QMTask])) throws {
+    func checkHeads(_ variant: ExperimentManifest.Variant, pool allTasks: (train: [QMTask], validation: [QMTask])) throws {
+        let pool = try variantPool(variant, allTasks)
         guard variant.taskHeads == true else { return }
         let headChoices = ["shared", "mean"] + pool.train.map(\.name)
         if let head = variant.refitHead, !headChoices.contains(head) {
@@ -78,6 +100,7 @@ extension ExperimentRunner {
         guard variant.kind != .scratch else { return nil }
         if let failure = try directory?.failure(of: "pretrain/\(variant.name)") { throw UnitFailed(failure: failure) }
         try checkHeads(variant, pool: pool)
+        let pool = try variantPool(variant, pool)
         let dir = runDirectory.appendingPathComponent("pretrain/\(variant.name)")
         let modelPath = dir.appendingPathComponent("model.json").path
         let summaryPath = dir.appendingPathComponent("summary.json").path
@@ -242,7 +265,7 @@ extension ExperimentRunner {
                 .save(to: dir.appendingPathComponent("n\(n)-seed\(s).model.json").path)
         }
         let result = RefitResult(variant: variant.name, n: n, seed: s, test: test, epochs: trainer.epoch,
-                                 seconds: Date().timeIntervalSince(start))
+                                 seconds: Date().timeIntervalSince(start), testErrors: TestErrors(predicted, against: target.test))
         try writeJSONAtomically(result, to: path)
         log(String(format: "[\(variant.name)] refit N=%d seed %d: test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s, self-energies %@",
                    n, Int(s), test.energyRMSE, test.energyPerAtomRMSE, test.forceRMSE, trainer.epoch, result.seconds,

@@ -10,11 +10,18 @@ public struct ResultsTable: Sendable {
     public var committees: [CommitteeResult]
     /// Units that failed (never in the tables' numbers; listed under them).
     public var failures: [RunDirectory.Failure]
+    /// Each variant's paired difference to the baseline (``PairedComparison``); empty
+    /// without a baseline.
+    public var comparisons: [PairedDifference]
 
-    public init(results: [RefitResult], committees: [CommitteeResult] = [], failures: [RunDirectory.Failure] = []) {
+    /// - Parameter baseline: the variant the others are compared with, pair by pair
+    ///   (the study's scratch variant); nil: no comparisons.
+    public init(results: [RefitResult], committees: [CommitteeResult] = [], failures: [RunDirectory.Failure] = [],
+                baseline: String? = nil) {
         self.results = results
         self.committees = committees
         self.failures = failures
+        comparisons = baseline.map { PairedComparison.compare(results, baseline: $0) } ?? []
     }
 
     /// Mean and sample standard deviation (0 for one seed) of one metric over seeds.
@@ -101,6 +108,7 @@ public struct ResultsTable: Sendable {
         let seeds = Set(results.map(\.seed)).count
         return "# \(title)\n\nTest-set errors after refitting, mean ± sample std over \(seeds) seed(s).\n\n"
             + table("Energy RMSE (meV)", \.energyRMSE) + "\n" + table("Force RMSE (meV/Å)", \.forceRMSE)
+            + (comparisons.isEmpty ? "" : "\n" + PairedComparison.markdown(comparisons))
             + (committees.isEmpty ? "" : "\n" + committeeMarkdown)
             + (failures.isEmpty ? "" : "\n" + failureMarkdown)
     }
@@ -128,6 +136,12 @@ public struct ResultsTable: Sendable {
     public func write(to directory: URL, title: String? = nil) throws {
         var files = [("results.csv", resultsCSV), ("summary.csv", summaryCSV),
                      ("summary.md", markdown(title: title ?? directory.lastPathComponent))]
+        let comparisonsFile = directory.appendingPathComponent("comparisons.csv")
+        if !comparisons.isEmpty {
+            files.append(("comparisons.csv", PairedComparison.csv(comparisons)))
+        } else if FileManager.default.fileExists(atPath: comparisonsFile.path) {
+            try FileManager.default.removeItem(at: comparisonsFile)
+        }
         let committeesFile = directory.appendingPathComponent("committees.csv")
         if !committees.isEmpty {
             files.append(("committees.csv", committeesCSV))

@@ -90,6 +90,7 @@ extension Report {
         for (metric, digits) in [(ErrorMetric.forceRMSE, 1), (.energyRMSE, 1), (.energyPerAtomRMSE, 2)] {
             s += summaryTable(metric, digits: digits)
         }
+        s += comparisonTable()
         s += committeeTable()
         s += failureTable()
         s += "<details><summary>Every refit (results.csv)</summary>\n<table>\n<thead><tr><th>variant</th><th>N</th><th>seed</th>"
@@ -102,6 +103,30 @@ extension Report {
                 + "<td class=\"num\">\(Report.number(r.seconds, 1))</td></tr>\n"
         }
         return s + "</tbody>\n</table>\n</details>\n"
+    }
+
+    /// Paired differences to the baseline (comparisons.csv): is a start better than scratch?
+    func comparisonTable() -> String {
+        guard let rows = data.comparisons, let first = rows.first else { return "" }
+        var s = "<p>Each variant's difference to \(e(first.baseline)) (variant − \(e(first.baseline)); negative is better): the mean over "
+            + "paired seeds of the two test RMSEs on the same \(first.testConformations) test conformations, with a 95 % bootstrap "
+            + "interval over seeds and test conformations. \u{201C}lower\u{201D}/\u{201C}higher\u{201D} means the interval excludes zero.</p>\n"
+        s += "<table class=\"comparisons\">\n<caption>Difference to \(e(first.baseline)) (comparisons.csv)</caption>\n<thead><tr><th>variant</th>"
+            + "<th>N</th><th>seeds</th><th>force RMSE Δ (meV/Å)</th><th>95 % interval</th><th>forces</th><th>energy RMSE Δ (meV)</th>"
+            + "<th>95 % interval</th><th>energies</th></tr></thead>\n<tbody>\n"
+        var keys: [String] = []
+        for r in rows where !keys.contains("\(r.variant)|\(r.n)") { keys.append("\(r.variant)|\(r.n)") }
+        for key in keys {
+            let pair = rows.filter { "\($0.variant)|\($0.n)" == key }
+            func cells(_ metric: String) -> String {
+                guard let r = pair.first(where: { $0.metric == metric }) else { return "<td>–</td><td>–</td><td>–</td>" }
+                return "<td class=\"num\">\(Report.number(r.difference, 1))</td><td class=\"num\">[\(Report.number(r.lower, 1)), "
+                    + "\(Report.number(r.upper, 1))]</td><td>\(e(r.verdict))</td>"
+            }
+            s += "<tr><td>\(e(pair[0].variant))</td><td class=\"num\">\(pair[0].n)</td><td class=\"num\">\(pair[0].seeds)</td>"
+                + cells("force_rmse_meV_per_A") + cells("energy_rmse_meV") + "</tr>\n"
+        }
+        return s + "</tbody>\n</table>\n"
     }
 
     /// Committees (committees.csv): the errors of the mean prediction beside the members' mean.

@@ -76,6 +76,7 @@ public struct ReportBuilder: Sendable {
         try copy("results.csv", to: "results.csv")
         if exists("summary.csv") { try copy("summary.csv", to: "summary.csv"); files.summary = true }
         if data.committees != nil { try copy("committees.csv", to: "committees.csv"); files.committees = true }
+        if data.comparisons != nil { try copy("comparisons.csv", to: "comparisons.csv") }
         if data.failures != nil { try copy("failures.csv", to: "failures.csv"); files.failures = true }
         if exists("manifest.yaml") { try copy("manifest.yaml", to: "manifest.yaml"); files.manifest = true }
         let analysis = runDirectory.appendingPathComponent("analysis")

@@ -31,6 +31,8 @@ public struct RunData: Sendable {
     public var committees: [CommitteeRecord]?
     /// Units that failed, nil without failures.csv.
     public var failures: [FailureRecord]?
+    /// Paired differences to the baseline with 95 % intervals, nil without comparisons.csv.
+    public var comparisons: [ComparisonRecord]?
     public var pretraining: [PretrainingSummary]
     public var scans: [ScanPoint]?
     public var scanMetrics: [ScanMetric]?
@@ -138,6 +140,7 @@ public struct RunData: Sendable {
         data.units = units
         data.torsionMaps = try optional("analysis/torsion_maps.csv", TorsionMapPoint.requiredColumns, TorsionMapPoint.init)
         data.torsionMapMetrics = try optional("analysis/torsion_map_metrics.csv", TorsionMapMetric.requiredColumns, TorsionMapMetric.init)
+        data.comparisons = try optional("comparisons.csv", ComparisonRecord.requiredColumns, ComparisonRecord.init)
         data.filesRead = filesRead
         return data
     }

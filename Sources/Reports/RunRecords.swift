@@ -62,6 +62,39 @@ public struct CommitteeRecord: Equatable, Sendable, Encodable {
     }
 }
 
+/// A variant's paired difference to the baseline at one N (a row of `comparisons.csv`):
+/// mean over seeds of RMSE(variant) − RMSE(baseline) with a 95 % bootstrap interval over
+/// seeds and test conformations.
+public struct ComparisonRecord: Equatable, Sendable, Encodable {
+    public var variant: String
+    public var baseline: String
+    public var n: Int
+    /// `energy_rmse_meV` or `force_rmse_meV_per_A`.
+    public var metric: String
+    public var seeds: Int
+    public var testConformations: Int
+    public var difference: Double
+    public var lower: Double
+    public var upper: Double
+    public var verdict: String
+
+    static let requiredColumns = ["variant", "baseline", "n", "metric", "seeds", "test_conformations", "difference",
+                                  "ci95_low", "ci95_high", "verdict"]
+
+    init(_ r: CSVRecord) throws {
+        variant = try r.requiredString("variant")
+        baseline = try r.requiredString("baseline")
+        n = try r.int("n")
+        metric = try r.requiredString("metric")
+        seeds = try r.int("seeds")
+        testConformations = try r.int("test_conformations")
+        difference = try r.double("difference")
+        lower = try r.double("ci95_low")
+        upper = try r.double("ci95_high")
+        verdict = try r.requiredString("verdict")
+    }
+}
+
 /// A unit of the study that failed (diverged training, …): a row of `failures.csv`. Its
 /// numbers are in no table; reports list it so a missing seed is never silent.
 public struct FailureRecord: Equatable, Sendable, Encodable {

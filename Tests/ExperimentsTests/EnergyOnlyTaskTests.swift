@@ -75,3 +75,29 @@ extension EnergyOnlyTaskTests {
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("pretrain/multitask/model.json").path))
     }
 }
+
+extension EnergyOnlyTaskTests {
+    /// A variant can leave pretraining tasks out (`exclude_tasks`); unknown names stop the study.
+    @Test func variantsExcludePretrainingTasks() throws {
+        let dir = try SharedData.temporaryDirectory("experiment-exclude-tasks")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = try ExperimentRunnerTests.write(dir, variants: """
+              - {name: without-ts, kind: multitask, epochs: 1, batch_size: 8, exclude_tasks: [ethanol@TS]}
+              - {name: all, kind: multitask, epochs: 1, batch_size: 8}
+            """, refit: "{n: [3], seeds: [0], epochs: 1, batch_size: 3}")
+        let out = dir.appendingPathComponent("run")
+        let runner = try ExperimentRunner(manifestPath: manifest, runDirectory: out.path)
+        runner.log = { _ in }
+        try runner.run()
+        func tasks(_ variant: String) throws -> [String] {
+            try JSONDecoder().decode(PretrainingSummary.self, from: Data(contentsOf: out.appendingPathComponent("pretrain/\(variant)/summary.json"))).tasks
+        }
+        #expect(try tasks("without-ts") == ["ethanol@PBE"] && tasks("all") == ["ethanol@PBE", "ethanol@TS"])
+        let bad = try ExperimentRunnerTests.write(dir, variants: """
+              - {name: m, kind: multitask, epochs: 1, batch_size: 8, exclude_tasks: [ethanol@CCSD]}
+            """)
+        let second = try ExperimentRunner(manifestPath: bad, runDirectory: dir.appendingPathComponent("bad").path)
+        second.log = { _ in }
+        #expect { try second.run() } throws: { ($0 as? DataError)?.item == "variants (m).exclude_tasks" }
+    }
+}

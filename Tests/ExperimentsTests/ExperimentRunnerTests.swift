@@ -63,6 +63,11 @@ import _TestSupport
         }
         let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 11)
+        // Every start against scratch, pair by pair, energy and forces, with intervals.
+        let comparisons = try String(contentsOf: out.appendingPathComponent("comparisons.csv"), encoding: .utf8)
+        #expect(comparisons.split(separator: "\n").count == 1 + 4 * 2)
+        #expect(comparisons.contains("reptile,scratch,3,force_rmse_meV_per_A,2,6,"))
+        #expect(try String(contentsOf: out.appendingPathComponent("summary.md"), encoding: .utf8).contains("Difference to scratch"))
         #expect(lines.contains { $0.contains("Force RMSE (meV/Å)") })
         // The acac validation task is never pretrained on.
         let summary = try String(contentsOf: out.appendingPathComponent("pretrain/multitask/summary.json"), encoding: .utf8)

@@ -226,3 +226,23 @@ import _TestSupport
         #expect(result.status == 0, "\(result.output)")
     }
 }
+
+extension ReportBuilderTests {
+    /// A run with comparisons.csv (paired differences to scratch): its table in the HTML and
+    /// the copied file.
+    @Test func comparisonsAppearInTheReport() throws {
+        let run = try Fixture.runDirectory(withAnalysis: false)
+        defer { Fixture.remove(run) }
+        try """
+            variant,baseline,n,metric,seeds,test_conformations,variant_value,baseline_value,difference,ci95_low,ci95_high,verdict
+            reptile,scratch,10,energy_rmse_meV,2,25,120.000,150.000,-30.000,-41.200,-18.300,lower
+            reptile,scratch,10,force_rmse_meV_per_A,2,25,180.000,190.000,-10.000,-22.000,3.100,no clear difference
+            """.write(to: run.appendingPathComponent("comparisons.csv"), atomically: true, encoding: .utf8)
+        let root = run.deletingLastPathComponent().appendingPathComponent("export")
+        let out = try ReportBuilder(runDirectory: run, outputDirectory: root).build()
+        #expect(out.dataFiles.contains("data/comparisons.csv"))
+        let html = try String(contentsOf: out.html, encoding: .utf8)
+        #expect(XMLCheck.parse(html).error == nil)
+        #expect(html.contains("<td>reptile</td><td class=\"num\">10</td><td class=\"num\">2</td><td class=\"num\">-10.0</td><td class=\"num\">[-22.0, 3.1]</td><td>no clear difference</td>"))
+    }
+}
