@@ -96,7 +96,7 @@ public enum NeuroChemConstants {
             }
             guard result.updateValue(value, forKey: z) == nil else { throw DataError(file: path, item: "\(item) (\(key[0]))", "given twice") }
         }
-        if let missing = symbols.first(where: { result[Element(symbol: $0)!.atomicNumber] == nil }) {
+        if let missing = symbols.first(where: { s in Element(symbol: s).map { result[$0.atomicNumber] == nil } ?? true }) {
             throw DataError(file: path, item: missing, "no self-energy")
         }
         return result

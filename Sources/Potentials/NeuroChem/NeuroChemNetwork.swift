@@ -82,8 +82,11 @@ public struct NeuroChemNetwork {
                 return ((folder as NSString).appendingPathComponent(name), count)
             }
             let inputs = try integer("blocksize"), outputs = try integer("nodes"), activation = try integer("activation")
-            guard inputs == widths.last!, outputs > 0 else {
-                throw DataError(file: path, item: "\(item) blocksize", "\(inputs) inputs and \(outputs) nodes after \(widths.last!) outputs")
+            guard inputs == widths.last! else {
+                throw DataError(file: path, item: "\(item) blocksize", "\(inputs) inputs, but the layer before gives \(widths.last!)")
+            }
+            guard (1...(1 << 20)).contains(outputs) else {
+                throw DataError(file: path, item: "\(item) nodes", "\(outputs) nodes (expected 1…\(1 << 20))")
             }
             let last = l == specs.count - 1
             let expected = last ? Self.linearActivation : Self.celuActivation
