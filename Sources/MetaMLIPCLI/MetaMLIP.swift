@@ -14,7 +14,7 @@ struct MetaMLIP: ParsableCommand {
             """,
         version: "metamlip \(MetaMLIPRelease.version)",
         subcommands: [DataCommand.self, CheckCommand.self, TrainCommand.self, EvaluateCommand.self, ServeCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self,
-                      MDCommand.self, OptimizeCommand.self, PredictCommand.self])
+                      MDCommand.self, OptimizeCommand.self, PredictCommand.self, ModelCommand.self])
 
     /// Runs a command body, turning `DataError`s and `TrainingDiverged` (a training loop that
     /// diverged after its retries) into a clear message and exit code 1.

@@ -123,11 +123,15 @@ public struct ModelFile: Codable, Equatable, Sendable {
         public var finalMetrics: EnergyForceMetrics?
         /// ISO 8601.
         public var date: String
+        /// Where parameters not trained by MetaMLIP came from (e.g. an imported NeuroChem
+        /// ensemble member: package, files, paper); absent for models MetaMLIP trained.
+        public var source: String?
 
         public init(dataFile: String? = nil, task: String? = nil, seed: UInt64? = nil, steps: Int = 0, epochs: Int = 0,
-                    finalMetrics: EnergyForceMetrics? = nil, date: Date = Date()) {
+                    finalMetrics: EnergyForceMetrics? = nil, source: String? = nil, date: Date = Date()) {
             self.dataFile = dataFile; self.task = task; self.seed = seed; self.steps = steps; self.epochs = epochs
             self.finalMetrics = finalMetrics
+            self.source = source
             self.date = ISO8601DateFormatter().string(from: date)
         }
     }
