@@ -68,7 +68,6 @@ extension ExperimentRunner {
             case .scratch: break
             case .pretrained: break
             }
-            _ = try startModelPath(variant)
         }
         for n in manifest.refit.n {
             for s in manifest.refit.seedList { _ = try refitPlan(n: n, seed: s, pretrained: true, selfEnergyPrior: nil) }

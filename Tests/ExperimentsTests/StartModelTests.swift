@@ -61,9 +61,15 @@ import _TestSupport
         let missing = try ExperimentRunnerTests.write(dir, variants: """
               - {name: given, kind: pretrained, model: nowhere/model.json}
             """)
-        #expect { try ExperimentRunner(manifestPath: missing, runDirectory: dir.appendingPathComponent("a").path).check() } throws: { error in
+        // `check` reads no files (like the data, model files may live on another machine);
+        // `run` names the missing file before any work.
+        try ExperimentRunner(manifestPath: missing, runDirectory: dir.appendingPathComponent("a").path).check()
+        let first = try ExperimentRunner(manifestPath: missing, runDirectory: dir.appendingPathComponent("a").path)
+        first.log = { _ in }
+        #expect { try first.run() } throws: { error in
             (error as? DataError)?.item == "variants (given).model" && "\(error)".contains("does not exist")
         }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("a/pretrain").path))
         let misplaced = try ExperimentRunnerTests.write(dir, variants: """
               - {name: given, kind: scratch, model: nowhere/model.json}
             """)
