@@ -15,7 +15,7 @@ import Training
 ///     isolated_atoms: 3bpa/iso_atoms.xyz   # else the file's own; needed for one molecule (see below)
 ///     split: {seed: 1, train: 0.8, validation: 0.1, test: 0.1}   # or n_train: 450 (rest validation)
 ///     model: {kind: ani, widths: [160, 128, 96], celu_alpha: 0.1}   # or {kind: ani, preset: ani1x}
-///     loss: {energy_weight: 1, force_weight: 1}
+///     loss: {energy_weight: 1, force_weight: 1}   # hierarchicality: w_H adds hippynn's term (kind hipnn)
 ///     optimizer: {kind: adam, learning_rate: 0.001, weight_decay: 0}
 ///     epochs: 100
 ///     batch_size: 32
@@ -101,11 +101,12 @@ public struct TrainManifest: Codable, Sendable {
             if let f, !(f.isFinite && f >= 0 && f <= 1) { throw DataError(file: file, item: key, "must lie in [0, 1], got \(f)") }
         }
         return TrainerConfiguration(
-            epochs: epochs, batchSize: batchSize ?? 32, seed: seed ?? 0, loss: try LossSettings.resolve(loss, file: file),
+            epochs: epochs, batchSize: batchSize ?? 32, seed: seed ?? 0, loss: try LossSettings.resolve(loss, file: file, allowingHierarchicality: true),
             optimizer: choice, plateau: try (plateau ?? PlateauSettings()).schedule(file: file),
             earlyStopping: patience.map { EarlyStopping(patience: $0) },
             checkpointEvery: checkpointEvery ?? 0, checkpointPath: nil, emaDecay: emaDecay,
-            divergenceGuard: try DivergenceSettings.resolve(divergence, file: file))
+            divergenceGuard: try DivergenceSettings.resolve(divergence, file: file),
+            hierarchicality: try LossSettings.hierarchicality(loss, file: file))
     }
 }
 
@@ -209,6 +210,7 @@ public struct TrainingRun {
         let elements = Array(Set(all.flatMap(\.atomicNumbers))).sorted()
         var potential = try (m.model ?? .standard)
             .makePotential(elements: elements, selfEnergies: selfEnergies, file: manifest)
+        if config.hierarchicality != nil { _ = try HierarchicalityRegulariser.layered(potential, file: manifest) }
         // Symmetry-function models standardise their features over the training set.
         if let scaled = potential as? any FeatureScaledPotential {
             potential = try scaled.fittingScales(to: train)

@@ -5,13 +5,22 @@ import Descriptors
 /// HIP-NN, the hierarchically interacting particle neural network (Lubbers, Smith & Barros,
 /// J. Chem. Phys. 148, 241715 (2018), doi:10.1063/1.5011181), as implemented in hippynn
 /// (`hippynn/networks/hipnn.py`, `hippynn/layers/hiplayers/interactions.py`,
-/// `hippynn/layers/targets.py`) with `resnet=False` — the paper's form.
+/// `hippynn/layers/targets.py`), in the paper's plain form (`resnet=False`) or, with
+/// ``HIPNNArchitecture/resnet``, hippynn's default residual form (`resnet=True`).
 ///
 /// **Features.** Layer 0 is the one-hot species encoding z⁰_i ∈ {0,1}^{n_species} over
 /// ``elements``. Each of the `interactions` blocks maps z^{l} to z^{l+1} (width F) by one
 /// interaction layer followed by `atomLayers` on-site layers, all with softplus f:
 ///
 ///     z'_i = f( Σ_ν Σ_{j ∈ N(i)} s_ν(r_ij) (z_j V_ν) + z_i W_self + b ),      z ← f(z W_k + b_k)
+///
+/// in the plain form; in the residual form (hippynn's `ResNetWrapper`) each of those layers,
+/// with pre-activation u = (the bracket above) or z W_k + b_k, becomes
+///
+///     z ← f(u) R + c + z A,      A = identity when F_in = F,
+///
+/// with no activation on the sum (A `[F_in, F]` has no bias; it exists only in block 0,
+/// where F_in = n_species).
 ///
 /// with the sensitivities s_ν of ``HIPNNSensitivity`` and pairs i → j within the hard cutoff
 /// (periodic images included). The double sum is evaluated as hippynn's `envsum`: the fused
@@ -31,7 +40,9 @@ import Descriptors
 /// `int<l>/muInv` `[ν]` (Å⁻¹) and `int<l>/sigma` `[ν]` (Å) of the sensitivities,
 /// `int<l>/Wsens` `[ν·F_l, F]`, `int<l>/Wself` `[F_l, F]`, `int<l>/b` `[F]`, and on-site
 /// layers `int<l>/atom<k>/W` `[F, F]`, `int<l>/atom<k>/b` `[F]` for k = 1…`atomLayers`;
-/// readouts `readout<l>/w` `[F_l, 1]` for l = 0…L and `readout<l>/b` `[1]` for l ≥ 1.
+/// readouts `readout<l>/w` `[F_l, 1]` for l = 0…L and `readout<l>/b` `[1]` for l ≥ 1. The
+/// residual form adds `int<l>/res/W` `[F, F]`, `int<l>/res/b` `[F]`, `int<l>/atom<k>/res/W`,
+/// `int<l>/atom<k>/res/b` and, where F_l ≠ F, `int<l>/adjust` `[F_l, F]`.
 /// Freezing layers: block l is layer l; all readouts are layer L (``layerCount`` = L + 1).
 public struct HIPNNPotential: AtomisticPotential {
     /// The hyperparameters.
@@ -74,7 +85,8 @@ public struct HIPNNPotential: AtomisticPotential {
     /// fan_out)); biases U(±1/√fan_in) (PyTorch `Linear`). Readouts: w₀ = 0 (the
     /// self-energies play the role of hippynn's fitted E0), and for l ≥ 1 PyTorch's `Linear`
     /// init U(±1/√F) scaled by hippynn's `hierarchical_energy_initialization` decay:
-    /// 10⁻² for l = 1, (10⁻²)² for l = 2, (10⁻⁴)² for l = 3, …
+    /// 10⁻² for l = 1, (10⁻²)² for l = 2, (10⁻⁴)² for l = 3, … The residual form's R, c
+    /// and A are PyTorch `Linear`s: U(±1/√fan_in) (A without bias).
     public func initialParameters<S: TensorScalar, G: RandomNumberGenerator>(_: S.Type, using generator: inout G) -> ParameterSet<S> {
         let h = hyperparameters, nu = h.sensitivities, f = h.width
         func normal(_ shape: [Int], _ std: Double) -> Tensor<S> {
@@ -92,9 +104,18 @@ public struct HIPNNPotential: AtomisticPotential {
             entries.append(("int\(l)/Wsens", normal([nu * fin, f], (2 / Double(fin * (f + nu))).squareRoot())))
             entries.append(("int\(l)/Wself", normal([fin, f], (2 / Double(fin + f)).squareRoot())))
             entries.append(("int\(l)/b", uniform([f], 1 / Double(fin).squareRoot())))
+            if h.resnet {
+                entries.append(("int\(l)/res/W", uniform([f, f], 1 / Double(f).squareRoot())))
+                entries.append(("int\(l)/res/b", uniform([f], 1 / Double(f).squareRoot())))
+                if fin != f { entries.append(("int\(l)/adjust", uniform([fin, f], 1 / Double(fin).squareRoot()))) }
+            }
             for k in stride(from: 1, through: h.atomLayers, by: 1) {
                 entries.append(("int\(l)/atom\(k)/W", normal([f, f], (1 / Double(f)).squareRoot())))
                 entries.append(("int\(l)/atom\(k)/b", uniform([f], 1 / Double(f).squareRoot())))
+                if h.resnet {
+                    entries.append(("int\(l)/atom\(k)/res/W", uniform([f, f], 1 / Double(f).squareRoot())))
+                    entries.append(("int\(l)/atom\(k)/res/b", uniform([f], 1 / Double(f).squareRoot())))
+                }
             }
         }
         var decay = 1e-2
@@ -136,13 +157,22 @@ public struct HIPNNPotential: AtomisticPotential {
                 let environment = pairList.environment(s, z)                                     // [A, ν·F_in]
                 pre = pre + matmul(environment, p["int\(l)/Wsens"])
             }
-            z = pre.softplus()
+            z = h.resnet ? residual(pre, input: z, prefix: "int\(l)/", parameters: p) : pre.softplus()
             for k in stride(from: 1, through: h.atomLayers, by: 1) {
-                z = dense(z, weight: p["int\(l)/atom\(k)/W"], bias: p["int\(l)/atom\(k)/b"]).softplus()
+                let u = dense(z, weight: p["int\(l)/atom\(k)/W"], bias: p["int\(l)/atom\(k)/b"])
+                z = h.resnet ? residual(u, input: z, prefix: "int\(l)/atom\(k)/", parameters: p) : u.softplus()
             }
             all.append(z)
         }
         return all
+    }
+
+    /// hippynn's `ResNetWrapper` output f(u) R + c + z A for pre-activation `u` `[A, F]` and
+    /// layer input `z` `[A, F_in]` (A = identity when F_in = F).
+    private func residual<S: TensorScalar>(_ u: Tensor<S>, input z: Tensor<S>, prefix: String,
+                                           parameters p: ParameterSet<S>) -> Tensor<S> {
+        let skip = z.shape[1] == u.shape[1] ? z : matmul(z, p[prefix + "adjust"])
+        return dense(u.softplus(), weight: p[prefix + "res/W"], bias: p[prefix + "res/b"]) + skip
     }
 
     /// Per-layer atomic energies z^l_i · w_l + b_l, l = 0…L, each `[A]` (eV).

@@ -2,10 +2,11 @@ import Chemistry
 
 extension ModelSpec {
     /// The keys of kind `hipnn`.
-    static let hipnnKeys: Set<String> = ["width", "interactions", "atom_layers", "sensitivities", "soft_min", "soft_max", "cutoff"]
+    static let hipnnKeys: Set<String> = ["width", "interactions", "atom_layers", "sensitivities", "soft_min", "soft_max", "cutoff", "resnet"]
 
     /// A ``HIPNNPotential`` over `elements`; unset keys take the defaults of
-    /// ``HIPNNArchitecture`` (hippynn's ANI-1x example; `soft_max` = `cutoff` − 1).
+    /// ``HIPNNArchitecture`` (hippynn's ANI-1x example; `soft_max` = `cutoff` − 1; `resnet`
+    /// false, the paper's plain layers — hippynn's own default is `resnet=True`).
     func makeHIPNN(elements: [Int], selfEnergies: SelfEnergies, file: String) throws -> HIPNNPotential {
         for (key, value, minimum) in [("width", width, 1), ("interactions", interactions, 1),
                                       ("atom_layers", atomLayers, 0), ("sensitivities", sensitivities, 1)] {
@@ -28,7 +29,7 @@ extension ModelSpec {
         let architecture = HIPNNArchitecture(
             species: elements, width: width ?? defaults.width, interactions: interactions ?? defaults.interactions,
             atomLayers: atomLayers ?? defaults.atomLayers, sensitivities: sensitivities ?? defaults.sensitivities,
-            softMin: softMin, softMax: softMax, cutoff: defaults.cutoff)
+            softMin: softMin, softMax: softMax, cutoff: defaults.cutoff, resnet: resnet ?? false)
         return try architecture.makePotential(selfEnergies: selfEnergies, file: file)
     }
 }

@@ -10,7 +10,7 @@ import Descriptors
 ///     model: {kind: eeacsf}                                 # one network on eeACSFs
 ///     model: {kind: hipnn}                                  # HIP-NN, hippynn's ANI-1x sizes
 ///     model: {kind: hipnn, width: 64, interactions: 2, atom_layers: 3, sensitivities: 20,
-///             soft_min: 0.75, soft_max: 5.5, cutoff: 6.5}
+///             soft_min: 0.75, soft_max: 5.5, cutoff: 6.5, resnet: true}
 ///
 /// The elements come from the data (``makePotential(elements:selfEnergies:file:)``), so one
 /// spec serves every task of a study. Each kind's keys and builder live in an extension
@@ -38,18 +38,21 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public var softMax: Double?
     /// Cutoff, Å (kinds `acsf`, `eeacsf`: default 5.2; `hipnn`: hard cutoff, default 6.5).
     public var cutoff: Double?
+    /// hippynn's residual layers (kind `hipnn`, default false: the paper's plain layers).
+    public var resnet: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case kind, preset, widths, width, interactions, sensitivities, cutoff
+        case kind, preset, widths, width, interactions, sensitivities, cutoff, resnet
         case celuAlpha = "celu_alpha", atomLayers = "atom_layers", softMin = "soft_min", softMax = "soft_max"
     }
 
     public init(kind: String? = nil, preset: String? = nil, widths: [Int]? = nil, celuAlpha: Double? = nil,
                 width: Int? = nil, interactions: Int? = nil, atomLayers: Int? = nil, sensitivities: Int? = nil,
-                softMin: Double? = nil, softMax: Double? = nil, cutoff: Double? = nil) {
+                softMin: Double? = nil, softMax: Double? = nil, cutoff: Double? = nil, resnet: Bool? = nil) {
         self.kind = kind; self.preset = preset; self.widths = widths; self.celuAlpha = celuAlpha
         self.width = width; self.interactions = interactions; self.atomLayers = atomLayers
         self.sensitivities = sensitivities; self.softMin = softMin; self.softMax = softMax; self.cutoff = cutoff
+        self.resnet = resnet
     }
 
     /// The model of a manifest without a `model:` section, the same for `metamlip train`
@@ -64,7 +67,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         let values: [(CodingKeys, Any?)] = [(.preset, preset), (.widths, widths), (.celuAlpha, celuAlpha), (.width, width),
                                             (.interactions, interactions), (.atomLayers, atomLayers),
                                             (.sensitivities, sensitivities), (.softMin, softMin), (.softMax, softMax),
-                                            (.cutoff, cutoff)]
+                                            (.cutoff, cutoff), (.resnet, resnet)]
         return values.filter { $0.1 != nil }.map(\.0.stringValue)
     }
 

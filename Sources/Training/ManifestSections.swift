@@ -7,10 +7,12 @@ import Chemistry
 /// study kind so a missing key means the same everywhere:
 ///
 ///     loss: {energy_weight: 1, force_weight: 1}
+///     loss: {energy_weight: 30, force_weight: 1, hierarchicality: 0.001}   # HIP-NN, `metamlip train` only
 ///
 /// Missing keys (or a missing section) take ``defaultEnergyWeight`` and
 /// ``defaultForceWeight``: w_E = w_F = 1, the defaults of ``EnergyForceLoss`` (one eV/atom
-/// energy error weighs like one eV/Å force component error).
+/// energy error weighs like one eV/Å force component error). `hierarchicality` (absent: no
+/// term) is the weight of ``HierarchicalityRegulariser``, read by ``hierarchicality(_:file:item:)``.
 public struct LossSettings: Codable, Equatable, Sendable {
     /// w_E when the manifest does not name it.
     public static let defaultEnergyWeight = 1.0
@@ -19,18 +21,27 @@ public struct LossSettings: Codable, Equatable, Sendable {
 
     public var energyWeight: Double?
     public var forceWeight: Double?
-    enum CodingKeys: String, CodingKey { case energyWeight = "energy_weight", forceWeight = "force_weight" }
+    public var hierarchicality: Double?
+    enum CodingKeys: String, CodingKey {
+        case energyWeight = "energy_weight", forceWeight = "force_weight", hierarchicality
+    }
 
-    public init(energyWeight: Double? = nil, forceWeight: Double? = nil) {
-        self.energyWeight = energyWeight; self.forceWeight = forceWeight
+    public init(energyWeight: Double? = nil, forceWeight: Double? = nil, hierarchicality: Double? = nil) {
+        self.energyWeight = energyWeight; self.forceWeight = forceWeight; self.hierarchicality = hierarchicality
     }
 
     /// The loss of an optional section (nil: every default).
     ///
     /// - Throws: `DataError` naming `file` and `loss.energy_weight` / `loss.force_weight` for
-    ///   a weight that is negative or not finite, or `loss` when both are 0.
-    public static func resolve(_ section: LossSettings?, file: String, item: String = "loss") throws -> EnergyForceLoss {
+    ///   a weight that is negative or not finite, or `loss` when both are 0; naming
+    ///   `loss.hierarchicality` when the key is set and the caller does not train with it
+    ///   (`allowingHierarchicality` false: every study kind so far), rather than ignore it.
+    public static func resolve(_ section: LossSettings?, file: String, item: String = "loss",
+                               allowingHierarchicality: Bool = false) throws -> EnergyForceLoss {
         let s = section ?? LossSettings()
+        if s.hierarchicality != nil && !allowingHierarchicality {
+            throw DataError(file: file, item: "\(item).hierarchicality", "is supported by `metamlip train` only, not by this study kind")
+        }
         let e = s.energyWeight ?? defaultEnergyWeight, f = s.forceWeight ?? defaultForceWeight
         for (key, w) in [("energy_weight", e), ("force_weight", f)] where !(w.isFinite && w >= 0) {
             throw DataError(file: file, item: "\(item).\(key)", "must be a finite number ≥ 0, got \(w)")

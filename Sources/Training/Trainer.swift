@@ -58,6 +58,8 @@ public final class Trainer {
     private var earlyStopping: EarlyStopping?
     private var generator: SeededGenerator
     private let frozen: [(index: Int, tensor: Tensor<Float>)]
+    /// The potential with its per-layer energies, when the hierarchicality term is on.
+    private let layered: (any LayeredEnergyPotential)?
 
     /// A trainer at epoch 0 on prepared sets (one task or several, each with its own
     /// self-energies).
@@ -92,6 +94,9 @@ public final class Trainer {
         // forces at all while the loss asks for them is a mistake, not a multi-fidelity set.
         if configuration.usesForces && training.isEnergyOnly {
             throw DataError(file: "training set", "no conformation has forces, but the loss has a force term (set the force weight to 0 to train on energies)")
+        }
+        layered = try configuration.hierarchicality.map {
+            _ in try HierarchicalityRegulariser.layered(potential, file: "training configuration", item: "hierarchicality")
         }
         frozen = try configuration.frozenParameters.map { name in
             guard let i = p.names.firstIndex(of: name) else {
@@ -262,7 +267,12 @@ public final class Trainer {
         let batch: FittingBatch<Float> = training.batch(indices, forces: configuration.usesForces)
         let p = parameters.requiringGrad()
         let loss = configuration.loss.loss(potential: potential, parameters: p, batch: batch)
-        let g = gradient(of: loss.total, withRespectTo: p)
+        var total = loss.total
+        if let term = configuration.hierarchicality, let layered {
+            total = total + term(potential: layered, parameters: p, positions: batch.positions, topology: batch.topology,
+                                 batch: batch.atoms)
+        }
+        let g = gradient(of: total, withRespectTo: p)
         optimizer.update(&parameters, along: g)
         for (i, tensor) in frozen { parameters[parameters.names[i]] = tensor }
         if let d = configuration.emaDecay, let average = averagedParameters {
@@ -270,7 +280,7 @@ public final class Trainer {
             let decay = Float(min(d, (1 + t) / (10 + t)))
             averagedParameters = average.scaled(by: decay) + parameters.scaled(by: 1 - decay)
         }
-        return Double(loss.total.scalars[0])
+        return Double(total.scalars[0])
     }
 
     /// Metrics of `parameters` (default: the current ones) on conformations of the

@@ -41,12 +41,17 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     /// Divergence detection and recovery (see ``DivergenceGuard``: roll back the epoch, lower
     /// the learning rate, retry; throw ``TrainingDiverged`` when the retries run out).
     public var divergenceGuard: DivergenceGuard
+    /// hippynn's hierarchicality term added to the training loss (nil: none; models with
+    /// per-layer energies only, see ``HierarchicalityRegulariser``).
+    public var hierarchicality: HierarchicalityRegulariser?
 
     public init(epochs: Int, batchSize: Int = 32, seed: UInt64 = 0, loss: EnergyForceLoss = EnergyForceLoss(),
                 optimizer: OptimizerChoice = .adam(learningRate: 1e-3, weightDecay: 0),
                 plateau: ReduceOnPlateau? = ReduceOnPlateau(factor: 0.5, patience: 10),
                 earlyStopping: EarlyStopping? = nil, checkpointEvery: Int = 0, checkpointPath: String? = nil,
-                frozenParameters: [String] = [], emaDecay: Double? = nil, divergenceGuard: DivergenceGuard = DivergenceGuard()) {
+                frozenParameters: [String] = [], emaDecay: Double? = nil, divergenceGuard: DivergenceGuard = DivergenceGuard(),
+                hierarchicality: HierarchicalityRegulariser? = nil) {
+        self.hierarchicality = hierarchicality
         precondition(epochs >= 0 && batchSize >= 1 && checkpointEvery >= 0)
         precondition(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "EMA decay must lie in (0, 1)")
         self.emaDecay = emaDecay
@@ -59,7 +64,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case epochs, batchSize, seed, loss, optimizer, plateau, earlyStopping, checkpointEvery, checkpointPath, frozenParameters
-        case emaDecay, divergenceGuard
+        case emaDecay, divergenceGuard, hierarchicality
     }
 
     public init(from decoder: any Decoder) throws {
@@ -74,6 +79,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
                   frozenParameters: try c.decodeIfPresent([String].self, forKey: .frozenParameters) ?? [],
                   emaDecay: try c.decodeIfPresent(Double.self, forKey: .emaDecay),
                   divergenceGuard: try c.decodeIfPresent(DivergenceGuard.self, forKey: .divergenceGuard) ?? DivergenceGuard())
+        hierarchicality = try c.decodeIfPresent(HierarchicalityRegulariser.self, forKey: .hierarchicality)
     }
 
     /// Whether forces enter the loss.

@@ -38,6 +38,11 @@ struct ConformanceModel: CustomTestStringConvertible, Sendable {
                                              softMin: 0.85, softMax: 4.5, cutoff: 5.5),
                            selfEnergies: selfEnergies)
         },
+        ConformanceModel(name: "hipnn-resnet") { elements, selfEnergies in
+            HIPNNPotential(HIPNNArchitecture(species: elements, width: 8, interactions: 2, atomLayers: 1, sensitivities: 6,
+                                             softMin: 0.85, softMax: 4.5, cutoff: 5.5, resnet: true),
+                           selfEnergies: selfEnergies)
+        },
     ]
 }
 
