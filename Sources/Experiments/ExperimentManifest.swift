@@ -226,8 +226,15 @@ public struct ExperimentManifest: Codable, Sendable {
         /// Decay of a moving average of the parameters used for validation and the refitted
         /// model (`TrainerConfiguration.emaDecay`; nil: none).
         public var emaDecay: Double?
+        /// The variants every other variant is compared with, pair by pair, with 95 %
+        /// intervals (`comparisons.csv`); default: the first scratch variant, if any.
+        public var baselines: [String]?
+        /// The baselines in effect: `baselines`, else the first scratch variant of `variants`.
+        func effectiveBaselines(_ variants: [Variant]) -> [String] {
+            baselines ?? variants.first { $0.kind == .scratch }.map { [$0.name] } ?? []
+        }
         enum CodingKeys: String, CodingKey {
-            case n, seeds, mode, epochs, patience, replay, plateau, emaDecay = "ema_decay"
+            case n, seeds, mode, epochs, patience, replay, plateau, baselines, emaDecay = "ema_decay"
             case saveModels = "save_models", elementMap = "element_map", committee
             case batchSize = "batch_size", learningRate = "learning_rate"
         }
@@ -300,6 +307,9 @@ public struct ExperimentManifest: Codable, Sendable {
             guard (refit.seeds ?? [0]).count >= 2 || variants.count >= 2 else {
                 throw DataError(file: file, item: "refit.committee", "needs at least two seeds or two variants to average")
             }
+        }
+        for (i, b) in (refit.baselines ?? []).enumerated() where !variants.contains(where: { $0.name == b }) {
+            throw DataError(file: file, item: "refit.baselines[\(i)]", "no variant '\(b)' (variants: \(variants.map(\.name).joined(separator: ", ")))")
         }
         try analysis?.check(file: file, refit: refit)
         if let frame = analysis?.frame, !(0..<target.test).contains(frame) {

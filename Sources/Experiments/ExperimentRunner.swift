@@ -144,12 +144,12 @@ public final class ExperimentRunner {
 
     // MARK: Running
 
-    /// What may change between runs into one directory: the N and seed grid, committees and
-    /// the description; variants may be added or removed (not changed), and the `analysis:`
+    /// What may change between runs into one directory: the N and seed grid, committees, the
+    /// comparison baselines (tables only) and the description; variants may be added or removed (not changed), and the `analysis:`
     /// section may be added or changed (the analysis stage records its own settings and
     /// redoes its work when they change: ``StudyAnalysis``).
     static let compatibility = RunFingerprint.Compatibility(
-        mutableKeys: ["refit.n", "refit.seeds", "refit.committee", "description"],
+        mutableKeys: ["refit.n", "refit.seeds", "refit.committee", "refit.baselines", "description"],
         namedGroups: ["variants", "effective.inner"], addableSections: ["analysis"], mutableSections: ["analysis"])
 
     /// The fingerprint of a run of `manifest` (this runner's or a run directory's older copy,
@@ -312,8 +312,8 @@ public final class ExperimentRunner {
         try directory.writeFailureTable(failedUnits)
         let skipped = Set(failedUnits.map(\.unit))
         let committees = manifest.refit.committee == true ? try self.committees(target: target, skipping: skipped) : []
-        let baseline = manifest.variants.first { $0.kind == .scratch }?.name
-        let table = ResultsTable(results: results, committees: committees, failures: failedUnits, baseline: baseline)
+        let table = ResultsTable(results: results, committees: committees, failures: failedUnits,
+                                 baselines: manifest.refit.effectiveBaselines(manifest.variants))
         try table.write(to: runDirectory, title: manifest.experiment)
         log("\n" + table.markdown(title: manifest.experiment))
         if let settings = manifest.analysis {

@@ -133,7 +133,14 @@ public enum PairedComparison {
         return out
     }
 
-    /// `comparisons.csv`: one row per (variant, N, metric).
+    /// The baselines of `differences`, in order of appearance.
+    public static func baselines(of differences: [PairedDifference]) -> [String] {
+        var seen: [String] = []
+        for d in differences where !seen.contains(d.baseline) { seen.append(d.baseline) }
+        return seen
+    }
+
+    /// `comparisons.csv`: one row per (baseline, variant, N, metric).
     public static func csv(_ differences: [PairedDifference]) -> String {
         var s = "variant,baseline,n,metric,seeds,test_conformations,variant_value,baseline_value,difference,ci95_low,ci95_high,verdict\n"
         for d in differences {

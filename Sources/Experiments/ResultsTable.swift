@@ -14,14 +14,14 @@ public struct ResultsTable: Sendable {
     /// without a baseline.
     public var comparisons: [PairedDifference]
 
-    /// - Parameter baseline: the variant the others are compared with, pair by pair
-    ///   (the study's scratch variant); nil: no comparisons.
+    /// - Parameter baselines: the variants the others are compared with, pair by pair
+    ///   (default in studies: the scratch variant); empty: no comparisons.
     public init(results: [RefitResult], committees: [CommitteeResult] = [], failures: [RunDirectory.Failure] = [],
-                baseline: String? = nil) {
+                baselines: [String] = []) {
         self.results = results
         self.committees = committees
         self.failures = failures
-        comparisons = baseline.map { PairedComparison.compare(results, baseline: $0) } ?? []
+        comparisons = baselines.flatMap { PairedComparison.compare(results, baseline: $0) }
     }
 
     /// Mean and sample standard deviation (0 for one seed) of one metric over seeds.
@@ -108,7 +108,7 @@ public struct ResultsTable: Sendable {
         let seeds = Set(results.map(\.seed)).count
         return "# \(title)\n\nTest-set errors after refitting, mean ± sample std over \(seeds) seed(s).\n\n"
             + table("Energy RMSE (meV)", \.energyRMSE) + "\n" + table("Force RMSE (meV/Å)", \.forceRMSE)
-            + (comparisons.isEmpty ? "" : "\n" + PairedComparison.markdown(comparisons))
+            + PairedComparison.baselines(of: comparisons).map { b in "\n" + PairedComparison.markdown(comparisons.filter { $0.baseline == b }) }.joined()
             + (committees.isEmpty ? "" : "\n" + committeeMarkdown)
             + (failures.isEmpty ? "" : "\n" + failureMarkdown)
     }

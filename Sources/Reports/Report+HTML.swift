@@ -107,11 +107,19 @@ extension Report {
 
     /// Paired differences to the baseline (comparisons.csv): is a start better than scratch?
     func comparisonTable() -> String {
-        guard let rows = data.comparisons, let first = rows.first else { return "" }
-        var s = "<p>Each variant's difference to \(e(first.baseline)) (variant − \(e(first.baseline)); negative is better): the mean over "
+        guard let all = data.comparisons, let first = all.first else { return "" }
+        var s = "<p>Each variant's difference to a baseline (variant − baseline; negative is better): the mean over "
             + "paired seeds of the two test RMSEs on the same \(first.testConformations) test conformations, with a 95 % bootstrap "
             + "interval over seeds and test conformations. \u{201C}lower\u{201D}/\u{201C}higher\u{201D} means the interval excludes zero.</p>\n"
-        s += "<table class=\"comparisons\">\n<caption>Difference to \(e(first.baseline)) (comparisons.csv)</caption>\n<thead><tr><th>variant</th>"
+        var baselines: [String] = []
+        for r in all where !baselines.contains(r.baseline) { baselines.append(r.baseline) }
+        for baseline in baselines { s += comparisonTable(all.filter { $0.baseline == baseline }) }
+        return s
+    }
+
+    /// The comparisons with one baseline.
+    private func comparisonTable(_ rows: [ComparisonRecord]) -> String {
+        var s = "<table class=\"comparisons\">\n<caption>Difference to \(e(rows[0].baseline)) (comparisons.csv)</caption>\n<thead><tr><th>variant</th>"
             + "<th>N</th><th>seeds</th><th>force RMSE Δ (meV/Å)</th><th>95 % interval</th><th>forces</th><th>energy RMSE Δ (meV)</th>"
             + "<th>95 % interval</th><th>energies</th></tr></thead>\n<tbody>\n"
         var keys: [String] = []

@@ -218,6 +218,10 @@ import _TestSupport
         do { _ = try ExperimentRunner(manifestPath: path, runDirectory: dir.path) } catch let e as DataError {
             #expect(e.item == "refit.plateau.factor", "\(e)")
         }
+        let baseline = try Self.write(dir, refit: "{n: [3], epochs: 2, baselines: [scratch, nonesuch]}")
+        do { _ = try ExperimentRunner(manifestPath: baseline, runDirectory: dir.path); Issue.record("unknown baseline accepted") } catch let e as DataError {
+            #expect(e.item == "refit.baselines[1]" && e.reason.contains("nonesuch"), "\(e)")
+        }
         let typo = try Self.write(dir, variants: "  - {name: m, kind: multitask, epochs: 1, plateau: {patience: 2, decay: 0.5}}")
         #expect(throws: DataError.self) { try ExperimentRunner(manifestPath: typo, runDirectory: dir.path) }
     }

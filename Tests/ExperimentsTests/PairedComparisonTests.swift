@@ -45,6 +45,12 @@ import Training
         #expect(PairedComparison.compare(results, baseline: "scratch", resamples: 500) == d)
         #expect(PairedComparison.csv(d).split(separator: "\n").count == 5)
         #expect(PairedComparison.markdown(d).contains("| halved | 10 |"))
+        // Several baselines: every variant against each, one table per baseline.
+        let table = ResultsTable(results: results, baselines: ["scratch", "halved"])
+        #expect(PairedComparison.baselines(of: table.comparisons) == ["scratch", "halved"])
+        let doubled = try #require(table.comparisons.first { $0.baseline == "halved" && $0.variant == "scratch" && $0.metric == "force_rmse_meV_per_A" })
+        #expect(abs(doubled.difference - expected / 2) < 1e-9 && doubled.verdict == "higher")
+        #expect(table.markdown(title: "t").components(separatedBy: "Difference to").count == 3)
     }
 
     @Test func testErrorsFromPredictions() {
