@@ -230,18 +230,20 @@ public final class ExperimentRunner {
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " "))")
         let startModels = try loadStartModels(poolElements: Set((pool.train + pool.validation).flatMap(\.elements)),
                                               targetElements: Set(target.pool.flatMap(\.atomicNumbers)))
-        if (manifest.refit.replay ?? 0) > 0 {
-            for (v, start) in zip(manifest.variants, startModels) where start.map({ $0.potential.neighbourRequest != potential.neighbourRequest }) == true {
-                log("[\(v.name)] refits without replay: its start model's cutoffs or elements differ from the study model's")
-            }
-        }
-
         var replay: FittingSet?
         if (manifest.refit.replay ?? 0) > 0, !pool.train.isEmpty {
             replay = try FittingSet(pool.train.map { FittingSet.Part(name: $0.name, conformations: $0.conformations,
                                                                      selfEnergies: $0.selfEnergies ?? SelfEnergies(energies: [:], origin: .leastSquares)) },
                                     potential: potential, requireForces: false, label: "replay",
                                     cacheTopologies: Self.cachesTopologies(pool))
+        }
+        // Each variant's refit model, and its replay: none for a start model whose cutoffs or
+        // elements differ from the study model's (the replay set's topologies are the study model's).
+        let refitPotentials = startModels.map { $0?.potential ?? potential }
+        let replays = zip(manifest.variants, refitPotentials).map { v, own -> FittingSet? in
+            guard let replay, own.neighbourRequest != potential.neighbourRequest else { return replay }
+            log("[\(v.name)] refits without replay: its start model's cutoffs or elements differ from the study model's")
+            return nil
         }
         // Every pretraining, then every refit (largest N first, so the long refits do not come
         // last), as units on up to `jobs` threads; a refit starts once its variant is
@@ -295,10 +297,8 @@ public final class ExperimentRunner {
                 return
             }
             do {
-                let own = startModels[v]?.potential ?? potential
-                let result = try refit(variants[v], n: n, seed: s, potential: own, parameters: lock.withLock { starts[v] },
-                                       target: target, replay: own.neighbourRequest == potential.neighbourRequest ? replay : nil,
-                                       directory: directory)
+                let result = try refit(variants[v], n: n, seed: s, potential: refitPotentials[v], parameters: lock.withLock { starts[v] },
+                                       target: target, replay: replays[v], directory: directory)
                 try lock.withLock {
                     finished[unit] = result
                     try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory, title: manifest.experiment)

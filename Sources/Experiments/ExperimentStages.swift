@@ -99,8 +99,7 @@ extension ExperimentRunner {
                   directory: RunDirectory? = nil) throws -> ParameterSet<Float>? {
         guard variant.kind != .scratch else { return nil }
         if let failure = try directory?.failure(of: "pretrain/\(variant.name)") { throw UnitFailed(failure: failure) }
-        try checkHeads(variant, pool: pool)
-        let pool = try variantPool(variant, pool)
+        let pool = try variantPool(variant, pool)  // its keys were checked with checkHeads before any unit ran
         let dir = runDirectory.appendingPathComponent("pretrain/\(variant.name)")
         let modelPath = dir.appendingPathComponent("model.json").path
         let summaryPath = dir.appendingPathComponent("summary.json").path
