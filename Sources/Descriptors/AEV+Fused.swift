@@ -11,15 +11,24 @@ import Autodiff
 /// Each product is linear in its first input, so its VJP in that input is the other product.
 /// The second-order terms in R (needed only for position Hessians, never for forces or force
 /// training) are taken through ``AEVComputer/composed(_:topology:)``.
+///
+/// The kernel is made once from the values of R (everything geometric is computed then); the
+/// products take R as an input only so the graph knows they depend on it.
 struct FusedAEV: Sendable {
     let kernel: AEVFusedKernel
     let computer: AEVComputer
     let topology: NeighbourTopology
 
-    func descriptors<S: TensorScalar>(_ positions: Tensor<S>) -> Tensor<S> {
+    /// The fused AEV of `positions` `[N, 3]`.
+    static func descriptors<S: TensorScalar>(_ positions: Tensor<S>, computer: AEVComputer, topology: NeighbourTopology) -> Tensor<S> {
+        let kernel = AEVFusedKernel(parameters: computer.parameters, topology: topology, positions: positions.doubleScalars)
+        return FusedAEV(kernel: kernel, computer: computer, topology: topology).descriptors(positions)
+    }
+
+    private func descriptors<S: TensorScalar>(_ positions: Tensor<S>) -> Tensor<S> {
         let k = kernel
-        return Tensor.custom("aev", inputs: [positions], forward: { xs in
-            Tensor(shape: [k.atomCount, k.featureCount], doubles: k.forward(k.geometry(xs[0].doubleScalars)))
+        return Tensor.custom("aev", inputs: [positions], forward: { _ in
+            Tensor(shape: [k.atomCount, k.featureCount], doubles: k.forward())
         }, vjp: { g, xs, _, needs in
             [needs[0] ? transpose(g, xs[0]) : nil]
         })
@@ -29,8 +38,7 @@ struct FusedAEV: Sendable {
     func transpose<S: TensorScalar>(_ g: Tensor<S>, _ positions: Tensor<S>) -> Tensor<S> {
         let k = kernel
         return Tensor.custom("aevTranspose", inputs: [g, positions], forward: { xs in
-            Tensor(shape: [k.atomCount, 3],
-                   doubles: k.transposeProduct(k.geometry(xs[1].doubleScalars), xs[0].doubleScalars))
+            Tensor(shape: [k.atomCount, 3], doubles: k.transposeProduct(xs[0].doubleScalars))
         }, vjp: { w, xs, _, needs in
             [needs[0] ? jacobian(w, xs[1]) : nil,
              needs[1] ? secondOrder(featureCotangent: xs[0], positions: xs[1], displacement: w) : nil]
@@ -41,8 +49,7 @@ struct FusedAEV: Sendable {
     func jacobian<S: TensorScalar>(_ v: Tensor<S>, _ positions: Tensor<S>) -> Tensor<S> {
         let k = kernel
         return Tensor.custom("aevJacobian", inputs: [v, positions], forward: { xs in
-            Tensor(shape: [k.atomCount, k.featureCount],
-                   doubles: k.jacobianProduct(k.geometry(xs[1].doubleScalars), xs[0].doubleScalars))
+            Tensor(shape: [k.atomCount, k.featureCount], doubles: k.jacobianProduct(xs[0].doubleScalars))
         }, vjp: { h, xs, _, needs in
             [needs[0] ? transpose(h, xs[1]) : nil,
              needs[1] ? secondOrder(featureCotangent: h, positions: xs[1], displacement: xs[0]) : nil]

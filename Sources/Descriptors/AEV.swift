@@ -36,8 +36,7 @@ public struct AEVComputer: Sendable {
     public func callAsFunction<Scalar>(_ positions: Tensor<Scalar>, topology: NeighbourTopology) -> Tensor<Scalar> {
         precondition(positions.shape == [topology.atomCount, 3],
                      "positions \(positions.shape) for \(topology.atomCount) atoms")
-        return FusedAEV(kernel: AEVFusedKernel(parameters: parameters, topology: topology), computer: self, topology: topology)
-            .descriptors(positions)
+        return FusedAEV.descriptors(positions, computer: self, topology: topology)
     }
 
     /// The same AEVs composed of tensor primitives: differentiable to any order, slower; the

@@ -29,6 +29,11 @@ import Darwin
 ///   T_az = f2_a f1_z F, f1_z = ((1 + c cos θ_s,z + s sin θ_s,z)/2)^ζ,
 ///   f2_a = exp(−η_A (m − R_s,a)²), F = 2 f_c,A(d_j) f_c,A(d_k).
 ///
+/// Everything that depends only on R — per pair d, ∂d/∂u, t_r and dt_r/dd; per triplet f1, f2,
+/// F, c and their derivatives — is computed once when the kernel is made for a geometry, so the
+/// two products cost only multiply–adds. ζ is applied by repeated squaring when it is a whole
+/// number (ANI-1x: 32), else by `pow`.
+///
 /// The derivatives follow the composed-graph definition exactly (distances as
 /// √max(|u|², 10⁻¹²) and the clamp of the angular denominator have zero derivative where they
 /// are active), so the fused and the composed AEV agree to rounding
@@ -37,177 +42,172 @@ struct AEVFusedKernel: Sendable {
     let parameters: AEVParameters
     let atomCount: Int
     let featureCount: Int
+    private let nR: Int, nA: Int, nZ: Int
     private let centers: [Int]
     private let neighbours: [Int]
-    private let shifts: [Double]          // [P, 3]
     private let radialColumn: [Int]       // per pair: first feature of its radial block
-    private let tripletFirst: [Int]
-    private let tripletSecond: [Int]
-    private let angularColumn: [Int]      // per triplet: first feature of its angular block
-    private let cosZ: [Double], sinZ: [Double]
+    // Per pair.
+    private let unit: [Double]            // [P, 3]: ∂d/∂u (0 where |u|² < 10⁻¹²)
+    private let radialActive: [Bool]      // d ≤ R_c,R
+    private let radialValue: [Double]     // [P, nR]: t_r(d)
+    private let radialSlope: [Double]     // [P, nR]: dt_r/dd
+    // Per triplet with both legs within the angular cutoff.
+    private let tripletPairs: [(Int, Int)]
+    private let angularRow: [Int]         // centre · F + first feature of the angular block
+    private let cosineSlopes: [Double]    // [T, 6]: ∂c/∂u_j, ∂c/∂u_k
+    private let cutoffTerms: [Double]     // [T, 3]: F, ∂F/∂d_j, ∂F/∂d_k
+    private let angle: [Double]           // [T, 2 nZ]: f1_z, ∂f1_z/∂c
+    private let radius: [Double]          // [T, 2 nA]: f2_a, ∂f2_a/∂m
 
-    init(parameters p: AEVParameters, topology: NeighbourTopology) {
+    /// The kernel of `topology` at `positions` (`[N, 3]` row-major, Å).
+    init(parameters p: AEVParameters, topology: NeighbourTopology, positions: [Double]) {
+        precondition(positions.count == 3 * topology.atomCount,
+                     "positions hold \(positions.count / 3) atoms, topology \(topology.atomCount)")
         parameters = p
         atomCount = topology.atomCount
         featureCount = p.featureCount
+        nR = p.shfR.count; nA = p.shfA.count; nZ = p.shfZ.count
         centers = topology.centers
         neighbours = topology.neighbours
-        shifts = topology.shifts
         radialColumn = topology.neighbours.map { topology.speciesIndices[$0] * p.radialSublength }
-        tripletFirst = topology.tripletFirst
-        tripletSecond = topology.tripletSecond
-        angularColumn = zip(topology.tripletFirst, topology.tripletSecond).map { a, b in
+        let pairs = topology.pairCount
+
+        // Pair geometry: u = r_j + shift − r_i, d = √max(|u|², 10⁻¹²).
+        var u = [Double](repeating: 0, count: 3 * pairs), d = [Double](repeating: 0, count: pairs)
+        var unit = [Double](repeating: 0, count: 3 * pairs)
+        for q in 0..<pairs {
+            let i = topology.centers[q], j = topology.neighbours[q]
+            var s = 0.0
+            for x in 0..<3 {
+                let v = positions[3 * j + x] - positions[3 * i + x] + topology.shifts[3 * q + x]
+                u[3 * q + x] = v
+                s += v * v
+            }
+            d[q] = max(s, 1e-12).squareRoot()
+            if s >= 1e-12 { for x in 0..<3 { unit[3 * q + x] = u[3 * q + x] / d[q] } }
+        }
+        self.unit = unit
+
+        // Radial terms t_r = ¼ exp(−η (d − R_s)²) f_c(d) and their slopes.
+        var active = [Bool](repeating: false, count: pairs)
+        var value = [Double](repeating: 0, count: pairs * nR), slope = [Double](repeating: 0, count: pairs * nR)
+        let kR = Double.pi / p.radialCutoff
+        for q in 0..<pairs where d[q] <= p.radialCutoff {
+            active[q] = true
+            let fc = 0.5 * cos(kR * d[q]) + 0.5, dfc = -0.5 * kR * sin(kR * d[q])
+            for r in 0..<nR {
+                let x = d[q] - p.shfR[r]
+                let gauss = exp(-p.etaR * x * x)
+                value[q * nR + r] = 0.25 * gauss * fc
+                slope[q * nR + r] = 0.25 * gauss * (-2 * p.etaR * x * fc + dfc)
+            }
+        }
+        radialActive = active; radialValue = value; radialSlope = slope
+
+        // Angular cutoff per pair (only pairs within it take part in triplets).
+        let rcA = p.angularCutoff, kA = Double.pi / rcA
+        var fcA = [Double](repeating: 0, count: pairs), dfcA = [Double](repeating: 0, count: pairs)
+        for q in 0..<pairs where d[q] <= rcA {
+            fcA[q] = 0.5 * cos(kA * d[q]) + 0.5
+            dfcA[q] = -0.5 * kA * sin(kA * d[q])
+        }
+        let cosZ = p.shfZ.map { cos($0) }, sinZ = p.shfZ.map { sin($0) }
+        let zeta = p.zeta
+        let wholeZeta: Int? = zeta == zeta.rounded() && zeta >= 1 && zeta <= 1024 ? Int(zeta) : nil
+
+        var tripletPairs: [(Int, Int)] = [], rows: [Int] = []
+        var cosineSlopes: [Double] = [], cutoffTerms: [Double] = [], angle: [Double] = [], radius: [Double] = []
+        let t = topology.tripletCount
+        tripletPairs.reserveCapacity(t); rows.reserveCapacity(t)
+        cosineSlopes.reserveCapacity(6 * t); cutoffTerms.reserveCapacity(3 * t)
+        angle.reserveCapacity(2 * nZ * t); radius.reserveCapacity(2 * nA * t)
+        for q in 0..<t {
+            let a = topology.tripletFirst[q], b = topology.tripletSecond[q]
+            let dj = d[a], dk = d[b]
+            guard dj <= rcA, dk <= rcA else { continue }   // F and its derivatives vanish
+            tripletPairs.append((a, b))
             let sj = topology.speciesIndices[topology.neighbours[a]]
             let sk = topology.speciesIndices[topology.neighbours[b]]
-            return p.radialLength + p.pairIndex(sj, sk) * p.angularSublength
+            rows.append(topology.centers[a] * p.featureCount + p.radialLength + p.pairIndex(sj, sk) * p.angularSublength)
+
+            // c = 0.95 u_j·u_k / max(d_j d_k, 10⁻¹⁰); ∂den/∂u_j = d_k ê_j unless clamped.
+            let uj = SIMD3(u[3 * a], u[3 * a + 1], u[3 * a + 2]), uk = SIMD3(u[3 * b], u[3 * b + 1], u[3 * b + 2])
+            let ej = SIMD3(unit[3 * a], unit[3 * a + 1], unit[3 * a + 2])
+            let ek = SIMD3(unit[3 * b], unit[3 * b + 1], unit[3 * b + 2])
+            let product = dj * dk
+            let clamped = product < 1e-10
+            let den = clamped ? 1e-10 : product
+            let c = 0.95 * (uj * uk).sum() / den
+            var dcdUj = 0.95 * uk / den, dcdUk = 0.95 * uj / den
+            if !clamped {
+                dcdUj -= c * dk / den * ej
+                dcdUk -= c * dj / den * ek
+            }
+            cosineSlopes += [dcdUj.x, dcdUj.y, dcdUj.z, dcdUk.x, dcdUk.y, dcdUk.z]
+            cutoffTerms += [2 * fcA[a] * fcA[b], 2 * dfcA[a] * fcA[b], 2 * fcA[a] * dfcA[b]]
+
+            // f1_z = base^ζ, base = (1 + c cos θ_s + s sin θ_s)/2 > 0 for |c| ≤ 0.95.
+            let sine = (1 - c * c).squareRoot()
+            for z in 0..<nZ {
+                let base = (1 + c * cosZ[z] + sine * sinZ[z]) * 0.5
+                angle.append(wholeZeta.map { Self.power(base, $0) } ?? pow(base, zeta))
+            }
+            for z in 0..<nZ {
+                let base = (1 + c * cosZ[z] + sine * sinZ[z]) * 0.5
+                angle.append(zeta * angle[angle.count - nZ] / base * 0.5 * (cosZ[z] - c / sine * sinZ[z]))
+            }
+            // f2_a = exp(−η_A (m − R_s,a)²), m = (d_j + d_k)/2.
+            let m = 0.5 * (dj + dk)
+            for x in 0..<nA {
+                let y = m - p.shfA[x]
+                radius.append(exp(-p.etaA * y * y))
+            }
+            for x in 0..<nA {
+                radius.append(-2 * p.etaA * (m - p.shfA[x]) * radius[radius.count - nA])
+            }
         }
-        cosZ = p.shfZ.map { cos($0) }
-        sinZ = p.shfZ.map { sin($0) }
+        self.tripletPairs = tripletPairs; angularRow = rows
+        self.cosineSlopes = cosineSlopes; self.cutoffTerms = cutoffTerms; self.angle = angle; self.radius = radius
+    }
+
+    /// xⁿ by repeated squaring (n ≥ 1).
+    @inline(__always)
+    private static func power(_ x: Double, _ n: Int) -> Double {
+        var result = 1.0, base = x, e = n
+        while e > 0 {
+            if e & 1 == 1 { result *= base }
+            base *= base
+            e >>= 1
+        }
+        return result
     }
 
     var pairCount: Int { centers.count }
-    var tripletCount: Int { tripletFirst.count }
-
-    /// Pair displacements u `[P, 3]`, distances d `[P]` and unit vectors ∂d/∂u `[P, 3]`
-    /// (zero where |u|² < 10⁻¹², as the composed `safeSqrt`).
-    struct Geometry {
-        var u: [Double]
-        var d: [Double]
-        var unit: [Double]
-    }
-
-    /// The pair geometry at `positions` (`[N, 3]` row-major, Å).
-    func geometry(_ positions: [Double]) -> Geometry {
-        precondition(positions.count == 3 * atomCount, "positions hold \(positions.count / 3) atoms, topology \(atomCount)")
-        var g = Geometry(u: [Double](repeating: 0, count: 3 * pairCount),
-                         d: [Double](repeating: 0, count: pairCount),
-                         unit: [Double](repeating: 0, count: 3 * pairCount))
-        for p in 0..<pairCount {
-            let i = centers[p], j = neighbours[p]
-            var s = 0.0
-            for x in 0..<3 {
-                let v = positions[3 * j + x] - positions[3 * i + x] + shifts[3 * p + x]
-                g.u[3 * p + x] = v
-                s += v * v
-            }
-            let d = sqrt(max(s, 1e-12))
-            g.d[p] = d
-            if s >= 1e-12 { for x in 0..<3 { g.unit[3 * p + x] = g.u[3 * p + x] / d } }
-        }
-        return g
-    }
-
-    // MARK: radial terms
-
-    /// `(t_r, dt_r/dd)` for the radial shifts at distance d, written to `value`/`slope`
-    /// (`nR` each); false beyond the radial cutoff (both zero).
-    @inline(__always)
-    private func radial(_ d: Double, _ value: UnsafeMutablePointer<Double>, _ slope: UnsafeMutablePointer<Double>) -> Bool {
-        let p = parameters
-        let rc = p.radialCutoff
-        guard d <= rc else { return false }
-        let k = Double.pi / rc
-        let fc = 0.5 * cos(k * d) + 0.5
-        let dfc = -0.5 * k * sin(k * d)
-        for r in 0..<p.shfR.count {
-            let x = d - p.shfR[r]
-            let gauss = exp(-p.etaR * x * x)
-            value[r] = 0.25 * gauss * fc
-            slope[r] = 0.25 * gauss * (-2 * p.etaR * x * fc + dfc)
-        }
-        return true
-    }
-
-    // MARK: angular terms
-
-    /// Per-triplet quantities shared by the three products.
-    private struct Triplet {
-        var c = 0.0                 // damped cosine
-        var dcdUj = SIMD3<Double>(), dcdUk = SIMD3<Double>()
-        var fc = 0.0                // 2 f_c(d_j) f_c(d_k)
-        var dfcdj = 0.0, dfcdk = 0.0
-    }
-
-    /// The triplet's cosine, cutoff product and their derivatives; nil when the cutoff
-    /// product and its derivatives vanish (a leg beyond the angular cutoff).
-    @inline(__always)
-    private func triplet(_ a: Int, _ b: Int, _ g: Geometry) -> Triplet? {
-        let rc = parameters.angularCutoff
-        let dj = g.d[a], dk = g.d[b]
-        guard dj <= rc, dk <= rc else { return nil }
-        let k = Double.pi / rc
-        let fj = 0.5 * cos(k * dj) + 0.5, fk = 0.5 * cos(k * dk) + 0.5
-        let dfj = -0.5 * k * sin(k * dj), dfk = -0.5 * k * sin(k * dk)
-        let uj = SIMD3(g.u[3 * a], g.u[3 * a + 1], g.u[3 * a + 2])
-        let uk = SIMD3(g.u[3 * b], g.u[3 * b + 1], g.u[3 * b + 2])
-        let ej = SIMD3(g.unit[3 * a], g.unit[3 * a + 1], g.unit[3 * a + 2])
-        let ek = SIMD3(g.unit[3 * b], g.unit[3 * b + 1], g.unit[3 * b + 2])
-        let product = dj * dk
-        let clamped = product < 1e-10
-        let den = clamped ? 1e-10 : product
-        var t = Triplet()
-        t.c = 0.95 * (uj * uk).sum() / den
-        t.dcdUj = 0.95 * uk / den
-        t.dcdUk = 0.95 * uj / den
-        if !clamped {
-            // ∂den/∂u_j = d_k ê_j, ∂c/∂den = −c/den.
-            t.dcdUj -= t.c * dk / den * ej
-            t.dcdUk -= t.c * dj / den * ek
-        }
-        t.fc = 2 * fj * fk
-        t.dfcdj = 2 * dfj * fk
-        t.dfcdk = 2 * fj * dfk
-        return t
-    }
-
-    /// f1_z and ∂f1_z/∂c for the damped cosine c (`nZ` each).
-    @inline(__always)
-    private func angleFactors(_ c: Double, _ f1: UnsafeMutablePointer<Double>, _ df1: UnsafeMutablePointer<Double>) {
-        let zeta = parameters.zeta
-        let s = (1 - c * c).squareRoot()
-        for z in 0..<cosZ.count {
-            let base = (1 + c * cosZ[z] + s * sinZ[z]) * 0.5
-            let value = pow(base, zeta)
-            f1[z] = value
-            // d base/dc = ½ (cos θ_s − c/s sin θ_s); base > 0 for |c| ≤ 0.95.
-            df1[z] = zeta * value / base * 0.5 * (cosZ[z] - c / s * sinZ[z])
-        }
-    }
-
-    /// f2_a and ∂f2_a/∂m for the mean distance m (`nA` each).
-    @inline(__always)
-    private func distanceFactors(_ m: Double, _ f2: UnsafeMutablePointer<Double>, _ df2: UnsafeMutablePointer<Double>) {
-        let p = parameters
-        for a in 0..<p.shfA.count {
-            let x = m - p.shfA[a]
-            let value = exp(-p.etaA * x * x)
-            f2[a] = value
-            df2[a] = -2 * p.etaA * x * value
-        }
-    }
+    /// Triplets with both legs within the angular cutoff.
+    var activeTripletCount: Int { tripletPairs.count }
 
     // MARK: the three products
 
-    /// G `[N, F]` at the geometry `g`.
-    func forward(_ g: Geometry) -> [Double] {
-        let p = parameters
-        let nR = p.shfR.count, nA = p.shfA.count, nZ = p.shfZ.count, f = featureCount
+    /// G `[N, F]`.
+    func forward() -> [Double] {
+        let f = featureCount, nR = nR, nA = nA, nZ = nZ
         var out = [Double](repeating: 0, count: atomCount * f)
-        withScratch { s in
-            out.withUnsafeMutableBufferPointer { o in
-                for q in 0..<pairCount where radial(g.d[q], s.value, s.slope) {
+        out.withUnsafeMutableBufferPointer { o in
+            radialValue.withUnsafeBufferPointer { value in
+                for q in 0..<pairCount where radialActive[q] {
                     let row = centers[q] * f + radialColumn[q]
-                    for r in 0..<nR { o[row + r] += s.value[r] }
+                    for r in 0..<nR { o[row + r] += value[q * nR + r] }
                 }
-                for q in 0..<tripletCount {
-                    let a = tripletFirst[q], b = tripletSecond[q]
-                    guard let t = triplet(a, b, g) else { continue }
-                    angleFactors(t.c, s.f1, s.df1)
-                    distanceFactors(0.5 * (g.d[a] + g.d[b]), s.f2, s.df2)
-                    let row = centers[a] * f + angularColumn[q]
-                    for x in 0..<nA {
-                        let w = s.f2[x] * t.fc
-                        for z in 0..<nZ { o[row + x * nZ + z] += w * s.f1[z] }
+            }
+            angle.withUnsafeBufferPointer { angle in
+                radius.withUnsafeBufferPointer { radius in
+                    for t in 0..<tripletPairs.count {
+                        let row = angularRow[t], fc = cutoffTerms[3 * t]
+                        let f1 = angle.baseAddress! + 2 * nZ * t, f2 = radius.baseAddress! + 2 * nA * t
+                        for x in 0..<nA {
+                            let w = f2[x] * fc
+                            for z in 0..<nZ { o[row + x * nZ + z] += w * f1[z] }
+                        }
                     }
                 }
             }
@@ -215,110 +215,108 @@ struct AEVFusedKernel: Sendable {
         return out
     }
 
-    /// Jᵀ g `[N, 3]` for the cotangent `cotangent` `[N, F]` at the geometry `g`.
-    func transposeProduct(_ g: Geometry, _ cotangent: [Double]) -> [Double] {
+    /// Jᵀ g `[N, 3]` for the cotangent `cotangent` `[N, F]`.
+    func transposeProduct(_ cotangent: [Double]) -> [Double] {
         precondition(cotangent.count == atomCount * featureCount)
-        let p = parameters
-        let nR = p.shfR.count, nA = p.shfA.count, nZ = p.shfZ.count, f = featureCount
-        var pairGradient = [SIMD3<Double>](repeating: .zero, count: pairCount)   // ∂⟨g, G⟩/∂u_p
-        withScratch { s in
-            cotangent.withUnsafeBufferPointer { c in
-                for q in 0..<pairCount where radial(g.d[q], s.value, s.slope) {
-                    let row = centers[q] * f + radialColumn[q]
-                    var a = 0.0
-                    for r in 0..<nR { a += c[row + r] * s.slope[r] }
-                    pairGradient[q] += a * unit(g, q)
-                }
-                for q in 0..<tripletCount {
-                    let a = tripletFirst[q], b = tripletSecond[q]
-                    guard let t = triplet(a, b, g) else { continue }
-                    angleFactors(t.c, s.f1, s.df1)
-                    distanceFactors(0.5 * (g.d[a] + g.d[b]), s.f2, s.df2)
-                    let row = centers[a] * f + angularColumn[q]
-                    var sum0 = 0.0, sumMean = 0.0, sumCos = 0.0
-                    for x in 0..<nA {
-                        var h1 = 0.0, h2 = 0.0
-                        for z in 0..<nZ {
-                            let gz = c[row + x * nZ + z]
-                            h1 += gz * s.f1[z]
-                            h2 += gz * s.df1[z]
-                        }
-                        sum0 += s.f2[x] * h1
-                        sumMean += s.df2[x] * h1
-                        sumCos += s.f2[x] * h2
+        let f = featureCount, nR = nR, nA = nA, nZ = nZ
+        var pairGradient = [Double](repeating: 0, count: 3 * pairCount)   // ∂⟨g, G⟩/∂u_p
+        cotangent.withUnsafeBufferPointer { c in
+            pairGradient.withUnsafeMutableBufferPointer { pg in
+                radialSlope.withUnsafeBufferPointer { slope in
+                    for q in 0..<pairCount where radialActive[q] {
+                        let row = centers[q] * f + radialColumn[q]
+                        var a = 0.0
+                        for r in 0..<nR { a += c[row + r] * slope[q * nR + r] }
+                        for x in 0..<3 { pg[3 * q + x] += a * unit[3 * q + x] }
                     }
-                    let gc = t.fc * sumCos
-                    let gdj = 0.5 * t.fc * sumMean + sum0 * t.dfcdj
-                    let gdk = 0.5 * t.fc * sumMean + sum0 * t.dfcdk
-                    pairGradient[a] += gc * t.dcdUj + gdj * unit(g, a)
-                    pairGradient[b] += gc * t.dcdUk + gdk * unit(g, b)
+                }
+                angle.withUnsafeBufferPointer { angle in
+                    radius.withUnsafeBufferPointer { radius in
+                        for t in 0..<tripletPairs.count {
+                            let (a, b) = tripletPairs[t]
+                            let row = angularRow[t]
+                            let f1 = angle.baseAddress! + 2 * nZ * t, df1 = f1 + nZ
+                            let f2 = radius.baseAddress! + 2 * nA * t, df2 = f2 + nA
+                            var sum0 = 0.0, sumMean = 0.0, sumCos = 0.0
+                            for x in 0..<nA {
+                                var h1 = 0.0, h2 = 0.0
+                                for z in 0..<nZ {
+                                    let gz = c[row + x * nZ + z]
+                                    h1 += gz * f1[z]
+                                    h2 += gz * df1[z]
+                                }
+                                sum0 += f2[x] * h1
+                                sumMean += df2[x] * h1
+                                sumCos += f2[x] * h2
+                            }
+                            let fc = cutoffTerms[3 * t]
+                            let gc = fc * sumCos
+                            let gdj = 0.5 * fc * sumMean + sum0 * cutoffTerms[3 * t + 1]
+                            let gdk = 0.5 * fc * sumMean + sum0 * cutoffTerms[3 * t + 2]
+                            for x in 0..<3 {
+                                pg[3 * a + x] += gc * cosineSlopes[6 * t + x] + gdj * unit[3 * a + x]
+                                pg[3 * b + x] += gc * cosineSlopes[6 * t + 3 + x] + gdk * unit[3 * b + x]
+                            }
+                        }
+                    }
                 }
             }
         }
         var out = [Double](repeating: 0, count: 3 * atomCount)
         for q in 0..<pairCount {
-            let i = centers[q], j = neighbours[q], v = pairGradient[q]
-            for x in 0..<3 { out[3 * j + x] += v[x]; out[3 * i + x] -= v[x] }
+            let i = centers[q], j = neighbours[q]
+            for x in 0..<3 { out[3 * j + x] += pairGradient[3 * q + x]; out[3 * i + x] -= pairGradient[3 * q + x] }
         }
         return out
     }
 
-    /// J v `[N, F]` for the displacement `v` `[N, 3]` at the geometry `g`.
-    func jacobianProduct(_ g: Geometry, _ v: [Double]) -> [Double] {
+    /// J v `[N, F]` for the displacement `v` `[N, 3]`.
+    func jacobianProduct(_ v: [Double]) -> [Double] {
         precondition(v.count == 3 * atomCount)
-        let p = parameters
-        let nR = p.shfR.count, nA = p.shfA.count, nZ = p.shfZ.count, f = featureCount
+        let f = featureCount, nR = nR, nA = nA, nZ = nZ
         // δu_p = v_j − v_i and δd_p = ê_p · δu_p.
-        var du = [SIMD3<Double>](repeating: .zero, count: pairCount)
+        var du = [Double](repeating: 0, count: 3 * pairCount)
         var dd = [Double](repeating: 0, count: pairCount)
         for q in 0..<pairCount {
             let i = centers[q], j = neighbours[q]
-            du[q] = SIMD3(v[3 * j] - v[3 * i], v[3 * j + 1] - v[3 * i + 1], v[3 * j + 2] - v[3 * i + 2])
-            dd[q] = (unit(g, q) * du[q]).sum()
+            var s = 0.0
+            for x in 0..<3 {
+                du[3 * q + x] = v[3 * j + x] - v[3 * i + x]
+                s += unit[3 * q + x] * du[3 * q + x]
+            }
+            dd[q] = s
         }
         var out = [Double](repeating: 0, count: atomCount * f)
-        withScratch { s in
-            out.withUnsafeMutableBufferPointer { o in
-                for q in 0..<pairCount where radial(g.d[q], s.value, s.slope) {
+        out.withUnsafeMutableBufferPointer { o in
+            radialSlope.withUnsafeBufferPointer { slope in
+                for q in 0..<pairCount where radialActive[q] {
                     let row = centers[q] * f + radialColumn[q]
-                    for r in 0..<nR { o[row + r] += s.slope[r] * dd[q] }
+                    for r in 0..<nR { o[row + r] += slope[q * nR + r] * dd[q] }
                 }
-                for q in 0..<tripletCount {
-                    let a = tripletFirst[q], b = tripletSecond[q]
-                    guard let t = triplet(a, b, g) else { continue }
-                    angleFactors(t.c, s.f1, s.df1)
-                    distanceFactors(0.5 * (g.d[a] + g.d[b]), s.f2, s.df2)
-                    let dc = (t.dcdUj * du[a]).sum() + (t.dcdUk * du[b]).sum()
-                    let dm = 0.5 * (dd[a] + dd[b])
-                    let dfc = t.dfcdj * dd[a] + t.dfcdk * dd[b]
-                    let row = centers[a] * f + angularColumn[q]
-                    for x in 0..<nA {
-                        let wCos = s.f2[x] * t.fc * dc
-                        let wRest = s.df2[x] * t.fc * dm + s.f2[x] * dfc
-                        for z in 0..<nZ { o[row + x * nZ + z] += wCos * s.df1[z] + wRest * s.f1[z] }
+            }
+            angle.withUnsafeBufferPointer { angle in
+                radius.withUnsafeBufferPointer { radius in
+                    for t in 0..<tripletPairs.count {
+                        let (a, b) = tripletPairs[t]
+                        var dc = 0.0
+                        for x in 0..<3 {
+                            dc += cosineSlopes[6 * t + x] * du[3 * a + x] + cosineSlopes[6 * t + 3 + x] * du[3 * b + x]
+                        }
+                        let dm = 0.5 * (dd[a] + dd[b])
+                        let fc = cutoffTerms[3 * t]
+                        let dfc = cutoffTerms[3 * t + 1] * dd[a] + cutoffTerms[3 * t + 2] * dd[b]
+                        let row = angularRow[t]
+                        let f1 = angle.baseAddress! + 2 * nZ * t, df1 = f1 + nZ
+                        let f2 = radius.baseAddress! + 2 * nA * t, df2 = f2 + nA
+                        for x in 0..<nA {
+                            let wCos = f2[x] * fc * dc
+                            let wRest = df2[x] * fc * dm + f2[x] * dfc
+                            for z in 0..<nZ { o[row + x * nZ + z] += wCos * df1[z] + wRest * f1[z] }
+                        }
                     }
                 }
             }
         }
         return out
-    }
-
-    @inline(__always)
-    private func unit(_ g: Geometry, _ p: Int) -> SIMD3<Double> {
-        SIMD3(g.unit[3 * p], g.unit[3 * p + 1], g.unit[3 * p + 2])
-    }
-
-    /// Scratch rows for one call: radial values/slopes, f1/∂f1 and f2/∂f2.
-    private struct Scratch {
-        let value, slope, f1, df1, f2, df2: UnsafeMutablePointer<Double>
-    }
-
-    private func withScratch<R>(_ body: (Scratch) -> R) -> R {
-        let p = parameters
-        let nR = max(p.shfR.count, 1), nZ = max(p.shfZ.count, 1), nA = max(p.shfA.count, 1)
-        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * (nR + nZ + nA))
-        defer { buffer.deallocate() }
-        return body(Scratch(value: buffer, slope: buffer + nR, f1: buffer + 2 * nR, df1: buffer + 2 * nR + nZ,
-                            f2: buffer + 2 * (nR + nZ), df2: buffer + 2 * (nR + nZ) + nA))
     }
 }
