@@ -21,7 +21,7 @@ struct FusedAEV: Sendable {
 
     /// The fused AEV of `positions` `[N, 3]`.
     static func descriptors<S: TensorScalar>(_ positions: Tensor<S>, computer: AEVComputer, topology: NeighbourTopology) -> Tensor<S> {
-        let kernel = AEVFusedKernel(parameters: computer.parameters, topology: topology, positions: positions.doubleScalars)
+        let kernel = AEVFusedKernel(parameters: computer.parameters, topology: topology, positions: positions.pooledDoubles)
         return FusedAEV(kernel: kernel, computer: computer, topology: topology).descriptors(positions)
     }
 
@@ -38,7 +38,7 @@ struct FusedAEV: Sendable {
     func transpose<S: TensorScalar>(_ g: Tensor<S>, _ positions: Tensor<S>) -> Tensor<S> {
         let k = kernel
         return Tensor.custom("aevTranspose", inputs: [g, positions], forward: { xs in
-            Tensor(shape: [k.atomCount, 3], doubles: k.transposeProduct(xs[0].doubleScalars))
+            Tensor(shape: [k.atomCount, 3], doubles: k.transposeProduct(xs[0].pooledDoubles))
         }, vjp: { w, xs, _, needs in
             [needs[0] ? jacobian(w, xs[1]) : nil,
              needs[1] ? secondOrder(featureCotangent: xs[0], positions: xs[1], displacement: w) : nil]
@@ -49,7 +49,7 @@ struct FusedAEV: Sendable {
     func jacobian<S: TensorScalar>(_ v: Tensor<S>, _ positions: Tensor<S>) -> Tensor<S> {
         let k = kernel
         return Tensor.custom("aevJacobian", inputs: [v, positions], forward: { xs in
-            Tensor(shape: [k.atomCount, k.featureCount], doubles: k.jacobianProduct(xs[0].doubleScalars))
+            Tensor(shape: [k.atomCount, k.featureCount], doubles: k.jacobianProduct(xs[0].pooledDoubles))
         }, vjp: { h, xs, _, needs in
             [needs[0] ? transpose(h, xs[1]) : nil,
              needs[1] ? secondOrder(featureCotangent: h, positions: xs[1], displacement: xs[0]) : nil]

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Autodiff
 
 /// The ANI atomic environment vector G(R) of one ``NeighbourTopology`` computed by fused
 /// loops over pairs and triplets, together with the two products with its Jacobian
@@ -31,7 +32,8 @@ import Darwin
 ///
 /// Everything that depends only on R — per pair d, ∂d/∂u, t_r and dt_r/dd; per triplet f1, f2,
 /// F, c and their derivatives — is computed once when the kernel is made for a geometry, so the
-/// two products cost only multiply–adds. ζ is applied by repeated squaring when it is a whole
+/// two products cost only multiply–adds. Its arrays come from `BufferPool` (``PooledBuffer``),
+/// so a training loop does not map fresh pages every step. ζ is applied by repeated squaring when it is a whole
 /// number (ANI-1x: 32), else by `pow`.
 ///
 /// The derivatives follow the composed-graph definition exactly (distances as
@@ -43,131 +45,148 @@ struct AEVFusedKernel: Sendable {
     let atomCount: Int
     let featureCount: Int
     private let nR: Int, nA: Int, nZ: Int
-    private let centers: [Int]
-    private let neighbours: [Int]
-    private let radialColumn: [Int]       // per pair: first feature of its radial block
+    private let topology: NeighbourTopology
     // Per pair.
-    private let unit: [Double]            // [P, 3]: ∂d/∂u (0 where |u|² < 10⁻¹²)
-    private let radialActive: [Bool]      // d ≤ R_c,R
-    private let radialValue: [Double]     // [P, nR]: t_r(d)
-    private let radialSlope: [Double]     // [P, nR]: dt_r/dd
+    private let unit: PooledBuffer<Double>          // [P, 3]: ∂d/∂u (0 where |u|² < 10⁻¹²)
+    private let radialActive: PooledBuffer<Bool>    // d ≤ R_c,R
+    private let radialValue: PooledBuffer<Double>   // [P, nR]: t_r(d)
+    private let radialSlope: PooledBuffer<Double>   // [P, nR]: dt_r/dd
     // Per triplet with both legs within the angular cutoff.
-    private let tripletPairs: [(Int, Int)]
-    private let angularRow: [Int]         // centre · F + first feature of the angular block
-    private let cosineSlopes: [Double]    // [T, 6]: ∂c/∂u_j, ∂c/∂u_k
-    private let cutoffTerms: [Double]     // [T, 3]: F, ∂F/∂d_j, ∂F/∂d_k
-    private let angle: [Double]           // [T, 2 nZ]: f1_z, ∂f1_z/∂c
-    private let radius: [Double]          // [T, 2 nA]: f2_a, ∂f2_a/∂m
+    private let tripletCount: Int
+    private let tripletPairs: PooledBuffer<Int>     // [T, 2]: the pairs (i, j) and (i, k)
+    private let angularRow: PooledBuffer<Int>       // centre · F + first feature of the angular block
+    private let cosineSlopes: PooledBuffer<Double>  // [T, 6]: ∂c/∂u_j, ∂c/∂u_k
+    private let cutoffTerms: PooledBuffer<Double>   // [T, 3]: F, ∂F/∂d_j, ∂F/∂d_k
+    private let angle: PooledBuffer<Double>         // [T, 2 nZ]: f1_z, ∂f1_z/∂c
+    private let radius: PooledBuffer<Double>        // [T, 2 nA]: f2_a, ∂f2_a/∂m
 
     /// The kernel of `topology` at `positions` (`[N, 3]` row-major, Å).
-    init(parameters p: AEVParameters, topology: NeighbourTopology, positions: [Double]) {
-        precondition(positions.count == 3 * topology.atomCount,
-                     "positions hold \(positions.count / 3) atoms, topology \(topology.atomCount)")
+    init(parameters p: AEVParameters, topology: NeighbourTopology, positions r: PooledBuffer<Double>) {
+        precondition(r.count == 3 * topology.atomCount,
+                     "positions hold \(r.count / 3) atoms, topology \(topology.atomCount)")
         parameters = p
+        self.topology = topology
         atomCount = topology.atomCount
         featureCount = p.featureCount
-        nR = p.shfR.count; nA = p.shfA.count; nZ = p.shfZ.count
-        centers = topology.centers
-        neighbours = topology.neighbours
-        radialColumn = topology.neighbours.map { topology.speciesIndices[$0] * p.radialSublength }
+        let (nR, nA, nZ) = (p.shfR.count, p.shfA.count, p.shfZ.count)
+        (self.nR, self.nA, self.nZ) = (nR, nA, nZ)
         let pairs = topology.pairCount
 
         // Pair geometry: u = r_j + shift − r_i, d = √max(|u|², 10⁻¹²).
-        var u = [Double](repeating: 0, count: 3 * pairs), d = [Double](repeating: 0, count: pairs)
-        var unit = [Double](repeating: 0, count: 3 * pairs)
-        for q in 0..<pairs {
-            let i = topology.centers[q], j = topology.neighbours[q]
-            var s = 0.0
-            for x in 0..<3 {
-                let v = positions[3 * j + x] - positions[3 * i + x] + topology.shifts[3 * q + x]
-                u[3 * q + x] = v
-                s += v * v
+        let u = PooledBuffer<Double>(zeros: 3 * pairs), d = PooledBuffer<Double>(zeros: pairs)
+        let unit = PooledBuffer<Double>(zeros: 3 * pairs)
+        topology.centers.withUnsafeBufferPointer { centers in
+        topology.neighbours.withUnsafeBufferPointer { neighbours in
+        topology.shifts.withUnsafeBufferPointer { shifts in
+            for q in 0..<pairs {
+                let i = centers[q], j = neighbours[q]
+                var s = 0.0
+                for x in 0..<3 {
+                    let v = r[3 * j + x] - r[3 * i + x] + shifts[3 * q + x]
+                    u[3 * q + x] = v
+                    s += v * v
+                }
+                d[q] = max(s, 1e-12).squareRoot()
+                if s >= 1e-12 { for x in 0..<3 { unit[3 * q + x] = u[3 * q + x] / d[q] } }
             }
-            d[q] = max(s, 1e-12).squareRoot()
-            if s >= 1e-12 { for x in 0..<3 { unit[3 * q + x] = u[3 * q + x] / d[q] } }
+        }
+        }
         }
         self.unit = unit
 
         // Radial terms t_r = ¼ exp(−η (d − R_s)²) f_c(d) and their slopes.
-        var active = [Bool](repeating: false, count: pairs)
-        var value = [Double](repeating: 0, count: pairs * nR), slope = [Double](repeating: 0, count: pairs * nR)
-        let kR = Double.pi / p.radialCutoff
-        for q in 0..<pairs where d[q] <= p.radialCutoff {
-            active[q] = true
-            let fc = 0.5 * cos(kR * d[q]) + 0.5, dfc = -0.5 * kR * sin(kR * d[q])
-            for r in 0..<nR {
-                let x = d[q] - p.shfR[r]
-                let gauss = exp(-p.etaR * x * x)
-                value[q * nR + r] = 0.25 * gauss * fc
-                slope[q * nR + r] = 0.25 * gauss * (-2 * p.etaR * x * fc + dfc)
+        let active = PooledBuffer<Bool>(zeros: pairs)
+        let value = PooledBuffer<Double>(zeros: pairs * nR), slope = PooledBuffer<Double>(zeros: pairs * nR)
+        let kR = Double.pi / p.radialCutoff, etaR = p.etaR
+        p.shfR.withUnsafeBufferPointer { shfR in
+            for q in 0..<pairs where d[q] <= p.radialCutoff {
+                active[q] = true
+                let fc = 0.5 * cos(kR * d[q]) + 0.5, dfc = -0.5 * kR * sin(kR * d[q])
+                for k in 0..<nR {
+                    let x = d[q] - shfR[k]
+                    let gauss = exp(-etaR * x * x)
+                    value[q * nR + k] = 0.25 * gauss * fc
+                    slope[q * nR + k] = 0.25 * gauss * (-2 * etaR * x * fc + dfc)
+                }
             }
         }
         radialActive = active; radialValue = value; radialSlope = slope
 
         // Angular cutoff per pair (only pairs within it take part in triplets).
         let rcA = p.angularCutoff, kA = Double.pi / rcA
-        var fcA = [Double](repeating: 0, count: pairs), dfcA = [Double](repeating: 0, count: pairs)
+        let fcA = PooledBuffer<Double>(zeros: pairs), dfcA = PooledBuffer<Double>(zeros: pairs)
         for q in 0..<pairs where d[q] <= rcA {
             fcA[q] = 0.5 * cos(kA * d[q]) + 0.5
             dfcA[q] = -0.5 * kA * sin(kA * d[q])
         }
-        let cosZ = p.shfZ.map { cos($0) }, sinZ = p.shfZ.map { sin($0) }
-        let zeta = p.zeta
-        let wholeZeta: Int? = zeta == zeta.rounded() && zeta >= 1 && zeta <= 1024 ? Int(zeta) : nil
 
-        var tripletPairs: [(Int, Int)] = [], rows: [Int] = []
-        var cosineSlopes: [Double] = [], cutoffTerms: [Double] = [], angle: [Double] = [], radius: [Double] = []
-        let t = topology.tripletCount
-        tripletPairs.reserveCapacity(t); rows.reserveCapacity(t)
-        cosineSlopes.reserveCapacity(6 * t); cutoffTerms.reserveCapacity(3 * t)
-        angle.reserveCapacity(2 * nZ * t); radius.reserveCapacity(2 * nA * t)
-        for q in 0..<t {
-            let a = topology.tripletFirst[q], b = topology.tripletSecond[q]
+        // Triplets whose legs are both within the cutoff (else F and its derivatives vanish).
+        let all = topology.tripletCount
+        let pairsOfTriplets = PooledBuffer<Int>(zeros: 2 * all)
+        var t = 0
+        topology.tripletFirst.withUnsafeBufferPointer { first in
+        topology.tripletSecond.withUnsafeBufferPointer { second in
+            for q in 0..<all where d[first[q]] <= rcA && d[second[q]] <= rcA {
+                pairsOfTriplets[2 * t] = first[q]; pairsOfTriplets[2 * t + 1] = second[q]
+                t += 1
+            }
+        }
+        }
+        tripletCount = t
+        tripletPairs = pairsOfTriplets
+        let rows = PooledBuffer<Int>(zeros: t)
+        let slopes = PooledBuffer<Double>(zeros: 6 * t), cutoff = PooledBuffer<Double>(zeros: 3 * t)
+        let angle = PooledBuffer<Double>(zeros: 2 * nZ * t), radius = PooledBuffer<Double>(zeros: 2 * nA * t)
+        let cosZ = p.shfZ.map { cos($0) }, sinZ = p.shfZ.map { sin($0) }
+        let zeta = p.zeta, etaA = p.etaA
+        let wholeZeta: Int? = zeta == zeta.rounded() && zeta >= 1 && zeta <= 1024 ? Int(zeta) : nil
+        for n in 0..<t {
+            let a = pairsOfTriplets[2 * n], b = pairsOfTriplets[2 * n + 1]
             let dj = d[a], dk = d[b]
-            guard dj <= rcA, dk <= rcA else { continue }   // F and its derivatives vanish
-            tripletPairs.append((a, b))
             let sj = topology.speciesIndices[topology.neighbours[a]]
             let sk = topology.speciesIndices[topology.neighbours[b]]
-            rows.append(topology.centers[a] * p.featureCount + p.radialLength + p.pairIndex(sj, sk) * p.angularSublength)
+            rows[n] = topology.centers[a] * p.featureCount + p.radialLength + p.pairIndex(sj, sk) * p.angularSublength
 
             // c = 0.95 u_j·u_k / max(d_j d_k, 10⁻¹⁰); ∂den/∂u_j = d_k ê_j unless clamped.
-            let uj = SIMD3(u[3 * a], u[3 * a + 1], u[3 * a + 2]), uk = SIMD3(u[3 * b], u[3 * b + 1], u[3 * b + 2])
-            let ej = SIMD3(unit[3 * a], unit[3 * a + 1], unit[3 * a + 2])
-            let ek = SIMD3(unit[3 * b], unit[3 * b + 1], unit[3 * b + 2])
+            let uj = SIMD3<Double>(u[3 * a], u[3 * a + 1], u[3 * a + 2])
+            let uk = SIMD3<Double>(u[3 * b], u[3 * b + 1], u[3 * b + 2])
             let product = dj * dk
             let clamped = product < 1e-10
             let den = clamped ? 1e-10 : product
             let c = 0.95 * (uj * uk).sum() / den
             var dcdUj = 0.95 * uk / den, dcdUk = 0.95 * uj / den
             if !clamped {
-                dcdUj -= c * dk / den * ej
-                dcdUk -= c * dj / den * ek
+                let ej = SIMD3<Double>(unit[3 * a], unit[3 * a + 1], unit[3 * a + 2])
+                let ek = SIMD3<Double>(unit[3 * b], unit[3 * b + 1], unit[3 * b + 2])
+                let scale = c / den
+                dcdUj -= (scale * dk) * ej
+                dcdUk -= (scale * dj) * ek
             }
-            cosineSlopes += [dcdUj.x, dcdUj.y, dcdUj.z, dcdUk.x, dcdUk.y, dcdUk.z]
-            cutoffTerms += [2 * fcA[a] * fcA[b], 2 * dfcA[a] * fcA[b], 2 * fcA[a] * dfcA[b]]
+            for x in 0..<3 { slopes[6 * n + x] = dcdUj[x]; slopes[6 * n + 3 + x] = dcdUk[x] }
+            cutoff[3 * n] = 2 * fcA[a] * fcA[b]
+            cutoff[3 * n + 1] = 2 * dfcA[a] * fcA[b]
+            cutoff[3 * n + 2] = 2 * fcA[a] * dfcA[b]
 
             // f1_z = base^ζ, base = (1 + c cos θ_s + s sin θ_s)/2 > 0 for |c| ≤ 0.95.
             let sine = (1 - c * c).squareRoot()
+            let f1 = angle.pointer + 2 * nZ * n
             for z in 0..<nZ {
                 let base = (1 + c * cosZ[z] + sine * sinZ[z]) * 0.5
-                angle.append(wholeZeta.map { Self.power(base, $0) } ?? pow(base, zeta))
-            }
-            for z in 0..<nZ {
-                let base = (1 + c * cosZ[z] + sine * sinZ[z]) * 0.5
-                angle.append(zeta * angle[angle.count - nZ] / base * 0.5 * (cosZ[z] - c / sine * sinZ[z]))
+                let value = wholeZeta.map { Self.power(base, $0) } ?? pow(base, zeta)
+                f1[z] = value
+                f1[nZ + z] = zeta * value / base * 0.5 * (cosZ[z] - c / sine * sinZ[z])
             }
             // f2_a = exp(−η_A (m − R_s,a)²), m = (d_j + d_k)/2.
             let m = 0.5 * (dj + dk)
+            let f2 = radius.pointer + 2 * nA * n
             for x in 0..<nA {
                 let y = m - p.shfA[x]
-                radius.append(exp(-p.etaA * y * y))
-            }
-            for x in 0..<nA {
-                radius.append(-2 * p.etaA * (m - p.shfA[x]) * radius[radius.count - nA])
+                let value = exp(-etaA * y * y)
+                f2[x] = value
+                f2[nA + x] = -2 * etaA * y * value
             }
         }
-        self.tripletPairs = tripletPairs; angularRow = rows
-        self.cosineSlopes = cosineSlopes; self.cutoffTerms = cutoffTerms; self.angle = angle; self.radius = radius
+        angularRow = rows; cosineSlopes = slopes; cutoffTerms = cutoff; self.angle = angle; self.radius = radius
     }
 
     /// xⁿ by repeated squaring (n ≥ 1).
@@ -182,103 +201,88 @@ struct AEVFusedKernel: Sendable {
         return result
     }
 
-    var pairCount: Int { centers.count }
+    var pairCount: Int { topology.pairCount }
     /// Triplets with both legs within the angular cutoff.
-    var activeTripletCount: Int { tripletPairs.count }
+    var activeTripletCount: Int { tripletCount }
 
     // MARK: the three products
 
     /// G `[N, F]`.
-    func forward() -> [Double] {
-        let f = featureCount, nR = nR, nA = nA, nZ = nZ
-        var out = [Double](repeating: 0, count: atomCount * f)
-        out.withUnsafeMutableBufferPointer { o in
-            radialValue.withUnsafeBufferPointer { value in
-                for q in 0..<pairCount where radialActive[q] {
-                    let row = centers[q] * f + radialColumn[q]
-                    for r in 0..<nR { o[row + r] += value[q * nR + r] }
-                }
-            }
-            angle.withUnsafeBufferPointer { angle in
-                radius.withUnsafeBufferPointer { radius in
-                    for t in 0..<tripletPairs.count {
-                        let row = angularRow[t], fc = cutoffTerms[3 * t]
-                        let f1 = angle.baseAddress! + 2 * nZ * t, f2 = radius.baseAddress! + 2 * nA * t
-                        for x in 0..<nA {
-                            let w = f2[x] * fc
-                            for z in 0..<nZ { o[row + x * nZ + z] += w * f1[z] }
-                        }
-                    }
-                }
+    func forward() -> PooledBuffer<Double> {
+        let f = featureCount, nR = nR, nA = nA, nZ = nZ, sub = parameters.radialSublength
+        let out = PooledBuffer<Double>(zeros: atomCount * f), o = out.pointer
+        let species = topology.speciesIndices
+        for q in 0..<pairCount where radialActive[q] {
+            let row = topology.centers[q] * f + species[topology.neighbours[q]] * sub
+            let value = radialValue.pointer + q * nR
+            for k in 0..<nR { o[row + k] += value[k] }
+        }
+        for t in 0..<tripletCount {
+            let row = angularRow[t], fc = cutoffTerms[3 * t]
+            let f1 = angle.pointer + 2 * nZ * t, f2 = radius.pointer + 2 * nA * t
+            for x in 0..<nA {
+                let w = f2[x] * fc
+                for z in 0..<nZ { o[row + x * nZ + z] += w * f1[z] }
             }
         }
         return out
     }
 
-    /// Jᵀ g `[N, 3]` for the cotangent `cotangent` `[N, F]`.
-    func transposeProduct(_ cotangent: [Double]) -> [Double] {
-        precondition(cotangent.count == atomCount * featureCount)
-        let f = featureCount, nR = nR, nA = nA, nZ = nZ
-        var pairGradient = [Double](repeating: 0, count: 3 * pairCount)   // ∂⟨g, G⟩/∂u_p
-        cotangent.withUnsafeBufferPointer { c in
-            pairGradient.withUnsafeMutableBufferPointer { pg in
-                radialSlope.withUnsafeBufferPointer { slope in
-                    for q in 0..<pairCount where radialActive[q] {
-                        let row = centers[q] * f + radialColumn[q]
-                        var a = 0.0
-                        for r in 0..<nR { a += c[row + r] * slope[q * nR + r] }
-                        for x in 0..<3 { pg[3 * q + x] += a * unit[3 * q + x] }
-                    }
+    /// Jᵀ g `[N, 3]` for the cotangent `c` `[N, F]`.
+    func transposeProduct(_ c: PooledBuffer<Double>) -> PooledBuffer<Double> {
+        precondition(c.count == atomCount * featureCount)
+        let f = featureCount, nR = nR, nA = nA, nZ = nZ, sub = parameters.radialSublength
+        let pg = PooledBuffer<Double>(zeros: 3 * pairCount)   // ∂⟨g, G⟩/∂u_p
+        let species = topology.speciesIndices
+        for q in 0..<pairCount where radialActive[q] {
+            let row = topology.centers[q] * f + species[topology.neighbours[q]] * sub
+            let slope = radialSlope.pointer + q * nR
+            var a = 0.0
+            for k in 0..<nR { a += c[row + k] * slope[k] }
+            for x in 0..<3 { pg[3 * q + x] += a * unit[3 * q + x] }
+        }
+        for t in 0..<tripletCount {
+            let a = tripletPairs[2 * t], b = tripletPairs[2 * t + 1]
+            let row = angularRow[t]
+            let f1 = angle.pointer + 2 * nZ * t, df1 = f1 + nZ
+            let f2 = radius.pointer + 2 * nA * t, df2 = f2 + nA
+            var sum0 = 0.0, sumMean = 0.0, sumCos = 0.0
+            for x in 0..<nA {
+                var h1 = 0.0, h2 = 0.0
+                for z in 0..<nZ {
+                    let gz = c[row + x * nZ + z]
+                    h1 += gz * f1[z]
+                    h2 += gz * df1[z]
                 }
-                angle.withUnsafeBufferPointer { angle in
-                    radius.withUnsafeBufferPointer { radius in
-                        for t in 0..<tripletPairs.count {
-                            let (a, b) = tripletPairs[t]
-                            let row = angularRow[t]
-                            let f1 = angle.baseAddress! + 2 * nZ * t, df1 = f1 + nZ
-                            let f2 = radius.baseAddress! + 2 * nA * t, df2 = f2 + nA
-                            var sum0 = 0.0, sumMean = 0.0, sumCos = 0.0
-                            for x in 0..<nA {
-                                var h1 = 0.0, h2 = 0.0
-                                for z in 0..<nZ {
-                                    let gz = c[row + x * nZ + z]
-                                    h1 += gz * f1[z]
-                                    h2 += gz * df1[z]
-                                }
-                                sum0 += f2[x] * h1
-                                sumMean += df2[x] * h1
-                                sumCos += f2[x] * h2
-                            }
-                            let fc = cutoffTerms[3 * t]
-                            let gc = fc * sumCos
-                            let gdj = 0.5 * fc * sumMean + sum0 * cutoffTerms[3 * t + 1]
-                            let gdk = 0.5 * fc * sumMean + sum0 * cutoffTerms[3 * t + 2]
-                            for x in 0..<3 {
-                                pg[3 * a + x] += gc * cosineSlopes[6 * t + x] + gdj * unit[3 * a + x]
-                                pg[3 * b + x] += gc * cosineSlopes[6 * t + 3 + x] + gdk * unit[3 * b + x]
-                            }
-                        }
-                    }
-                }
+                sum0 += f2[x] * h1
+                sumMean += df2[x] * h1
+                sumCos += f2[x] * h2
+            }
+            let fc = cutoffTerms[3 * t]
+            let gc = fc * sumCos
+            let gdj = 0.5 * fc * sumMean + sum0 * cutoffTerms[3 * t + 1]
+            let gdk = 0.5 * fc * sumMean + sum0 * cutoffTerms[3 * t + 2]
+            for x in 0..<3 {
+                pg[3 * a + x] += gc * cosineSlopes[6 * t + x] + gdj * unit[3 * a + x]
+                pg[3 * b + x] += gc * cosineSlopes[6 * t + 3 + x] + gdk * unit[3 * b + x]
             }
         }
-        var out = [Double](repeating: 0, count: 3 * atomCount)
+        let out = PooledBuffer<Double>(zeros: 3 * atomCount)
         for q in 0..<pairCount {
-            let i = centers[q], j = neighbours[q]
-            for x in 0..<3 { out[3 * j + x] += pairGradient[3 * q + x]; out[3 * i + x] -= pairGradient[3 * q + x] }
+            let i = topology.centers[q], j = topology.neighbours[q]
+            for x in 0..<3 { out[3 * j + x] += pg[3 * q + x]; out[3 * i + x] -= pg[3 * q + x] }
         }
         return out
     }
 
     /// J v `[N, F]` for the displacement `v` `[N, 3]`.
-    func jacobianProduct(_ v: [Double]) -> [Double] {
+    func jacobianProduct(_ v: PooledBuffer<Double>) -> PooledBuffer<Double> {
         precondition(v.count == 3 * atomCount)
-        let f = featureCount, nR = nR, nA = nA, nZ = nZ
+        let f = featureCount, nR = nR, nA = nA, nZ = nZ, sub = parameters.radialSublength
         // δu_p = v_j − v_i and δd_p = ê_p · δu_p.
-        var du = [Double](repeating: 0, count: 3 * pairCount)
-        var dd = [Double](repeating: 0, count: pairCount)
+        let du = PooledBuffer<Double>(zeros: 3 * pairCount), dd = PooledBuffer<Double>(zeros: pairCount)
         for q in 0..<pairCount {
-            let i = centers[q], j = neighbours[q]
+            let i = topology.centers[q], j = topology.neighbours[q]
             var s = 0.0
             for x in 0..<3 {
                 du[3 * q + x] = v[3 * j + x] - v[3 * i + x]
@@ -286,35 +290,27 @@ struct AEVFusedKernel: Sendable {
             }
             dd[q] = s
         }
-        var out = [Double](repeating: 0, count: atomCount * f)
-        out.withUnsafeMutableBufferPointer { o in
-            radialSlope.withUnsafeBufferPointer { slope in
-                for q in 0..<pairCount where radialActive[q] {
-                    let row = centers[q] * f + radialColumn[q]
-                    for r in 0..<nR { o[row + r] += slope[q * nR + r] * dd[q] }
-                }
-            }
-            angle.withUnsafeBufferPointer { angle in
-                radius.withUnsafeBufferPointer { radius in
-                    for t in 0..<tripletPairs.count {
-                        let (a, b) = tripletPairs[t]
-                        var dc = 0.0
-                        for x in 0..<3 {
-                            dc += cosineSlopes[6 * t + x] * du[3 * a + x] + cosineSlopes[6 * t + 3 + x] * du[3 * b + x]
-                        }
-                        let dm = 0.5 * (dd[a] + dd[b])
-                        let fc = cutoffTerms[3 * t]
-                        let dfc = cutoffTerms[3 * t + 1] * dd[a] + cutoffTerms[3 * t + 2] * dd[b]
-                        let row = angularRow[t]
-                        let f1 = angle.baseAddress! + 2 * nZ * t, df1 = f1 + nZ
-                        let f2 = radius.baseAddress! + 2 * nA * t, df2 = f2 + nA
-                        for x in 0..<nA {
-                            let wCos = f2[x] * fc * dc
-                            let wRest = df2[x] * fc * dm + f2[x] * dfc
-                            for z in 0..<nZ { o[row + x * nZ + z] += wCos * df1[z] + wRest * f1[z] }
-                        }
-                    }
-                }
+        let out = PooledBuffer<Double>(zeros: atomCount * f), o = out.pointer
+        let species = topology.speciesIndices
+        for q in 0..<pairCount where radialActive[q] {
+            let row = topology.centers[q] * f + species[topology.neighbours[q]] * sub
+            let slope = radialSlope.pointer + q * nR
+            for k in 0..<nR { o[row + k] += slope[k] * dd[q] }
+        }
+        for t in 0..<tripletCount {
+            let a = tripletPairs[2 * t], b = tripletPairs[2 * t + 1]
+            var dc = 0.0
+            for x in 0..<3 { dc += cosineSlopes[6 * t + x] * du[3 * a + x] + cosineSlopes[6 * t + 3 + x] * du[3 * b + x] }
+            let dm = 0.5 * (dd[a] + dd[b])
+            let fc = cutoffTerms[3 * t]
+            let dfc = cutoffTerms[3 * t + 1] * dd[a] + cutoffTerms[3 * t + 2] * dd[b]
+            let row = angularRow[t]
+            let f1 = angle.pointer + 2 * nZ * t, df1 = f1 + nZ
+            let f2 = radius.pointer + 2 * nA * t, df2 = f2 + nA
+            for x in 0..<nA {
+                let wCos = f2[x] * fc * dc
+                let wRest = df2[x] * fc * dm + f2[x] * dfc
+                for z in 0..<nZ { o[row + x * nZ + z] += wCos * df1[z] + wRest * f1[z] }
             }
         }
         return out

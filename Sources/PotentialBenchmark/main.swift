@@ -66,13 +66,25 @@ func seconds(_ body: () -> Void) -> Double {
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
+/// Seconds of CPU time used by the process (all threads): on a loaded machine, steadier than wall time.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
 func measure(_ name: String, _ step: (Batch) -> Void) {
     for b in batches { step(b) }  // warm-up
-    var times: [Double] = []
-    for r in 0..<reps { times.append(seconds { step(batches[r % batches.count]) }) }
+    var times: [Double] = [], cpu: [Double] = []
+    for r in 0..<reps {
+        let c0 = processCPUSeconds()
+        times.append(seconds { step(batches[r % batches.count]) })
+        cpu.append(processCPUSeconds() - c0)
+    }
     let t = median(times)
     print(name.padding(toLength: 28, withPad: " ", startingAt: 0)
-        + String(format: "%10.1f conf/s %11.1f atoms/s %8.2f ms/iter", Double(batchSize) / t, atomsPerBatch / t, t * 1000))
+        + String(format: "%10.1f conf/s %11.1f atoms/s %8.2f ms/iter %8.2f cpu-ms/iter", Double(batchSize) / t, atomsPerBatch / t,
+                 t * 1000, median(cpu) * 1000))
 }
 
 var adam = Adam<Float>(learningRate: 1e-3)
@@ -90,4 +102,26 @@ measure("train_step_energy_force") { b in
                      atomCounts: b.atoms.atomCounts, predictedForces: out.forces, referenceForces: b.referenceForces)
     let g = gradient(of: terms.total, withRespectTo: leaves)
     adam.update(&parameters, along: g)
+}
+
+// With --parts: where a training step's time goes (descriptor vs. networks), ANI only.
+if CommandLine.arguments.contains("--parts"), let ani = potential as? ANIPotential {
+    print("parts of a step (same batches):")
+    measure("energy_inference_again") { b in
+        _ = potential(positions: b.positions, topology: b.topology, batch: b.atoms, parameters: parameters, withForces: false).energies.scalars
+    }
+    measure("aev_forward") { b in _ = ani.aev(b.positions, topology: b.topology).scalars }
+    measure("aev_forward_transpose") { b in
+        let r = b.positions.requiringGrad()
+        let g = ani.aev(r, topology: b.topology)
+        _ = gradient(of: g, withRespectTo: [r], seed: Tensor(shape: g.shape, scalars: [Float](repeating: 0.01, count: g.count)))[0].scalars
+    }
+    measure("networks_energy") { b in
+        let g = ani.aev(b.positions, topology: b.topology)
+        _ = ani.networks.energies(features: g, batch: b.atoms, parameters: parameters).scalars
+    }
+    measure("adam_update") { _ in
+        var p = parameters
+        adam.update(&p, along: parameters)
+    }
 }
