@@ -14,13 +14,19 @@ public final class PooledBuffer<Element>: @unchecked Sendable {
     public let count: Int
 
     /// `count` elements, every byte zero (so `0`, `0.0`, `false`).
-    public init(zeros count: Int) {
+    public convenience init(zeros count: Int) {
+        self.init(uninitialized: count)
+        UnsafeMutableRawPointer(pointer).initializeMemory(as: UInt8.self, repeating: 0,
+                                                          count: Swift.max(count, 1) * MemoryLayout<Element>.stride)
+    }
+
+    /// `count` elements with unspecified contents: the maker must write every element it
+    /// later reads (for a trivial `Element` only).
+    public init(uninitialized count: Int) {
         precondition(count >= 0)
         self.count = count
         let bytes = Swift.max(count, 1) * MemoryLayout<Element>.stride
-        let raw = BufferPool.allocate(bytes: bytes)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-        pointer = raw.bindMemory(to: Element.self, capacity: Swift.max(count, 1))
+        pointer = BufferPool.allocate(bytes: bytes).bindMemory(to: Element.self, capacity: Swift.max(count, 1))
     }
 
     deinit {
@@ -41,7 +47,7 @@ public final class PooledBuffer<Element>: @unchecked Sendable {
 extension Tensor {
     /// The elements widened to `Double` in a pooled buffer (exact for both scalar types).
     public var pooledDoubles: PooledBuffer<Double> {
-        let out = PooledBuffer<Double>(zeros: count)
+        let out = PooledBuffer<Double>(uninitialized: count)
         storage.withUnsafeBufferPointer { Scalar.widen($0, into: out.pointer) }
         return out
     }

@@ -73,8 +73,8 @@ struct AEVFusedKernel: Sendable {
         let pairs = topology.pairCount
 
         // Pair geometry: u = r_j + shift − r_i, d = √max(|u|², 10⁻¹²).
-        let u = PooledBuffer<Double>(zeros: 3 * pairs), d = PooledBuffer<Double>(zeros: pairs)
-        let unit = PooledBuffer<Double>(zeros: 3 * pairs)
+        let u = PooledBuffer<Double>(uninitialized: 3 * pairs), d = PooledBuffer<Double>(uninitialized: pairs)
+        let unit = PooledBuffer<Double>(uninitialized: 3 * pairs)
         topology.centers.withUnsafeBufferPointer { centers in
         topology.neighbours.withUnsafeBufferPointer { neighbours in
         topology.shifts.withUnsafeBufferPointer { shifts in
@@ -87,7 +87,8 @@ struct AEVFusedKernel: Sendable {
                     s += v * v
                 }
                 d[q] = max(s, 1e-12).squareRoot()
-                if s >= 1e-12 { for x in 0..<3 { unit[3 * q + x] = u[3 * q + x] / d[q] } }
+                let inverse = s >= 1e-12 ? 1 / d[q] : 0
+                for x in 0..<3 { unit[3 * q + x] = u[3 * q + x] * inverse }
             }
         }
         }
@@ -96,17 +97,19 @@ struct AEVFusedKernel: Sendable {
 
         // Radial terms t_r = ¼ exp(−η (d − R_s)²) f_c(d) and their slopes.
         let active = PooledBuffer<Bool>(zeros: pairs)
-        let value = PooledBuffer<Double>(zeros: pairs * nR), slope = PooledBuffer<Double>(zeros: pairs * nR)
+        let value = PooledBuffer<Double>(uninitialized: pairs * nR), slope = PooledBuffer<Double>(uninitialized: pairs * nR)   // read only where active
         let kR = Double.pi / p.radialCutoff, etaR = p.etaR
+        let gaussians = GaussianLadder(centres: p.shfR, eta: etaR)
         p.shfR.withUnsafeBufferPointer { shfR in
             for q in 0..<pairs where d[q] <= p.radialCutoff {
                 active[q] = true
                 let fc = 0.5 * cos(kR * d[q]) + 0.5, dfc = -0.5 * kR * sin(kR * d[q])
+                let v = value.pointer + q * nR, s = slope.pointer + q * nR
+                gaussians.values(at: d[q], into: v)
                 for k in 0..<nR {
-                    let x = d[q] - shfR[k]
-                    let gauss = exp(-etaR * x * x)
-                    value[q * nR + k] = 0.25 * gauss * fc
-                    slope[q * nR + k] = 0.25 * gauss * (-2 * etaR * x * fc + dfc)
+                    let gauss = v[k]
+                    v[k] = 0.25 * gauss * fc
+                    s[k] = 0.25 * gauss * (-2 * etaR * (d[q] - shfR[k]) * fc + dfc)
                 }
             }
         }
@@ -122,7 +125,7 @@ struct AEVFusedKernel: Sendable {
 
         // Triplets whose legs are both within the cutoff (else F and its derivatives vanish).
         let all = topology.tripletCount
-        let pairsOfTriplets = PooledBuffer<Int>(zeros: 2 * all)
+        let pairsOfTriplets = PooledBuffer<Int>(uninitialized: 2 * all)
         var t = 0
         topology.tripletFirst.withUnsafeBufferPointer { first in
         topology.tripletSecond.withUnsafeBufferPointer { second in
@@ -134,11 +137,12 @@ struct AEVFusedKernel: Sendable {
         }
         tripletCount = t
         tripletPairs = pairsOfTriplets
-        let rows = PooledBuffer<Int>(zeros: t)
-        let slopes = PooledBuffer<Double>(zeros: 6 * t), cutoff = PooledBuffer<Double>(zeros: 3 * t)
-        let angle = PooledBuffer<Double>(zeros: 2 * nZ * t), radius = PooledBuffer<Double>(zeros: 2 * nA * t)
+        let rows = PooledBuffer<Int>(uninitialized: t)
+        let slopes = PooledBuffer<Double>(uninitialized: 6 * t), cutoff = PooledBuffer<Double>(uninitialized: 3 * t)
+        let angle = PooledBuffer<Double>(uninitialized: 2 * nZ * t), radius = PooledBuffer<Double>(uninitialized: 2 * nA * t)
         let cosZ = p.shfZ.map { cos($0) }, sinZ = p.shfZ.map { sin($0) }
         let zeta = p.zeta, etaA = p.etaA
+        let radialLadder = GaussianLadder(centres: p.shfA, eta: etaA)
         let wholeZeta: Int? = zeta == zeta.rounded() && zeta >= 1 && zeta <= 1024 ? Int(zeta) : nil
         for n in 0..<t {
             let a = pairsOfTriplets[2 * n], b = pairsOfTriplets[2 * n + 1]
@@ -179,12 +183,8 @@ struct AEVFusedKernel: Sendable {
             // f2_a = exp(−η_A (m − R_s,a)²), m = (d_j + d_k)/2.
             let m = 0.5 * (dj + dk)
             let f2 = radius.pointer + 2 * nA * n
-            for x in 0..<nA {
-                let y = m - p.shfA[x]
-                let value = exp(-etaA * y * y)
-                f2[x] = value
-                f2[nA + x] = -2 * etaA * y * value
-            }
+            radialLadder.values(at: m, into: f2)
+            for x in 0..<nA { f2[nA + x] = -2 * etaA * (m - p.shfA[x]) * f2[x] }
         }
         angularRow = rows; cosineSlopes = slopes; cutoffTerms = cutoff; self.angle = angle; self.radius = radius
     }
@@ -280,7 +280,7 @@ struct AEVFusedKernel: Sendable {
         precondition(v.count == 3 * atomCount)
         let f = featureCount, nR = nR, nA = nA, nZ = nZ, sub = parameters.radialSublength
         // δu_p = v_j − v_i and δd_p = ê_p · δu_p.
-        let du = PooledBuffer<Double>(zeros: 3 * pairCount), dd = PooledBuffer<Double>(zeros: pairCount)
+        let du = PooledBuffer<Double>(uninitialized: 3 * pairCount), dd = PooledBuffer<Double>(uninitialized: pairCount)
         for q in 0..<pairCount {
             let i = topology.centers[q], j = topology.neighbours[q]
             var s = 0.0
@@ -314,5 +314,53 @@ struct AEVFusedKernel: Sendable {
             }
         }
         return out
+    }
+}
+
+/// exp(−η (x − μ_k)²) for centres μ_k, k = 0…K−1: with equally spaced centres
+/// (μ_k = μ_0 + kΔ, as ANI's ShfR and ShfA) by the recurrence
+///
+///     e_{k+1} = e_k q_k,   q_k = exp(2ηΔ (x − μ_k) − ηΔ²),   q_{k+1} = q_k exp(−2ηΔ²),
+///
+/// two `exp` calls instead of K (relative error ≲ K ulps); where e_0 would leave the normal
+/// range of `Double`, or the centres are not equally spaced, each value by its own `exp`.
+struct GaussianLadder: Sendable {
+    let centres: [Double]
+    let eta: Double
+    private let spacing: Double?
+    private let ratioStep: Double
+
+    init(centres: [Double], eta: Double) {
+        self.centres = centres; self.eta = eta
+        var spacing: Double? = nil
+        if centres.count >= 3 {
+            let delta = centres[1] - centres[0]
+            let even = zip(centres.dropFirst(), centres).allSatisfy { abs(($0 - $1) - delta) <= 1e-12 * max(1, abs(delta)) }
+            if even && delta != 0 { spacing = delta }
+        }
+        self.spacing = spacing
+        ratioStep = spacing.map { exp(-2 * eta * $0 * $0) } ?? 1
+    }
+
+    /// Writes the K values at `x` to `out`.
+    @inline(__always)
+    func values(at x: Double, into out: UnsafeMutablePointer<Double>) {
+        let y0 = x - centres[0]
+        if let delta = spacing {
+            let exponent0 = -eta * y0 * y0, exponentQ = 2 * eta * delta * y0 - eta * delta * delta
+            if exponent0 > -700, abs(exponentQ) < 700, abs(exponentQ) + Double(centres.count) * 2 * eta * delta * delta < 700 {
+                var e = exp(exponent0), q = exp(exponentQ)
+                for k in 0..<centres.count {
+                    out[k] = e
+                    e *= q
+                    q *= ratioStep
+                }
+                return
+            }
+        }
+        for k in 0..<centres.count {
+            let y = x - centres[k]
+            out[k] = exp(-eta * y * y)
+        }
     }
 }

@@ -73,7 +73,11 @@ func processCPUSeconds() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
+/// `--only NAME` runs just that measurement (for profiling one phase).
+let only = argument("--only", "")
+
 func measure(_ name: String, _ step: (Batch) -> Void) {
+    guard only.isEmpty || only == name else { return }
     for b in batches { step(b) }  // warm-up
     var times: [Double] = [], cpu: [Double] = []
     for r in 0..<reps {

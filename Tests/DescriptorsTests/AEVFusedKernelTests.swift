@@ -1,4 +1,5 @@
 import Autodiff
+import Foundation
 import Chemistry
 @testable import Descriptors
 import Testing
@@ -96,5 +97,40 @@ import _TestSupport
             SIMD3(r.scalars[3 * $0], r.scalars[3 * $0 + 1], r.scalars[3 * $0 + 2]) }), topology: topology).scalars
         // Positions are rounded to Float first, so allow a few ulps of the coordinates' effect.
         #expect(zip(single, double).allSatisfy { abs(Double($0) - $1) < 1e-5 * max(1, abs($1)) })
+    }
+}
+
+/// The Gaussian ladder (two `exp` per row) against one `exp` per value: relative agreement
+/// 1e-12 (both carry the conditioning |η (x − μ)²| · ε of an exponential of a large argument).
+@Suite struct GaussianLadderTests {
+    func direct(_ centres: [Double], _ eta: Double, _ x: Double) -> [Double] {
+        centres.map { (c: Double) -> Double in
+            let y = c - x
+            return exp(-eta * y * y)
+        }
+    }
+
+    func ladder(_ centres: [Double], _ eta: Double, _ x: Double) -> [Double] {
+        var out = [Double](repeating: .nan, count: centres.count)
+        out.withUnsafeMutableBufferPointer { GaussianLadder(centres: centres, eta: eta).values(at: x, into: $0.baseAddress!) }
+        return out
+    }
+
+    @Test func equallySpacedCentresMatchDirectExponentials() {
+        let p = AEVParameters.ani1x
+        for x in stride(from: 0.05, through: 5.3, by: 0.0173) {
+            let a = ladder(p.shfR, p.etaR, x), b = direct(p.shfR, p.etaR, x)
+            #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * $1 + 1e-300 }, "x = \(x)")
+            let c = ladder(p.shfA, p.etaA, x), d = direct(p.shfA, p.etaA, x)
+            #expect(zip(c, d).allSatisfy { abs($0 - $1) <= 1e-12 * $1 + 1e-300 }, "x = \(x)")
+        }
+    }
+
+    @Test func unevenCentresAndExtremeArgumentsFallBackToExp() {
+        let uneven = [0.5, 0.9, 2.0, 2.1]
+        #expect(ladder(uneven, 16, 1.3) == direct(uneven, 16, 1.3))
+        // e_0 far below the normal range: each value by its own exp (all underflow to 0 here).
+        let far = ladder(AEVParameters.ani1x.shfR, 400, 30)
+        #expect(far == direct(AEVParameters.ani1x.shfR, 400, 30))
     }
 }
