@@ -34,6 +34,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Move an existing run directory aside (to RUN_DIR.replaced-<time>) and start afresh.",
                              discussion: "Without it, rerunning into a run directory resumes it, and stops with the differing keys when the manifest or data changed."))
     var fresh = false
+    @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
@@ -47,7 +48,7 @@ struct RunCommand: ParsableCommand {
             study.fresh = fresh
             let runLog = RunLog(runDirectory: study.runDirectory)
             study.log = runLog.line
-            if jobs > 1 && study.splitsWork { setBLASThreads(1) }
+            threading.apply(concurrentUnits: study.splitsWork ? jobs : 1)
             if jobs > 1 && !study.splitsWork { runLog.announce("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
             runLog.announce("metamlip \(MetaMLIPRelease.version): " + CommandLine.arguments.dropFirst().joined(separator: " "))
             runLog.announce(study.announcement)
@@ -100,9 +101,11 @@ struct RefitCommand: ParsableCommand {
     @OptionGroup var reader: DataReaderOptions
     @Option(name: .shortAndLong, help: "Refitted model file to write.")
     var output = "refit.model.json"
+    @OptionGroup var threading: ThreadOptions
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
+        threading.apply()
         try MetaMLIP.reportingErrors {
             guard let refitMode = RefitMode(parsing: mode) else {
                 throw DataError(file: "--mode", "'\(mode)' is not full, head or freeze:K")

@@ -36,9 +36,11 @@ struct TrainCommand: ParsableCommand {
     var resume = false
     @Flag(help: "Move an existing checkpoint_dir aside (to DIR.replaced-<time>) instead of refusing a run with other settings.")
     var fresh = false
+    @OptionGroup var threading: ThreadOptions
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach a log file as they happen
+        threading.apply()
         try MetaMLIP.reportingErrors {
             let outcome = try TrainingRun(manifestPath: manifest).run(output: output, resume: resume, fresh: fresh, log: { print($0) })
             if let test = outcome.test {
