@@ -108,6 +108,25 @@ measure("train_step_energy_force") { b in
     adam.update(&parameters, along: g)
 }
 
+// The Trainer's step (FittingSet batches, chunks of ≤ 16 conformations, Adam) on
+// `--step-threads` threads (default 1): compare with train_step_energy_force for the cost of
+// chunking, and across thread counts for the parallel speed-up.
+let stepThreads = Int(argument("--step-threads", "1"))!
+let fittingSet = try FittingSet(Array(all[0..<(batchCount * batchSize)]), selfEnergies: selfEnergies, potential: potential,
+                                requireForces: true, label: "benchmark")
+var trainerAdam = Adam<Float>(learningRate: 1e-3)
+var trainerParameters = parameters
+var batchIndex = 0
+StepParallelism.threads = stepThreads
+measure("trainer_step_\(stepThreads)_thread\(stepThreads == 1 ? "" : "s")") { _ in
+    let indices = Array((batchIndex * batchSize)..<((batchIndex + 1) * batchSize))
+    batchIndex = (batchIndex + 1) % batchCount
+    let (_, g) = loss.dataParallelGradient(potential: potential, parameters: trainerParameters, set: fittingSet,
+                                           indices: indices, forces: true)
+    trainerAdam.update(&trainerParameters, along: g)
+}
+StepParallelism.threads = 1
+
 // With --parts: where a training step's time goes (descriptor vs. networks), ANI only.
 if CommandLine.arguments.contains("--parts"), let ani = potential as? ANIPotential {
     print("parts of a step (same batches):")

@@ -263,50 +263,15 @@ public final class Trainer {
         return elapsed / done * max(0, Double(configuration.epochs) - done)
     }
 
-    /// Conformations per chunk of a data-parallel training step (``chunks(of:)``).
-    public static let chunkSize = 16
-
-    /// A batch split into consecutive chunks of at most ``chunkSize`` conformations. The
-    /// split depends only on the batch, never on the thread count, so a step's result does
-    /// not either; a batch of at most 16 conformations is one chunk (the single-pass step).
-    public static func chunks(of indices: [Int]) -> [[Int]] {
-        guard indices.count > chunkSize else { return [indices] }
-        let count = (indices.count + chunkSize - 1) / chunkSize
-        // Even chunk sizes (differing by at most one) keep the threads balanced.
-        return (0..<count).map { k in
-            Array(indices[(k * indices.count / count)..<((k + 1) * indices.count / count)])
-        }
-    }
-
-    /// One optimizer step on the batch `indices`: the loss gradient of each chunk
-    /// (``chunks(of:)``) on up to `StepParallelism.threads` threads, each chunk's loss divided
-    /// by the whole batch's counts (``LossNormalisation``), gradients summed in chunk order.
+    /// One optimizer step on the batch `indices`, its gradient taken chunk by chunk
+    /// (``EnergyForceLoss/dataParallelGradient(potential:parameters:set:indices:forces:extraTerm:)``).
     private func trainStep(_ indices: [Int]) -> Double {
-        let chunks = Self.chunks(of: indices)
-        let normalisation: LossNormalisation? = chunks.count == 1 ? nil : {
-            let labelled = indices.filter { training.forceLabelled[$0] }
-            return LossNormalisation(conformations: indices.count,
-                                     forceComponents: Double(3 * labelled.reduce(0) { $0 + training.conformations[$1].atomCount }))
-        }()
-        let pieces = StepParallelism.map(chunks.count) { k -> (loss: Double, gradient: ParameterSet<Float>) in
-            let batch: FittingBatch<Float> = training.batch(chunks[k], forces: configuration.usesForces)
-            let p = parameters.requiringGrad()
-            let loss = configuration.loss.loss(potential: potential, parameters: p, batch: batch, normalisation: normalisation)
-            var total = loss.total
-            if let term = configuration.hierarchicality, let layered {
-                // A mean over conformations: the chunk's share is B_k / B of the batch's.
-                let share = term(potential: layered, parameters: p, positions: batch.positions, topology: batch.topology,
-                                 batch: batch.atoms)
-                total = total + (chunks.count == 1 ? share : share * Float(Double(chunks[k].count) / Double(indices.count)))
-            }
-            return (Double(total.scalars[0]), gradient(of: total, withRespectTo: p))
-        }
-        var g = pieces[0].gradient
-        var loss = pieces[0].loss
-        for piece in pieces.dropFirst() {
-            g += piece.gradient
-            loss += piece.loss
-        }
+        let layered = layered
+        let (loss, g) = configuration.loss.dataParallelGradient(
+            potential: potential, parameters: parameters, set: training, indices: indices, forces: configuration.usesForces,
+            extraTerm: configuration.hierarchicality.flatMap { term in layered.map { layered in { batch, p in
+                term(potential: layered, parameters: p, positions: batch.positions, topology: batch.topology, batch: batch.atoms)
+            } } })
         optimizer.update(&parameters, along: g)
         for (i, tensor) in frozen { parameters[parameters.names[i]] = tensor }
         if let d = configuration.emaDecay, let average = averagedParameters {

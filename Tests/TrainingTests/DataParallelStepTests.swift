@@ -12,10 +12,10 @@ import _TestSupport
 /// and does not depend on the thread count at all.
 @Suite(.serialized) struct DataParallelStepTests {
     @Test func chunksDependOnlyOnTheBatch() {
-        #expect(Trainer.chunks(of: Array(0..<16)) == [Array(0..<16)])
-        #expect(Trainer.chunks(of: Array(0..<32)).map(\.count) == [16, 16])
-        #expect(Trainer.chunks(of: Array(0..<33)).map(\.count) == [11, 11, 11])
-        #expect(Trainer.chunks(of: Array(0..<40)).flatMap { $0 } == Array(0..<40))
+        #expect(DataParallel.chunks(of: Array(0..<16)) == [Array(0..<16)])
+        #expect(DataParallel.chunks(of: Array(0..<32)).map(\.count) == [16, 16])
+        #expect(DataParallel.chunks(of: Array(0..<33)).map(\.count) == [11, 11, 11])
+        #expect(DataParallel.chunks(of: Array(0..<40)).flatMap { $0 } == Array(0..<40))
     }
 
     /// Σ chunk losses and Σ chunk gradients equal the batch's, on 3BPA conformations of which
@@ -36,7 +36,7 @@ import _TestSupport
 
         let labelledAtoms = indices.filter { set.forceLabelled[$0] }.reduce(0) { $0 + set.conformations[$1].atomCount }
         let normalisation = LossNormalisation(conformations: 36, forceComponents: Double(3 * labelledAtoms))
-        let chunks = Trainer.chunks(of: indices)
+        let chunks = DataParallel.chunks(of: indices)
         #expect(chunks.count == 3)
         var sum = 0.0
         var summed: ParameterSet<Double>?
