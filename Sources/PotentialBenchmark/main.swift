@@ -3,7 +3,8 @@
 // of ../shared/peers/bench_torchani.py, so the two can be compared side by side.
 //
 //     swift run -c release PotentialBenchmark [--data FILE] [--batch 32] [--threads 1] [--reps 15]
-//                                             [--model ani|hipnn] [--width 128]
+//                                             [--model ani|hipnn] [--width 128] [--tile K]
+//                                             [--step-threads N] [--parts] [--only NAME]
 //
 // `--model hipnn` times HIP-NN with hippynn's ANI-1x sizes (2 interactions, 3 atom layers,
 // 20 sensitivities, cutoff 6.5 Å) at feature width `--width` instead.
@@ -28,7 +29,18 @@ let reps = Int(argument("--reps", "15"))!
 let batchCount = Int(argument("--batches", "4"))!
 setBLASThreads(threads)
 
-let all = try ExtendedXYZReader().read(path: dataPath).conformations
+/// `--tile K`: each conformation becomes K copies 100 Å apart in one structure (no copy sees
+/// another), so cost per atom at K× the atoms shows whether the step is linear in atoms.
+let tile = Int(argument("--tile", "1"))!
+let all = try ExtendedXYZReader().read(path: dataPath).conformations.map { c -> Conformation in
+    guard tile > 1 else { return c }
+    var t = c
+    t.atomicNumbers = Array((0..<tile).map { _ in c.atomicNumbers }.joined())
+    t.positions = (0..<tile).flatMap { k in c.positions.map { $0 + SIMD3(100 * Double(k), 0, 0) } }
+    t.forces = c.forces.map { f in Array((0..<tile).map { _ in f }.joined()) }
+    t.energy = c.energy * Double(tile)
+    return t
+}
 let selfEnergies = try SelfEnergies.fit(all)
 let modelKind = argument("--model", "ani")
 let potential: any AtomisticPotential = switch modelKind {
