@@ -69,16 +69,17 @@ def thermo_rows(log):
     return np.array(rows)
 
 
-def write_extxyz(frames, symbols, path):
-    """Frames as extended XYZ with positions to 17 significant digits (exact doubles)."""
+def write_extxyz(frames, energies, symbols, path):
+    """Frames as extended XYZ with positions to 17 significant digits (exact doubles); the
+    callback's energies as the labels `metamlip predict` reads."""
     with open(path, "w") as out:
-        for positions in frames:
-            out.write(f'{len(symbols)}\nProperties=species:S:1:pos:R:3 pbc="F F F"\n')
+        for positions, energy in zip(frames, energies):
+            out.write(f'{len(symbols)}\nProperties=species:S:1:pos:R:3 energy={energy!r} pbc="F F F"\n')
             for s, (x, y, z) in zip(symbols, positions):
                 out.write(f"{s} {x:.17g} {y:.17g} {z:.17g}\n")
 
 
-def nve_run(library, metamlip_binary, data_xyz, model, workdir, steps=100, timestep_fs=0.25):
+def nve_run(library, metamlip_binary, data_xyz, model, workdir, steps=60, timestep_fs=0.25):
     """One NVE run; checks every step against the Calculator and `metamlip predict`. Returns the etotal drift."""
     atoms = read(data_xyz, index="0")
     elements = ["H", "C", "N", "O"]
@@ -129,9 +130,10 @@ def nve_run(library, metamlip_binary, data_xyz, model, workdir, steps=100, times
     assert dp < 1e-9, dp
 
     frames_path, predicted_path = workdir / f"frames-{timestep_fs}.xyz", workdir / f"predicted-{timestep_fs}.xyz"
-    write_extxyz(frames, atoms.get_chemical_symbols(), frames_path)
-    subprocess.run([metamlip_binary, "predict", model, str(frames_path), "-o", str(predicted_path)], check=True,
-                   capture_output=True)
+    write_extxyz(frames, [r[3] for r in record], atoms.get_chemical_symbols(), frames_path)
+    predict = subprocess.run([metamlip_binary, "predict", model, str(frames_path), "-o", str(predicted_path)],
+                             capture_output=True, text=True)
+    assert predict.returncode == 0, predict.stderr
     predicted = read(predicted_path, index=":")
     assert len(predicted) == len(record)
     de_predict = max(abs(p.info["MetaMLIP_energy"] - r[3]) for p, r in zip(predicted, record))
@@ -202,8 +204,8 @@ def check_failure_stops_run(library, data_xyz, model, workdir):
 def main():
     library, metamlip_binary, data_xyz, model, workdir = sys.argv[1:6]
     workdir = Path(workdir)
-    drift, ke_range = nve_run(library, metamlip_binary, data_xyz, model, workdir, steps=100, timestep_fs=0.25)
-    half, _ = nve_run(library, metamlip_binary, data_xyz, model, workdir, steps=200, timestep_fs=0.125)
+    drift, ke_range = nve_run(library, metamlip_binary, data_xyz, model, workdir, steps=60, timestep_fs=0.25)
+    half, _ = nve_run(library, metamlip_binary, data_xyz, model, workdir, steps=120, timestep_fs=0.125)
     # Velocity Verlet: the energy error falls like dt² when the forces are −∂E/∂R.
     print(f"drift ratio dt/(dt/2): {drift / half:.2f} (velocity Verlet: about 4)")
     assert drift < 1e-3 * ke_range and drift < 1e-3, (drift, ke_range)
