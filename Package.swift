@@ -6,8 +6,9 @@ import PackageDescription
 /// Module graph (dependencies point one way, downwards):
 ///
 ///     MetaMLIPCLI → Datasets → ChemistryHDF5 → Chemistry
-///                                  ↓
-///                                CHDF5 (libhdf5)
+///                     │            ↓
+///                     │          CHDF5 (libhdf5)
+///                     └──► ChemistrySQLite → Chemistry, CSQLite (libsqlite3: ASE .db files)
 ///     Potentials → Descriptors, Autodiff, Chemistry
 ///     Descriptors → Chemistry, Autodiff
 ///     Training → Potentials, Descriptors, Chemistry, Autodiff
@@ -23,7 +24,8 @@ import PackageDescription
 ///                 the Python package in python/ loads it with ctypes)
 ///     Autodiff → CBLAS (OpenBLAS)
 ///
-/// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
+/// Only `ChemistryHDF5` links libhdf5, only `ChemistrySQLite` links libsqlite3 and only
+/// `Autodiff` links OpenBLAS.
 let package = Package(
     name: "MetaMLIP",
     platforms: [.macOS(.v14)],
@@ -31,6 +33,7 @@ let package = Package(
         .executable(name: "metamlip", targets: ["MetaMLIPCLI"]),
         .library(name: "Chemistry", targets: ["Chemistry"]),
         .library(name: "ChemistryHDF5", targets: ["ChemistryHDF5"]),
+        .library(name: "ChemistrySQLite", targets: ["ChemistrySQLite"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "Potentials", targets: ["Potentials"]),
@@ -58,6 +61,9 @@ let package = Package(
         .systemLibrary(
             name: "CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
 
         // Differentiable core.
         .target(name: "Autodiff", dependencies: ["CBLAS"]),
@@ -67,9 +73,11 @@ let package = Package(
             name: "Chemistry",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "ChemistryHDF5", dependencies: ["Chemistry", "CHDF5"]),
+        // ASE SQLite databases (.db): the only target that links libsqlite3.
+        .target(name: "ChemistrySQLite", dependencies: ["Chemistry", "CSQLite"]),
         .target(
             name: "Datasets",
-            dependencies: ["Chemistry", "ChemistryHDF5", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["Chemistry", "ChemistryHDF5", "ChemistrySQLite", .product(name: "Yams", package: "Yams")]),
 
         // Descriptors: neighbour lists and atom-centred descriptors.
         .target(name: "Descriptors", dependencies: ["Chemistry", "Autodiff"], path: "Sources/Descriptors"),
@@ -125,6 +133,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Chemistry"]),
         .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "Autodiff", "Chemistry", "Descriptors", "_TestSupport"]),
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
+        .testTarget(name: "ChemistrySQLiteTests", dependencies: ["ChemistrySQLite", "Chemistry", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),

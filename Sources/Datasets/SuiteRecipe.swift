@@ -167,6 +167,10 @@ public enum SourceFormat: String, Codable, Sendable, CaseIterable {
     case ani2xHDF5 = "ani2x-hdf5"
     case spiceHDF5 = "spice-hdf5"
     case metamlipHDF5 = "metamlip-hdf5"
+    /// ASE SQLite database (`.db`, ``ASEDatabaseReader``).
+    case aseDB = "db"
+    /// DeePMD-kit system directory (`type.raw`, `type_map.raw`, `set.*/*.npy`; ``DeePMDSystemReader``).
+    case deepmd
 
     /// Formats whose files can hold several levels of theory (one task per level).
     public var isMultiLevel: Bool { self == .ani1xHDF5 || self == .metamlipHDF5 }

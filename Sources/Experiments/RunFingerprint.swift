@@ -51,7 +51,23 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
 
     /// `size:<bytes> fnv1a64:<hex>` of a file's bytes (FNV-1a, 64 bit: a change detector,
     /// not a cryptographic hash).
+    /// A directory (a DeePMD-kit system) hashes every regular file below it in path order,
+    /// each file's relative path included.
     public static func contentHash(path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            guard let walker = FileManager.default.enumerator(atPath: path) else {
+                throw DataError(file: path, "cannot list the directory to record it in the run's fingerprint")
+            }
+            var parts: [String] = []
+            for case let relative as String in walker {
+                let full = (path as NSString).appendingPathComponent(relative)
+                var isSubdirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: full, isDirectory: &isSubdirectory), !isSubdirectory.boolValue else { continue }
+                parts.append("\(relative)=\(try contentHash(path: full))")
+            }
+            return "directory[" + parts.sorted().joined(separator: ";") + "]"
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw DataError(file: path, "cannot be read to record it in the run's fingerprint")
         }
