@@ -16,13 +16,17 @@ public enum DataFileOpener {
         public var forcesKey: String?
         /// Energy unit of the file (``EnergyUnit/acceptedSpellings``); `nil` is eV. Unknown is an error.
         public var energyUnit: String?
+        /// npz: the arrays of a one-molecule file with other key names (``NPZKeys``); needs
+        /// `energyUnit`. Refused for other formats.
+        public var npzKeys: NPZKeys?
         public init(format: SourceFormat? = nil, level: String? = nil, energyKey: String? = nil,
-                    forcesKey: String? = nil, energyUnit: String? = nil) {
+                    forcesKey: String? = nil, energyUnit: String? = nil, npzKeys: NPZKeys? = nil) {
             self.format = format
             self.level = level
             self.energyKey = energyKey
             self.forcesKey = forcesKey
             self.energyUnit = energyUnit
+            self.npzKeys = npzKeys
         }
     }
 
@@ -51,7 +55,8 @@ public enum DataFileOpener {
     ///   model's prediction; an ambiguous file is an error listing the candidates); with an
     ///   `energyKey` but no `forcesKey`, the forces are the column named like the energy.
     /// - Throws: `DataError` naming the file when it is missing, a directory or empty, or
-    ///   `energy_unit` when the energy unit is unknown, and every reader's `DataError`.
+    ///   `energy_unit` when the energy unit is unknown, `npz_keys` given for a file that is
+    ///   not npz, and every reader's `DataError`.
     public static func open(path: String, options: Options = Options()) throws -> [QMTask] {
         try InputFile.requireRegularFile(path)
         let format = try options.format ?? detectFormat(path: path)
@@ -68,6 +73,12 @@ public enum DataFileOpener {
         source.forcesKey = forcesKey ?? energyKey.map { $0.replacingOccurrences(of: "energy", with: "forces") }
         source.energyUnit = options.energyUnit
         if format == .npz { source.energiesRelativeToFreeAtoms = false }
+        if let keys = options.npzKeys {
+            guard format == .npz else {
+                throw DataError(file: path, item: "npz_keys", "npz keys (\(keys)) apply to .npz files; this file is read as \(format.rawValue)")
+            }
+            source.npzKeys = keys
+        }
         let loader = SourceLoader(location: DataLocation(root: nil), recipeFile: path)
         return try loader.load(source, index: 0)
     }
