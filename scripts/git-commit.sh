@@ -12,9 +12,11 @@
 # The commit is recorded only when it is certainly the one the sources come from:
 # PACKAGE_DIR must be the top level of its own git work tree (not a folder of some other
 # repository, e.g. a source tarball unpacked inside one). "+dirty" is appended when
-# `git status --porcelain` lists anything (tracked changes or untracked, non-ignored files):
-# the sources may then differ from the commit. Otherwise the commit is absent and the file
-# says why (no git, not a checkout, git refused to read it, ...).
+# `git status --porcelain` lists anything among the build's sources (Package.swift, Sources/,
+# Tests/, Plugins/ and this script: changed, added, deleted or untracked, non-ignored files):
+# the binary may then differ from the commit. Otherwise the commit is absent and the file
+# says why (no git, not a checkout, git refused to read it, ...). The plugin reruns this
+# script whenever one of those files or git's HEAD, index or branch refs change.
 set -u
 pkg=$1
 git=$2
@@ -39,7 +41,7 @@ elif [ "$(cd "$top" && pwd -P)" != "$(cd "$pkg" && pwd -P)" ]; then
   reason="the package directory is not the top of its own git checkout (it lies inside $(clean "$top"))"
 elif ! head=$(GIT_OPTIONAL_LOCKS=0 "$git" -C "$pkg" rev-parse --verify -q HEAD 2>/dev/null); then
   reason="the git checkout has no commit yet"
-elif ! status=$(GIT_OPTIONAL_LOCKS=0 "$git" -C "$pkg" status --porcelain --untracked-files=normal 2>"$err"); then
+elif ! status=$(GIT_OPTIONAL_LOCKS=0 "$git" -C "$pkg" status --porcelain --untracked-files=normal -- Package.swift Sources Tests Plugins scripts/git-commit.sh 2>"$err"); then
   reason="git status failed: $(clean "$(cat "$err")")"
 else
   commit=$head
