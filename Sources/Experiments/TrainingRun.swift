@@ -83,6 +83,9 @@ public struct TrainManifest: Codable, Sendable {
     /// - Throws: `DataError` naming `file` and the key.
     public func trainerConfiguration(file: String) throws -> TrainerConfiguration {
         if let unit = energyUnit { _ = try EnergyUnit.parse(unit, file: file, item: "energy_unit") }
+        if let npzKeys, energyUnit == nil {
+            throw DataError(file: file, item: "energy_unit", "an npz file read with npz_keys (\(npzKeys)) records no energy unit MetaMLIP reads: state energy_unit")
+        }
         let lr = optimizer?.learningRate ?? 1e-3, wd = optimizer?.weightDecay
         guard lr.isFinite && lr > 0 else { throw DataError(file: file, item: "optimizer.learning_rate", "must be a finite number > 0, got \(lr)") }
         if let wd, !(wd.isFinite && wd >= 0) { throw DataError(file: file, item: "optimizer.weight_decay", "must be a finite number ≥ 0, got \(wd)") }

@@ -36,4 +36,23 @@ import _TestSupport
         let xyz = try CLIRunner.run(["data", "inspect", SharedData.path("3bpa/iso_atoms.xyz"), "--npz-keys", keys, "--energy-unit", "eV"])
         #expect(xyz.status == 1 && xyz.stderr.contains("apply to .npz files"), "\(xyz.stderr)")
     }
+
+    /// A train manifest's `npz_keys:` is checked with the rest of the manifest.
+    @Test func trainManifestsTakeNPZKeys() throws {
+        let dir = try SharedData.temporaryDirectory("cli-npz-manifest")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func check(_ extra: String) throws -> CLIRunner.Result {
+            let path = dir.appendingPathComponent("t-\(UUID().uuidString).yaml").path
+            try "data: water.npz\nepochs: 1\n\(extra)".write(toFile: path, atomically: true, encoding: .utf8)
+            return try CLIRunner.run(["check", path])
+        }
+        let good = try check("energy_unit: eV\nnpz_keys: {numbers: numbers, positions: positions, energy: energy}\n")
+        #expect(good.status == 0 && good.stdout.contains(": ok"), "\(good.stdout)\(good.stderr)")
+        let unknown = try check("energy_unit: eV\nnpz_keys: {numbers: n, positions: p, energy: e, dipole: d}\n")
+        #expect(unknown.status == 1 && unknown.stderr.contains("npz_keys") && unknown.stderr.contains("unknown key 'dipole'"), "\(unknown.stderr)")
+        let noUnit = try check("npz_keys: {numbers: n, positions: p, energy: e}\n")
+        #expect(noUnit.status == 1 && noUnit.stderr.contains("energy_unit: an npz file read with npz_keys"), "\(noUnit.stderr)")
+        let missingRole = try check("energy_unit: eV\nnpz_keys: {numbers: n, positions: p}\n")
+        #expect(missingRole.status == 1 && missingRole.stderr.contains("energy"), "\(missingRole.stderr)")
+    }
 }
