@@ -23,6 +23,7 @@ import PackageDescription
 ///     MetaMLIPC → Simulation, Training, Chemistry (libmetamlip-c: the C interface, `include/metamlip.h`;
 ///                 the Python package in python/ loads it with ctypes)
 ///     Autodiff → CBLAS (OpenBLAS)
+///     Training → BuildInfo (the git commit of the build, from the GitCommitPlugin prebuild command)
 ///
 /// Only `ChemistryHDF5` links libhdf5, only `ChemistrySQLite` links libsqlite3 and only
 /// `Autodiff` links OpenBLAS.
@@ -52,6 +53,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // C system libraries.
@@ -86,7 +88,13 @@ let package = Package(
         .target(name: "Potentials", dependencies: ["Autodiff", "Chemistry", "Descriptors"]),
 
         // Training: losses, metrics, optimizers (SGD, Adam, CoRe), schedules.
-        .target(name: "Training", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
+        .target(name: "Training", dependencies: ["Autodiff", "BuildInfo", "Chemistry", "Descriptors", "Potentials"]),
+
+        // The git commit of the build (`GitRevision`), written before every build by the
+        // GitCommitPlugin prebuild command (scripts/git-commit.sh); a leaf module, so a new
+        // commit recompiles one file.
+        .target(name: "BuildInfo", plugins: ["GitCommitPlugin"]),
+        .plugin(name: "GitCommitPlugin", capability: .buildTool()),
 
         // Meta-learning across tasks (Reptile, FOMAML, MAML).
         .target(name: "MetaLearning", dependencies: ["Autodiff", "Chemistry", "Potentials", "Training"]),
@@ -119,6 +127,7 @@ let package = Package(
                 "Datasets", "Chemistry", "ChemistryHDF5", "ClassicalPotentials", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Simulation", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Benchmarks (run with `swift run -c release <name>`; see bench/README.md).
@@ -152,7 +161,7 @@ let package = Package(
             name: "MetaMLIPCTests",
             dependencies: ["MetaMLIPC", "Simulation", "Potentials", "Training", "Chemistry", "Descriptors", "Autodiff", "_TestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
+        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "BuildInfo", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -17,13 +17,17 @@ public enum DataFileOpener {
         public var forcesKey: String?
         /// Energy unit of the file (``EnergyUnit/acceptedSpellings``); `nil` is eV. Unknown is an error.
         public var energyUnit: String?
+        /// npz: the arrays of a one-molecule file with other key names (``NPZKeys``); needs
+        /// `energyUnit`. Refused for other formats.
+        public var npzKeys: NPZKeys?
         public init(format: SourceFormat? = nil, level: String? = nil, energyKey: String? = nil,
-                    forcesKey: String? = nil, energyUnit: String? = nil) {
+                    forcesKey: String? = nil, energyUnit: String? = nil, npzKeys: NPZKeys? = nil) {
             self.format = format
             self.level = level
             self.energyKey = energyKey
             self.forcesKey = forcesKey
             self.energyUnit = energyUnit
+            self.npzKeys = npzKeys
         }
     }
 
@@ -58,8 +62,8 @@ public enum DataFileOpener {
     ///   `key_value_pairs` entry and no forces unless `forcesKey` is `forces` (the calculator's).
     /// - DeePMD-kit: `path` is the system directory (the only format read from a directory).
     /// - Throws: `DataError` naming the file when it is missing, a directory (except a DeePMD
-    ///   system) or empty, or `energy_unit` when the energy unit is unknown, and every reader's
-    ///   `DataError`.
+    ///   system) or empty, or `energy_unit` when the energy unit is unknown, `npz_keys` given
+    ///   for a file that is not npz, and every reader's `DataError`.
     public static func open(path: String, options: Options = Options()) throws -> [QMTask] {
         if options.format == .deepmd || (options.format == nil && DeePMDSystemReader.looksLikeSystem(path)) {
             guard FileManager.default.fileExists(atPath: path) else { throw DataError(file: path, "directory does not exist") }
@@ -81,6 +85,12 @@ public enum DataFileOpener {
             : forcesKey ?? energyKey.map { $0.replacingOccurrences(of: "energy", with: "forces") }
         source.energyUnit = options.energyUnit
         if format == .npz { source.energiesRelativeToFreeAtoms = false }
+        if let keys = options.npzKeys {
+            guard format == .npz else {
+                throw DataError(file: path, item: "npz_keys", "npz keys (\(keys)) apply to .npz files; this file is read as \(format.rawValue)")
+            }
+            source.npzKeys = keys
+        }
         let loader = SourceLoader(location: DataLocation(root: nil), recipeFile: path)
         return try loader.load(source, index: 0)
     }

@@ -61,7 +61,7 @@ public struct SourceLoader: Sendable {
         case .npz:
             let reader = PaddedNPZReader(energyUnit: energyUnit, lengthUnit: lengthUnit,
                                          energiesRelativeToFreeAtoms: source.energiesRelativeToFreeAtoms ?? false,
-                                         energyUnitStated: source.energyUnit != nil)
+                                         energyUnitStated: source.energyUnit != nil, keys: source.npzKeys)
             let contents = try reader.read(path: path)
             var t = task(name, source, path, units, contents.conformations, contents.isolatedAtomEnergies)
             t.metadata["nan_energies"] = String(contents.skippedNaNEnergies)

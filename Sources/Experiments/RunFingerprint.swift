@@ -17,15 +17,28 @@ public enum MetaMLIPVersion {
 ///
 /// Arrays of objects that carry a `name` are keyed by that name (`variants.<name>.…`), so a
 /// variant added or removed later changes only its own keys; other arrays are one value.
+///
+/// The git commit of the build (``gitCommit``) is recorded, never compared: a rerun with a
+/// build of another commit (of the same version) resumes the directory, and the fingerprint
+/// then records the newer commit (each run's own line in `run.log` names its commit).
 public struct RunFingerprint: Codable, Equatable, Sendable {
     public var version: String
     /// Key path → canonical JSON of the value.
     public var settings: [String: String]
     /// A label of each data file (its path as the manifest names it) → `size:<bytes> fnv1a64:<hex>`.
     public var dataFiles: [String: String]
+    /// The git commit of the MetaMLIP build that last wrote the fingerprint
+    /// (``MetaMLIPRelease/gitCommit``); absent when unknown (``gitCommitUnknown`` says why)
+    /// and in fingerprints written before it was recorded. Not part of the comparison.
+    public var gitCommit: String?
+    /// Why ``gitCommit`` is absent.
+    public var gitCommitUnknown: String?
 
-    public init(version: String = MetaMLIPVersion.current, settings: [String: String], dataFiles: [String: String]) {
+    public init(version: String = MetaMLIPVersion.current, settings: [String: String], dataFiles: [String: String],
+                gitCommit: String? = MetaMLIPRelease.gitCommit) {
         self.version = version; self.settings = settings; self.dataFiles = dataFiles
+        self.gitCommit = gitCommit
+        gitCommitUnknown = gitCommit == nil ? MetaMLIPRelease.gitCommitUnknownReason ?? "not recorded" : nil
     }
 
     /// The fingerprint of an encodable configuration (a manifest with its resolved
