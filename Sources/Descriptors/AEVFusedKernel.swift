@@ -52,7 +52,7 @@ struct AEVFusedKernel: Sendable {
     private let radialValue: PooledBuffer<Double>   // [P, nR]: t_r(d)
     private let radialSlope: PooledBuffer<Double>   // [P, nR]: dt_r/dd
     // Per triplet with both legs within the angular cutoff.
-    private let tripletCount: Int
+    private let tripletCount: Int                   // triplets with both legs within the angular cutoff
     private let tripletPairs: PooledBuffer<Int>     // [T, 2]: the pairs (i, j) and (i, k)
     private let angularRow: PooledBuffer<Int>       // centre · F + first feature of the angular block
     private let cosineSlopes: PooledBuffer<Double>  // [T, 6]: ∂c/∂u_j, ∂c/∂u_k
@@ -202,8 +202,6 @@ struct AEVFusedKernel: Sendable {
     }
 
     var pairCount: Int { topology.pairCount }
-    /// Triplets with both legs within the angular cutoff.
-    var activeTripletCount: Int { tripletCount }
 
     // MARK: the three products
 
