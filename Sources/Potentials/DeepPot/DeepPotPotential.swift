@@ -178,7 +178,10 @@ public struct DeepPotPotential: DataStatisticsPotential {
         if timestep { y = y * p[prefix + "idt\(k)"] }
         let fin = x.shape[1], fout = y.shape[1]
         if fout == fin { return y + x }
-        if fout == 2 * fin { return y + Tensor.concatenate([x, x], alongAxis: 1) }
-        return y
+        guard fout == 2 * fin else { return y }
+        // (x, x) as x [I I]: a product, whose second derivative is cheaper than a concatenation's.
+        var duplicate = [S](repeating: 0, count: fin * fout)
+        for k in 0..<fin { duplicate[k * fout + k] = 1; duplicate[k * fout + fin + k] = 1 }
+        return y + matmul(x, Tensor(shape: [fin, fout], scalars: duplicate))
     }
 }
