@@ -54,6 +54,20 @@ extension DeepPotPotential {
         return (rows.reshaped([k, 4, 1]) * g.reshaped([k, 1, m])).reshaped([k, 4 * m])
     }
 
+    /// `parts` `[K_k, …]` stacked along the first axis: a concatenation whose derivative takes
+    /// the parts back by gathering rows, so that its own derivative (force training) is a
+    /// scatter rather than the generic zero padding.
+    static func stackRows<S: TensorScalar>(_ parts: [Tensor<S>]) -> Tensor<S> {
+        if parts.count == 1 { return parts[0] }
+        return Tensor.custom("stackRows", inputs: parts, forward: { Tensor.concatenate($0, alongAxis: 0) }, vjp: { g, x, _, needs in
+            var offset = 0
+            return x.enumerated().map { i, part in
+                defer { offset += part.shape[0] }
+                return needs[i] ? g.gather(indices: Array(offset..<(offset + part.shape[0]))) : nil
+            }
+        })
+    }
+
     /// The neighbour slots of a topology: each pair's slot `centre · width + rank` (rank among
     /// the centre's pairs) in a dense `[A, width]` layout, `width` the most pairs of any centre.
     static func slots(_ topology: NeighbourTopology) -> (slot: [Int], width: Int) {
@@ -111,11 +125,11 @@ extension DeepPotPotential {
         }
         var inverseOrder = [Int](repeating: 0, count: n * n)
         for (k, row) in padOrder.enumerated() { inverseOrder[row] = k }
-        let stacked = Tensor.concatenate(padRows, alongAxis: 0).gather(indices: inverseOrder)      // [n², 4·M₁]
+        let stacked = Self.stackRows(padRows).gather(indices: inverseOrder)      // [n², 4·M₁]
         var sum = matmul(Tensor(shape: [atoms, n * n], scalars: counts), stacked)                // [A, 4·M₁]
         if let normalised, !embedded.isEmpty {
             let (slot, width) = Self.slots(topology)
-            let g = Tensor.concatenate(embedded, alongAxis: 0)
+            let g = Self.stackRows(embedded)
                 .scatterAdd(indices: embeddedPairs.map { slot[$0] }, into: atoms * width).reshaped([atoms, width, m1])
             let rows = normalised.scatterAdd(indices: slot, into: atoms * width).reshaped([atoms, width, 4])
             sum = sum + matmul(rows, g, transposeA: true).reshaped([atoms, 4 * m1])

@@ -174,7 +174,8 @@ public struct DeepPotPotential: DataStatisticsPotential {
     /// width stays or (x, x) when it doubles.
     static func layer<S: TensorScalar>(_ x: Tensor<S>, prefix: String, _ k: Int, timestep: Bool,
                                        parameters p: ParameterSet<S>) -> Tensor<S> {
-        var y = dense(x, weight: p[prefix + "W\(k)"], bias: p[prefix + "b\(k)"]).tanh()
+        // tanh(u) = 2σ(2u) − 1: the same function, through the logistic kernel, which is vectorised.
+        var y = (dense(x, weight: p[prefix + "W\(k)"], bias: p[prefix + "b\(k)"]) * S(2)).sigmoid() * S(2) - S(1)
         if timestep { y = y * p[prefix + "idt\(k)"] }
         let fin = x.shape[1], fout = y.shape[1]
         if fout == fin { return y + x }
