@@ -75,6 +75,11 @@ import _TestSupport
         let result = try CLIRunner.run(["model", "import-deepmd", input.path, "-o", output])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("types H C N O, rcut 5.0 Å, sel [12, 12, 3, 2]"), "\(result.stdout)")
+        // The YAML route (`dp convert-backend MODEL.pth MODEL.yaml`); JSON is YAML's flow style.
+        let yaml = dir.appendingPathComponent("dp.yaml")
+        try FileManager.default.copyItem(at: input, to: yaml)
+        let fromYAML = try CLIRunner.run(["model", "import-deepmd", yaml.path, "-o", dir.appendingPathComponent("y.json").path])
+        #expect(fromYAML.status == 0 && fromYAML.stdout.contains("sel [12, 12, 3, 2]"), "\(fromYAML.stderr)")
         try SharedData.write3BPA(frames: 0..<3, to: dir)
         let predict = try CLIRunner.run(["evaluate", output, dir.appendingPathComponent("small.xyz").path])
         #expect(predict.status == 0, "\(predict.stderr)")

@@ -29,12 +29,12 @@ extension DeepPotPotential {
         let topologies = try conformations.map { try topology(of: $0, label: file) }
         // Largest neighbour count of each neighbour species, and who has it.
         var most = [Int](repeating: 0, count: n)
-        var where_ = [(conformation: Int, atom: Int)](repeating: (0, 0), count: n)
+        var holder = [(conformation: Int, atom: Int)](repeating: (0, 0), count: n)
         for (c, topology) in topologies.enumerated() {
             var counts = [[Int]](repeating: [Int](repeating: 0, count: n), count: topology.atomCount)
             for (i, j) in zip(topology.centers, topology.neighbours) { counts[i][topology.speciesIndices[j]] += 1 }
             for (i, row) in counts.enumerated() {
-                for t in 0..<n where row[t] > most[t] { most[t] = row[t]; where_[t] = (c, i) }
+                for t in 0..<n where row[t] > most[t] { most[t] = row[t]; holder[t] = (c, i) }
             }
         }
         if let factor = automaticSel {
@@ -46,7 +46,7 @@ extension DeepPotPotential {
         } else if let t = (0..<n).first(where: { most[$0] > h.sel[$0] }) {
             let symbol = Element.symbol(for: h.species[t])
             throw DataError(file: file, item: "model.sel",
-                            "sel.\(symbol) = \(h.sel[t]) but atom \(where_[t].atom) of training conformation \(where_[t].conformation) has \(most[t]) \(symbol) neighbours within rcut = \(h.rcut) Å (deepmd-kit would drop the farthest); raise sel.\(symbol) to at least \(most[t]) or use sel: auto")
+                            "sel.\(symbol) = \(h.sel[t]) but atom \(holder[t].atom) of training conformation \(holder[t].conformation) has \(most[t]) \(symbol) neighbours within rcut = \(h.rcut) Å (deepmd-kit would drop the farthest); raise sel.\(symbol) to at least \(most[t]) or use sel: auto")
         }
         // EnvMatStatSe: sums over real neighbours; every atom has N_c slots.
         var atomsOf = [Int](repeating: 0, count: n)

@@ -6,8 +6,9 @@ import Descriptors
 /// arXiv:1805.09003): deepmd-kit's `se_e2_a` descriptor with per-element `ener` fitting
 /// networks, as deepmd-kit 3.x builds them (`deepmd/pt/model/descriptor/se_a.py`,
 /// `env_mat.py`, `deepmd/dpmodel/utils/network.py`, `deepmd/pt/model/task/fitting.py`);
-/// matched to deepmd-kit 3.2.0 on the same weights to 1e-5 relative in Float64
-/// (`scripts/deepmd_parity.py`, `DeepPotParityTests`).
+/// matched to deepmd-kit 3.2.0 (PyTorch backend) on the same weights in Float64: energies to
+/// 7·10⁻¹⁶ relative, forces to 4·10⁻¹⁵ of the largest force, on real 3BPA and ethanol frames
+/// (`scripts/deepmd_parity.py`, `DeepPotParityTests`; the test demands 1e-5 relative).
 ///
 /// **Environment matrix.** For every neighbour j of centre i within r_c (periodic images
 /// included), r⃗_ij = r⃗_j − r⃗_i, r = |r⃗_ij|, and
@@ -15,15 +16,16 @@ import Descriptors
 ///     R_ij = s(r) · (1, x/r, y/r, z/r),        s(r) = w(r) / r,
 ///     w(r) = u³(−6u² + 15u − 10) + 1,           u = clamp((r − r_s)/(r_c − r_s), 0, 1),
 ///
-/// deepmd-kit's polynomial switch (`compute_smooth_weight`; the paper's ½cos(π u) + ½ was
-/// replaced by it in deepmd-kit ≥ 2), so s = 1/r below r_s and w, w′, w″ vanish at r_c. Each
+/// deepmd-kit's polynomial switch (`compute_smooth_weight` in 3.2.0, where the paper has
+/// ½cos(π u) + ½), so s = 1/r below r_s and w, w′, w″ (hence s, s′, s″) vanish at r_c. Each
 /// row is normalised with the centre species' statistics (deepmd-kit's `davg`/`dstd`,
 /// stored in the architecture, computed by ``fittingStatistics(to:file:)``):
 /// R̃_ij = (R_ij − davg[Z_i]) / dstd[Z_i].
 ///
 /// **Embedding and descriptor.** G = 𝒢(R̃_ij,0) `[M₁]` is a tanh network on the first column,
-/// one per neighbour species (``DeepPotArchitecture/typeOneSide``) or per (centre,
-/// neighbour) species pair; each of its layers is deepmd-kit's
+/// one per neighbour species (``DeepPotArchitecture/typeOneSide``, the default of deepmd-kit's
+/// Python class) or per (centre, neighbour) species pair (the default of a deepmd-kit input
+/// file, and of MetaMLIP's manifest); both are supported. Each of its layers is deepmd-kit's
 /// y = tanh(x W + b) [· idt] + shortcut, with the shortcut x when the width stays, (x, x)
 /// when it doubles, none otherwise, and the "timestep" idt only on shortcut layers with
 /// `resnetDt`. With T_i = (1/N_c) Σ_slots R̃ᵀ G `[4, M₁]` (N_c = Σ sel) the descriptor is
@@ -31,6 +33,9 @@ import Descriptors
 ///     D_i = T_iᵀ T_i^{<}   [M₁, M₂],      T^{<} = the first M₂ = axisNeuron columns of T,
 ///
 /// flattened row-major to M₁·M₂ features (deepmd-kit's `xyz_scatter_1 @ xyz_scatter_2`).
+/// The normalisation is by the number of slots N_c = Σ sel, not by the number of neighbours
+/// present, as in deepmd-kit. The order of the neighbours (deepmd-kit sorts each species'
+/// slots by distance) does not enter the sum.
 ///
 /// **Padding.** deepmd-kit gives every centre exactly `sel[t]` slots of neighbour species t,
 /// nearest first; an empty slot has R = 0, so R̃ = r̃_pad(Z_i) = −davg[Z_i]/dstd[Z_i], which
@@ -51,6 +56,8 @@ import Descriptors
 /// deepmd-kit's per-type constants `bias_atom_e` (fitting) and `out_bias` (atomic model)
 /// are per-element energies: MetaMLIP keeps them in the ``selfEnergies``
 /// (``DeepMDModelReader``), so E = Σ_i e_self[Z_i] + E_net as for every model kind.
+/// (deepmd-kit computes in float64 by default; MetaMLIP trains in Float32, as every kind,
+/// and evaluates in either.)
 ///
 /// **Parameters** (symbols X of ``elements``; C-N names a (centre, neighbour) pair,
 /// `embed/N/…` when `typeOneSide`): `embed/C-N/W<l>` `[in, out]`, `embed/C-N/b<l>`,
