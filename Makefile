@@ -15,7 +15,7 @@ setup:
 # The QM data the demo and the tests read (datasets/README.md says where each file comes from);
 # checked before the minutes of building.
 data:
-	@test -d "$(DATA)" || { echo "make: no data at $(DATA): put the shared datasets there or set METAMLIP_DATA=/path/to/datasets (datasets/README.md lists every file and its public origin)" >&2; exit 1; }
+	@test -d "$(DATA)" || { echo "make: no data at $(DATA): put the shared datasets there or set METAMLIP_DATA=/path/to/datasets (python3 scripts/fetch-data.py downloads the public files; datasets/README.md lists their origins)" >&2; exit 1; }
 
 build: setup
 	$(SWIFT) build

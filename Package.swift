@@ -6,8 +6,9 @@ import PackageDescription
 /// Module graph (dependencies point one way, downwards):
 ///
 ///     MetaMLIPCLI → Datasets → ChemistryHDF5 → Chemistry
-///                                  ↓
-///                                CHDF5 (libhdf5)
+///                     │            ↓
+///                     │          CHDF5 (libhdf5)
+///                     └──► ChemistrySQLite → Chemistry, CSQLite (libsqlite3: ASE .db files)
 ///     Potentials → Descriptors, Autodiff, Chemistry
 ///     Descriptors → Chemistry, Autodiff
 ///     Training → Potentials, Descriptors, Chemistry, Autodiff
@@ -22,8 +23,10 @@ import PackageDescription
 ///     MetaMLIPC → Simulation, Training, Chemistry (libmetamlip-c: the C interface, `include/metamlip.h`;
 ///                 the Python package in python/ loads it with ctypes)
 ///     Autodiff → CBLAS (OpenBLAS)
+///     Training → BuildInfo (the git commit of the build, from the GitCommitPlugin prebuild command)
 ///
-/// Only `ChemistryHDF5` links libhdf5 and only `Autodiff` links OpenBLAS.
+/// Only `ChemistryHDF5` links libhdf5, only `ChemistrySQLite` links libsqlite3 and only
+/// `Autodiff` links OpenBLAS.
 let package = Package(
     name: "MetaMLIP",
     platforms: [.macOS(.v14)],
@@ -31,6 +34,7 @@ let package = Package(
         .executable(name: "metamlip", targets: ["MetaMLIPCLI"]),
         .library(name: "Chemistry", targets: ["Chemistry"]),
         .library(name: "ChemistryHDF5", targets: ["ChemistryHDF5"]),
+        .library(name: "ChemistrySQLite", targets: ["ChemistrySQLite"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "Potentials", targets: ["Potentials"]),
@@ -49,6 +53,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // C system libraries.
@@ -58,6 +63,9 @@ let package = Package(
         .systemLibrary(
             name: "CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
 
         // Differentiable core.
         .target(name: "Autodiff", dependencies: ["CBLAS"]),
@@ -67,9 +75,11 @@ let package = Package(
             name: "Chemistry",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "ChemistryHDF5", dependencies: ["Chemistry", "CHDF5"]),
+        // ASE SQLite databases (.db): the only target that links libsqlite3.
+        .target(name: "ChemistrySQLite", dependencies: ["Chemistry", "CSQLite"]),
         .target(
             name: "Datasets",
-            dependencies: ["Chemistry", "ChemistryHDF5", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["Chemistry", "ChemistryHDF5", "ChemistrySQLite", .product(name: "Yams", package: "Yams")]),
 
         // Descriptors: neighbour lists and atom-centred descriptors.
         .target(name: "Descriptors", dependencies: ["Chemistry", "Autodiff"], path: "Sources/Descriptors"),
@@ -78,7 +88,13 @@ let package = Package(
         .target(name: "Potentials", dependencies: ["Autodiff", "Chemistry", "Descriptors"]),
 
         // Training: losses, metrics, optimizers (SGD, Adam, CoRe), schedules.
-        .target(name: "Training", dependencies: ["Autodiff", "Chemistry", "Descriptors", "Potentials"]),
+        .target(name: "Training", dependencies: ["Autodiff", "BuildInfo", "Chemistry", "Descriptors", "Potentials"]),
+
+        // The git commit of the build (`GitRevision`), written before every build by the
+        // GitCommitPlugin prebuild command (scripts/git-commit.sh); a leaf module, so a new
+        // commit recompiles one file.
+        .target(name: "BuildInfo", plugins: ["GitCommitPlugin"]),
+        .plugin(name: "GitCommitPlugin", capability: .buildTool()),
 
         // Meta-learning across tasks (Reptile, FOMAML, MAML).
         .target(name: "MetaLearning", dependencies: ["Autodiff", "Chemistry", "Potentials", "Training"]),
@@ -111,6 +127,7 @@ let package = Package(
                 "Datasets", "Chemistry", "ChemistryHDF5", "ClassicalPotentials", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Simulation", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Benchmarks (run with `swift run -c release <name>`; see bench/README.md).
@@ -126,6 +143,7 @@ let package = Package(
         .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "Autodiff", "Chemistry", "Descriptors", "_TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
+        .testTarget(name: "ChemistrySQLiteTests", dependencies: ["ChemistrySQLite", "Chemistry", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
@@ -144,7 +162,7 @@ let package = Package(
             name: "MetaMLIPCTests",
             dependencies: ["MetaMLIPC", "Simulation", "Potentials", "Training", "Chemistry", "Descriptors", "Autodiff", "_TestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
+        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "BuildInfo", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -18,6 +18,13 @@ public final class Tensor<Scalar: TensorScalar> {
     let storage: TensorStorage<Scalar>
     /// The elements in row-major order (a copy).
     public var scalars: [Scalar] { storage.array }
+    /// The elements in row-major order as `Double` (a copy; exact for both scalar types).
+    public var doubleScalars: [Double] {
+        [Double](unsafeUninitializedCapacity: storage.count) { buffer, initialized in
+            storage.withUnsafeBufferPointer { Scalar.widen($0, into: buffer.baseAddress!) }
+            initialized = storage.count
+        }
+    }
     /// Whether gradients flow to this tensor: a leaf made with `requiresGrad: true`, or the
     /// result of an operation on such tensors.
     public let requiresGrad: Bool
@@ -47,6 +54,14 @@ public final class Tensor<Scalar: TensorScalar> {
     public convenience init(shape: [Int], scalars: [Scalar], requiresGrad: Bool = false) {
         precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) does not match \(scalars.count) scalars")
         self.init(shape: shape, storage: TensorStorage(scalars), requiresGrad: requiresGrad, primitive: nil, inputs: [])
+    }
+
+    /// Creates a plain tensor of the given `shape` from `Double` values, rounded to `Scalar`.
+    public convenience init(shape: [Int], doubles: [Double]) {
+        precondition(shape.reduce(1, *) == doubles.count, "shape \(shape) does not match \(doubles.count) scalars")
+        let storage = TensorStorage<Scalar>(uninitializedCount: doubles.count)
+        doubles.withUnsafeBufferPointer { Scalar.narrow($0, into: storage.pointer) }
+        self.init(shape: shape, storage: storage, requiresGrad: false, primitive: nil, inputs: [])
     }
 
     /// A rank-0 tensor (shape `[]`) holding `value`.

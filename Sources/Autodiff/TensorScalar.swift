@@ -31,6 +31,10 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable, CustomStringConvert
     static func mCos(_ x: Self) -> Self
     /// Scalar hyperbolic tangent.
     static func mTanh(_ x: Self) -> Self
+    /// `dst[i] = Double(src[i])` (exact for both types), without per-element generic dispatch.
+    static func widen(_ src: UnsafeBufferPointer<Self>, into dst: UnsafeMutablePointer<Double>)
+    /// `dst[i] = Self(src[i])` (round to nearest for `Float`).
+    static func narrow(_ src: UnsafeBufferPointer<Double>, into dst: UnsafeMutablePointer<Self>)
 }
 
 extension Float: TensorScalar {
@@ -60,6 +64,12 @@ extension Float: TensorScalar {
     @inline(__always) public static func mSin(_ x: Float) -> Float { sinf(x) }
     @inline(__always) public static func mCos(_ x: Float) -> Float { cosf(x) }
     @inline(__always) public static func mTanh(_ x: Float) -> Float { tanhf(x) }
+    public static func widen(_ src: UnsafeBufferPointer<Float>, into dst: UnsafeMutablePointer<Double>) {
+        for i in src.indices { dst[i] = Double(src[i]) }
+    }
+    public static func narrow(_ src: UnsafeBufferPointer<Double>, into dst: UnsafeMutablePointer<Float>) {
+        for i in src.indices { dst[i] = Float(src[i]) }
+    }
 }
 
 extension Double: TensorScalar {
@@ -83,6 +93,12 @@ extension Double: TensorScalar {
     @inline(__always) public static func mSin(_ x: Double) -> Double { sin(x) }
     @inline(__always) public static func mCos(_ x: Double) -> Double { cos(x) }
     @inline(__always) public static func mTanh(_ x: Double) -> Double { tanh(x) }
+    public static func widen(_ src: UnsafeBufferPointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        if let b = src.baseAddress { dst.update(from: b, count: src.count) }
+    }
+    public static func narrow(_ src: UnsafeBufferPointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        if let b = src.baseAddress { dst.update(from: b, count: src.count) }
+    }
 }
 
 /// Eight-lane single-precision `exp` (Cephes polynomial, ≈1 ulp on [-87, 88]).

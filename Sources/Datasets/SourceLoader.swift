@@ -1,4 +1,5 @@
 import Chemistry
+import ChemistrySQLite
 import Foundation
 
 /// Replaces a conformation's labels (energy, forces) by another level's; `label` names the
@@ -40,7 +41,13 @@ public struct SourceLoader: Sendable {
         let lengthUnit = try source.lengthUnit.map {
             try LengthUnit.parse($0, file: recipeFile, item: "sources[\(index)].length_unit")
         } ?? .angstrom
-        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        if source.format == .aseDB || source.format == .deepmd, lengthUnit != .angstrom {
+            throw DataError(file: recipeFile, item: "sources[\(index)].length_unit",
+                            "'\(lengthUnit.rawValue)': \(source.format.rawValue) data are in Å by the format's definition")
+        }
+        // A DeePMD system is a directory (system.000 is a name, not a stem and an extension).
+        let stem = source.format == .deepmd ? URL(fileURLWithPath: path).lastPathComponent
+            : URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let name = source.name ?? stem
         let units = "\(energyUnit.rawValue), \(lengthUnit.rawValue)"
         var tasks: [QMTask]
@@ -54,13 +61,25 @@ public struct SourceLoader: Sendable {
         case .npz:
             let reader = PaddedNPZReader(energyUnit: energyUnit, lengthUnit: lengthUnit,
                                          energiesRelativeToFreeAtoms: source.energiesRelativeToFreeAtoms ?? false,
-                                         energyUnitStated: source.energyUnit != nil)
+                                         energyUnitStated: source.energyUnit != nil, keys: source.npzKeys)
             let contents = try reader.read(path: path)
             var t = task(name, source, path, units, contents.conformations, contents.isolatedAtomEnergies)
             t.metadata["nan_energies"] = String(contents.skippedNaNEnergies)
             tasks = [t]
         case .mlearnJSON:
             tasks = [task(name, source, path, "eV, Å", try MLearnJSONReader().read(path: path), [:])]
+        case .aseDB:
+            if let forcesKey = source.forcesKey, forcesKey != "forces" {
+                throw DataError(file: recipeFile, item: "sources[\(index)].forces_key",
+                                "'\(forcesKey)': an ASE database holds forces only in the calculator's 'forces' column (name that, or none)")
+            }
+            let reader = ASEDatabaseReader(energyKey: source.energyKey, forcesFromCalculator: source.forcesKey == "forces",
+                                           energyUnit: energyUnit)
+            let contents = try reader.read(path: path)
+            tasks = [task(name, source, path, units, contents.conformations, contents.isolatedAtomEnergies)]
+        case .deepmd:
+            let contents = try DeePMDSystemReader(energyUnit: energyUnit).read(path: path)
+            tasks = [task(name, source, path, units, contents.conformations, [:])]
         case .ani1xHDF5, .pyanitoolsHDF5, .ani2xHDF5, .spiceHDF5, .metamlipHDF5:
             tasks = try HDF5Sources.load(source, path: path, name: name)
         }

@@ -78,6 +78,10 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
         /// recipe can describe classical data without a generated file. `level` then names
         /// the classical level (e.g. `SW`).
         public var relabel: String?
+        /// npz: the arrays of a one-molecule file whose key names are neither sGDML/MD17's
+        /// nor rMD17's, e.g. `npz_keys: {numbers: Z, positions: xyz, energy: E, forces: F}`
+        /// (``NPZKeys``; `forces` optional). Needs `energy_unit`.
+        public var npzKeys: NPZKeys?
     }
 
     enum CodingKeys: String, CodingKey {
@@ -134,6 +138,12 @@ public struct SuiteRecipe: Codable, Equatable, Sendable {
             if let unknown = s.elements?.first(where: { Element(symbol: $0) == nil }) {
                 throw DataError(file: file, item: item, "unknown element '\(unknown)' in elements")
             }
+            if s.npzKeys != nil, s.format != .npz {
+                throw DataError(file: file, item: "\(item).npz_keys", "applies to npz sources only, this one is \(s.format.rawValue)")
+            }
+            if s.npzKeys != nil, s.energyUnit == nil {
+                throw DataError(file: file, item: "\(item).energy_unit", "an npz source read with npz_keys records no energy unit MetaMLIP reads: state energy_unit")
+            }
             if let m = s.maxConformations, m <= 0 {
                 throw DataError(file: file, item: item, "max_conformations must be positive")
             }
@@ -148,6 +158,7 @@ extension SuiteRecipe.Source {
         case lengthUnit = "length_unit", configTypes = "config_types", isolatedAtoms = "isolated_atoms"
         case energiesRelativeToFreeAtoms = "energies_relative_to_free_atoms"
         case maxConformations = "max_conformations", elements, relabel
+        case npzKeys = "npz_keys"
     }
 
     public init(name: String? = nil, path: String, format: SourceFormat, level: String? = nil) {
@@ -167,6 +178,10 @@ public enum SourceFormat: String, Codable, Sendable, CaseIterable {
     case ani2xHDF5 = "ani2x-hdf5"
     case spiceHDF5 = "spice-hdf5"
     case metamlipHDF5 = "metamlip-hdf5"
+    /// ASE SQLite database (`.db`, ``ASEDatabaseReader``).
+    case aseDB = "db"
+    /// DeePMD-kit system directory (`type.raw`, `type_map.raw`, `set.*/*.npy`; ``DeePMDSystemReader``).
+    case deepmd
 
     /// Formats whose files can hold several levels of theory (one task per level).
     public var isMultiLevel: Bool { self == .ani1xHDF5 || self == .metamlipHDF5 }

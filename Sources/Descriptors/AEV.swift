@@ -11,12 +11,13 @@ import Chemistry
 /// Computes ANI AEVs (see ``AEVParameters`` for the formulas and feature order) as a
 /// differentiable function of the atomic positions.
 ///
-/// The pair geometry and the angular terms are composed of `Autodiff` tensor primitives
-/// (gather, broadcasting arithmetic, exp, cos, pow, scatter-add); the radial terms are one
-/// fused custom op (`AEVKernels.radialTerms`) whose VJP is written in tensor ops. The whole
-/// evaluation is therefore differentiable to any order: forces
-/// `−∂E/∂R` through the AEV can be taken with `createGraph: true` and differentiated again
-/// (force training).
+/// ``callAsFunction(_:topology:)`` is one fused primitive (``AEVFusedKernel``): its VJP is the
+/// fused product Jᵀg, whose own VJP is the fused product J v, so forces and the parameter
+/// gradient of a force loss (force training) never record or differentiate a descriptor
+/// graph. Derivatives of higher order in the positions (a Hessian) fall back to
+/// ``composed(_:topology:)``, the same AEV written in `Autodiff` tensor primitives (gather,
+/// broadcasting arithmetic, exp, cos, pow, scatter-add), which is differentiable to any
+/// order and is the reference the fused kernel is tested against.
 ///
 /// ```swift
 /// let aev = AEVComputer(.ani1x)
@@ -31,8 +32,16 @@ public struct AEVComputer: Sendable {
     public init(_ parameters: AEVParameters) { self.parameters = parameters }
 
     /// The AEVs `[N, featureCount]` of the atoms at `positions` (`[N, 3]`, Å; may require
-    /// gradients) with the pairs and triplets of `topology`.
+    /// gradients) with the pairs and triplets of `topology` (the fused kernel).
     public func callAsFunction<Scalar>(_ positions: Tensor<Scalar>, topology: NeighbourTopology) -> Tensor<Scalar> {
+        precondition(positions.shape == [topology.atomCount, 3],
+                     "positions \(positions.shape) for \(topology.atomCount) atoms")
+        return FusedAEV.descriptors(positions, computer: self, topology: topology)
+    }
+
+    /// The same AEVs composed of tensor primitives: differentiable to any order, slower; the
+    /// reference for the fused kernel and the route of position Hessians.
+    public func composed<Scalar>(_ positions: Tensor<Scalar>, topology: NeighbourTopology) -> Tensor<Scalar> {
         precondition(positions.shape == [topology.atomCount, 3],
                      "positions \(positions.shape) for \(topology.atomCount) atoms")
         let n = topology.atomCount

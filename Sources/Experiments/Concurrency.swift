@@ -69,7 +69,48 @@ final class UnitCounter: @unchecked Sendable {
     /// Records that unit `name` finished (or failed, or was found done).
     func finished(_ name: String) {
         let (k, elapsed) = lock.withLock { done += 1; return (done, Date().timeIntervalSince(start)) }
-        let left = k < total ? String(format: ", about %.0f s left", elapsed / Double(k) * Double(total - k) / Double(min(jobs, total - k))) : ""
-        log(String(format: "[progress] %@: %d of %d units (%@), %.0f s%@", stage, k, total, name, elapsed, left))
+        let left = k < total ? elapsed / Double(k) * Double(total - k) / Double(min(jobs, total - k)) : nil
+        log(UnitProgress(stage: stage, done: k, total: total, unit: name, elapsed: elapsed, remaining: left).line)
+    }
+}
+
+/// One `[progress]` line of a study stage, as ``UnitCounter`` logs it:
+///
+///     [progress] pretraining and refits: 3 of 8 units (refit/scratch/n10-seed0), 41 s, about 68 s left
+///
+/// Studies log text (their `log` callback); `metamlip run` reads the line back
+/// (``init(line:)``) to draw a progress bar when stdout is a terminal.
+public struct UnitProgress: Equatable, Sendable {
+    public var stage: String
+    public var done: Int
+    public var total: Int
+    /// The unit that finished.
+    public var unit: String
+    /// Seconds since the stage started.
+    public var elapsed: Double
+    /// Estimated seconds left; nil after the last unit.
+    public var remaining: Double?
+
+    public init(stage: String, done: Int, total: Int, unit: String, elapsed: Double, remaining: Double?) {
+        self.stage = stage; self.done = done; self.total = total; self.unit = unit
+        self.elapsed = elapsed; self.remaining = remaining
+    }
+
+    /// The logged line (times in whole seconds).
+    public var line: String {
+        String(format: "[progress] %@: %d of %d units (%@), %.0f s%@", stage, done, total, unit, elapsed,
+               remaining.map { String(format: ", about %.0f s left", $0) } ?? "")
+    }
+
+    /// The progress a ``line`` states (times to the second), or nil for any other line.
+    public init?(line: String) {
+        let pattern = #"^\[progress\] (.+): (\d+) of (\d+) units \((.*)\), (\d+) s(?:, about (\d+) s left)?$"#
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+              let m = regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) else { return nil }
+        func group(_ i: Int) -> String? { Range(m.range(at: i), in: line).map { String(line[$0]) } }
+        guard let stage = group(1), let done = group(2).flatMap(Int.init), let total = group(3).flatMap(Int.init),
+              let unit = group(4), let elapsed = group(5).flatMap(Double.init) else { return nil }
+        self.init(stage: stage, done: done, total: total, unit: unit, elapsed: elapsed,
+                  remaining: group(6).flatMap(Double.init))
     }
 }

@@ -17,15 +17,28 @@ public enum MetaMLIPVersion {
 ///
 /// Arrays of objects that carry a `name` are keyed by that name (`variants.<name>.…`), so a
 /// variant added or removed later changes only its own keys; other arrays are one value.
+///
+/// The git commit of the build (``gitCommit``) is recorded, never compared: a rerun with a
+/// build of another commit (of the same version) resumes the directory, and the fingerprint
+/// then records the newer commit (each run's own line in `run.log` names its commit).
 public struct RunFingerprint: Codable, Equatable, Sendable {
     public var version: String
     /// Key path → canonical JSON of the value.
     public var settings: [String: String]
     /// A label of each data file (its path as the manifest names it) → `size:<bytes> fnv1a64:<hex>`.
     public var dataFiles: [String: String]
+    /// The git commit of the MetaMLIP build that last wrote the fingerprint
+    /// (``MetaMLIPRelease/gitCommit``); absent when unknown (``gitCommitUnknown`` says why)
+    /// and in fingerprints written before it was recorded. Not part of the comparison.
+    public var gitCommit: String?
+    /// Why ``gitCommit`` is absent.
+    public var gitCommitUnknown: String?
 
-    public init(version: String = MetaMLIPVersion.current, settings: [String: String], dataFiles: [String: String]) {
+    public init(version: String = MetaMLIPVersion.current, settings: [String: String], dataFiles: [String: String],
+                gitCommit: String? = MetaMLIPRelease.gitCommit) {
         self.version = version; self.settings = settings; self.dataFiles = dataFiles
+        self.gitCommit = gitCommit
+        gitCommitUnknown = gitCommit == nil ? MetaMLIPRelease.gitCommitUnknownReason ?? "not recorded" : nil
     }
 
     /// The fingerprint of an encodable configuration (a manifest with its resolved
@@ -51,7 +64,23 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
 
     /// `size:<bytes> fnv1a64:<hex>` of a file's bytes (FNV-1a, 64 bit: a change detector,
     /// not a cryptographic hash).
+    /// A directory (a DeePMD-kit system) hashes every regular file below it in path order,
+    /// each file's relative path included.
     public static func contentHash(path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            guard let walker = FileManager.default.enumerator(atPath: path) else {
+                throw DataError(file: path, "cannot list the directory to record it in the run's fingerprint")
+            }
+            var parts: [String] = []
+            for case let relative as String in walker {
+                let full = (path as NSString).appendingPathComponent(relative)
+                var isSubdirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: full, isDirectory: &isSubdirectory), !isSubdirectory.boolValue else { continue }
+                parts.append("\(relative)=\(try contentHash(path: full))")
+            }
+            return "directory[" + parts.sorted().joined(separator: ";") + "]"
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw DataError(file: path, "cannot be read to record it in the run's fingerprint")
         }

@@ -50,6 +50,7 @@ public struct TrainManifest: Codable, Sendable {
     var energyKey: String?
     var forcesKey: String?
     var energyUnit: String?
+    var npzKeys: NPZKeys?
     var isolatedAtoms: String?
     var split: Split?
     var model: ModelSpec?
@@ -67,7 +68,7 @@ public struct TrainManifest: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case data, format, split, model, loss, optimizer, epochs, seed, patience, plateau, divergence
-        case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit"
+        case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit", npzKeys = "npz_keys"
         case isolatedAtoms = "isolated_atoms", batchSize = "batch_size"
         case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every", emaDecay = "ema_decay"
     }
@@ -82,6 +83,9 @@ public struct TrainManifest: Codable, Sendable {
     /// - Throws: `DataError` naming `file` and the key.
     public func trainerConfiguration(file: String) throws -> TrainerConfiguration {
         if let unit = energyUnit { _ = try EnergyUnit.parse(unit, file: file, item: "energy_unit") }
+        if let npzKeys, energyUnit == nil {
+            throw DataError(file: file, item: "energy_unit", "an npz file read with npz_keys (\(npzKeys)) records no energy unit MetaMLIP reads: state energy_unit")
+        }
         let lr = optimizer?.learningRate ?? 1e-3, wd = optimizer?.weightDecay
         guard lr.isFinite && lr > 0 else { throw DataError(file: file, item: "optimizer.learning_rate", "must be a finite number > 0, got \(lr)") }
         if let wd, !(wd.isFinite && wd >= 0) { throw DataError(file: file, item: "optimizer.weight_decay", "must be a finite number ≥ 0, got \(wd)") }
@@ -145,8 +149,13 @@ public struct TrainingRun {
     ///
     /// - Throws: `DataError` for bad settings or data (before any training), a checkpoint
     ///   directory of another configuration (unless `fresh`), or `TrainingDiverged`.
+    ///
+    /// `log` receives the status and per-epoch lines; `progress`, when given, also receives
+    /// every epoch's end (with validation metrics) and the manifest's epoch count (for a
+    /// progress bar).
     public func run(output: String? = nil, resume: Bool = false, fresh: Bool = false,
-                    log: @escaping (String) -> Void = { print($0) }) throws -> Outcome {
+                    log: @escaping (String) -> Void = { print($0) },
+                    progress: ((TrainingProgress, _ epochs: Int) -> Void)? = nil) throws -> Outcome {
         let manifest = manifestPath
         let m = try TrainManifest.load(path: manifest)
         // Settings first, so a bad value stops the command before any data is read.
@@ -160,7 +169,8 @@ public struct TrainingRun {
         func resolveData(_ p: String) throws -> String { try location.path(of: p, nextTo: manifest) }
         let dataPath = try resolveData(m.data)
         let tasks = try DataFileOpener.open(path: dataPath, options: .init(format: m.format, energyKey: m.energyKey,
-                                                                            forcesKey: m.forcesKey, energyUnit: m.energyUnit))
+                                                                            forcesKey: m.forcesKey, energyUnit: m.energyUnit,
+                                                                            npzKeys: m.npzKeys))
         // One model has one set of self-energies: tasks at several levels of theory cannot
         // be flattened into one training set (a study trains them as tasks).
         guard tasks.count == 1, let task = tasks.first else {
@@ -230,7 +240,7 @@ public struct TrainingRun {
             try fingerprint.record("effective.divergence", divergence)
             try fingerprint.record("effective.model", m.model ?? .standard)
             runDirectory = try RunDirectory(url: URL(fileURLWithPath: dir), manifestPath: manifest, fingerprint: fingerprint,
-                                            compatibility: .init(mutableKeys: ["epochs", "checkpoint_every"]), fresh: fresh && !resume)
+                                            compatibility: .init(mutableKeys: ["epochs", "checkpoint_every"]), fresh: fresh && !resume, log: log)
         }
         defer { withExtendedLifetime(runDirectory) {} }
         if output == nil { try checkWritable(out, option: "model file") }
@@ -244,8 +254,10 @@ public struct TrainingRun {
         }
         log("training on \(train.count) conformations, validating on \(validation.count); \(trainer.parameters.scalarCount) parameters")
         trainer.onDivergence = { log("\($0)") }
+        let epochs = config.epochs
         trainer.progress = { p in
             guard let v = p.validation else { return }
+            progress?(p, epochs)
             log(String(format: "epoch %4d  step %6d  loss %.4e  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left)",
                        p.epoch + 1, p.step, p.loss, v.energyPerAtomRMSE, v.forceRMSE, p.elapsed, p.remaining ?? 0))
         }

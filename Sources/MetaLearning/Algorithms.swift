@@ -16,6 +16,12 @@ public struct LossWatch: Sendable {
         guard reason == nil, !loss.scalars[0].isFinite else { return }
         reason = .nonFiniteTaskLoss(task: task, innerStep: innerStep)
     }
+
+    /// Takes `other`'s reason when this watch has none (watches merged in task order keep
+    /// the first non-finite loss of a sequential sweep).
+    mutating func merge(_ other: LossWatch) {
+        if reason == nil { reason = other.reason }
+    }
 }
 
 /// The task-specific adaptation every algorithm shares: k optimizer steps on mini-batches
@@ -63,11 +69,24 @@ public struct InnerLoop: Codable, Equatable, Sendable {
     /// `adapt`, recording a non-finite inner-loop loss in `watch`.
     public func adapt<T: MetaTask>(_ parameters: ParameterSet<T.Scalar>, on task: T, sampler: inout BatchSampler,
                                    using generator: inout SeededGenerator, watch: inout LossWatch) -> ParameterSet<T.Scalar> {
+        adapt(parameters, on: task, batches: drawBatches(&sampler, using: &generator), watch: &watch)
+    }
+
+    /// The `steps` inner mini-batches, drawn in order from `sampler` (all an adaptation takes
+    /// from the generator, so drawing them first leaves the generator where a step-by-step
+    /// adaptation would).
+    public func drawBatches(_ sampler: inout BatchSampler, using generator: inout SeededGenerator) -> [[Int]] {
+        (0..<steps).map { _ in sampler.next(batchSize, using: &generator) }
+    }
+
+    /// `adapt` on the given inner mini-batches (one per step).
+    public func adapt<T: MetaTask>(_ parameters: ParameterSet<T.Scalar>, on task: T, batches: [[Int]],
+                                   watch: inout LossWatch) -> ParameterSet<T.Scalar> {
+        precondition(batches.count == steps, "\(batches.count) batches for \(steps) inner steps")
         var theta = parameters.detached()
         var sgd = SGD<T.Scalar>(learningRate: learningRate)
         var adam = Adam<T.Scalar>(learningRate: learningRate)
-        for j in 0..<steps {
-            let indices = sampler.next(batchSize, using: &generator)
+        for (j, indices) in batches.enumerated() {
             let p = theta.requiringGrad()
             let loss = task.loss(parameters: p, indices: indices, createGraph: true)
             watch.check(loss, task: task.name, innerStep: j + 1)
@@ -117,10 +136,17 @@ public enum Reptile {
                                          samplers: inout [BatchSampler], using generator: inout SeededGenerator,
                                          taskIndices: [Int], watch: inout LossWatch) -> ParameterSet<T.Scalar> {
         precondition(!taskIndices.isEmpty, "empty meta-batch")
+        // Batches first, in the sequential order; then the tasks adapt independently
+        // (`StepParallelism`) and their differences are summed in meta-batch order.
+        let batches = taskIndices.map { inner.drawBatches(&samplers[$0], using: &generator) }
+        let outcomes = StepParallelism.map(taskIndices.count) { k -> (ParameterSet<T.Scalar>, LossWatch) in
+            var taskWatch = LossWatch()
+            return (inner.adapt(meta, on: tasks[taskIndices[k]], batches: batches[k], watch: &taskWatch), taskWatch)
+        }
         var direction = ParameterSet.zero(like: meta)
-        for t in taskIndices {
-            let adapted = inner.adapt(meta, on: tasks[t], sampler: &samplers[t], using: &generator, watch: &watch)
+        for (adapted, taskWatch) in outcomes {
             direction += adapted - meta
+            watch.merge(taskWatch)
         }
         return meta + direction.scaled(by: T.Scalar(epsilon / Double(taskIndices.count)))
     }
@@ -155,32 +181,41 @@ public enum MAML {
                                                  using generator: inout SeededGenerator, taskIndices: [Int],
                                                  watch: inout LossWatch) -> ParameterSet<T.Scalar> {
         precondition(!taskIndices.isEmpty, "empty meta-batch")
-        var total = ParameterSet.zero(like: meta)
-        for t in taskIndices {
+        precondition(!secondOrder || inner.optimizer == .sgd, "second-order MAML differentiates through SGD inner steps")
+        // Support and query batches first, in the sequential order; then the tasks run
+        // independently (`StepParallelism`) and their gradients are summed in meta-batch order.
+        let draws = taskIndices.map { t -> (support: [[Int]], query: [Int]) in
+            let support = inner.drawBatches(&samplers[t], using: &generator)
+            return (support, samplers[t].next(querySize, using: &generator))
+        }
+        let outcomes = StepParallelism.map(taskIndices.count) { k -> (ParameterSet<T.Scalar>, LossWatch) in
+            let t = taskIndices[k]
+            var watch = LossWatch()
             let g: ParameterSet<T.Scalar>
             if secondOrder {
-                precondition(inner.optimizer == .sgd, "second-order MAML differentiates through SGD inner steps")
                 let theta0 = meta.detached().requiringGrad()
                 var theta = theta0
-                for j in 0..<inner.steps {
-                    let indices = samplers[t].next(inner.batchSize, using: &generator)
+                for (j, indices) in draws[k].support.enumerated() {
                     let loss = tasks[t].loss(parameters: theta, indices: indices, createGraph: true)
                     watch.check(loss, task: tasks[t].name, innerStep: j + 1)
                     let inner_g = gradient(of: loss, withRespectTo: theta, createGraph: true)
                     theta = theta - inner_g.scaled(by: T.Scalar(inner.learningRate))
                 }
-                let query = samplers[t].next(querySize, using: &generator)
-                let loss = tasks[t].loss(parameters: theta, indices: query, createGraph: true)
+                let loss = tasks[t].loss(parameters: theta, indices: draws[k].query, createGraph: true)
                 watch.check(loss, task: tasks[t].name, innerStep: nil)
                 g = gradient(of: loss, withRespectTo: theta0)
             } else {
-                let adapted = inner.adapt(meta, on: tasks[t], sampler: &samplers[t], using: &generator, watch: &watch).requiringGrad()
-                let query = samplers[t].next(querySize, using: &generator)
-                let loss = tasks[t].loss(parameters: adapted, indices: query, createGraph: true)
+                let adapted = inner.adapt(meta, on: tasks[t], batches: draws[k].support, watch: &watch).requiringGrad()
+                let loss = tasks[t].loss(parameters: adapted, indices: draws[k].query, createGraph: true)
                 watch.check(loss, task: tasks[t].name, innerStep: nil)
                 g = gradient(of: loss, withRespectTo: adapted)
             }
-            total += g.detached()
+            return (g.detached(), watch)
+        }
+        var total = ParameterSet.zero(like: meta)
+        for (g, taskWatch) in outcomes {
+            total += g
+            watch.merge(taskWatch)
         }
         return total.scaled(by: T.Scalar(1 / Double(taskIndices.count)))
     }

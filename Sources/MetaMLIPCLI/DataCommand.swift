@@ -41,18 +41,25 @@ extension DataCommand {
         var recipe: String
         @Option(name: .shortAndLong, help: "The suite file to write (.h5).")
         var output: String
+        @OptionGroup var logging: LoggingOptions
 
         func run() throws {
+            logging.configure()
+            let console = Console.shared
             try MetaMLIP.reportingErrors {
                 var builder = try SuiteBuilder(recipePath: recipe)
+                console.debug("recipe \(recipe); data root \(builder.location.root ?? "unset")")
                 builder.relabellers = StillingerWeber.relabellers
                 let (suite, report) = try builder.build()
                 for entry in report.entries {
-                    print(String(format: "  read %-45@ %7d conformations in %6.2f s", entry.source as NSString, entry.conformations, entry.seconds))
+                    console.info(String(format: "  read %-45@ %7d conformations in %6.2f s", entry.source as NSString, entry.conformations, entry.seconds))
+                }
+                for task in suite.tasks {
+                    console.debug("task \(task.name): \(task.conformations.count) conformations, \(task.conformations.filter { $0.forces != nil }.count) with forces")
                 }
                 let t0 = Date()
                 try SuiteFiles.write(suite, to: output, recipe: recipe, location: builder.location)
-                print(String(format: "built %@: %d tasks, %d conformations (read %.2f s, wrote %.2f s)",
+                console.info(String(format: "built %@: %d tasks, %d conformations (read %.2f s, wrote %.2f s)",
                              output, suite.tasks.count, report.conformations, report.seconds, Date().timeIntervalSince(t0)))
             }
         }

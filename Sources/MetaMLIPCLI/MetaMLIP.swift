@@ -9,21 +9,29 @@ struct MetaMLIP: ParsableCommand {
         commandName: "metamlip",
         abstract: "Meta-learning machine-learning interatomic potentials across levels of theory.",
         discussion: """
-            Data are found through one setting: $\(Datasets.DataLocation.environmentVariable), a recipe's
-            data_root, or ../shared/datasets when it exists.
+            Data are found through one setting: $\(Datasets.DataLocation.environmentVariable), a recipe's \
+            data_root, or ../shared/datasets when it exists (scripts/fetch-data.py fetches the public files).
             """,
-        version: "metamlip \(MetaMLIPRelease.version)",
+        version: "metamlip \(MetaMLIPRelease.versionDescription)",
         subcommands: [DataCommand.self, CheckCommand.self, TrainCommand.self, EvaluateCommand.self, ServeCommand.self, RefitCommand.self, RunCommand.self, ScanCommand.self, ReportCommand.self,
                       MDCommand.self, OptimizeCommand.self, PredictCommand.self, ModelCommand.self])
 
     /// Runs a command body, turning `DataError`s and `TrainingDiverged` (a training loop that
-    /// diverged after its retries) into a clear message and exit code 1.
+    /// diverged after its retries) into a clear message on stderr (``Console/error(_:)``, so
+    /// a run's `run.log` records it too) and exit code 1. A progress bar on screen is removed
+    /// either way.
     static func reportingErrors(_ body: () throws -> Void) throws {
+        let console = Console.shared
+        defer { console.endProgress() }
         do { try body() } catch let error as DataError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            console.endProgress()
+            console.runLog?.holding = false
+            console.error("error: \(error)")
             throw ExitCode(1)
         } catch let error as TrainingDiverged {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            console.endProgress()
+            console.runLog?.holding = false
+            console.error("error: \(error)")
             throw ExitCode(1)
         }
     }

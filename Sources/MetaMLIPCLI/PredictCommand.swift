@@ -32,14 +32,17 @@ struct PredictCommand: ParsableCommand {
     @OptionGroup var reader: DataReaderOptions
     @Flag(help: "Read structures without reference labels (every frame of an extended or plain XYZ file, as `md` does); no errors are printed.")
     var noLabels = false
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if noLabels, reader.format != nil || reader.energyKey != nil || reader.forcesKey != nil || reader.energyUnit != nil {
-            throw ValidationError("--no-labels reads extended or plain XYZ without labels: drop --format, --energy-key, --forces-key and --energy-unit")
+        if noLabels, !reader.isEmpty {
+            throw ValidationError("--no-labels reads extended or plain XYZ without labels: drop --format, --energy-key, --forces-key, --energy-unit and --npz-keys")
         }
     }
 
     func run() throws {
+        logging.configure()
+        let console = Console.shared
         try MetaMLIP.reportingErrors {
             let structures = noLabels ? try readStructures(path: data)
                                       : try readConformations(path: data, options: reader.openerOptions()).conformations
@@ -65,17 +68,17 @@ struct PredictCommand: ParsableCommand {
                 text += PredictionFrame.text(s, p, labelled: !noLabels, committee: members.count > 1)
             }
             try writeAtomically(Data(text.utf8), to: output)
-            print(String(format: "%@: %d structures with %@ in %.2f s (%.1f ms each)", data, structures.count,
+            console.info(String(format: "%@: %d structures with %@ in %.2f s (%.1f ms each)", data, structures.count,
                          members.count == 1 ? model : "a committee of \(members.count) models", seconds,
                          1000 * seconds / Double(structures.count)))
             if !noLabels { printErrors(structures, predictions) }
             if members.count > 1 {
                 let meanStd = predictions.map(\.energyStd).reduce(0, +) / Double(predictions.count)
                 let maxForceStd = predictions.flatMap { $0.forcesStd.map { max($0.x, $0.y, $0.z) } }.max() ?? 0
-                print(String(format: "committee spread: mean energy std %.2f meV, largest force std %.2f meV/Å",
+                console.result(String(format: "committee spread: mean energy std %.2f meV, largest force std %.2f meV/Å",
                              1000 * meanStd, 1000 * maxForceStd))
             }
-            print("wrote \(output)")
+            console.info("wrote \(output)")
         }
     }
 
@@ -85,7 +88,7 @@ struct PredictCommand: ParsableCommand {
             s.forces == nil ? nil : p.forces.flatMap { [$0.x, $0.y, $0.z] }
         }
         let metrics = Predictions(energies: predictions.map(\.energy), forces: forces).metrics(against: structures)
-        print("errors against the reference labels (\(metrics.conformationCount) structures):")
+        Console.shared.result("errors against the reference labels (\(metrics.conformationCount) structures):")
         printMetrics(metrics)
     }
 }
@@ -150,6 +153,7 @@ extension PredictCommand {
         let members = try paths.map { path -> PotentialCalculator in
             try InputFile.requireRegularFile(path)
             let (potential, parameters) = try ModelFile.load(path: path)
+            Console.shared.debug(modelSummary(path, potential, parameters))
             return PotentialCalculator(potential: potential, parameters: parameters)
         }
         return CommitteeCalculator(members: members)

@@ -13,11 +13,15 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a whole study from an experiment manifest: pretrain every variant, refit, evaluate, tabulate.",
         discussion: """
-            Results go to the run directory (default runs/<experiment>): pretrained models, one JSON per
-            refit, results.csv, summary.csv and summary.md, and the scans and MD of an analysis: section.
-            Running the same command again resumes: finished parts are skipped and an interrupted
-            pretraining continues from its checkpoint. At the end the report (HTML, notebook, data) is
+            Results go to the run directory (default runs/<experiment>): pretrained models, one JSON per \
+            refit, results.csv, summary.csv and summary.md, and the scans and MD of an analysis: section. \
+            Running the same command again resumes: finished parts are skipped and an interrupted \
+            pretraining continues from its checkpoint. At the end the report (HTML, notebook, data) is \
             written to <report-root>/<experiment>/, as `metamlip report RUN_DIR` would.
+
+            Everything printed also goes to RUN_DIR/run.log with timestamps (with --quiet too, which \
+            prints only warnings, errors, the results table and the report's path). When stdout is a \
+            terminal, the unit counter of each stage is one line redrawn in place.
             """)
 
     @Argument(help: "The experiment manifest (YAML), e.g. experiments/quickstart.yaml.")
@@ -34,6 +38,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Move an existing run directory aside (to RUN_DIR.replaced-<time>) and start afresh.",
                              discussion: "Without it, rerunning into a run directory resumes it, and stops with the differing keys when the manifest or data changed."))
     var fresh = false
+    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var threading: ThreadOptions
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
@@ -41,24 +47,58 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
+        logging.configure()
+        let console = Console.shared
         try MetaMLIP.reportingErrors {
-            let study = try StudyKind.of(manifestPath: manifest).makeStudy(manifestPath: manifest, runDirectory: output)
+            let kind = try StudyKind.of(manifestPath: manifest)
+            let study = try kind.makeStudy(manifestPath: manifest, runDirectory: output)
             study.jobs = jobs
             study.fresh = fresh
             let runLog = RunLog(runDirectory: study.runDirectory)
-            study.log = runLog.line
-            if jobs > 1 && study.splitsWork { setBLASThreads(1) }
-            if jobs > 1 && !study.splitsWork { runLog.announce("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
-            runLog.announce("metamlip \(MetaMLIPRelease.version): " + CommandLine.arguments.dropFirst().joined(separator: " "))
-            runLog.announce(study.announcement)
+            runLog.holding = true
+            console.runLog = runLog
+            study.log = { line in
+                runLog.holding = false
+                StudyLine.forward(line, to: console)
+            }
+            threading.apply(concurrentUnits: study.splitsWork ? jobs : 1)
+            if jobs > 1 && !study.splitsWork { console.info("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
+            console.info("metamlip \(MetaMLIPRelease.versionDescription): " + CommandLine.arguments.dropFirst().joined(separator: " "))
+            console.info(study.announcement)
+            console.debug("study kind \(kind), run directory \(study.runDirectory.path), \(jobs) job(s)"
+                          + (jobs > 1 && study.splitsWork ? ", one BLAS thread per unit" : ""))
             do {
                 if let report = try study.runAndReport(reportRoot: noReport ? nil : URL(fileURLWithPath: reportRoot ?? "notebooks-export")) {
-                    runLog.line("report: \(report.html.path) and \(report.notebook.path)")
+                    console.endProgress()
+                    console.result("report: \(report.html.path) and \(report.notebook.path)")
                 }
-            } catch {
+            } catch let error where !(error is DataError || error is TrainingDiverged) {
+                // (DataError and TrainingDiverged are printed and recorded by reportingErrors.)
+                console.endProgress()
+                runLog.holding = false
                 runLog.record("error: \(error)")
                 throw error
             }
+        }
+    }
+}
+
+/// How `metamlip run` shows a study's log lines (studies log plain text).
+enum StudyLine {
+    /// `[progress] …` lines (``UnitProgress``) become progress (a bar on a terminal, the
+    /// line itself otherwise); a message that opens with a blank line is the study's results
+    /// table, printed whatever the level; `[unit] FAILED …` is a warning; the rest is info.
+    static func forward(_ text: String, to console: Console) {
+        if let p = UnitProgress(line: text) {
+            console.progress(ProgressBar(label: "\(p.stage): unit", done: p.done, total: p.total, elapsed: p.elapsed,
+                                         remaining: p.remaining, detail: p.unit), line: text)
+            if p.done >= p.total { console.endProgress() }
+        } else if text.hasPrefix("\n") {
+            console.result(text)
+        } else if text.contains("] FAILED") {
+            console.warning(text)
+        } else {
+            console.info(text)
         }
     }
 }
@@ -100,15 +140,20 @@ struct RefitCommand: ParsableCommand {
     @OptionGroup var reader: DataReaderOptions
     @Option(name: .shortAndLong, help: "Refitted model file to write.")
     var output = "refit.model.json"
+    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var threading: ThreadOptions
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
+        logging.configure()
+        threading.apply()
+        let console = Console.shared
         try MetaMLIP.reportingErrors {
             guard let refitMode = RefitMode(parsing: mode) else {
                 throw DataError(file: "--mode", "'\(mode)' is not full, head or freeze:K")
             }
             try checkWritable(output, option: "--output")
-            let (all, _) = try readConformations(path: data, options: reader.openerOptions())
+            let (all, _) = try readConformations(path: data, options: reader.openerOptions(), console: console)
             guard n >= 1, all.count > n + validation else {
                 throw DataError(file: data, "\(all.count) conformations cannot give N = \(n) plus \(validation) validation and a test set")
             }
@@ -128,6 +173,7 @@ struct RefitCommand: ParsableCommand {
                 let loaded = try ModelFile.load(path: model)
                 potential = loaded.potential
                 parameters = loaded.parameters
+                console.debug(modelSummary(model, potential, loaded.parameters))
             }
             let unit = try reader.energyUnit.map { try EnergyUnit.parse($0, file: "command line", item: "--energy-unit") } ?? .eV
             let selfEnergies = try isolatedAtoms.map {
@@ -151,22 +197,29 @@ struct RefitCommand: ParsableCommand {
                                                                optimizer: .adam(learningRate: learningRate, weightDecay: 0),
                                                                earlyStopping: EarlyStopping(patience: patience)),
                                  selfEnergyPrior: selfEnergies, elementMap: map)
-            print("refitting \(model) on N = \(n) of \(data) (\(refitMode)); validation \(valid.count), test \(test.count)")
+            console.info("refitting \(model) on N = \(n) of \(data) (\(refitMode)); validation \(valid.count), test \(test.count)")
+            console.debug("seed \(seed): draw of N and the training run; \(epochs) epochs at most, patience \(patience), Adam learning rate \(learningRate), batches of \(min(8, n)), loss weights E \(energyWeight) F \(forceWeight)")
             // Divergence events are printed as they happen; `TrainingDiverged` ends the command.
-            let every = progressEvery
+            // --verbose prints every epoch.
+            let every = console.level <= .debug ? 1 : progressEvery
+            let total = epochs
             let (trainer, refitted) = try plan.run(potential: potential, parameters: parameters, training: train, validation: valid,
-                                                   label: data, onDivergence: { print($0) }, progress: { p in
+                                                   label: data, onDivergence: { console.info("\($0)") }, progress: { p in
+                guard let v = p.validation else { return }
+                console.progress(ProgressBar(label: "epoch", done: p.epoch + 1, total: total, elapsed: p.elapsed, remaining: p.remaining,
+                                             detail: String(format: "val F %.1f meV/Å", v.forceRMSE)), line: nil)
                 // Epoch ends carry validation metrics; print the first and every `every`-th.
-                guard every > 0, let v = p.validation, p.epoch == 0 || (p.epoch + 1) % every == 0 else { return }
-                print(String(format: "epoch %4d  loss %.4e  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left at most)",
-                             p.epoch + 1, p.loss, v.energyPerAtomRMSE, v.forceRMSE, p.elapsed, p.remaining ?? 0))
+                guard every > 0, p.epoch == 0 || (p.epoch + 1) % every == 0 else { return }
+                console.info(String(format: "epoch %4d  loss %.4e  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left at most)",
+                                    p.epoch + 1, p.loss, v.energyPerAtomRMSE, v.forceRMSE, p.elapsed, p.remaining ?? 0))
             })
+            console.endProgress()
             try ModelFile(potential: refitted, parameters: trainer.bestParameters,
                           provenance: .init(dataFile: data, task: "refit N=\(n)", seed: seed, steps: trainer.step,
                                             epochs: trainer.epoch, finalMetrics: trainer.history.last?.validation))
                 .save(to: output)
-            print("wrote \(output) after \(trainer.epoch) epochs; self-energies: \(refitted.selfEnergies.origin.rawValue)")
-            print("test set (\(test.count) conformations):")
+            console.info("wrote \(output) after \(trainer.epoch) epochs; self-energies: \(refitted.selfEnergies.origin.rawValue)")
+            console.result("test set (\(test.count) conformations):")
             printMetrics(try errorMetrics(potential: refitted, parameters: trainer.bestParameters, conformations: test, label: data))
         }
     }

@@ -55,11 +55,11 @@ extension ScanCommand {
         let writer = try ScanCSVWriter(directory: URL(fileURLWithPath: output))
         try writer.append(maps: [TorsionMapRecord(map: result, variant: variant, n: n, seed: seed.map { Int($0) })])
         let m = result.metrics
-        print(String(format: "map %@ × %@%@: %d points, energy range %@ meV, minimum at (%@), %d local minima, %d holes, %d not converged, largest dihedral residual %.1e°, normalised roughness %@, %.0f s",
+        Console.shared.result(String(format: "map %@ × %@%@: %d points, energy range %@ meV, minimum at (%@), %d local minima, %d holes, %d not converged, largest dihedral residual %.1e°, normalised roughness %@, %.0f s",
                      result.firstLabel, result.secondLabel, held.isEmpty ? "" : " (held \(result.heldDescription))", m.points,
                      m.energyRange.map { String(format: "%.0f", $0) } ?? "–",
                      m.minimumAngles.map { String(format: "%.0f°, %.0f°", $0.0, $0.1) } ?? "–", m.minima, m.holes, m.unconverged,
                      m.maxHeldResidual, m.normalisedRoughness.map { String(format: "%.4f", $0) } ?? "–", Date().timeIntervalSince(start)))
-        print("appended \(m.points) rows to \(writer.torsionMapsPath) and 1 to \(writer.torsionMapMetricsPath)")
+        Console.shared.info("appended \(m.points) rows to \(writer.torsionMapsPath) and 1 to \(writer.torsionMapMetricsPath)")
     }
 }

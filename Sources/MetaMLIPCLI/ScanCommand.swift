@@ -12,34 +12,35 @@ struct ScanCommand: ParsableCommand {
         commandName: "scan",
         abstract: "PES scans of a model: relaxed or rigid torsion scans, stretch and bend scans of a structure, or reference scans.",
         discussion: """
-            Appends one row per point to DIR/scans.csv and one row per scan to
+            Appends one row per point to DIR/scans.csv and one row per scan to \
             DIR/scan_metrics.csv, and prints the metrics.
 
               metamlip scan model.json mol.xyz --frame 0 --kind torsion --step 5 -o scans/
               metamlip scan model.json --reference acac-dihedral -o scans/
 
-            Torsions turn every rotatable bond through 360°. By default they are
-            relaxed: the dihedral is held exactly and every other coordinate relaxed
-            with the model (projected FIRE, --relax-fmax, --relax-steps); --rigid turns
-            one fragment and relaxes nothing (points where non-bonded atoms come
-            closer than --clash-factor × their covalent-radius sum are flagged).
-            Stretches take one bond per bond type from 0.7 to 3 times its length;
+            Torsions turn every rotatable bond through 360°. By default they are \
+            relaxed: the dihedral is held exactly and every other coordinate relaxed \
+            with the model (projected FIRE, --relax-fmax, --relax-steps); --rigid turns \
+            one fragment and relaxes nothing (points where non-bonded atoms come \
+            closer than --clash-factor × their covalent-radius sum are flagged). \
+            Stretches take one bond per bond type from 0.7 to 3 times its length; \
             bends one angle per angle type from 60° to 180° (both rigid).
-            References: acac-dihedral and acac-h-transfer (under the data root), or
-            an extended-XYZ file whose frames carry dihedral="i j k l" (0-based) and
-            energy= (eV): the model is evaluated on its geometries and compared point
-            by point. --write-xyz DIR writes every scan's geometries in that format
-            (model energies as model_energy=) for recomputing with a QM code.
-            Derivatives are per radian (torsions, bends) or per Å (stretches, proton
-            transfer); the consistency compares F·dR/ds with a fine difference of E
+
+            References: acac-dihedral and acac-h-transfer (under the data root), or \
+            an extended-XYZ file whose frames carry dihedral="i j k l" (0-based) and \
+            energy= (eV): the model is evaluated on its geometries and compared point \
+            by point. --write-xyz DIR writes every scan's geometries in that format \
+            (model energies as model_energy=) for recomputing with a QM code. \
+            Derivatives are per radian (torsions, bends) or per Å (stretches, proton \
+            transfer); the consistency compares F·dR/ds with a fine difference of E \
             at every point, so it does not depend on the step.
 
-            A 2-D relaxed torsion map instead of the scans: two --map dihedrals on a
-            --map-step grid, optional --hold dihedrals fixed (at "i j k l=angle", or
-            at the minimum's angle), every other coordinate relaxed at each point;
+            A 2-D relaxed torsion map instead of the scans: two --map dihedrals on a \
+            --map-step grid, optional --hold dihedrals fixed (at "i j k l=angle", or \
+            at the minimum's angle), every other coordinate relaxed at each point; \
             rows go to DIR/torsion_maps.csv and DIR/torsion_map_metrics.csv.
 
-              metamlip scan model.json 3bpa.xyz --map "13 5 1 0" --map "5 13 14 17" \
+              metamlip scan model.json 3bpa.xyz --map "13 5 1 0" --map "5 13 14 17" \\
                   --hold "14 13 5 1" --map-step 30 -o maps/
             """)
 
@@ -89,6 +90,7 @@ struct ScanCommand: ParsableCommand {
     var hold: [String] = []
     @Option(help: "Grid step of the torsion map, degrees (360/step points per axis).")
     var mapStep = 30.0
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard structure != nil || reference != nil else {
@@ -109,10 +111,13 @@ struct ScanCommand: ParsableCommand {
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
+        logging.configure()
+        let console = Console.shared
         try MetaMLIP.reportingErrors {
             guard FileManager.default.fileExists(atPath: model) else { throw DataError(file: model, "file does not exist") }
             let file = try ModelFile.read(path: model)
             let (potential, parameters) = try file.model(file: model)
+            console.debug(modelSummary(model, potential, parameters))
             let evaluator = ScanEvaluator(potential: potential, parameters: parameters)
             let name = variant ?? Self.variantName(model)
             let modelSeed = seed ?? file.provenance?.seed
@@ -147,7 +152,7 @@ struct ScanCommand: ParsableCommand {
                             let start = Date()
                             let path = try relaxer.scan(builder, bond: bond, step: step ?? 10)
                             let r = path.relaxation ?? []
-                            print(String(format: "relaxed %@ (%d points, %d not converged, %d with a relaxation ending in a clash, largest dihedral residual %.1e°, %.0f s)",
+                            console.info(String(format: "relaxed %@ (%d points, %d not converged, %d with a relaxation ending in a clash, largest dihedral residual %.1e°, %.0f s)",
                                          path.name, path.count, r.filter { !$0.converged }.count, r.filter { $0.clashingCandidates > 0 }.count,
                                          r.map(\.heldResidual).max() ?? 0, Date().timeIntervalSince(start)))
                             paths.append(path)
@@ -176,8 +181,10 @@ struct ScanCommand: ParsableCommand {
                    try !writer.containsMetrics(scan: path.name, variant: ScanResult.referenceVariant) {
                     results.append(ref)
                 }
+                let started = Date()
                 let curve = try evaluator.evaluate(path, file: model, clashFactor: clashFactor)
-                if let why = curve.contactsAbsentReason { print("note: \(path.name): no closest-contact column: \(why)") }
+                console.debug(String(format: "evaluated %@ (%d points) in %.2f s", path.name, path.count, Date().timeIntervalSince(started)))
+                if let why = curve.contactsAbsentReason { console.info("note: \(path.name): no closest-contact column: \(why)") }
                 results.append(ScanResult(curve: curve, variant: name, n: n, seed: modelSeed, options: options,
                                           clashFactor: clashFactor))
                 if let writeXyz {
@@ -189,7 +196,7 @@ struct ScanCommand: ParsableCommand {
             }
             try writer.append(results)
             Self.printTable(results)
-            print("appended \(results.reduce(0) { $0 + $1.coordinates.count }) rows to \(writer.scansPath) and \(results.count) to \(writer.metricsPath)")
+            console.info("appended \(results.reduce(0) { $0 + $1.coordinates.count }) rows to \(writer.scansPath) and \(results.count) to \(writer.metricsPath)")
         }
     }
 
@@ -209,10 +216,10 @@ struct ScanCommand: ParsableCommand {
                 return w < 0 ? cell + pad : pad + cell
             }.joined(separator: " ")
         }
-        print(row(["scan", "variant", "points", "roughness", "hf", "ext", "ref", "spur", "consist", "ref meV", "range meV"]))
+        Console.shared.result(row(["scan", "variant", "points", "roughness", "hf", "ext", "ref", "spur", "consist", "ref meV", "range meV"]))
         for r in results {
             let m = r.metrics
-            print(row([r.scan, r.variant, String(m.points), f(m.roughness, "%.4g"), f(m.highFrequencyShare, "%.4f"),
+            Console.shared.result(row([r.scan, r.variant, String(m.points), f(m.roughness, "%.4g"), f(m.highFrequencyShare, "%.4f"),
                        String(m.extrema), String(m.referenceExtrema), String(m.spuriousExtrema),
                        f(m.consistencyRMSE, "%.3g"), f(m.referenceRMSE, "%.2f"), f(m.energyRange, "%.1f")]))
         }

@@ -17,6 +17,7 @@ struct SimulationInput: ParsableArguments {
     /// The model as a Float64 calculator and the chosen structure, with its elements checked.
     func load() throws -> (PotentialCalculator, Conformation) {
         let (potential, parameters) = try ModelFile.load(path: model)
+        Console.shared.debug(modelSummary(model, potential, parameters))
         let calculator = PotentialCalculator(potential: potential, parameters: parameters)
         let conformation = try readStructure(path: structure, frame: frame)
         try calculator.checkElements(conformation.atomicNumbers, file: structure, item: "frame \(frame)")
@@ -64,10 +65,10 @@ struct MDCommand: ParsableCommand {
         commandName: "md",
         abstract: "Molecular dynamics with a model: NVE (velocity Verlet) or Langevin NVT; prints energy drift and stability.",
         discussion: """
-            Units: Å, fs, eV, amu, K. Velocities start from a Maxwell–Boltzmann draw at --temperature with
-            zero total momentum. The run stops at the first unphysical structure (a starting bond longer
-            than 1.5 × the sum of covalent radii, two atoms closer than 0.6 Å) unless --keep-going; that
-            frame is printed and written too. Energy drift: slope of a least-squares line through the
+            Units: Å, fs, eV, amu, K. Velocities start from a Maxwell–Boltzmann draw at --temperature with \
+            zero total momentum. The run stops at the first unphysical structure (a starting bond longer \
+            than 1.5 × the sum of covalent radii, two atoms closer than 0.6 Å) unless --keep-going; that \
+            frame is printed and written too. Energy drift: slope of a least-squares line through the \
             total energy per atom against time (meV/atom/ps).
             """)
 
@@ -92,6 +93,7 @@ struct MDCommand: ParsableCommand {
     var every = 10
     @Flag(help: "Keep integrating after the structure became unphysical.")
     var keepGoing = false
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard steps >= 0 else { throw ValidationError("--steps must be ≥ 0") }
@@ -103,6 +105,8 @@ struct MDCommand: ParsableCommand {
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
+        logging.configure()
+        let console = Console.shared
         try MetaMLIP.reportingErrors {
             let (calculator, start) = try input.load()
             let masses = try ElementData.masses(of: start.atomicNumbers, file: input.structure, item: "frame \(input.frame)")
@@ -112,48 +116,48 @@ struct MDCommand: ParsableCommand {
                                                          seed: seed, every: every, keepGoing: keepGoing),
                                          masses: masses)
             let writer = try trajectory.map { try TrajectoryWriter(path: $0) }
-            print("\(start.formula) (\(start.atomCount) atoms) from \(input.structure) frame \(input.frame), model \(input.model)")
-            print(String(format: "%@, Δt %.3g fs, %d steps, T0 %.1f K%@, seed %llu", thermostat == .nve ? "NVE" : "Langevin NVT",
+            console.info("\(start.formula) (\(start.atomCount) atoms) from \(input.structure) frame \(input.frame), model \(input.model)")
+            console.info(String(format: "%@, Δt %.3g fs, %d steps, T0 %.1f K%@, seed %llu", thermostat == .nve ? "NVE" : "Langevin NVT",
                          dt, steps, temperature, thermostat == .nve ? "" : String(format: ", γ %.3g /fs", friction), seed))
-            print("    step    time/fs        E_pot/eV    E_kin/eV        E_tot/eV      T/K")
+            console.info("    step    time/fs        E_pot/eV    E_kin/eV        E_tot/eV      T/K")
             let t0 = Date()
             // Every k-th step, the last one, and the first unphysical one are printed and written.
             let outcome = try watched.run { state, event in
-                if let reason = event.instability { print("unphysical at step \(state.step) (\(state.time) fs): \(reason)") }
+                if let reason = event.instability { console.info("unphysical at step \(state.step) (\(state.time) fs): \(reason)") }
                 let s = state.sample
-                print(String(format: "%8d %10.2f %15.6f %11.6f %15.6f %8.1f", s.step, s.time, s.potentialEnergy,
+                console.info(String(format: "%8d %10.2f %15.6f %11.6f %15.6f %8.1f", s.step, s.time, s.potentialEnergy,
                              s.kineticEnergy, s.totalEnergy, s.temperature))
                 try writer?.write(state, info: ["time_fs": String(state.time), "step": String(state.step)])
             }
             let samples = outcome.samples, instability = outcome.instability, statistics = outcome.bondStatistics
             let seconds = Date().timeIntervalSince(t0)
             let last = samples.last!
-            print("summary")
-            print(String(format: "  simulated %.2f fs in %d steps (%d force evaluations, %.1f s, %.1f ms/step)",
+            console.result("summary")
+            console.result(String(format: "  simulated %.2f fs in %d steps (%d force evaluations, %.1f s, %.1f ms/step)",
                          last.time, last.step, calculator.calls, seconds, 1000 * seconds / Double(max(last.step, 1))))
             let temperatures = samples.dropFirst().map(\.temperature)
             if !temperatures.isEmpty {
                 let mean = temperatures.reduce(0, +) / Double(temperatures.count)
                 let std = (temperatures.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(temperatures.count)).squareRoot()
-                print(String(format: "  temperature mean %.1f K, std %.1f K", mean, std))
+                console.result(String(format: "  temperature mean %.1f K, std %.1f K", mean, std))
             }
             let drift = EnergyDrift(samples: samples, atomCount: start.atomCount)
             if thermostat == .nve {
-                print(String(format: "  energy drift %+.4f meV/atom/ps; E_tot/atom std %.4f meV, max |ΔE| %.4f meV",
+                console.result(String(format: "  energy drift %+.4f meV/atom/ps; E_tot/atom std %.4f meV, max |ΔE| %.4f meV",
                              drift.slope, drift.standardDeviation, drift.maximumDeviation))
             } else {
-                print("  total energy is not conserved under a thermostat (no drift reported)")
+                console.result("  total energy is not conserved under a thermostat (no drift reported)")
             }
             if let (sample, reason) = instability {
-                print(String(format: "  stability: unphysical after %.2f fs (step %d): ", sample.time, sample.step) + "\(reason)")
+                console.result(String(format: "  stability: unphysical after %.2f fs (step %d): ", sample.time, sample.step) + "\(reason)")
             } else {
-                print(String(format: "  stability: stable for %.2f fs (no bond beyond 1.5 × covalent radii, no contact < 0.6 Å)", last.time))
+                console.result(String(format: "  stability: stable for %.2f fs (no bond beyond 1.5 × covalent radii, no contact < 0.6 Å)", last.time))
             }
             for type in statistics.types {
                 let h = statistics.histograms[type]!
-                print(String(format: "  bond %-6@ mean %.4f Å, std %.4f Å (%d lengths)", type as NSString, h.mean, h.standardDeviation, h.count))
+                console.result(String(format: "  bond %-6@ mean %.4f Å, std %.4f Å (%d lengths)", type as NSString, h.mean, h.standardDeviation, h.count))
             }
-            if let writer { print("wrote \(writer.frameCount) frames to \(writer.path)") }
+            if let writer { console.info("wrote \(writer.frameCount) frames to \(writer.path)") }
         }
     }
 }
@@ -163,7 +167,7 @@ struct OptimizeCommand: ParsableCommand {
         commandName: "optimize",
         abstract: "Relax a structure with a model (FIRE or BFGS) and write it as extended XYZ.",
         discussion: """
-            Units: Å, eV, eV/Å. Fixed atoms (--fix) never move; fix the four atoms of a dihedral to hold
+            Units: Å, eV, eV/Å. Fixed atoms (--fix) never move; fix the four atoms of a dihedral to hold \
             it during a constrained relaxation.
             """)
 
@@ -182,6 +186,7 @@ struct OptimizeCommand: ParsableCommand {
     var output: String
     @Option(help: "Extended XYZ file for every step.")
     var trajectory: String?
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard fmax > 0 else { throw ValidationError("--fmax must be positive (eV/Å)") }
@@ -189,6 +194,8 @@ struct OptimizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        logging.configure()
+        let console = Console.shared
         try MetaMLIP.reportingErrors {
             let (calculator, start) = try input.load()
             var fixed = Set<Int>()
@@ -208,6 +215,7 @@ struct OptimizeCommand: ParsableCommand {
                 frame.forces = step.forces
                 try writer.write(frame, info: ["step": String(step.step), "fmax": String(step.fmax)])
             }
+            console.debug("\(optimizer.rawValue), fmax \(fmax) eV/Å, at most \(steps) steps, \(fixed.count) fixed atom(s)")
             let result = optimizer == .fire
                 ? try FIRE().minimize(start, calculator: calculator, fmax: fmax, maxSteps: steps, fixed: fixed, observer: observer)
                 : try BFGS().minimize(start, calculator: calculator, fmax: fmax, maxSteps: steps, fixed: fixed, observer: observer)
@@ -215,11 +223,11 @@ struct OptimizeCommand: ParsableCommand {
             final.properties = [:]
             try TrajectoryWriter(path: output).write(final, info: [
                 "converged": result.converged ? "T" : "F", "steps": String(result.steps), "fmax": String(result.fmax)])
-            print(String(format: "%@ %@ in %d steps: E %.6f eV (ΔE %+.6f eV), fmax %.4f eV/Å%@",
+            console.result(String(format: "%@ %@ in %d steps: E %.6f eV (ΔE %+.6f eV), fmax %.4f eV/Å%@",
                          optimizer.rawValue, result.converged ? "converged" : "did NOT converge", result.steps,
                          result.energy, result.energy - result.energies[0], result.fmax,
                          fixed.isEmpty ? "" : ", \(fixed.count) atoms fixed"))
-            print("wrote \(output)" + (writer.map { ", \($0.frameCount) steps to \($0.path)" } ?? ""))
+            console.info("wrote \(output)" + (writer.map { ", \($0.frameCount) steps to \($0.path)" } ?? ""))
         }
     }
 }

@@ -3,7 +3,8 @@
 // of ../shared/peers/bench_torchani.py, so the two can be compared side by side.
 //
 //     swift run -c release PotentialBenchmark [--data FILE] [--batch 32] [--threads 1] [--reps 15]
-//                                             [--model ani|hipnn] [--width 128]
+//                                             [--model ani|hipnn] [--width 128] [--tile K]
+//                                             [--step-threads N] [--parts] [--only NAME]
 //
 // `--model hipnn` times HIP-NN with hippynn's ANI-1x sizes (2 interactions, 3 atom layers,
 // 20 sensitivities, cutoff 6.5 Å) at feature width `--width` instead.
@@ -28,7 +29,18 @@ let reps = Int(argument("--reps", "15"))!
 let batchCount = Int(argument("--batches", "4"))!
 setBLASThreads(threads)
 
-let all = try ExtendedXYZReader().read(path: dataPath).conformations
+/// `--tile K`: each conformation becomes K copies 100 Å apart in one structure (no copy sees
+/// another), so cost per atom at K× the atoms shows whether the step is linear in atoms.
+let tile = Int(argument("--tile", "1"))!
+let all = try ExtendedXYZReader().read(path: dataPath).conformations.map { c -> Conformation in
+    guard tile > 1 else { return c }
+    var t = c
+    t.atomicNumbers = Array((0..<tile).map { _ in c.atomicNumbers }.joined())
+    t.positions = (0..<tile).flatMap { k in c.positions.map { $0 + SIMD3(100 * Double(k), 0, 0) } }
+    t.forces = c.forces.map { f in Array((0..<tile).map { _ in f }.joined()) }
+    t.energy = c.energy * Double(tile)
+    return t
+}
 let selfEnergies = try SelfEnergies.fit(all)
 let modelKind = argument("--model", "ani")
 let potential: any AtomisticPotential = switch modelKind {
@@ -66,13 +78,29 @@ func seconds(_ body: () -> Void) -> Double {
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
+/// Seconds of CPU time used by the process (all threads): on a loaded machine, steadier than wall time.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// `--only NAME` runs just that measurement (for profiling one phase).
+let only = argument("--only", "")
+
 func measure(_ name: String, _ step: (Batch) -> Void) {
+    guard only.isEmpty || only == name else { return }
     for b in batches { step(b) }  // warm-up
-    var times: [Double] = []
-    for r in 0..<reps { times.append(seconds { step(batches[r % batches.count]) }) }
+    var times: [Double] = [], cpu: [Double] = []
+    for r in 0..<reps {
+        let c0 = processCPUSeconds()
+        times.append(seconds { step(batches[r % batches.count]) })
+        cpu.append(processCPUSeconds() - c0)
+    }
     let t = median(times)
     print(name.padding(toLength: 28, withPad: " ", startingAt: 0)
-        + String(format: "%10.1f conf/s %11.1f atoms/s %8.2f ms/iter", Double(batchSize) / t, atomsPerBatch / t, t * 1000))
+        + String(format: "%10.1f conf/s %11.1f atoms/s %8.2f ms/iter %8.2f cpu-ms/iter", Double(batchSize) / t, atomsPerBatch / t,
+                 t * 1000, median(cpu) * 1000))
 }
 
 var adam = Adam<Float>(learningRate: 1e-3)
@@ -90,4 +118,45 @@ measure("train_step_energy_force") { b in
                      atomCounts: b.atoms.atomCounts, predictedForces: out.forces, referenceForces: b.referenceForces)
     let g = gradient(of: terms.total, withRespectTo: leaves)
     adam.update(&parameters, along: g)
+}
+
+// The Trainer's step (FittingSet batches, chunks of ≤ 16 conformations, Adam) on
+// `--step-threads` threads (default 1): compare with train_step_energy_force for the cost of
+// chunking, and across thread counts for the parallel speed-up.
+let stepThreads = Int(argument("--step-threads", "1"))!
+let fittingSet = try FittingSet(Array(all[0..<(batchCount * batchSize)]), selfEnergies: selfEnergies, potential: potential,
+                                requireForces: true, label: "benchmark")
+var trainerAdam = Adam<Float>(learningRate: 1e-3)
+var trainerParameters = parameters
+var batchIndex = 0
+StepParallelism.threads = stepThreads
+measure("trainer_step_\(stepThreads)_thread\(stepThreads == 1 ? "" : "s")") { _ in
+    let indices = Array((batchIndex * batchSize)..<((batchIndex + 1) * batchSize))
+    batchIndex = (batchIndex + 1) % batchCount
+    let (_, g) = loss.dataParallelGradient(potential: potential, parameters: trainerParameters, set: fittingSet,
+                                           indices: indices, forces: true)
+    trainerAdam.update(&trainerParameters, along: g)
+}
+StepParallelism.threads = 1
+
+// With --parts: where a training step's time goes (descriptor vs. networks), ANI only.
+if CommandLine.arguments.contains("--parts"), let ani = potential as? ANIPotential {
+    print("parts of a step (same batches):")
+    measure("energy_inference_again") { b in
+        _ = potential(positions: b.positions, topology: b.topology, batch: b.atoms, parameters: parameters, withForces: false).energies.scalars
+    }
+    measure("aev_forward") { b in _ = ani.aev(b.positions, topology: b.topology).scalars }
+    measure("aev_forward_transpose") { b in
+        let r = b.positions.requiringGrad()
+        let g = ani.aev(r, topology: b.topology)
+        _ = gradient(of: g, withRespectTo: [r], seed: Tensor(shape: g.shape, scalars: [Float](repeating: 0.01, count: g.count)))[0].scalars
+    }
+    measure("networks_energy") { b in
+        let g = ani.aev(b.positions, topology: b.topology)
+        _ = ani.networks.energies(features: g, batch: b.atoms, parameters: parameters).scalars
+    }
+    measure("adam_update") { _ in
+        var p = parameters
+        adam.update(&p, along: parameters)
+    }
 }

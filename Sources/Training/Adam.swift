@@ -49,19 +49,18 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
         let t = Double(step + 1)
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay
         let c1 = 1 - pow(b1, t), c2 = 1 - pow(b2, t)
-        var mm = m, vv = v
         updateEach(&parameters, gradient) { _, name, x, g in
-            var mi = mm[name] ?? [Double](repeating: 0, count: x.count)
-            var vi = vv[name] ?? [Double](repeating: 0, count: x.count)
+            // Taken out of the dictionaries so the arrays are uniquely referenced and updated in place.
+            var mi = m.removeValue(forKey: name) ?? [Double](repeating: 0, count: x.count)
+            var vi = v.removeValue(forKey: name) ?? [Double](repeating: 0, count: x.count)
             for k in x.indices {
                 if wd > 0 { x[k] *= 1 - lr * wd }
                 mi[k] = b1 * mi[k] + (1 - b1) * g[k]
                 vi[k] = b2 * vi[k] + (1 - b2) * g[k] * g[k]
                 x[k] -= lr * (mi[k] / c1) / ((vi[k] / c2).squareRoot() + eps)
             }
-            mm[name] = mi; vv[name] = vi
+            m[name] = mi; v[name] = vi
         }
-        m = mm; v = vv
         step += 1
     }
 

@@ -241,13 +241,14 @@ extension EnergyForceLoss {
     /// - Parameter createGraph: keep the force graph so the loss can be differentiated with
     ///   respect to the parameters (always needed for training with forces).
     public func loss<S: TensorScalar>(potential: any AtomisticPotential, parameters: ParameterSet<S>,
-                                      batch: FittingBatch<S>, createGraph: Bool = true) -> LossTerms<S> {
+                                      batch: FittingBatch<S>, createGraph: Bool = true,
+                                      normalisation: LossNormalisation? = nil) -> LossTerms<S> {
         let useForces = forceWeight > 0 && batch.forces != nil
         let (energies, forces) = potential.networkEnergiesAndForces(
             positions: batch.positions, topology: batch.topology, batch: batch.atoms, parameters: parameters,
             withForces: useForces, createGraph: createGraph && useForces)
         return self(predictedEnergies: energies, referenceEnergies: batch.residuals, atomCounts: batch.atoms.atomCounts,
                     predictedForces: forces, referenceForces: useForces ? batch.forces : nil,
-                    forceMask: useForces ? batch.forceMask : nil)
+                    forceMask: useForces ? batch.forceMask : nil, normalisation: normalisation)
     }
 }

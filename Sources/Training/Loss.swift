@@ -45,9 +45,13 @@ public struct EnergyForceLoss: Sendable, Codable, Equatable {
     ///   - predictedForces: `[A, 3]` (eV/Å) with `A = Σ N_c`, or nil for an energy-only loss.
     ///   - referenceForces: `[A, 3]` (eV/Å), given exactly when `predictedForces` is.
     ///   - forceMask: `[A, 3]` of 1 and 0 (constants), or nil when every component is labelled.
+    ///   - normalisation: for one chunk of a larger batch (``LossNormalisation``): the sums
+    ///     are divided by the whole batch's counts instead of averaged over this chunk, so the
+    ///     chunks' losses add up to the batch's loss.
     public func callAsFunction<S: TensorScalar>(
         predictedEnergies: Tensor<S>, referenceEnergies: Tensor<S>, atomCounts: [Int],
-        predictedForces: Tensor<S>? = nil, referenceForces: Tensor<S>? = nil, forceMask: Tensor<S>? = nil
+        predictedForces: Tensor<S>? = nil, referenceForces: Tensor<S>? = nil, forceMask: Tensor<S>? = nil,
+        normalisation: LossNormalisation? = nil
     ) -> LossTerms<S> {
         let b = atomCounts.count
         precondition(b > 0, "empty batch")
@@ -56,7 +60,8 @@ public struct EnergyForceLoss: Sendable, Codable, Equatable {
         precondition(atomCounts.allSatisfy { $0 > 0 }, "atom counts must be positive")
         let inverseN = Tensor<S>(atomCounts.map { 1 / S($0) })
         let e = (predictedEnergies - referenceEnergies) * inverseN
-        let energy = (e * e).mean() * S(energyWeight)
+        let energy = normalisation.map { (e * e).sum() * S(energyWeight / Double($0.conformations)) }
+            ?? (e * e).mean() * S(energyWeight)
 
         precondition((predictedForces == nil) == (referenceForces == nil), "give both force tensors or neither")
         var force = Tensor<S>(0)
@@ -69,14 +74,30 @@ public struct EnergyForceLoss: Sendable, Codable, Equatable {
                 let labelled = mask.scalars.reduce(0, +)
                 if labelled > 0 {
                     let d = (fp - fr) * mask
-                    force = (d * d).sum() * (S(forceWeight) / labelled)
+                    force = normalisation.map { (d * d).sum() * S(forceWeight / $0.forceComponents) }
+                        ?? (d * d).sum() * (S(forceWeight) / labelled)
                 }
             } else {
                 let d = fp - fr
-                force = (d * d).mean() * S(forceWeight)
+                force = normalisation.map { (d * d).sum() * S(forceWeight / $0.forceComponents) }
+                    ?? (d * d).mean() * S(forceWeight)
             }
         }
         return LossTerms(total: energy + force, energy: energy, force: force)
+    }
+}
+
+/// The counts a chunk's loss is divided by when a batch is split into chunks whose
+/// gradients are computed apart and summed (``Trainer``'s data-parallel step): the whole
+/// batch's conformation count B and labelled force-component count (3 × the atoms of its
+/// conformations with forces).
+public struct LossNormalisation: Sendable, Equatable {
+    public var conformations: Int
+    public var forceComponents: Double
+
+    public init(conformations: Int, forceComponents: Double) {
+        precondition(conformations > 0 && forceComponents >= 0)
+        self.conformations = conformations; self.forceComponents = forceComponents
     }
 }
 

@@ -126,6 +126,15 @@ public struct ModelFile: Codable, Equatable, Sendable {
         /// Where parameters not trained by MetaMLIP came from (e.g. an imported NeuroChem
         /// ensemble member: package, files, paper); absent for models MetaMLIP trained.
         public var source: String?
+        /// The MetaMLIP release that wrote the file (``MetaMLIPRelease/version``); absent in
+        /// files written before it was recorded.
+        public var metamlipVersion: String?
+        /// The git commit of the MetaMLIP build that wrote the file (full hash, `+dirty` when
+        /// its work tree had changes; ``MetaMLIPRelease/gitCommit``); absent when unknown, and
+        /// then ``gitCommitUnknown`` says why.
+        public var gitCommit: String?
+        /// Why ``gitCommit`` is absent (e.g. "not built from a git checkout").
+        public var gitCommitUnknown: String?
 
         public init(dataFile: String? = nil, task: String? = nil, seed: UInt64? = nil, steps: Int = 0, epochs: Int = 0,
                     finalMetrics: EnergyForceMetrics? = nil, source: String? = nil, date: Date = Date()) {
@@ -133,6 +142,9 @@ public struct ModelFile: Codable, Equatable, Sendable {
             self.finalMetrics = finalMetrics
             self.source = source
             self.date = ISO8601DateFormatter().string(from: date)
+            self.metamlipVersion = MetaMLIPRelease.version
+            self.gitCommit = MetaMLIPRelease.gitCommit
+            self.gitCommitUnknown = MetaMLIPRelease.gitCommit == nil ? MetaMLIPRelease.gitCommitUnknownReason ?? "not recorded" : nil
         }
     }
 

@@ -87,9 +87,9 @@ func updateEach<S: TensorScalar>(
     for i in 0..<parameters.count {
         let p = parameters[i], g = gradient[i]
         precondition(p.shape == g.shape, "gradient of \(parameters.names[i]) has shape \(g.shape), parameter \(p.shape)")
-        var x = p.scalars.map { Double($0) }
-        body(i, parameters.names[i], &x, g.scalars.map { Double($0) })
-        entries.append((parameters.names[i], Tensor<S>(shape: p.shape, scalars: x.map { S($0) })))
+        var x = p.doubleScalars
+        body(i, parameters.names[i], &x, g.doubleScalars)
+        entries.append((parameters.names[i], Tensor<S>(shape: p.shape, doubles: x)))
     }
     parameters = ParameterSet(entries)
 }

@@ -263,16 +263,15 @@ public final class Trainer {
         return elapsed / done * max(0, Double(configuration.epochs) - done)
     }
 
+    /// One optimizer step on the batch `indices`, its gradient taken chunk by chunk
+    /// (``EnergyForceLoss/dataParallelGradient(potential:parameters:set:indices:forces:extraTerm:)``).
     private func trainStep(_ indices: [Int]) -> Double {
-        let batch: FittingBatch<Float> = training.batch(indices, forces: configuration.usesForces)
-        let p = parameters.requiringGrad()
-        let loss = configuration.loss.loss(potential: potential, parameters: p, batch: batch)
-        var total = loss.total
-        if let term = configuration.hierarchicality, let layered {
-            total = total + term(potential: layered, parameters: p, positions: batch.positions, topology: batch.topology,
-                                 batch: batch.atoms)
-        }
-        let g = gradient(of: total, withRespectTo: p)
+        let layered = layered
+        let (loss, g) = configuration.loss.dataParallelGradient(
+            potential: potential, parameters: parameters, set: training, indices: indices, forces: configuration.usesForces,
+            extraTerm: configuration.hierarchicality.flatMap { term in layered.map { layered in { batch, p in
+                term(potential: layered, parameters: p, positions: batch.positions, topology: batch.topology, batch: batch.atoms)
+            } } })
         optimizer.update(&parameters, along: g)
         for (i, tensor) in frozen { parameters[parameters.names[i]] = tensor }
         if let d = configuration.emaDecay, let average = averagedParameters {
@@ -280,7 +279,7 @@ public final class Trainer {
             let decay = Float(min(d, (1 + t) / (10 + t)))
             averagedParameters = average.scaled(by: decay) + parameters.scaled(by: 1 - decay)
         }
-        return Double(total.scalars[0])
+        return loss
     }
 
     /// Metrics of `parameters` (default: the current ones) on conformations of the

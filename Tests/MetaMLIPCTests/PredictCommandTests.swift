@@ -79,6 +79,6 @@ import _TestSupport
 
     @Test func versionIsPrinted() throws {
         let result = try CLIRunner.run(["--version"])
-        #expect(result.status == 0 && result.stdout == "metamlip \(MetaMLIPRelease.version)\n", "\(result.stdout)")
+        #expect(result.status == 0 && result.stdout == "metamlip \(MetaMLIPRelease.versionDescription)\n", "\(result.stdout)")
     }
 }

@@ -42,6 +42,12 @@ public struct ExtendedXYZReader: Sendable {
         public var isolatedAtomEnergies: [Int: Double]
         /// Conformations dropped because their energy was NaN (npz sources).
         public var skippedNaNEnergies: Int = 0
+
+        public init(conformations: [Conformation], isolatedAtomEnergies: [Int: Double], skippedNaNEnergies: Int = 0) {
+            self.conformations = conformations
+            self.isolatedAtomEnergies = isolatedAtomEnergies
+            self.skippedNaNEnergies = skippedNaNEnergies
+        }
     }
 
     /// Reads every frame of the file at `path`.

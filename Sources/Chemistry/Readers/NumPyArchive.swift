@@ -177,13 +177,17 @@ public struct PaddedNPZReader: Sendable {
     /// Whether the caller stated `energyUnit` (the MD17-family layouts, which record no unit
     /// read here, are refused without it).
     public var energyUnitStated: Bool
+    /// The arrays of a one-molecule file with other key names (``NPZKeys``); nil reads the
+    /// padded layout or a layout recognised by its keys (``MoleculeNPZLayout``).
+    public var keys: NPZKeys?
 
     public init(energyUnit: EnergyUnit = .eV, lengthUnit: LengthUnit = .angstrom,
-                energiesRelativeToFreeAtoms: Bool = false, energyUnitStated: Bool = true) {
+                energiesRelativeToFreeAtoms: Bool = false, energyUnitStated: Bool = true, keys: NPZKeys? = nil) {
         self.energyUnit = energyUnit
         self.lengthUnit = lengthUnit
         self.energiesRelativeToFreeAtoms = energiesRelativeToFreeAtoms
         self.energyUnitStated = energyUnitStated
+        self.keys = keys
     }
 
     /// The first `count` entries of one row of `Z` as atomic numbers; the rest must be the
@@ -210,15 +214,24 @@ public struct PaddedNPZReader: Sendable {
     /// Reads every conformation, dropping padding; conformations with a NaN energy are
     /// skipped, NaN forces make that conformation energy-only.
     /// Files with the keys of a one-molecule layout (``MoleculeNPZLayout``: sGDML/MD17,
-    /// rMD17) are read as that layout.
+    /// rMD17) are read as that layout; with ``keys``, the file is read with those keys.
     public func read(path: String) throws -> ExtendedXYZReader.Contents {
         let npz = try NumPyArchive(path: path)
         let names = Set(npz.arrayNames)
+        if let keys {
+            guard energyUnitStated else {
+                throw DataError(file: path, "a file read with npz keys (\(keys)) records no energy unit MetaMLIP reads: pass --energy-unit (e.g. eV, kcal/mol), or energy_unit: in a recipe or train manifest")
+            }
+            return try keys.read(npz, path: path, energyScale: energyUnit.inElectronVolts, lengthScale: lengthUnit.inAngstrom)
+        }
         if let layout = MoleculeNPZLayout.detect(names) {
             guard energyUnitStated else {
                 throw DataError(file: path, "an \(layout.rawValue) file does not record its energy unit in a form MetaMLIP reads (the published MD17 and rMD17 sets are in kcal/mol): pass --energy-unit (e.g. kcal/mol), or energy_unit: in a recipe")
             }
-            return try layout.read(npz, path: path, energyScale: energyUnit.inElectronVolts, lengthScale: lengthUnit.inAngstrom)
+            return try layout.keys.read(npz, path: path, energyScale: energyUnit.inElectronVolts, lengthScale: lengthUnit.inAngstrom)
+        }
+        guard names.contains("R") || names.contains("Z") else {   // else a padded file missing an array: named below
+            throw DataError(file: path, "not a known npz layout (padded R Z E [N F], sGDML/MD17 z R E F, rMD17 nuclear_charges coords energies forces); the file has: \(names.sorted().joined(separator: ", ")). Name its arrays with --npz-keys numbers=…,positions=…,energy=…[,forces=…] (npz_keys: in a recipe or train manifest)")
         }
         let r = try npz.array("R"), z = try npz.array("Z"), e = try npz.array("E")
         let f = names.contains("F") ? try npz.array("F") : nil

@@ -1,0 +1,21 @@
+import ArgumentParser
+import Autodiff
+import Foundation
+import Training
+
+/// `--threads N`: the threads one training step may use (its batch chunks, a meta-batch's
+/// tasks). Results do not depend on it; with more than one, OpenBLAS runs one thread per worker.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: "Threads per training step (batch chunks, meta-batch tasks); results do not depend on it. Default: the processor count.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// Applies the setting; `concurrentUnits` (a study's `--jobs`) share the threads.
+    func apply(concurrentUnits: Int = 1) {
+        StepParallelism.threads = max(1, threads / max(1, concurrentUnits))
+        if StepParallelism.threads > 1 || concurrentUnits > 1 { setBLASThreads(1) }
+    }
+}
