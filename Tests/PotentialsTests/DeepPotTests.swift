@@ -81,7 +81,8 @@ import _TestSupport
     }
 
     @Test func automaticSelIsDeepMDKitsRoundedMaximumAndAGivenSelIsChecked() throws {
-        let confs = try #require(Array(try ExtendedXYZReader().read(path: SharedData.path("3bpa/train_300K.xyz")).conformations.prefix(20)))
+        let confs = Array(try ExtendedXYZReader().read(path: SharedData.path("3bpa/train_300K.xyz")).conformations.prefix(20))
+        try #require(confs.count == 20)
         // The largest neighbour count per species within 5 Å, by brute force.
         var most = [1: 0, 6: 0, 7: 0, 8: 0]
         for c in confs {
