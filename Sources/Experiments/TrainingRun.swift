@@ -225,6 +225,8 @@ public struct TrainingRun {
         if let scaled = potential as? any FeatureScaledPotential {
             potential = try scaled.fittingScales(to: train)
         }
+        // DeepPot computes its environment statistics (and an automatic sel) on the training set.
+        potential = try potential.withDataStatistics(from: train, file: manifest)
         let dir = m.checkpointDir.map(resolve)
         let out = output ?? (dir.map { $0 + "/model.json" } ?? "model.json")
         if let output { try checkWritable(output, option: "--output") }

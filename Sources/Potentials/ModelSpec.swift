@@ -11,12 +11,15 @@ import Descriptors
 ///     model: {kind: hipnn}                                  # HIP-NN, hippynn's ANI-1x sizes
 ///     model: {kind: hipnn, width: 64, interactions: 2, atom_layers: 3, sensitivities: 20,
 ///             soft_min: 0.75, soft_max: 5.5, cutoff: 6.5, resnet: true}
+///     model: {kind: deeppot, rcut: 6.0, rcut_smth: 0.5, sel: auto, neuron: [25, 50, 100],
+///             axis_neuron: 16, fitting_neuron: [240, 240, 240]}   # DeepPot-SE (se_e2_a)
 ///
 /// The elements come from the data (``makePotential(elements:selfEnergies:file:)``), so one
 /// spec serves every task of a study. Each kind's keys and builder live in an extension
-/// (`ModelSpec+ANI.swift`, `ModelSpec+SymmetryFunctions.swift`, `ModelSpec+HIPNN.swift`).
+/// (`ModelSpec+ANI.swift`, `ModelSpec+SymmetryFunctions.swift`, `ModelSpec+HIPNN.swift`,
+/// `ModelSpec+DeepPot.swift`).
 public struct ModelSpec: Codable, Equatable, Sendable {
-    /// The architecture: `ani` (default), `acsf`, `eeacsf` or `hipnn`.
+    /// The architecture: `ani` (default), `acsf`, `eeacsf`, `hipnn` or `deeppot`.
     public var kind: String?
     /// A named size: `ani1x` (kind `ani`).
     public var preset: String?
@@ -40,19 +43,46 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public var cutoff: Double?
     /// hippynn's residual layers (kind `hipnn`, default false: the paper's plain layers).
     public var resnet: Bool?
+    /// Cutoff r_c, Å (kind `deeppot`, default 6).
+    public var rcut: Double?
+    /// Start of the switch r_s, Å (kind `deeppot`, default 0.5).
+    public var rcutSmth: Double?
+    /// Neighbour slots per element (kind `deeppot`, default `auto`, deepmd-kit's `auto:1.1`).
+    public var sel: DeepPotSelection?
+    /// Embedding-network widths (kind `deeppot`, default [10, 20, 40]).
+    public var neuron: [Int]?
+    /// Columns of G in the descriptor's second factor (kind `deeppot`, default 4).
+    public var axisNeuron: Int?
+    /// Hidden widths of the fitting networks (kind `deeppot`, default [120, 120, 120]).
+    public var fittingNeuron: [Int]?
+    /// One embedding network per neighbour element (kind `deeppot`, default false: one
+    /// per (centre, neighbour) pair).
+    public var typeOneSide: Bool?
+    /// Timestep idt in the embedding network's shortcut layers (kind `deeppot`, default false).
+    public var resnetDt: Bool?
+    /// Timestep idt in the fitting networks' shortcut layers (kind `deeppot`, default true).
+    public var fittingResnetDt: Bool?
 
     enum CodingKeys: String, CodingKey {
         case kind, preset, widths, width, interactions, sensitivities, cutoff, resnet
         case celuAlpha = "celu_alpha", atomLayers = "atom_layers", softMin = "soft_min", softMax = "soft_max"
+        case rcut, rcutSmth = "rcut_smth", sel, neuron, axisNeuron = "axis_neuron", fittingNeuron = "fitting_neuron"
+        case typeOneSide = "type_one_side", resnetDt = "resnet_dt", fittingResnetDt = "fitting_resnet_dt"
     }
 
     public init(kind: String? = nil, preset: String? = nil, widths: [Int]? = nil, celuAlpha: Double? = nil,
                 width: Int? = nil, interactions: Int? = nil, atomLayers: Int? = nil, sensitivities: Int? = nil,
-                softMin: Double? = nil, softMax: Double? = nil, cutoff: Double? = nil, resnet: Bool? = nil) {
+                softMin: Double? = nil, softMax: Double? = nil, cutoff: Double? = nil, resnet: Bool? = nil,
+                rcut: Double? = nil, rcutSmth: Double? = nil, sel: DeepPotSelection? = nil, neuron: [Int]? = nil,
+                axisNeuron: Int? = nil, fittingNeuron: [Int]? = nil, typeOneSide: Bool? = nil, resnetDt: Bool? = nil,
+                fittingResnetDt: Bool? = nil) {
         self.kind = kind; self.preset = preset; self.widths = widths; self.celuAlpha = celuAlpha
         self.width = width; self.interactions = interactions; self.atomLayers = atomLayers
         self.sensitivities = sensitivities; self.softMin = softMin; self.softMax = softMax; self.cutoff = cutoff
         self.resnet = resnet
+        self.rcut = rcut; self.rcutSmth = rcutSmth; self.sel = sel; self.neuron = neuron; self.axisNeuron = axisNeuron
+        self.fittingNeuron = fittingNeuron; self.typeOneSide = typeOneSide; self.resnetDt = resnetDt
+        self.fittingResnetDt = fittingResnetDt
     }
 
     /// The model of a manifest without a `model:` section, the same for `metamlip train`
@@ -60,14 +90,17 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public static let standard = ModelSpec(kind: "ani", preset: "ani1x")
 
     /// The kinds `kind` may name.
-    public static let kinds = ["ani", "acsf", "eeacsf", "hipnn"]
+    public static let kinds = ["ani", "acsf", "eeacsf", "hipnn", "deeppot"]
 
     /// The manifest keys that are set, by their snake_case name (`kind` excluded).
     var keysSet: [String] {
         let values: [(CodingKeys, Any?)] = [(.preset, preset), (.widths, widths), (.celuAlpha, celuAlpha), (.width, width),
                                             (.interactions, interactions), (.atomLayers, atomLayers),
                                             (.sensitivities, sensitivities), (.softMin, softMin), (.softMax, softMax),
-                                            (.cutoff, cutoff), (.resnet, resnet)]
+                                            (.cutoff, cutoff), (.resnet, resnet), (.rcut, rcut), (.rcutSmth, rcutSmth),
+                                            (.sel, sel), (.neuron, neuron), (.axisNeuron, axisNeuron),
+                                            (.fittingNeuron, fittingNeuron), (.typeOneSide, typeOneSide),
+                                            (.resnetDt, resnetDt), (.fittingResnetDt, fittingResnetDt)]
         return values.filter { $0.1 != nil }.map(\.0.stringValue)
     }
 
@@ -84,6 +117,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         switch kind {
         case "ani": applicable = Self.aniKeys
         case "hipnn": applicable = Self.hipnnKeys
+        case "deeppot": applicable = Self.deepPotKeys
         case "acsf", "eeacsf": applicable = ["widths", "celu_alpha", "cutoff"]
         default:
             throw DataError(file: file, item: "model.kind", "unknown model kind '\(kind)' (known: \(Self.kinds.joined(separator: ", ")))")
@@ -93,6 +127,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         }
         switch kind {
         case "hipnn": return try makeHIPNN(elements: elements, selfEnergies: selfEnergies, file: file)
+        case "deeppot": return try makeDeepPot(elements: elements, selfEnergies: selfEnergies, file: file)
         case "acsf", "eeacsf":
             if let widths, widths.isEmpty || widths.contains(where: { $0 <= 0 }) {
                 throw DataError(file: file, item: "model.widths", "hidden widths must be positive, got \(widths)")
