@@ -227,6 +227,7 @@ public final class ExperimentRunner {
         if let scaled = potential as? any FeatureScaledPotential {
             potential = try scaled.fittingScales(to: pool.train.flatMap(\.conformations) + target.pool)
         }
+        potential = try fittingDataConstants(potential, to: pool.train.flatMap(\.conformations) + target.pool)
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " "))")
         let startModels = try loadStartModels(poolElements: Set((pool.train + pool.validation).flatMap(\.elements)),
                                               targetElements: Set(target.pool.flatMap(\.atomicNumbers)))

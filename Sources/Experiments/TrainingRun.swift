@@ -215,6 +215,7 @@ public struct TrainingRun {
         if let scaled = potential as? any FeatureScaledPotential {
             potential = try scaled.fittingScales(to: train)
         }
+        potential = try fittingDataConstants(potential, to: train)   // MACE: average neighbours, scale
         let dir = m.checkpointDir.map(resolve)
         let out = output ?? (dir.map { $0 + "/model.json" } ?? "model.json")
         if let output { try checkWritable(output, option: "--output") }

@@ -43,6 +43,11 @@ struct ConformanceModel: CustomTestStringConvertible, Sendable {
                                              softMin: 0.85, softMax: 4.5, cutoff: 5.5, resnet: true),
                            selfEnergies: selfEnergies)
         },
+        ConformanceModel(name: "mace") { elements, selfEnergies in
+            MACEPotential(MACEArchitecture(species: elements, cutoff: 5, shDegree: 3, channels: 4, hiddenDegree: 1,
+                                           radialMLP: [8, 8], readoutWidth: 4, averageNeighbours: 10, scale: 1.2, shift: 0.05),
+                          selfEnergies: selfEnergies)
+        },
     ]
 }
 

@@ -90,8 +90,8 @@ public final class LifelongRunner {
         let tasks = try manifest.loadStream(manifestPath: manifestPath, log: log)
         let selfEnergies = try PreparedStream.selfEnergies(of: tasks)
         let elements = Array(Set(tasks.flatMap(\.elements))).sorted()
-        let potential = try manifest.modelSpec
-            .makePotential(elements: elements, selfEnergies: selfEnergies, file: manifestPath)
+        let potential = try fittingDataConstants(try manifest.modelSpec
+            .makePotential(elements: elements, selfEnergies: selfEnergies, file: manifestPath), to: tasks.first?.train ?? [])  // the first task: no future data
         let stream = try PreparedStream(tasks: tasks, potential: potential, requireForces: loss.forceWeight > 0)
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " ")), "
             + "\(potential.initialParameters(seed: 0).tensors.reduce(0) { $0 + $1.scalars.count }) parameters; "

@@ -249,7 +249,8 @@ public final class TransferabilityRunner {
                data: StudyData) throws -> Trained {
         let training = frames.map { data.frames[$0] }
         let selfEnergies = try Self.selfEnergies(training: training, isolatedAtoms: data.isolatedAtoms)
-        let potential = try arch.model.makePotential(elements: data.elements, selfEnergies: selfEnergies, file: manifestPath)
+        let potential = try fittingDataConstants(
+            try arch.model.makePotential(elements: data.elements, selfEnergies: selfEnergies, file: manifestPath), to: training)
         let config = trainerConfiguration(epochs: epochs, trainingCount: training.count, seed: seed)
         let trainer = try Trainer(potential: potential, training: training,
                                   validation: data.validation.map { data.frames[$0] }, configuration: config)

@@ -11,6 +11,11 @@ import Chemistry
 /// `radial_MLP`, `MLP_irreps` (`"16x0e"`), `avg_num_neighbors`, and the `scale_shift` of
 /// `ScaleShiftMACE`. The defaults are mace-torch's, with hidden irreps `64x0e` ("small";
 /// `hiddenDegree` 1 gives `64x0e + 64x1o`, "medium"). Distances in Å, energies in eV.
+///
+/// `averageNeighbours` and `scale` come from the training data in mace-torch
+/// (`avg_num_neighbors`, and `rms_forces_scaling`: the RMS force component, with shift 0).
+/// Here they may be absent (nil): ``MACEPotential/fitted(to:)`` then sets them from the
+/// training conformations before training (every trainer does), and an unfitted model uses 1.
 public struct MACEArchitecture: Codable, Equatable, Sendable {
     /// Atomic numbers, in one-hot (node attribute) order.
     public var species: [Int]
@@ -37,15 +42,15 @@ public struct MACEArchitecture: Codable, Equatable, Sendable {
     public var readoutWidth: Int
     /// Messages are divided by this (mace-torch's `avg_num_neighbors`, the mean number of
     /// neighbours within the cutoff over the training set).
-    public var averageNeighbours: Double
-    /// `ScaleShiftMACE`: atomic interaction energies are scale · e_i + shift.
-    public var scale: Double
+    public var averageNeighbours: Double?
+    /// `ScaleShiftMACE`: atomic interaction energies are scale · e_i + shift (eV).
+    public var scale: Double?
     public var shift: Double
 
     public init(species: [Int], cutoff: Double = 5, radialBasis: Int = 8, envelopeExponent: Int = 5, shDegree: Int = 3,
                 channels: Int = 64, hiddenDegree: Int = 0, correlation: Int = 3, interactions: Int = 2,
-                radialMLP: [Int] = [64, 64, 64], readoutWidth: Int = 16, averageNeighbours: Double,
-                scale: Double = 1, shift: Double = 0) {
+                radialMLP: [Int] = [64, 64, 64], readoutWidth: Int = 16, averageNeighbours: Double? = nil,
+                scale: Double? = nil, shift: Double = 0) {
         self.species = species; self.cutoff = cutoff; self.radialBasis = radialBasis; self.envelopeExponent = envelopeExponent
         self.shDegree = shDegree; self.channels = channels; self.hiddenDegree = hiddenDegree; self.correlation = correlation
         self.interactions = interactions; self.radialMLP = radialMLP; self.readoutWidth = readoutWidth
@@ -72,10 +77,10 @@ public struct MACEArchitecture: Codable, Equatable, Sendable {
             return ("hiddenDegree", "must be between 0 and shDegree (\(shDegree)), got \(hiddenDegree)")
         }
         guard !radialMLP.isEmpty, radialMLP.allSatisfy({ $0 > 0 }) else { return ("radialMLP", "hidden widths must be positive, got \(radialMLP)") }
-        guard averageNeighbours > 0, averageNeighbours.isFinite else {
+        if let averageNeighbours, !(averageNeighbours > 0 && averageNeighbours.isFinite) {
             return ("averageNeighbours", "must be positive, got \(averageNeighbours)")
         }
-        guard scale.isFinite, scale != 0 else { return ("scale", "must be finite and non-zero, got \(scale)") }
+        if let scale, !(scale.isFinite && scale != 0) { return ("scale", "must be finite and non-zero, got \(scale)") }
         guard shift.isFinite else { return ("shift", "must be finite, got \(shift)") }
         return nil
     }

@@ -17,7 +17,8 @@ extension MACEPotential {
         let terms = readoutEnergies(positions: positions, topology: topology, parameters: parameters)
         let sum = terms.dropFirst().reduce(terms[0], +)
         let h = hyperparameters
-        return h.shift == 0 ? sum * S(h.scale) : sum * S(h.scale) + S(h.shift)
+        let scaled = sum * S(h.scale ?? 1)
+        return h.shift == 0 ? scaled : scaled + S(h.shift)
     }
 
     /// The readouts' atomic energies e_t(i), t = 0 … L−1, each `[A]` (eV, before scale and shift).
@@ -94,7 +95,7 @@ extension MACEPotential {
                 a = Tensor.zeros(shape: [atoms, ir.dimension, f])
             } else {
                 let stacked = Tensor.concatenate(ks.map { pathMessages[$0] }, alongAxis: 2)
-                a = linear(stacked, p["int\(t)/linear/\(ir)"], S(1 / (Double(ks.count * f).squareRoot() * h.averageNeighbours)))
+                a = linear(stacked, p["int\(t)/linear/\(ir)"], S(1 / (Double(ks.count * f).squareRoot() * (h.averageNeighbours ?? 1))))
             }
             if !layer.residual { a = groups.linear(a, p["int\(t)/skip/\(ir)"]) * skipNorm }
             coupled.append(a)
