@@ -32,6 +32,8 @@ struct MACELayer: Sendable {
     let paths: [Path]
     /// Coupling bases U_ν, ν = 1 … correlation, for each output irrep.
     let couplings: [Irrep: [CouplingBasis]]
+    /// The same as sparse symmetric polynomials (orders with paths only), for each output irrep.
+    let polynomials: [Irrep: [SymmetricPolynomial]]
 
     init(index: Int, architecture a: MACEArchitecture) {
         self.index = index
@@ -58,6 +60,7 @@ struct MACELayer: Sendable {
             couplings[output] = (1...a.correlation).map { CouplingBasis(coupling: messages, output: output, correlation: $0) }
         }
         self.couplings = couplings
+        polynomials = couplings.mapValues { $0.filter { $0.pathCount > 0 }.map { SymmetricPolynomial($0) } }
     }
 
     /// The paths into message irrep `irrep`, in order.

@@ -73,29 +73,19 @@ extension MACEPotential {
         }
         var up: [Irrep: Tensor<S>] = [:]
         for ir in layer.inputs { up[ir] = linear(features[ir]!, p["int\(t)/up/\(ir)"], linearNorm) }
-        // Per-path messages, summed over each receiver's edges.
-        var pathMessages: [Tensor<S>] = []
-        if let edges {
-            let weights = radialMLP(edges.radial, layer: layer, parameters: p)                 // [P, n_paths · F]
-            let pairs = topology.pairCount
-            for (k, path) in layer.paths.enumerated() {
-                let w = weights.slice(alongAxis: 1, start: k * f, length: f).reshaped([pairs, 1, f])
-                let xs = up[path.input]!.gather(indices: topology.neighbours) * w                    // [P, d_in, F]
-                let y = edges.harmonics.slice(alongAxis: 1, start: path.harmonic * path.harmonic, length: 2 * path.harmonic + 1)
-                let m = channelwiseProduct(xs, y, path) * S(Double(path.output.dimension).squareRoot())
-                pathMessages.append(m.scatterAdd(indices: topology.centers, into: atoms))
-            }
-        }
-        // A: linear over the paths into each message irrep, / avg_num_neighbors.
+        // Messages: per path, summed over each receiver's edges; then A, the linear map over
+        // the paths into each message irrep, / avg_num_neighbors.
+        let messages = composedReference
+            ? composedMessages(layer, up: up, edges: edges, topology: topology, parameters: p)
+            : fusedMessages(layer, up: up, edges: edges, topology: topology, parameters: p)
         var coupled: [Tensor<S>] = []
         for ir in layer.messages {
-            let ks = layer.paths.indices.filter { layer.paths[$0].output == ir }
+            let count = layer.paths(into: ir).count
             var a: Tensor<S>
-            if ks.isEmpty || pathMessages.isEmpty {
-                a = Tensor.zeros(shape: [atoms, ir.dimension, f])
+            if let stacked = messages[ir] {
+                a = linear(stacked, p["int\(t)/linear/\(ir)"], S(1 / (Double(count * f).squareRoot() * (h.averageNeighbours ?? 1))))
             } else {
-                let stacked = Tensor.concatenate(ks.map { pathMessages[$0] }, alongAxis: 2)
-                a = linear(stacked, p["int\(t)/linear/\(ir)"], S(1 / (Double(ks.count * f).squareRoot() * (h.averageNeighbours ?? 1))))
+                a = Tensor.zeros(shape: [atoms, ir.dimension, f])
             }
             if !layer.residual { a = groups.linear(a, p["int\(t)/skip/\(ir)"]) * skipNorm }
             coupled.append(a)
@@ -103,11 +93,74 @@ extension MACEPotential {
         let x = Tensor.concatenate(coupled, alongAxis: 1)                                            // [A, D, F]
         var out: [Irrep: Tensor<S>] = [:]
         for ir in layer.outputs {
-            let b = groups.symmetricContraction(x, bases: layer.couplings[ir]!, parameters: p, prefix: "prod\(t)/\(ir)/w")
+            let b = composedReference
+                ? groups.symmetricContraction(x, bases: layer.couplings[ir]!, parameters: p, prefix: "prod\(t)/\(ir)/w")
+                : productBasis(x, polynomials: layer.polynomials[ir]!, output: ir, species: topology.speciesIndices, parameters: p,
+                               prefix: "prod\(t)/\(ir)/w")
             let y = linear(b, p["prod\(t)/linear/\(ir)"], linearNorm)
             out[ir] = selfConnection[ir].map { y + $0 } ?? y
         }
         return out
+    }
+
+    /// Summed messages per message irrep, `[A, 2l+1, n_paths·F]` (paths side by side; nil
+    /// without paths or edges), by the fused ``EdgeTensorProduct``.
+    func fusedMessages<S: TensorScalar>(_ layer: MACELayer, up: [Irrep: Tensor<S>], edges: (harmonics: Tensor<S>, radial: Tensor<S>)?,
+                                        topology: NeighbourTopology, parameters p: ParameterSet<S>) -> [Irrep: Tensor<S>] {
+        guard let edges else { return [:] }
+        let atoms = topology.atomCount, f = hyperparameters.channels
+        let product = EdgeTensorProduct(layer: layer, receivers: topology.centers, senders: topology.neighbours, atomCount: atoms,
+                                        channels: f, harmonicCount: harmonics.count)
+        let features = Tensor.concatenate(layer.inputs.map { up[$0]! }, alongAxis: 1).reshaped([atoms, -1])
+        let all = product(weights: radialMLP(edges.radial, layer: layer, parameters: p), features: features, harmonics: edges.harmonics)
+        var out: [Irrep: Tensor<S>] = [:], offset = 0
+        for ir in layer.messages {
+            let count = layer.paths(into: ir).count
+            guard count > 0 else { continue }
+            let width = ir.dimension * count * f
+            out[ir] = all.slice(alongAxis: 1, start: offset, length: width).reshaped([atoms, ir.dimension, count * f])
+            offset += width
+        }
+        return out
+    }
+
+    /// The same with composed tensor operations (per path: gather, product, scatter).
+    func composedMessages<S: TensorScalar>(_ layer: MACELayer, up: [Irrep: Tensor<S>], edges: (harmonics: Tensor<S>, radial: Tensor<S>)?,
+                                           topology: NeighbourTopology, parameters p: ParameterSet<S>) -> [Irrep: Tensor<S>] {
+        guard let edges else { return [:] }
+        let atoms = topology.atomCount, f = hyperparameters.channels, pairs = topology.pairCount
+        let weights = radialMLP(edges.radial, layer: layer, parameters: p)                        // [P, n_paths · F]
+        var pathMessages: [Tensor<S>] = []
+        for (k, path) in layer.paths.enumerated() {
+            let w = weights.slice(alongAxis: 1, start: k * f, length: f).reshaped([pairs, 1, f])
+            let xs = up[path.input]!.gather(indices: topology.neighbours) * w                        // [P, d_in, F]
+            let y = edges.harmonics.slice(alongAxis: 1, start: path.harmonic * path.harmonic, length: 2 * path.harmonic + 1)
+            let m = channelwiseProduct(xs, y, path) * S(Double(path.output.dimension).squareRoot())
+            pathMessages.append(m.scatterAdd(indices: topology.centers, into: atoms))
+        }
+        var out: [Irrep: Tensor<S>] = [:]
+        for ir in layer.messages {
+            let ks = layer.paths.indices.filter { layer.paths[$0].output == ir }
+            if !ks.isEmpty { out[ir] = Tensor.concatenate(ks.map { pathMessages[$0] }, alongAxis: 2) }
+        }
+        return out
+    }
+
+    /// The product basis B `[A, M, F]` of x `[A, D, F]`: Σ_ν Σ_k W_ν[Z_a, k, c] G_ν[a, M, k, c]
+    /// with G_ν from the fused ``SymmetricPolynomial``.
+    func productBasis<S: TensorScalar>(_ x: Tensor<S>, polynomials: [SymmetricPolynomial], output: Irrep, species: [Int],
+                                       parameters p: ParameterSet<S>, prefix: String) -> Tensor<S> {
+        let atoms = x.shape[0], f = x.shape[2]
+        let flat = x.reshaped([atoms, x.shape[1] * f])
+        var b: Tensor<S>?
+        for polynomial in polynomials {
+            let w = p["\(prefix)\(polynomial.order)"]                                               // [N, K, F]
+            let k = w.shape[1], m = polynomial.outputs / k
+            let g = polynomial(flat).reshaped([atoms, m, k, f])
+            let term = (g * w.gather(indices: species).reshaped([atoms, 1, k, f])).sum(alongAxes: [2])
+            b = b.map { $0 + term } ?? term
+        }
+        return b ?? Tensor.zeros(shape: [atoms, output.dimension, f])
     }
 
     /// e3nn's "uvu" product of one path without its weight: out[e, M, c] =

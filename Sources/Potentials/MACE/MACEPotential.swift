@@ -54,6 +54,9 @@ public struct MACEPotential: AtomisticPotential {
     /// The layers' static structure.
     let layers: [MACELayer]
     let harmonics: SphericalHarmonics
+    /// Evaluate with composed tensor operations instead of the fused ``EdgeTensorProduct``
+    /// and ``SymmetricPolynomial`` (the reference the fused operations are tested against).
+    var composedReference = false
 
     /// e3nn's `normalize2mom(silu)` constant, 1/√E[silu(z)²] for z ~ N(0, 1), as e3nn
     /// estimates it (Monte Carlo over 10⁶ samples drawn with seed 0; the exact value is
