@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """MACE parity fixture: small mace-torch models with random weights, their weights under
-MetaMLIP's parameter names, and their energies and forces on real 3BPA and ethanol frames.
+MetaMLIP's parameter names, and their energies and forces on real 3BPA and ethanol frames (one ethanol in a periodic cell).
 
     python scripts/mace_parity.py [-o Tests/PotentialsTests/Fixtures/mace_parity.json]
 
@@ -155,8 +155,15 @@ def frames():
     import ase.io
     bpa = ase.io.read(os.path.join(DATA, "3bpa", "train_300K.xyz"), index="0:3")
     eth = ase.io.read(os.path.join(DATA, "ethanol", "botnet_pbe_def2svp_train.xyz"), index="0:2")
+    # Periodic: the second ethanol frame in a small triclinic cell, so atoms see images of
+    # themselves and of each other within the cutoff (checks the edge-shift convention).
+    box = eth[1].copy()
+    box.set_cell([[6.5, 0.0, 0.0], [0.8, 6.2, 0.0], [-0.5, 0.6, 6.8]])
+    box.set_pbc(True)
+    box.wrap()
     return [("3bpa/train_300K.xyz", i, a) for i, a in enumerate(bpa)] + \
-           [("ethanol/botnet_pbe_def2svp_train.xyz", i, a) for i, a in enumerate(eth)]
+           [("ethanol/botnet_pbe_def2svp_train.xyz", i, a) for i, a in enumerate(eth)] + \
+           [("ethanol/botnet_pbe_def2svp_train.xyz (frame 1 in a periodic triclinic cell)", 1, box)]
 
 
 def evaluate(model, atoms_list):
@@ -229,7 +236,8 @@ def main():
         "mace_torch": mace.__version__, "e3nn": e3nn.__version__, "torch": torch.__version__,
         "silu_normalisation": normalize2mom(torch.nn.functional.silu).cst,
         "self_energies": dict(zip([str(z) for z in SPECIES], E0)),
-        "frames": [{"source": src, "index": i, "atomic_numbers": a.numbers.tolist(), "positions": a.positions.tolist()}
+        "frames": [{"source": src, "index": i, "atomic_numbers": a.numbers.tolist(), "positions": a.positions.tolist(),
+                    **({"cell": a.cell.array.tolist()} if a.pbc.any() else {})}
                    for src, i, a in fr],
         "models": models,
         "math": reference_math(),

@@ -8,7 +8,9 @@ struct MACEFixture: Decodable {
         let index: Int
         let atomicNumbers: [Int]
         let positions: [[Double]]
-        enum CodingKeys: String, CodingKey { case source, index, atomicNumbers = "atomic_numbers", positions }
+        /// Lattice vectors (rows, Å) of a periodic frame.
+        let cell: [[Double]]?
+        enum CodingKeys: String, CodingKey { case source, index, atomicNumbers = "atomic_numbers", positions, cell }
     }
     struct Parameter: Decodable { let name: String; let shape: [Int]; let values: [Double] }
     struct Model: Decodable {

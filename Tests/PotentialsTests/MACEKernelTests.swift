@@ -42,40 +42,38 @@ import _TestSupport
         }
     }
 
-    /// Every slot of the edge product: value against the composed product, and the
-    /// derivatives of a quartic function of its output (first and second order) against
-    /// those of the composed version.
-    @Test func edgeTensorProductSlotsAndDerivatives() throws {
+    /// Every slot of the edge product for each message irrep: value against the composed
+    /// product, and the derivatives of a quartic function of its output (first and second
+    /// order) against those of the composed version.
+    @Test(arguments: ["0e", "1o", "2e"])
+    func edgeTensorProductSlotsAndDerivatives(_ irrep: String) throws {
         let a = MACEArchitecture(species: [1, 6], shDegree: 2, channels: 3, hiddenDegree: 1, averageNeighbours: 1)
         let potential = MACEPotential(a, selfEnergies: SelfEnergies(energies: [:], origin: .leastSquares))
-        let layer = potential.layers[1]                                          // inputs 0e + 1o
+        let layer = potential.layers[1], ir = try #require(Irrep(irrep))       // inputs 0e + 1o
+        let paths = layer.paths(into: ir)
         var rng = SeededGenerator(seed: 11)
         let atoms = 5, receivers = [0, 1, 1, 2, 3, 4, 4, 0], senders = [1, 0, 2, 1, 4, 3, 0, 4]
-        let product = EdgeTensorProduct(layer: layer, receivers: receivers, senders: senders, atomCount: atoms, channels: 3, harmonicCount: 9)
+        let product = EdgeTensorProduct(layer: layer, into: ir, receivers: receivers, senders: senders, atomCount: atoms,
+                                        channels: 3, harmonicCount: 9)
         func random(_ shape: [Int]) -> Tensor<Double> { Tensor.randomNormal(shape: shape, using: &rng).requiringGrad() }
-        let w = random([8, layer.paths.count * 3]), x = random([atoms, 4 * 3]), y = random([8, 9])
+        let w = random([8, paths.count * 3]), x = random([atoms, 4 * 3]), y = random([8, 9])
         // The composed reference with the same layout.
         func composed(_ w: Tensor<Double>, _ x: Tensor<Double>, _ y: Tensor<Double>) -> Tensor<Double> {
             let blocks = x.reshaped([atoms, 4, 3])
             let up: [Irrep: Tensor<Double>] = [Irrep(0, 1): blocks.slice(alongAxis: 1, start: 0, length: 1),
                                                Irrep(1, -1): blocks.slice(alongAxis: 1, start: 1, length: 3)]
-            var parts: [Tensor<Double>] = []
-            for ir in layer.messages {
-                var paths: [Tensor<Double>] = []
-                for (k, path) in layer.paths.enumerated() where path.output == ir {
-                    let wk = w.slice(alongAxis: 1, start: k * 3, length: 3).reshaped([8, 1, 3])
-                    let xs = up[path.input]!.gather(indices: senders) * wk
-                    let yl = y.slice(alongAxis: 1, start: path.harmonic * path.harmonic, length: 2 * path.harmonic + 1)
-                    let m = potential.channelwiseProduct(xs, yl, path) * Double(path.output.dimension).squareRoot()
-                    paths.append(m.scatterAdd(indices: receivers, into: atoms))
-                }
-                parts.append(Tensor.concatenate(paths, alongAxis: 2).reshaped([atoms, -1]))
+            let messages = paths.enumerated().map { k, path -> Tensor<Double> in
+                let wk = w.slice(alongAxis: 1, start: k * 3, length: 3).reshaped([8, 1, 3])
+                let xs = up[path.input]!.gather(indices: senders) * wk
+                let yl = y.slice(alongAxis: 1, start: path.harmonic * path.harmonic, length: 2 * path.harmonic + 1)
+                let m = potential.channelwiseProduct(xs, yl, path) * Double(path.output.dimension).squareRoot()
+                return m.scatterAdd(indices: receivers, into: atoms)
             }
-            return Tensor.concatenate(parts, alongAxis: 1)
+            return Tensor.concatenate(messages, alongAxis: 2).reshaped([atoms, -1])
         }
         let fusedOut = product(weights: w, features: x, harmonics: y), composedOut = composed(w, x, y)
+        #expect(fusedOut.shape == composedOut.shape)
         #expect(zip(fusedOut.scalars, composedOut.scalars).allSatisfy { abs($0 - $1) < 1e-12 })
-        // L = Σ out⁴ / 4; then the second-order quantity Σ (∂L/∂x)² differentiated again.
         func secondOrder(_ f: (Tensor<Double>, Tensor<Double>, Tensor<Double>) -> Tensor<Double>) -> [[Double]] {
             let out = f(w, x, y)
             let loss = (out * out * out * out).sum() * 0.25

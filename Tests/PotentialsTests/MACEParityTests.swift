@@ -6,7 +6,8 @@ import Testing
 
 /// MACE with mace-torch's weights gives mace-torch's energies and forces
 /// (`scripts/mace_parity.py`: `ScaleShiftMACE` in float64 with random weights, on three 3BPA
-/// and two ethanol frames from `/work/shared/datasets`), to 1e-5 relative in Float64.
+/// and two ethanol frames from `/work/shared/datasets`, and one of them in a periodic
+/// triclinic cell), to 1e-5 relative in Float64.
 @Suite struct MACEParityTests {
     static let fixture: MACEFixture? = try? MACEFixture.load()
 
@@ -28,7 +29,8 @@ import Testing
 
     static var conformations: [Conformation] {
         (fixture?.frames ?? []).map { f in
-            Conformation(atomicNumbers: f.atomicNumbers, positions: f.positions.map { SIMD3($0[0], $0[1], $0[2]) }, energy: 0)
+            Conformation(atomicNumbers: f.atomicNumbers, positions: f.positions.map { SIMD3($0[0], $0[1], $0[2]) },
+                         cell: f.cell.map { Cell(vectors: $0.map { SIMD3($0[0], $0[1], $0[2]) }) }, energy: 0)
         }
     }
 

@@ -1,17 +1,17 @@
 import Autodiff
 
-/// The channel-wise tensor products of one MACE layer, summed over each atom's incoming
-/// edges, as one fused operation (no per-edge `[P, 2l+1, F]` tensors are stored).
+/// The channel-wise tensor products of one MACE layer into one message irrep, summed over
+/// each atom's incoming edges, as one fused operation (no per-edge `[P, 2l+1, F]` tensors).
 ///
-/// With edges e from sender s(e) to receiver r(e), radial weights W `[P, K·F]` (path k in
-/// columns k·F ..< (k+1)·F), node features X `[A, D_in·F]` (the input irreps concatenated,
-/// each `[2l+1, F]`), harmonics Y `[P, (lmax+1)²]`, and each path's coupling entries
-/// (m, m′, M, v) with v = √(2l_out+1) C[m, m′, M], the messages are
+/// With edges e from sender s(e) to receiver r(e), radial weights W `[P, n·F]` of the n
+/// paths into the irrep (path k in columns k·F ..< (k+1)·F), node features X `[A, D_in·F]`
+/// (the input irreps concatenated, each `[2l+1, F]`), harmonics Y `[P, (lmax+1)²]`, and each
+/// path's coupling entries (m, m′, M, v) with v = √(2l_out+1) C[m, m′, M], the messages are
 ///
-///     A[r(e), o_k(M) + c] += Σ_{(m, m′, M, v) ∈ k} v W[e, kF + c] X[s(e), m F + c] Y[e, m′]
+///     A[r(e), (M n + k) F + c] += Σ_{(m, m′, M, v) ∈ k} v W[e, kF + c] X[s(e), m F + c] Y[e, m′]
 ///
-/// laid out `[A, Σ_ir (2l_ir+1)·n_ir·F]`: one block per message irrep ir, `[2l+1, n_ir·F]`
-/// (the n_ir paths into ir side by side), ready for the linear map over paths. All four
+/// laid out `[A, (2l+1)·n·F]` (`[2l+1, n·F]` per atom: the paths side by side), ready for
+/// the linear map over paths. All four
 /// arguments enter one 4-linear form Q(A, W, X, Y) = Σ_e Σ_k Σ_c (…); each operation here
 /// computes the gradient of Q with respect to one slot from the other three, so the
 /// vector–Jacobian product of any of them with respect to an argument is the operation for
@@ -39,22 +39,16 @@ struct EdgeTensorProduct: Sendable {
     /// Row widths of the four slots.
     let widths: [Int]
 
-    /// The product of `layer`'s paths over the edges of `topology` (receiver = centre,
-    /// sender = neighbour, as mace's edges), `channels` F.
-    init(layer: MACELayer, receivers: [Int], senders: [Int], atomCount: Int, channels f: Int, harmonicCount: Int) {
+    /// The product of `layer`'s paths into `irrep` over the edges (receiver = centre, sender
+    /// = neighbour, as mace's edges), `channels` F.
+    init(layer: MACELayer, into irrep: Irrep, receivers: [Int], senders: [Int], atomCount: Int, channels f: Int, harmonicCount: Int) {
         self.receivers = receivers; self.senders = senders; self.atomCount = atomCount; channels = f
         var inputOffset: [Irrep: Int] = [:], offset = 0
         for ir in layer.inputs { inputOffset[ir] = offset; offset += ir.dimension }
         let inputDimension = offset
-        var messageOffset: [Irrep: Int] = [:], messageWidth = 0
-        for ir in layer.messages {
-            messageOffset[ir] = messageWidth
-            messageWidth += ir.dimension * layer.paths(into: ir).count * f
-        }
+        let paths = layer.paths(into: irrep)
         var entries: [Entry] = []
-        for (k, path) in layer.paths.enumerated() {
-            let siblings = layer.paths(into: path.output).count
-            let j = layer.paths[..<k].filter { $0.output == path.output }.count
+        for (k, path) in paths.enumerated() {
             let dIn = path.input.dimension, dY = 2 * path.harmonic + 1, dOut = path.output.dimension
             let alpha = Double(dOut).squareRoot()
             for m in 0..<dIn { for mp in 0..<dY { for mo in 0..<dOut {
@@ -62,14 +56,14 @@ struct EdgeTensorProduct: Sendable {
                 guard c != 0 else { continue }
                 entries.append(Entry(weightColumn: k * f, featureColumn: (inputOffset[path.input]! + m) * f,
                                      harmonic: path.harmonic * path.harmonic + mp,
-                                     messageColumn: messageOffset[path.output]! + (mo * siblings + j) * f, value: alpha * c))
+                                     messageColumn: (mo * paths.count + k) * f, value: alpha * c))
             } } }
         }
         self.entries = entries
-        widths = [messageWidth, layer.paths.count * f, inputDimension * f, harmonicCount]
+        widths = [irrep.dimension * paths.count * f, paths.count * f, inputDimension * f, harmonicCount]
     }
 
-    /// The messages `[A, message width]` from weights `[P, K·F]`, features `[A, D_in·F]` and harmonics `[P, (lmax+1)²]`.
+    /// The messages `[A, (2l+1)·n·F]` from weights `[P, n·F]`, features `[A, D_in·F]` and harmonics `[P, (lmax+1)²]`.
     func callAsFunction<S: TensorScalar>(weights: Tensor<S>, features: Tensor<S>, harmonics: Tensor<S>) -> Tensor<S> {
         apply(.messages, [weights, features, harmonics])
     }
@@ -99,48 +93,53 @@ struct EdgeTensorProduct: Sendable {
         slot == .messages || slot == .features ? atomCount : receivers.count
     }
 
-    /// The kernel for `slot`; `x` are the other slots' values in slot order.
+    /// The kernel for `slot`; `x` are the other slots' values in slot order. One pass over
+    /// the edges; per edge and coupling entry a fused loop over the F channels.
     @_specialize(where S == Float) @_specialize(where S == Double)
     func run<S: TensorScalar>(_ slot: Slot, _ x: [[S]]) -> [S] {
         var slots: [[S]] = [], i = 0
         for s in Slot.allCases { if s == slot { slots.append([]) } else { slots.append(x[i]); i += 1 } }
         let f = channels, wA = widths[0], wW = widths[1], wX = widths[2], wY = widths[3]
+        let n = entries.count
+        let wc = entries.map(\.weightColumn), xc = entries.map(\.featureColumn), hc = entries.map(\.harmonic)
+        let ac = entries.map(\.messageColumn), v = entries.map { S($0.value) }
         var out = [S](repeating: 0, count: rows(slot) * widths[slot.rawValue])
-        slots[0].withUnsafeBufferPointer { a in slots[1].withUnsafeBufferPointer { w in
-        slots[2].withUnsafeBufferPointer { xx in slots[3].withUnsafeBufferPointer { y in
-        out.withUnsafeMutableBufferPointer { o in
-            for e in 0..<receivers.count {
-                let r = receivers[e], s = senders[e]
-                for entry in entries {
+        withPointers(slots) { p in
+            out.withUnsafeMutableBufferPointer { o in
+                let a = p[0], w = p[1], xx = p[2], y = p[3], out = o.baseAddress!
+                for e in 0..<receivers.count {
+                    let aRow = a + receivers[e] * wA, xRow = xx + senders[e] * wX, wRow = w + e * wW, yRow = y + e * wY
                     switch slot {
                     case .messages:
-                        let coef = S(entry.value) * y[e * wY + entry.harmonic]
-                        if coef == 0 { continue }
-                        let out = o.baseAddress! + r * wA + entry.messageColumn
-                        let wv = w.baseAddress! + e * wW + entry.weightColumn, xv = xx.baseAddress! + s * wX + entry.featureColumn
-                        for c in 0..<f { out[c] += coef * wv[c] * xv[c] }
+                        let target = out + receivers[e] * wA
+                        for k in 0..<n {
+                            let coef = v[k] * yRow[hc[k]], t = target + ac[k], wv = wRow + wc[k], xv = xRow + xc[k]
+                            for c in 0..<f { t[c] += coef * wv[c] * xv[c] }
+                        }
                     case .weights:
-                        let coef = S(entry.value) * y[e * wY + entry.harmonic]
-                        if coef == 0 { continue }
-                        let out = o.baseAddress! + e * wW + entry.weightColumn
-                        let av = a.baseAddress! + r * wA + entry.messageColumn, xv = xx.baseAddress! + s * wX + entry.featureColumn
-                        for c in 0..<f { out[c] += coef * av[c] * xv[c] }
+                        let target = out + e * wW
+                        for k in 0..<n {
+                            let coef = v[k] * yRow[hc[k]], t = target + wc[k], av = aRow + ac[k], xv = xRow + xc[k]
+                            for c in 0..<f { t[c] += coef * av[c] * xv[c] }
+                        }
                     case .features:
-                        let coef = S(entry.value) * y[e * wY + entry.harmonic]
-                        if coef == 0 { continue }
-                        let out = o.baseAddress! + s * wX + entry.featureColumn
-                        let av = a.baseAddress! + r * wA + entry.messageColumn, wv = w.baseAddress! + e * wW + entry.weightColumn
-                        for c in 0..<f { out[c] += coef * av[c] * wv[c] }
+                        let target = out + senders[e] * wX
+                        for k in 0..<n {
+                            let coef = v[k] * yRow[hc[k]], t = target + xc[k], av = aRow + ac[k], wv = wRow + wc[k]
+                            for c in 0..<f { t[c] += coef * av[c] * wv[c] }
+                        }
                     case .harmonics:
-                        let av = a.baseAddress! + r * wA + entry.messageColumn
-                        let wv = w.baseAddress! + e * wW + entry.weightColumn, xv = xx.baseAddress! + s * wX + entry.featureColumn
-                        var sum = S(0)
-                        for c in 0..<f { sum += av[c] * wv[c] * xv[c] }
-                        o[e * wY + entry.harmonic] += S(entry.value) * sum
+                        let target = out + e * wY
+                        for k in 0..<n {
+                            let av = aRow + ac[k], wv = wRow + wc[k], xv = xRow + xc[k]
+                            var sum = S(0)
+                            for c in 0..<f { sum += av[c] * wv[c] * xv[c] }
+                            target[hc[k]] += v[k] * sum
+                        }
                     }
                 }
             }
-        } } } } }
+        }
         return out
     }
 }

@@ -109,17 +109,19 @@ extension MACEPotential {
                                         topology: NeighbourTopology, parameters p: ParameterSet<S>) -> [Irrep: Tensor<S>] {
         guard let edges else { return [:] }
         let atoms = topology.atomCount, f = hyperparameters.channels
-        let product = EdgeTensorProduct(layer: layer, receivers: topology.centers, senders: topology.neighbours, atomCount: atoms,
-                                        channels: f, harmonicCount: harmonics.count)
         let features = Tensor.concatenate(layer.inputs.map { up[$0]! }, alongAxis: 1).reshaped([atoms, -1])
-        let all = product(weights: radialMLP(edges.radial, layer: layer, parameters: p), features: features, harmonics: edges.harmonics)
-        var out: [Irrep: Tensor<S>] = [:], offset = 0
+        let hidden = radialMLP(edges.radial, layer: layer, parameters: p, hiddenOnly: true)
+        let last = p["int\(layer.index)/radial/W\(radialWidths(layer).count - 2)"], norm = S(1 / Double(last.shape[0]).squareRoot())
+        var out: [Irrep: Tensor<S>] = [:], column = 0
         for ir in layer.messages {
             let count = layer.paths(into: ir).count
             guard count > 0 else { continue }
-            let width = ir.dimension * count * f
-            out[ir] = all.slice(alongAxis: 1, start: offset, length: width).reshaped([atoms, ir.dimension, count * f])
-            offset += width
+            // The radial MLP's last layer restricted to this irrep's paths (their columns are adjacent).
+            let weights = matmul(hidden, last.slice(alongAxis: 1, start: column, length: count * f)) * norm
+            column += count * f
+            let product = EdgeTensorProduct(layer: layer, into: ir, receivers: topology.centers, senders: topology.neighbours,
+                                            atomCount: atoms, channels: f, harmonicCount: harmonics.count)
+            out[ir] = product(weights: weights, features: features, harmonics: edges.harmonics).reshaped([atoms, ir.dimension, count * f])
         }
         return out
     }
@@ -182,11 +184,13 @@ extension MACEPotential {
         return out!
     }
 
-    /// The radial MLP of layer t (e3nn's `FullyConnectedNet`, no biases): `[P, radialBasis]` → `[P, n_paths · F]`.
-    func radialMLP<S: TensorScalar>(_ radial: Tensor<S>, layer: MACELayer, parameters p: ParameterSet<S>) -> Tensor<S> {
+    /// The radial MLP of layer t (e3nn's `FullyConnectedNet`, no biases): `[P, radialBasis]` →
+    /// `[P, n_paths · F]`, or its last hidden layer with `hiddenOnly`.
+    func radialMLP<S: TensorScalar>(_ radial: Tensor<S>, layer: MACELayer, parameters p: ParameterSet<S>,
+                                    hiddenOnly: Bool = false) -> Tensor<S> {
         let widths = radialWidths(layer)
         var x = radial
-        for k in 0..<(widths.count - 1) {
+        for k in 0..<(widths.count - (hiddenOnly ? 2 : 1)) {
             x = matmul(x, p["int\(layer.index)/radial/W\(k)"]) * S(1 / Double(widths[k]).squareRoot())
             if k < widths.count - 2 { x = x.silu() * S(Self.siluNormalisation) }
         }

@@ -93,7 +93,8 @@ public struct SphericalHarmonics: Sendable {
         let p = vectors.shape[0]
         let length = (vectors * vectors).sum(alongAxes: [1], keepingDims: true).safeSqrt(S(1e-24))
         let u = vectors / length
-        let axes = (0..<3).map { u.slice(alongAxis: 1, start: $0, length: 1) }
+        // Columns by products with constant selectors (a slice's adjoint, padding, is slower).
+        let axes = (0..<3).map { k in matmul(u, Tensor<S>(shape: [3, 1], scalars: (0..<3).map { $0 == k ? 1 : 0 })) }
         // powers[k][n] = u_k^n, n = 0 … lmax ([P, 1] each; nil for n = 0, the constant 1).
         var powers: [[Tensor<S>?]] = []
         for k in 0..<3 {

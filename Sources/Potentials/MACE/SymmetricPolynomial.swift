@@ -94,59 +94,68 @@ struct SymmetricPolynomial: Sendable {
         })
     }
 
-    /// The kernel: `t` = (g?, d₁…d_q, x?) values.
+    /// One product term of an operation: ν factor columns (factor i comes from g when the
+    /// g slot is filled and i = 0, from direction i′ for the next q, else from x) into one
+    /// output column, all in units of F.
+    struct Term { let scale: Double; let output: Int; let factors: [Int] }
+
+    /// The terms of the operation with slot `free` open and q directions: assignments of the
+    /// roles to tuple positions that pick the same indices are merged with their multiplicity.
+    func terms(_ free: Free, q: Int) -> [Term] {
+        let ν = order, roles = q + (free == .feature ? 1 : 0)
+        let coefficient = Self.factorial(ν - roles) / Self.factorial(ν)
+        let assignments = Self.injections(roles, into: ν)
+        var terms: [Term] = []
+        for entry in entries {
+            var merged: [[Int]: Int] = [:], order: [[Int]] = []
+            for assignment in assignments {
+                let key = assignment.map { entry.indices[$0] }
+                if merged[key] == nil { order.append(key) }
+                merged[key, default: 0] += 1
+            }
+            for key in order {
+                var rest = entry.indices
+                for i in key { rest.remove(at: rest.firstIndex(of: i)!) }
+                terms.append(Term(scale: coefficient * entry.value * Double(merged[key]!),
+                                  output: free == .output ? entry.output : key[q],
+                                  factors: (free == .feature ? [entry.output] : []) + Array(key.prefix(q)) + rest))
+            }
+        }
+        return terms
+    }
+
+    /// The kernel: `t` = (g?, d₁…d_q, x?) values, `[A, width]` each.
     @_specialize(where S == Float) @_specialize(where S == Double)
     func run<S: TensorScalar>(_ free: Free, _ t: [[S]], q: Int, hasX: Bool, atoms: Int, channels f: Int) -> [S] {
-        let ν = order, roles = q + (free == .feature ? 1 : 0)
-        let assignments = Self.injections(roles, into: ν)
-        let coefficient = S(Self.factorial(ν - roles) / Self.factorial(ν))
+        let terms = terms(free, q: q), ν = order
         let outWidth = free == .output ? outputs * f : dimension * f, xWidth = dimension * f
-        let first = free == .feature ? 1 : 0
-        // Flat per-entry data: output column, indices, scaled value.
-        let scales = entries.map { coefficient * S($0.value) }
         var out = [S](repeating: 0, count: atoms * outWidth)
-        var product = [S](repeating: 0, count: f)
-        let buffers = t.map { array -> UnsafeMutableBufferPointer<S> in
-            let b = UnsafeMutableBufferPointer<S>.allocate(capacity: max(array.count, 1))
-            _ = b.initialize(from: array)
-            return b
-        }
-        defer { buffers.forEach { $0.deallocate() } }
-        let g = free == .feature ? UnsafePointer(buffers[0].baseAddress!) : nil
-        let directions = (0..<q).map { UnsafePointer(buffers[first + $0].baseAddress!) }
-        let x = hasX ? UnsafePointer(buffers[t.count - 1].baseAddress!) : nil
-        out.withUnsafeMutableBufferPointer { o in product.withUnsafeMutableBufferPointer { pr in
-            let p = pr.baseAddress!
-            for a in 0..<atoms {
-                let outRow = o.baseAddress! + a * outWidth, xRow = x.map { $0 + a * xWidth }
-                let gRow = g.map { $0 + a * outputs * f }
-                let dRows = directions.map { $0 + a * xWidth }
-                for (e, entry) in entries.enumerated() {
-                    let scale = scales[e]
-                    for assignment in assignments {
-                        if let gRow { let gv = gRow + entry.output * f; for c in 0..<f { p[c] = scale * gv[c] } }
-                        else { for c in 0..<f { p[c] = scale } }
-                        var used = 0
-                        for j in 0..<q {
-                            let r = assignment[j]
-                            used |= 1 << r
-                            let dv = dRows[j] + entry.indices[r] * f
-                            for c in 0..<f { p[c] *= dv[c] }
-                        }
-                        if free == .feature { used |= 1 << assignment[q] }
-                        if let xRow {
-                            for r in 0..<ν where used & (1 << r) == 0 {
-                                let xv = xRow + entry.indices[r] * f
-                                for c in 0..<f { p[c] *= xv[c] }
-                            }
-                        }
-                        let target = outRow + (free == .output ? entry.output : entry.indices[assignment[q]]) * f
-                        for c in 0..<f { target[c] += p[c] }
+        return withPointers(t) { buffers in
+            // Factor i's source and row width: g, then the directions, then x for the rest.
+            let filled = (free == .feature ? 1 : 0) + q
+            let bases = (0..<ν).map { i -> (UnsafePointer<S>, Int) in
+                if i < filled { return (buffers[i], free == .feature && i == 0 ? outputs * f : xWidth) }
+                return (buffers[t.count - 1], xWidth)
+            }
+            precondition(hasX || filled == ν, "symmetric polynomial: x missing")
+            let scales = terms.map { S($0.scale) }
+            out.withUnsafeMutableBufferPointer { o in
+                for a in 0..<atoms {
+                    let outRow = o.baseAddress! + a * outWidth
+                    let rows = bases.map { $0.0 + a * $0.1 }
+                    for (n, term) in terms.enumerated() {
+                        let scale = scales[n], target = outRow + term.output * f
+                        let p0 = rows[0] + term.factors[0] * f
+                        if ν == 1 { for c in 0..<f { target[c] += scale * p0[c] }; continue }
+                        let p1 = rows[1] + term.factors[1] * f
+                        if ν == 2 { for c in 0..<f { target[c] += scale * p0[c] * p1[c] }; continue }
+                        let p2 = rows[2] + term.factors[2] * f
+                        for c in 0..<f { target[c] += scale * p0[c] * p1[c] * p2[c] }
                     }
                 }
             }
-        } }
-        return out
+            return out
+        }
     }
 
     /// Every injective map from `roles` items into positions 0..<n, as position lists.
@@ -156,4 +165,19 @@ struct SymmetricPolynomial: Sendable {
     }
 
     static func factorial(_ n: Int) -> Double { (1...max(n, 1)).reduce(1.0) { $0 * Double($1) } }
+}
+
+/// `body` with a pointer to each array's elements (valid only inside `body`; a dangling
+/// non-nil pointer for an empty array, never dereferenced by the kernels).
+func withPointers<S, R>(_ arrays: [[S]], _ body: ([UnsafePointer<S>]) -> R) -> R {
+    var pointers: [UnsafePointer<S>] = []
+    pointers.reserveCapacity(arrays.count)
+    func step(_ i: Int) -> R {
+        if i == arrays.count { return body(pointers) }
+        return arrays[i].withUnsafeBufferPointer { b in
+            pointers.append(b.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<S>.alignment)!)
+            return step(i + 1)
+        }
+    }
+    return step(0)
 }
