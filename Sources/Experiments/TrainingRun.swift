@@ -216,6 +216,7 @@ public struct TrainingRun {
             potential = try scaled.fittingScales(to: train)
         }
         potential = try fittingDataConstants(potential, to: train)   // MACE: average neighbours, scale
+        if let fitted = potential as? any DataFittedPotential { log("model constants: \(fitted.dataConstants)") }
         let dir = m.checkpointDir.map(resolve)
         let out = output ?? (dir.map { $0 + "/model.json" } ?? "model.json")
         if let output { try checkWritable(output, option: "--output") }

@@ -8,6 +8,8 @@ public protocol DataFittedPotential: AtomisticPotential {
     /// The same model with its unset data constants computed from `conformations` (at most
     /// `limit`, evenly spaced, are used).
     func fitted(to conformations: [Conformation], limit: Int) throws -> Self
+    /// The constants as a log line ("average neighbours 16.7, scale 0.75 eV/Å").
+    var dataConstants: String { get }
 }
 
 /// `potential` with its data constants fitted to `conformations` when it has any

@@ -26,4 +26,10 @@ extension MACEPotential: DataFittedPotential {
         }
         return MACEPotential(fitted, selfEnergies: selfEnergies)
     }
+
+    public var dataConstants: String {
+        let h = hyperparameters
+        func rounded(_ x: Double?) -> String { x.map { "\(($0 * 10_000).rounded() / 10_000)" } ?? "unset (1)" }
+        return "average neighbours \(rounded(h.averageNeighbours)), scale \(rounded(h.scale)) eV, shift \(h.shift) eV"
+    }
 }

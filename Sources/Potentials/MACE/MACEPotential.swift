@@ -47,6 +47,22 @@ import Descriptors
 /// `readout<t>/W` `[F, 1]` (t < L−1), `readout<L−1>/W1` `[F, R]` and `W2` `[R, 1]`.
 /// Layer t of ``layer(ofParameter:)`` is interaction t with its product basis (and the
 /// embedding for t = 0); all readouts are layer L.
+///
+/// **Evaluation.** Step 2 runs as one fused ``EdgeTensorProduct`` per message irrep (no
+/// per-edge `[P, 2l+1, F]` tensors) and step 4 as a ``SymmetricPolynomial`` per order (mace's
+/// U_ν kept sparse and symmetrised) followed by the per-element weights; both have their own
+/// derivative rules to any order, so forces and force training run through ``Autodiff``.
+/// `composedReference` evaluates the same model with plain tensor operations (mace's dense
+/// contraction order); `MACEKernelTests` checks the two agree, to second order.
+///
+/// **Conventions matched to mace-torch / e3nn** (each checked by `MACEParityTests`): e3nn's
+/// spherical-harmonic axes (y polar) and "component" normalisation; e3nn's real basis and
+/// phase of the Clebsch–Gordan coefficients; irreps ordered (l, p) with odd before even and
+/// tensor-product paths sorted stably by output irrep; e3nn's path normalisation (√(2l+1) per
+/// "uvu" path, 1/√fan-in per linear map, summed over the paths into an output); mace's
+/// coupling-path order of U_ν; messages divided by the average neighbour count after the
+/// linear map; edge vectors pointing from sender to receiver; e3nn's Monte-Carlo SiLU
+/// normalisation constant.
 public struct MACEPotential: AtomisticPotential {
     /// The hyperparameters.
     public let hyperparameters: MACEArchitecture
