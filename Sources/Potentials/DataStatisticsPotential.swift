@@ -2,7 +2,9 @@ import Chemistry
 
 /// A model with constants that are computed from its training conformations before
 /// training starts and then stored with its architecture (deepmd-kit's environment
-/// statistics `davg`/`dstd` and automatic `sel` for ``DeepPotPotential``).
+/// statistics `davg`/`dstd` and automatic `sel` for ``DeepPotPotential``; the average
+/// neighbour count and force scale of ``MACEPotential``, mace-torch's `avg_num_neighbors`
+/// and `rms_forces_scaling`).
 ///
 /// Every place that builds a model from a manifest's `model:` section calls
 /// ``fittingStatistics(to:file:)`` on the training conformations (never the test set) right
@@ -14,6 +16,8 @@ public protocol DataStatisticsPotential: AtomisticPotential {
     /// - Throws: `DataError` naming `file` when the conformations cannot give the constants
     ///   (no conformations, an element the model lacks, a neighbour count above a fixed limit).
     func fittingStatistics(to conformations: [Conformation], file: String) throws -> Self
+    /// The data constants as one log line ("average neighbours 16.7, scale 0.75 eV, …").
+    var dataStatisticsSummary: String { get }
 }
 
 extension AtomisticPotential {

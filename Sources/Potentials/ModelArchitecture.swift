@@ -20,8 +20,11 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
     /// Deep Potential, smooth edition: deepmd-kit's `se_e2_a` (``DeepPotPotential``).
     case deeppot(DeepPotArchitecture)
 
+    /// MACE equivariant message passing (``MACEPotential``).
+    case mace(MACEArchitecture)
+
     /// The `"kind"` values this build reads.
-    public static let kinds = ["ani", "acsf", "eeacsf", "hipnn", "deeppot"]
+    public static let kinds = ["ani", "acsf", "eeacsf", "hipnn", "deeppot", "mace"]
 
     /// The `"kind"` of this architecture.
     public var kind: String {
@@ -31,6 +34,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case .eeacsf: "eeacsf"
         case .hipnn: "hipnn"
         case .deeppot: "deeppot"
+        case .mace: "mace"
         }
     }
 
@@ -44,6 +48,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case "eeacsf": self = .eeacsf(try EEACSFArchitecture(from: decoder))
         case "hipnn": self = .hipnn(try HIPNNArchitecture(from: decoder))
         case "deeppot": self = .deeppot(try DeepPotArchitecture(from: decoder))
+        case "mace": self = .mace(try MACEArchitecture(from: decoder))
         default:
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath + [Key.kind],
@@ -58,6 +63,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case .eeacsf(let a): try a.encode(to: encoder)
         case .hipnn(let h): try h.encode(to: encoder)
         case .deeppot(let d): try d.encode(to: encoder)
+        case .mace(let m): try m.encode(to: encoder)
         }
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(kind, forKey: .kind)
@@ -72,6 +78,7 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case .eeacsf(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
         case .hipnn(let h): try h.makePotential(selfEnergies: selfEnergies, file: file)
         case .deeppot(let d): try d.makePotential(selfEnergies: selfEnergies, file: file)
+        case .mace(let m): try m.makePotential(selfEnergies: selfEnergies, file: file)
         }
     }
 }

@@ -54,6 +54,11 @@ struct ConformanceModel: CustomTestStringConvertible, Sendable {
                                                                  fittingNeuron: [6, 12], typeOneSide: true, resnetDt: true,
                                                                  fittingResnetDt: false))
         },
+        ConformanceModel(name: "mace") { elements, selfEnergies in
+            MACEPotential(MACEArchitecture(species: elements, cutoff: 5, shDegree: 3, channels: 4, hiddenDegree: 1,
+                                           radialMLP: [8, 8], readoutWidth: 4, averageNeighbours: 10, scale: 1.2, shift: 0.05),
+                          selfEnergies: selfEnergies)
+        },
     ]
 
     /// A DeepPot with its environment statistics from the structures the checks use (3BPA,

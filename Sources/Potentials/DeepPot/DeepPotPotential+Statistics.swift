@@ -84,3 +84,15 @@ extension DeepPotPotential {
         return DeepPotPotential(h, selfEnergies: selfEnergies)
     }
 }
+
+extension DeepPotPotential {
+    /// `sel` per species and the radial davg/dstd per centre species, as one log line.
+    public var dataStatisticsSummary: String {
+        let h = hyperparameters
+        func rounded(_ x: Double) -> String { "\((x * 10_000).rounded() / 10_000)" }
+        let perSpecies = h.species.indices.map { t in
+            "\(Element.symbol(for: h.species[t])): sel \(h.sel[t]), davg \(rounded(h.davg[t][0])), dstd \(rounded(h.dstd[t][0]))/\(rounded(h.dstd[t][1]))"
+        }
+        return automaticSel != nil ? "sel automatic, statistics not computed yet" : perSpecies.joined(separator: "; ")
+    }
+}
