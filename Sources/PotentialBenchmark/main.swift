@@ -140,9 +140,16 @@ measure("trainer_step_\(stepThreads)_thread\(stepThreads == 1 ? "" : "s")") { _ 
 }
 StepParallelism.threads = 1
 
-// With --parts: where a training step's time goes (descriptor vs. networks), ANI only.
-if CommandLine.arguments.contains("--parts"), let ani = potential as? ANIPotential {
+// With --parts: where a training step's time goes (descriptor vs. networks for ANI; the
+// optimizer's share for every model).
+if CommandLine.arguments.contains("--parts") {
     print("parts of a step (same batches):")
+    measure("adam_update") { _ in
+        var p = parameters
+        adam.update(&p, along: parameters)
+    }
+}
+if CommandLine.arguments.contains("--parts"), let ani = potential as? ANIPotential {
     measure("energy_inference_again") { b in
         _ = potential(positions: b.positions, topology: b.topology, batch: b.atoms, parameters: parameters, withForces: false).energies.scalars
     }
@@ -155,9 +162,5 @@ if CommandLine.arguments.contains("--parts"), let ani = potential as? ANIPotenti
     measure("networks_energy") { b in
         let g = ani.aev(b.positions, topology: b.topology)
         _ = ani.networks.energies(features: g, batch: b.atoms, parameters: parameters).scalars
-    }
-    measure("adam_update") { _ in
-        var p = parameters
-        adam.update(&p, along: parameters)
     }
 }
