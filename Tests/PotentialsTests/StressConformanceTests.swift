@@ -8,9 +8,6 @@ import Potentials
 
 /// Periodic structures for the virial checks: real mlearn cells (PBE, VASP).
 enum StressData {
-    static let germanium: [Conformation] = {
-        (try? MLearnJSONReader().read(path: SharedData.path("mlearn/Ge/training.json"))) ?? []
-    }()
 
     /// The smallest Si cell (orthogonal lattice vectors).
     static var siliconBulk: Conformation? {
@@ -24,7 +21,7 @@ enum StressData {
 
     /// The smallest Ge cell whose three lattice vectors are all oblique (a triclinic surface slab).
     static var germaniumTriclinic: Conformation? {
-        germanium.filter { c in
+        ConformanceData.germanium.filter { c in
             guard let v = c.cell?.vectors else { return false }
             return [v[0].y, v[0].z, v[1].x, v[1].z, v[2].x, v[2].y].filter { abs($0) > 0.05 }.count >= 4
         }.min { $0.atomCount < $1.atomCount }
@@ -143,7 +140,7 @@ enum StressData {
         // LAMMPS xx yy zz xy xz yz.
         let w = Virial(matrix: [SIMD3(1, 2, 3), SIMD3(2, 5, 6), SIMD3(3, 6, 9)])
         let box = Cell(vectors: [SIMD3(2, 0, 0), SIMD3(0, 3, 0), SIMD3(0, 0, 4)])
-        #expect(w.stress(in: box) == [1, 5, 9, 6, 3, 2].map { -$0 / 24 })
+        #expect(w.stress(in: box) == [1.0, 5, 9, 6, 3, 2].map { -$0 / 24 })
         #expect(w.lammpsComponents == [1, 5, 9, 2, 3, 6])
         let slab = Cell(vectors: box.vectors, periodic: [true, true, false])
         #expect(w.stress(in: slab) == nil)
