@@ -9,8 +9,8 @@ import Potentials
 /// Periodic structures for the virial checks: real mlearn cells (PBE, VASP).
 enum StressData {
 
-    /// The smallest Si cell (orthogonal lattice vectors).
-    static var siliconBulk: Conformation? {
+    /// The smallest Si cell with orthogonal lattice vectors (a surface slab).
+    static var siliconOrthogonal: Conformation? {
         ConformanceData.silicon.filter { $0.cell != nil && !isTriclinic($0) }.min { $0.atomCount < $1.atomCount }
     }
 
@@ -52,7 +52,7 @@ enum StressData {
 @Suite struct StressConformanceTests {
     /// (structure name, structure, elements of the model).
     static func structures() throws -> [(String, Conformation, [Int])] {
-        [("Si bulk", try #require(StressData.siliconBulk), [14]),
+        [("Si orthogonal slab", try #require(StressData.siliconOrthogonal), [14]),
          ("Si hexagonal", try #require(StressData.siliconHexagonal), [14]),
          ("Ge triclinic slab", try #require(StressData.germaniumTriclinic), [32])]
     }
@@ -122,7 +122,7 @@ enum StressData {
     @Test(arguments: ConformanceModel.all)
     func batchVirialsEqualTheirMembers(_ model: ConformanceModel) throws {
         let setup = ConformanceTests.Setup(model, elements: [14])
-        let cells = try [#require(StressData.siliconBulk), #require(StressData.siliconHexagonal)]
+        let cells = try [#require(StressData.siliconOrthogonal), #require(StressData.siliconHexagonal)]
         func virials(_ confs: [Conformation]) throws -> [Virial] {
             setup.potential.virials(positions: Tensor(positions: confs.flatMap(\.positions)),
                                     topology: try setup.potential.topology(of: confs),
