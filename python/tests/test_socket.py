@@ -30,6 +30,9 @@ import metamlip  # noqa: E402
 
 RELATIVE_ENERGY = 2e-8  # the two CODATA Hartree values differ by 8.3e-9 relative
 FORCE = 1e-6            # eV/Å
+# Stress relative to its largest component: the Hartree and Bohr of both CODATA sets also
+# rescale the cell and positions, which moves σ by its strain derivative (measured 1.8e-8).
+RELATIVE_STRESS = 1e-7
 
 
 def main(executable, library, model, structure, name):
@@ -94,7 +97,7 @@ def periodic(executable, library, model, structure, name):
     print(output.strip())
     assert client.returncode == 0, client.returncode
     assert "periodic (pbc T T T) with virial" in output, output
-    assert worst_e < RELATIVE_ENERGY and worst_f < FORCE and worst_s < RELATIVE_ENERGY, (worst_e, worst_f, worst_s)
+    assert worst_e < RELATIVE_ENERGY and worst_f < FORCE and worst_s < RELATIVE_STRESS, (worst_e, worst_f, worst_s)
 
 
 if __name__ == "__main__":
