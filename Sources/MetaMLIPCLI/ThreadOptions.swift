@@ -1,13 +1,14 @@
 import ArgumentParser
 import Autodiff
+import Communication
 import Foundation
 import Training
 
 /// `--threads N`: the threads one training step may use (its batch chunks, a meta-batch's
 /// tasks). Results do not depend on it; with more than one, OpenBLAS runs one thread per worker.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads per training step (batch chunks, meta-batch tasks); results do not depend on it. Default: the processor count.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads per training step (batch chunks, meta-batch tasks); results do not depend on it. Default: the processor count (under MPI: shared by the ranks on this machine).")
+    var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / World.communicator.localSize)
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
