@@ -73,8 +73,17 @@ struct MPIRunTests {
             let b = try ModelFile.read(path: dir.appendingPathComponent("two/\(model)").path)
             try #expect(bits(a) == bits(b), "\(model) differs between 1 process and 2 ranks")
         }
-        let table = { (run: String) in try String(contentsOf: dir.appendingPathComponent("\(run)/results.csv"), encoding: .utf8) }
+        // The refit's test errors and per-conformation predictions (every column but the wall time).
+        let table = { (run: String) in
+            try String(contentsOf: dir.appendingPathComponent("\(run)/results.csv"), encoding: .utf8)
+                .split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+        }
         #expect(try table("one") == table("two"))
+        #expect(try table("one").first?.hasSuffix("force_mae_meV_per_A,epochs") == true)
+        let predictions = { (run: String) in
+            try String(contentsOf: dir.appendingPathComponent("\(run)/refit/reptile/n40-seed0.test_forces.csv"), encoding: .utf8)
+        }
+        #expect(try predictions("one") == predictions("two"))
         #expect(try files(in: dir.appendingPathComponent("one")).filter { $0 != "run.log" }
                 == files(in: dir.appendingPathComponent("two")).filter { $0 != "run.log" })
     }
