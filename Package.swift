@@ -180,7 +180,8 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["Chemistry"]),
 
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Chemistry"]),
-        .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "Autodiff", "Chemistry", "Descriptors", "_TestSupport"]),
+        .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "Autodiff", "Chemistry", "Descriptors", "_TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "_TestSupport"]),
         .testTarget(name: "ChemistrySQLiteTests", dependencies: ["ChemistrySQLite", "Chemistry", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),

@@ -228,6 +228,9 @@ public final class ExperimentRunner {
         if let scaled = potential as? any FeatureScaledPotential {
             potential = try scaled.fittingScales(to: pool.train.flatMap(\.conformations) + target.pool)
         }
+        // Constants some models compute from their training data (DeepPot's environment statistics
+        // and automatic sel, MACE's average neighbours and scale), from the same conformations.
+        potential = try potential.withDataStatistics(from: pool.train.flatMap(\.conformations) + target.pool, file: manifestPath)
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " "))")
         let startModels = try loadStartModels(poolElements: Set((pool.train + pool.validation).flatMap(\.elements)),
                                               targetElements: Set(target.pool.flatMap(\.atomicNumbers)))

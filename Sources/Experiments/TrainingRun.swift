@@ -225,6 +225,10 @@ public struct TrainingRun {
         if let scaled = potential as? any FeatureScaledPotential {
             potential = try scaled.fittingScales(to: train)
         }
+        // Constants computed on the training set: DeepPot's environment statistics (and an
+        // automatic sel), MACE's average neighbours and scale.
+        potential = try potential.withDataStatistics(from: train, file: manifest)
+        if let fitted = potential as? any DataStatisticsPotential { log("model constants: \(fitted.dataStatisticsSummary)") }
         let dir = m.checkpointDir.map(resolve)
         let out = output ?? (dir.map { $0 + "/model.json" } ?? "model.json")
         if let output { try checkWritable(output, option: "--output") }

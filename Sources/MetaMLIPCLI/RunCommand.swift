@@ -176,6 +176,7 @@ struct RefitCommand: ParsableCommand {
             if model.hasPrefix("scratch:") {
                 potential = try ModelSpec(kind: String(model.dropFirst("scratch:".count)))
                     .makePotential(elements: all.flatMap(\.atomicNumbers), selfEnergies: SelfEnergies(energies: [:], origin: .leastSquares), file: model)
+                    .withDataStatistics(from: train, file: model)
             } else {
                 let loaded = try ModelFile.load(path: model)
                 potential = loaded.potential

@@ -17,9 +17,14 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
     case eeacsf(EEACSFArchitecture)
     /// HIP-NN message passing (``HIPNNPotential``).
     case hipnn(HIPNNArchitecture)
+    /// Deep Potential, smooth edition: deepmd-kit's `se_e2_a` (``DeepPotPotential``).
+    case deeppot(DeepPotArchitecture)
+
+    /// MACE equivariant message passing (``MACEPotential``).
+    case mace(MACEArchitecture)
 
     /// The `"kind"` values this build reads.
-    public static let kinds = ["ani", "acsf", "eeacsf", "hipnn"]
+    public static let kinds = ["ani", "acsf", "eeacsf", "hipnn", "deeppot", "mace"]
 
     /// The `"kind"` of this architecture.
     public var kind: String {
@@ -28,6 +33,8 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case .acsf: "acsf"
         case .eeacsf: "eeacsf"
         case .hipnn: "hipnn"
+        case .deeppot: "deeppot"
+        case .mace: "mace"
         }
     }
 
@@ -40,6 +47,8 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case "acsf": self = .acsf(try ACSFArchitecture(from: decoder))
         case "eeacsf": self = .eeacsf(try EEACSFArchitecture(from: decoder))
         case "hipnn": self = .hipnn(try HIPNNArchitecture(from: decoder))
+        case "deeppot": self = .deeppot(try DeepPotArchitecture(from: decoder))
+        case "mace": self = .mace(try MACEArchitecture(from: decoder))
         default:
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath + [Key.kind],
@@ -53,6 +62,8 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case .acsf(let a): try a.encode(to: encoder)
         case .eeacsf(let a): try a.encode(to: encoder)
         case .hipnn(let h): try h.encode(to: encoder)
+        case .deeppot(let d): try d.encode(to: encoder)
+        case .mace(let m): try m.encode(to: encoder)
         }
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(kind, forKey: .kind)
@@ -66,6 +77,8 @@ public enum ModelArchitecture: Codable, Equatable, Sendable {
         case .acsf(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
         case .eeacsf(let a): try a.makePotential(selfEnergies: selfEnergies, file: file)
         case .hipnn(let h): try h.makePotential(selfEnergies: selfEnergies, file: file)
+        case .deeppot(let d): try d.makePotential(selfEnergies: selfEnergies, file: file)
+        case .mace(let m): try m.makePotential(selfEnergies: selfEnergies, file: file)
         }
     }
 }

@@ -43,7 +43,33 @@ struct ConformanceModel: CustomTestStringConvertible, Sendable {
                                              softMin: 0.85, softMax: 4.5, cutoff: 5.5, resnet: true),
                            selfEnergies: selfEnergies)
         },
+        ConformanceModel(name: "deeppot") { elements, selfEnergies in
+            deepPot(elements, selfEnergies, DeepPotArchitecture(species: elements, rcut: 5.0, rcutSmooth: 1.0,
+                                                                 sel: elements.map { _ in 48 }, neuron: [4, 8, 16],
+                                                                 axisNeuron: 4, fittingNeuron: [8, 8]))
+        },
+        ConformanceModel(name: "deeppot-one-side") { elements, selfEnergies in
+            deepPot(elements, selfEnergies, DeepPotArchitecture(species: elements, rcut: 5.5, rcutSmooth: 0.5,
+                                                                 sel: elements.map { _ in 48 }, neuron: [3, 6, 6], axisNeuron: 2,
+                                                                 fittingNeuron: [6, 12], typeOneSide: true, resnetDt: true,
+                                                                 fittingResnetDt: false))
+        },
+        ConformanceModel(name: "mace") { elements, selfEnergies in
+            MACEPotential(MACEArchitecture(species: elements, cutoff: 5, shDegree: 3, channels: 4, hiddenDegree: 1,
+                                           radialMLP: [8, 8], readoutWidth: 4, averageNeighbours: 10, scale: 1.2, shift: 0.05),
+                          selfEnergies: selfEnergies)
+        },
     ]
+
+    /// A DeepPot with its environment statistics from the structures the checks use (3BPA,
+    /// or the mlearn Si cells for silicon).
+    static func deepPot(_ elements: [Int], _ selfEnergies: SelfEnergies, _ architecture: DeepPotArchitecture) -> any AtomisticPotential {
+        let model = DeepPotPotential(architecture, selfEnergies: selfEnergies)
+        let data = elements == [14] ? ConformanceData.silicon.filter { $0.cell != nil } : ConformanceData.bpa
+        do { return try model.fittingStatistics(to: data, file: "conformance") } catch {
+            preconditionFailure("DeepPot statistics for the conformance data: \(error)")
+        }
+    }
 }
 
 /// Real structures for the checks, read once.

@@ -92,6 +92,9 @@ public final class LifelongRunner {
         let elements = Array(Set(tasks.flatMap(\.elements))).sorted()
         let potential = try manifest.modelSpec
             .makePotential(elements: elements, selfEnergies: selfEnergies, file: manifestPath)
+            // DeepPot, MACE: data constants over every task's training conformations, fixed before the
+            // stream starts, as the element list is (MACE's force scale thereby sees later tasks' forces).
+            .withDataStatistics(from: tasks.flatMap(\.train), file: manifestPath)
         let stream = try PreparedStream(tasks: tasks, potential: potential, requireForces: loss.forceWeight > 0)
         log("model \(potential.architecture.kind) for \(elements.map { Element.symbol(for: $0) }.joined(separator: " ")), "
             + "\(potential.initialParameters(seed: 0).tensors.reduce(0) { $0 + $1.scalars.count }) parameters; "

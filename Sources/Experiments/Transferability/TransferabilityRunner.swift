@@ -250,6 +250,7 @@ public final class TransferabilityRunner {
         let training = frames.map { data.frames[$0] }
         let selfEnergies = try Self.selfEnergies(training: training, isolatedAtoms: data.isolatedAtoms)
         let potential = try arch.model.makePotential(elements: data.elements, selfEnergies: selfEnergies, file: manifestPath)
+            .withDataStatistics(from: training, file: manifestPath)   // DeepPot, MACE: constants of this training set
         let config = trainerConfiguration(epochs: epochs, trainingCount: training.count, seed: seed)
         let trainer = try Trainer(potential: potential, training: training,
                                   validation: data.validation.map { data.frames[$0] }, configuration: config)
