@@ -122,8 +122,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
                                             (.cutoff, cutoff), (.resnet, resnet), (.rcut, rcut), (.rcutSmth, rcutSmth),
                                             (.sel, sel), (.neuron, neuron), (.axisNeuron, axisNeuron),
                                             (.fittingNeuron, fittingNeuron), (.typeOneSide, typeOneSide),
-                                            (.resnetDt, resnetDt), (.fittingResnetDt, fittingResnetDt)]
-                                            (.cutoff, cutoff), (.resnet, resnet), (.channels, channels),
+                                            (.resnetDt, resnetDt), (.fittingResnetDt, fittingResnetDt), (.channels, channels),
                                             (.hiddenDegree, hiddenDegree), (.shDegree, shDegree), (.correlation, correlation),
                                             (.radialBasis, radialBasis), (.envelopeExponent, envelopeExponent),
                                             (.radialMLP, radialMLP), (.readoutWidth, readoutWidth),
