@@ -187,7 +187,7 @@ let package = Package(
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Communication", "Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(
             name: "AnalysisTests",

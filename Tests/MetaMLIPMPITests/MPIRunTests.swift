@@ -13,7 +13,7 @@ struct MPIRunTests {
         let dir = try SharedData.temporaryDirectory("mpi-train")
         defer { try? FileManager.default.removeItem(at: dir) }
         try SharedData.write3BPA(frames: 0..<64, to: dir)
-        // 48 training conformations in one batch: chunks of 16, 16, 16 — two on rank 0, one on rank 1.
+        // 48 training conformations in one batch: chunks of 16, 16, 16 — one on rank 0, two on rank 1.
         func manifest(_ name: String, epochs: Int) throws -> String {
             let path = dir.appendingPathComponent("\(name).yaml").path
             try """
@@ -52,7 +52,7 @@ struct MPIRunTests {
         let dir = try SharedData.temporaryDirectory("mpi-study")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("study.yaml").path
-        // Reptile over the CHNO pool's tasks (a meta-batch of 3 tasks: 2 on rank 0, 1 on rank 1),
+        // Reptile over the CHNO pool's tasks (a meta-batch of 3 tasks: 1 on rank 0, 2 on rank 1),
         // then refits of the pretrained model (data-parallel: batches of 40 in chunks of 13, 13 and 14).
         try """
             experiment: mpi-study
