@@ -17,6 +17,8 @@ struct ThreadOptions: ParsableArguments {
     /// Applies the setting; `concurrentUnits` (a study's `--jobs`) share the threads.
     func apply(concurrentUnits: Int = 1) {
         StepParallelism.threads = max(1, threads / max(1, concurrentUnits))
-        if StepParallelism.threads > 1 || concurrentUnits > 1 { setBLASThreads(1) }
+        // Workers, units or MPI ranks sharing the node's cores: one BLAS thread each
+        // (OpenBLAS threads spin while they wait; oversubscribed they stall everything).
+        if StepParallelism.threads > 1 || concurrentUnits > 1 || World.communicator.localSize > 1 { setBLASThreads(1) }
     }
 }

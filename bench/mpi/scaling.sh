@@ -8,7 +8,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-/tmp/metamlip-mpi-bench}"
 bin="$root/.build/release/metamlip-mpi"
 data="${METAMLIP_DATA:-$root/../shared/datasets}"
-mpirun_flags=(--oversubscribe --bind-to none)
+# One OpenBLAS thread per rank (metamlip-mpi sets it itself when ranks share a node; the
+# one-rank baseline must not get a second core through BLAS threads either).
+export OPENBLAS_NUM_THREADS=1
+mpirun_flags=(--oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS)
 [ "$(id -u)" -eq 0 ] && mpirun_flags+=(--allow-run-as-root)
 mkdir -p "$out"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
