@@ -60,5 +60,6 @@ cmp <(python3 -c "import json;print(json.load(open('$out/train-np1/run/model.jso
   && echo "train: np=1 and np=2 model parameters identical"
 
 mpicc -O2 -o "$out/allgather_time" "$root/bench/mpi/allgather_time.c"
-# The gradient volume of one step: chunks × parameters × 4 bytes (standard ANI: 4 × 372,000 × 4 B).
-mpirun "${mpirun_flags[@]}" -np 2 "$out/allgather_time" 65536 1048576 5952000 16777216
+# The volume of one step: pieces × parameters × 4 bytes (Reptile [32, 16]: 4 × 51,460 × 4 B;
+# ANI-1x on HCNO: 4 × 326,660 × 4 B), and a 16-chunk batch of ANI-1x.
+mpirun "${mpirun_flags[@]}" -np 2 "$out/allgather_time" 823360 5226560 20906240
