@@ -156,7 +156,7 @@ let package = Package(
 
         // The C interface of libmetamlip-c: @_cdecl entry points declared in include/metamlip.h
         // (the header is for C callers, not compiled here).
-        .target(name: "MetaMLIPC", dependencies: ["Chemistry", "Simulation", "Training"], exclude: ["include"]),
+        .target(name: "MetaMLIPC", dependencies: ["Chemistry", "Potentials", "Simulation", "Training"], exclude: ["include"]),
 
         // Command line: the commands (a library, so `metamlip` and `metamlip-mpi` share them) and
         // the `metamlip` executable.

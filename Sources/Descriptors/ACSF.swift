@@ -26,9 +26,15 @@ public struct ACSFComputer: Sendable {
     /// The ACSFs `[A, featureCount]` of the atoms at `positions` (`[A, 3]`, Å) with the
     /// pairs and triplets of `topology` (built with ``ACSFParameters/request``).
     public func callAsFunction<S>(_ positions: Tensor<S>, topology: NeighbourTopology) -> Tensor<S> {
+        features(pairVectors: topology.pairVectors(positions), topology: topology)
+    }
+
+    /// The same ACSFs from the pair vectors r_ij `[P, 3]` (Å) of `topology`
+    /// (``NeighbourTopology/pairVectors(_:)``), differentiable in them.
+    public func features<S>(pairVectors: Tensor<S>, topology: NeighbourTopology) -> Tensor<S> {
         let p = parameters
         let n = topology.atomCount
-        let geometry = SymmetryFunctionGeometry(positions, topology: topology, cutoff: p.cutoff)
+        let geometry = SymmetryFunctionGeometry(pairVectors: pairVectors, topology: topology, cutoff: p.cutoff)
         let slots = zip(topology.centers, topology.neighbours).map { $0.0 * p.species.count + topology.speciesIndices[$0.1] }
         let radial = geometry.radialTerms(p.radial)
             .scatterAdd(indices: slots, into: n * p.species.count)
@@ -61,10 +67,9 @@ struct SymmetryFunctionGeometry<S: TensorScalar> {
     /// Cosine cutoff f_c(r_ij), `[P, 1]`.
     let fc: Tensor<S>
 
-    init(_ positions: Tensor<S>, topology: NeighbourTopology, cutoff rc: Double) {
-        precondition(positions.shape == [topology.atomCount, 3], "positions \(positions.shape) for \(topology.atomCount) atoms")
-        let shifts = Tensor<S>(shape: [topology.pairCount, 3], scalars: topology.shifts.map { S($0) })
-        u = positions.gather(indices: topology.neighbours) - positions.gather(indices: topology.centers) + shifts
+    init(pairVectors: Tensor<S>, topology: NeighbourTopology, cutoff rc: Double) {
+        precondition(pairVectors.shape == [topology.pairCount, 3], "pair vectors \(pairVectors.shape) for \(topology.pairCount) pairs")
+        u = pairVectors
         d = (u * u).sum(alongAxes: [1], keepingDims: true).safeSqrt(S(1e-12))
         // f_c = ½ (cos(π r / r_c) + 1) for r ≤ r_c, else 0 (the mask is a constant).
         fc = ((d * S(Double.pi / rc)).cos() * S(0.5) + S(0.5)) * d.mask(inRange: 0, S(rc))

@@ -117,12 +117,18 @@ public struct EEACSFComputer: Sendable {
     /// The eeACSFs `[A, featureCount]` of the atoms at `positions` (`[A, 3]`, Å) with the
     /// pairs and triplets of `topology` (built with ``EEACSFParameters/request``).
     public func callAsFunction<S>(_ positions: Tensor<S>, topology: NeighbourTopology) -> Tensor<S> {
+        features(pairVectors: topology.pairVectors(positions), topology: topology)
+    }
+
+    /// The same eeACSFs from the pair vectors r_ij `[P, 3]` (Å) of `topology`
+    /// (``NeighbourTopology/pairVectors(_:)``), differentiable in them.
+    public func features<S>(pairVectors: Tensor<S>, topology: NeighbourTopology) -> Tensor<S> {
         let p = parameters
         let n = topology.atomCount
         let z = topology.speciesIndices.map { p.elements[$0] }
         let central = Tensor<S>(shape: [n, p.centralProperties.count],
                                 scalars: z.flatMap { zi in p.centralProperties.map { S($0.weight(of: zi)) } })
-        let geometry = SymmetryFunctionGeometry(positions, topology: topology, cutoff: p.cutoff)
+        let geometry = SymmetryFunctionGeometry(pairVectors: pairVectors, topology: topology, cutoff: p.cutoff)
         // Radial: [P, nW, 1] · [P, 1, nR] summed into the centre.
         let nW = p.radialProperties.count, nR = p.radial.count
         let pairWeights = Tensor<S>(shape: [topology.pairCount, nW, 1], scalars: topology.neighbours.flatMap { j in

@@ -155,9 +155,12 @@ extension ExperimentRunner {
             trainer.onDivergence = { [log] in log("[\(variant.name)] \($0)") }
             trainer.progress = { [log] record, left in
                 let f = record.metrics.values.map(\.forceRMSE).filter { !$0.isNaN }  // energy-only tasks have none
-                log(String(format: "[\(variant.name)] iteration %5d  ε %.3f  post-adaptation val loss %.3e  F RMSE %.1f meV/Å  %.0f s (%.0f s left)",
-                           record.iteration, record.epsilon, record.validationLoss,
-                           f.isEmpty ? .nan : f.reduce(0, +) / Double(f.count), record.seconds, left ?? 0))
+                // Without validation tasks (or with energy-only ones) there is no such number to print.
+                let loss = record.metrics.isEmpty ? "post-adaptation validation: no validation tasks"
+                    : String(format: "post-adaptation val loss %.3e", record.validationLoss)
+                let force = f.isEmpty ? "" : String(format: "  F RMSE %.1f meV/Å", f.reduce(0, +) / Double(f.count))
+                log(String(format: "[\(variant.name)] iteration %5d  ε %.3f  ", record.iteration, record.epsilon) + loss + force
+                    + String(format: "  %.0f s (%.0f s left)", record.seconds, left ?? 0))
             }
             try trainer.train()
             parameters = trainer.bestParameters
@@ -165,7 +168,7 @@ extension ExperimentRunner {
             summary = PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: tasks.map(\.name),
                                          conformations: tasks.map(\.count).reduce(0, +),
                                          steps: trainer.iteration * config.metaBatchSize * config.inner.steps,
-                                         seconds: trainer.elapsedBefore, validationLoss: trainer.bestValidationLoss,
+                                         seconds: trainer.elapsedBefore, validationLoss: validation.isEmpty ? nil : trainer.bestValidationLoss,
                                          energyOnlyTasks: tasks.filter { $0.data.isEnergyOnly }.map(\.name))
         case .multitask, .single:
             let chosen = variant.kind == .single ? pool.train.filter { $0.name == variant.task } : pool.train

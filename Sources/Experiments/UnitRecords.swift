@@ -45,7 +45,7 @@ public enum UnitRecords {
         lines(metaCurveHeader, history.map { r in
             let m = Array(r.metrics.values)
             let forces = m.filter { $0.forceComponentCount > 0 }.map(\.forceRMSE)
-            return [String(r.iteration), g(r.validationLoss),
+            return [String(r.iteration), m.isEmpty ? "" : g(r.validationLoss),   // no validation tasks: no loss
                     m.isEmpty ? "" : g(m.map(\.energyPerAtomRMSE).reduce(0, +) / Double(m.count)),
                     forces.isEmpty ? "" : g(forces.reduce(0, +) / Double(forces.count)), g(r.epsilon), f2(r.seconds)]
         })

@@ -3,6 +3,7 @@
 // thread-local message, and never traps on caller input.
 
 import Chemistry
+import Potentials
 import Simulation
 import Training
 
@@ -110,32 +111,81 @@ public func metamlip_evaluate(_ model: OpaquePointer?, _ n: Int32, _ atomicNumbe
                               _ forcesStd: UnsafeMutablePointer<Double>?) -> Int32 {
     LastError.status { () throws(CAPIError) in
         let handle = try handle(model, in: "metamlip_evaluate")
-        guard n > 0 else { throw CAPIError(.argument, "metamlip_evaluate: n is \(n), expected at least one atom") }
-        guard let atomicNumbers else { throw CAPIError(.nullPointer, "metamlip_evaluate: atomic_numbers is NULL") }
-        guard let positions else { throw CAPIError(.nullPointer, "metamlip_evaluate: positions is NULL") }
+        let input = try StructureInput(function: "metamlip_evaluate", n, atomicNumbers, positions, cell, pbc)
         guard let energy else { throw CAPIError(.nullPointer, "metamlip_evaluate: energy is NULL") }
+        let p = try handle.predict(atomicNumbers: input.atomicNumbers, positions: input.positions, cell: input.cell)
+        write(p, energy: energy, forces: forces, energyStd: energyStd, forcesStd: forcesStd)
+    }
+}
+
+/// `int metamlip_evaluate_stress(metamlip_model *model, int n, const int *atomic_numbers,
+/// const double *positions, const double *cell, const int *pbc, double *energy,
+/// double *forces, double *energy_std, double *forces_std, double *virial, double *stress)`:
+/// `metamlip_evaluate` plus the virial W = −∂E/∂ε `[3][3]` (eV) and ASE's stress −W/V `[6]`
+/// (eV/Å³, xx yy zz yz xz xy); see the header. A stress asked for a structure that is not
+/// periodic in all three directions is `METAMLIP_ERR_NOT_PERIODIC`, checked before evaluating.
+@_cdecl("metamlip_evaluate_stress")
+public func metamlip_evaluate_stress(_ model: OpaquePointer?, _ n: Int32, _ atomicNumbers: UnsafePointer<Int32>?,
+                                     _ positions: UnsafePointer<Double>?, _ cell: UnsafePointer<Double>?,
+                                     _ pbc: UnsafePointer<Int32>?, _ energy: UnsafeMutablePointer<Double>?,
+                                     _ forces: UnsafeMutablePointer<Double>?, _ energyStd: UnsafeMutablePointer<Double>?,
+                                     _ forcesStd: UnsafeMutablePointer<Double>?, _ virial: UnsafeMutablePointer<Double>?,
+                                     _ stress: UnsafeMutablePointer<Double>?) -> Int32 {
+    LastError.status { () throws(CAPIError) in
+        let function = "metamlip_evaluate_stress"
+        let handle = try handle(model, in: function)
+        let input = try StructureInput(function: function, n, atomicNumbers, positions, cell, pbc)
+        guard let energy else { throw CAPIError(.nullPointer, "\(function): energy is NULL") }
+        if stress != nil, let reason = Virial.stressUnavailableReason(cell: input.cell) {
+            throw CAPIError(.notPeriodic, "\(function): stress asked for, but \(reason) (pass stress = NULL for the virial alone)")
+        }
+        let p = try handle.predict(atomicNumbers: input.atomicNumbers, positions: input.positions, cell: input.cell,
+                                   withVirial: true)
+        guard let w = p.virial else { throw CAPIError(.evaluation, "\(function): the evaluation gave no virial") }
+        write(p, energy: energy, forces: forces, energyStd: energyStd, forcesStd: forcesStd)
+        for (k, value) in w.rowMajor.enumerated() { virial?[k] = value }
+        if let stress, let sigma = w.stress(in: input.cell) {
+            for (k, value) in sigma.enumerated() { stress[k] = value }
+        }
+    }
+}
+
+/// The structure arguments of an evaluate call, checked: n > 0, non-NULL arrays, pbc flags
+/// 0 or 1 (finiteness and elements are checked by ``ModelHandle``).
+private struct StructureInput {
+    var atomicNumbers: [Int]
+    var positions: [SIMD3<Double>]
+    var cell: Cell?
+
+    init(function: String, _ n: Int32, _ atomicNumbers: UnsafePointer<Int32>?, _ positions: UnsafePointer<Double>?,
+         _ cell: UnsafePointer<Double>?, _ pbc: UnsafePointer<Int32>?) throws(CAPIError) {
+        guard n > 0 else { throw CAPIError(.argument, "\(function): n is \(n), expected at least one atom") }
+        guard let atomicNumbers else { throw CAPIError(.nullPointer, "\(function): atomic_numbers is NULL") }
+        guard let positions else { throw CAPIError(.nullPointer, "\(function): positions is NULL") }
         let count = Int(n)
-        let numbers = (0..<count).map { Int(atomicNumbers[$0]) }
-        let r = (0..<count).map { SIMD3(positions[3 * $0], positions[3 * $0 + 1], positions[3 * $0 + 2]) }
-        var box: Cell?
-        if let cell {
-            var periodic = [true, true, true]
-            if let pbc {
-                for k in 0..<3 {
-                    guard pbc[k] == 0 || pbc[k] == 1 else {
-                        throw CAPIError(.argument, "metamlip_evaluate: pbc[\(k)] is \(pbc[k]), expected 0 or 1")
-                    }
-                    periodic[k] = pbc[k] == 1
+        self.atomicNumbers = (0..<count).map { Int(atomicNumbers[$0]) }
+        self.positions = (0..<count).map { SIMD3(positions[3 * $0], positions[3 * $0 + 1], positions[3 * $0 + 2]) }
+        guard let cell else { self.cell = nil; return }
+        var periodic = [true, true, true]
+        if let pbc {
+            for k in 0..<3 {
+                guard pbc[k] == 0 || pbc[k] == 1 else {
+                    throw CAPIError(.argument, "\(function): pbc[\(k)] is \(pbc[k]), expected 0 or 1")
                 }
+                periodic[k] = pbc[k] == 1
             }
-            box = Cell(vectors: (0..<3).map { SIMD3(cell[3 * $0], cell[3 * $0 + 1], cell[3 * $0 + 2]) }, periodic: periodic)
         }
-        let p = try handle.predict(atomicNumbers: numbers, positions: r, cell: box)
-        energy.pointee = p.energy
-        energyStd?.pointee = p.energyStd
-        for i in 0..<count {
-            forces?[3 * i] = p.forces[i].x; forces?[3 * i + 1] = p.forces[i].y; forces?[3 * i + 2] = p.forces[i].z
-            forcesStd?[3 * i] = p.forcesStd[i].x; forcesStd?[3 * i + 1] = p.forcesStd[i].y; forcesStd?[3 * i + 2] = p.forcesStd[i].z
-        }
+        self.cell = Cell(vectors: (0..<3).map { SIMD3(cell[3 * $0], cell[3 * $0 + 1], cell[3 * $0 + 2]) }, periodic: periodic)
+    }
+}
+
+/// Writes a prediction to the caller's arrays (each optional but `energy`).
+private func write(_ p: CommitteeEvaluation, energy: UnsafeMutablePointer<Double>, forces: UnsafeMutablePointer<Double>?,
+                   energyStd: UnsafeMutablePointer<Double>?, forcesStd: UnsafeMutablePointer<Double>?) {
+    energy.pointee = p.energy
+    energyStd?.pointee = p.energyStd
+    for i in p.forces.indices {
+        forces?[3 * i] = p.forces[i].x; forces?[3 * i + 1] = p.forces[i].y; forces?[3 * i + 2] = p.forces[i].z
+        forcesStd?[3 * i] = p.forcesStd[i].x; forcesStd?[3 * i + 1] = p.forcesStd[i].y; forcesStd?[3 * i + 2] = p.forcesStd[i].z
     }
 }

@@ -14,6 +14,7 @@ public enum MetaMLIPStatus: Int32, Sendable {
     case element = 5
     case geometry = 6
     case evaluation = 7
+    case notPeriodic = 8
 }
 
 /// A failure of a C entry point: its status code and message.

@@ -44,7 +44,8 @@ final class ModelHandle: @unchecked Sendable {
         }
     }
 
-    /// The committee prediction for one configuration, its inputs checked first.
+    /// The committee prediction for one configuration (with `withVirial`, its mean virial
+    /// too), its inputs checked first.
     ///
     /// - Parameters:
     ///   - atomicNumbers: shape (N,), N ≥ 1.
@@ -53,7 +54,8 @@ final class ModelHandle: @unchecked Sendable {
     /// - Throws: `.element` for a number that is no element or one a member lacks (naming the
     ///   atom), `.geometry` for non-finite positions or cell entries, `.evaluation` for
     ///   anything the model refuses (a degenerate cell, a non-finite result).
-    func predict(atomicNumbers: [Int], positions: [SIMD3<Double>], cell: Cell?) throws(CAPIError) -> CommitteeEvaluation {
+    func predict(atomicNumbers: [Int], positions: [SIMD3<Double>], cell: Cell?,
+                 withVirial: Bool = false) throws(CAPIError) -> CommitteeEvaluation {
         let known = Set(elements)
         for (i, z) in atomicNumbers.enumerated() where !known.contains(z) {
             let names = elements.map { Element.symbol(for: $0) }
@@ -72,7 +74,7 @@ final class ModelHandle: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         do {
-            return try committee.predict(atomicNumbers: atomicNumbers, positions: positions, cell: cell)
+            return try committee.predict(atomicNumbers: atomicNumbers, positions: positions, cell: cell, withVirial: withVirial)
         } catch {
             throw CAPIError(.evaluation, "\(error)")
         }

@@ -14,6 +14,7 @@ private let MSG_NOSIGNAL: Int32 = 0
 import Chemistry
 import Foundation
 import Simulation
+import Potentials
 
 /// A connected i-PI client.
 ///
@@ -31,12 +32,18 @@ import Simulation
 /// (`Units.hartree`, `Units.bohr`); a server using other constants (ASE uses CODATA 2014)
 /// sees energies differ by ~1e-8 relative, which is the protocol's, not the model's.
 ///
-/// Molecules only: the energy of an isolated molecule does not depend on the cell the
-/// server sends, so the virial is exactly zero and the cell is not used.
+/// A molecule (``periodic`` nil): its energy does not depend on the cell the server sends, so
+/// the cell is not used and the virial sent is zero (as ASE's socket client does for a
+/// structure without a periodic cell). A periodic structure: every `POSDATA` cell is the
+/// structure's cell (periodic along the directions of ``periodic``), and the virial sent is the
+/// model's W = −∂E/∂ε (``Potentials/Virial``; ASE's client sends −σV, the same), so the
+/// server's stress is −W/V.
 struct IPIDriver {
     let descriptor: Int32
     let atomicNumbers: [Int]
-    let calculator: any ForceCalculator
+    let calculator: CommitteeCalculator
+    /// The periodicity (a, b, c) of a periodic structure; nil for a molecule.
+    var periodic: [Bool]? = nil
 
     /// Connects to `/tmp/ipi_<name>` (`unix`) or `host:port` (`inet`), retrying for `wait` seconds.
     static func connect(unix name: String?, inet: String?, wait: Double) throws -> Int32 {
@@ -136,7 +143,7 @@ struct IPIDriver {
 
     /// Serves until the server sends `EXIT`; returns the number of force evaluations.
     func serve(log: (String) -> Void) throws -> Int {
-        var initialised = false, pending: EnergyAndForces?
+        var initialised = false, pending: CommitteeEvaluation?
         var evaluations = 0
         while true {
             guard let message = try header() else {
@@ -153,14 +160,20 @@ struct IPIDriver {
                 _ = try readExactly(Int(length))
                 initialised = true
             case "POSDATA":
-                _ = try readDoubles(18)   // cell and inverse: unused for a molecule
+                // The cell h (Bohr) with the lattice vectors as columns, row-major: vector k, component j at 3j + k.
+                let h = try readDoubles(9)
+                _ = try readDoubles(9)    // its inverse
                 let n = Int(try readInt32())
                 guard n == atomicNumbers.count else {
                     throw DataError(file: "serve", item: "POSDATA", "the server sent \(n) atoms; the structure has \(atomicNumbers.count)")
                 }
                 let flat = try readDoubles(3 * n)
                 let positions = (0..<n).map { SIMD3(flat[3 * $0], flat[3 * $0 + 1], flat[3 * $0 + 2]) * Units.bohr }
-                pending = try calculator.calculate(atomicNumbers: atomicNumbers, positions: positions, cell: nil)
+                let cell = periodic.map { flags in
+                    Cell(vectors: (0..<3).map { k in SIMD3(h[k], h[3 + k], h[6 + k]) * Units.bohr }, periodic: flags)
+                }
+                pending = try calculator.predict(atomicNumbers: atomicNumbers, positions: positions, cell: cell,
+                                                 withVirial: cell != nil)
                 evaluations += 1
                 initialised = true
             case "GETFORCE":
@@ -171,7 +184,10 @@ struct IPIDriver {
                 for f in result.forces {
                     for x in [f.x, f.y, f.z] { reply += Self.bytes(x * Units.bohr / Units.hartree) }
                 }
-                for _ in 0..<9 { reply += Self.bytes(0.0) }    // isolated molecule: E does not depend on the cell
+                // W (Hartree) as the server reads it: 3×3, transposed (W is symmetric up to rounding);
+                // zero for a molecule, whose energy does not depend on the cell.
+                let w = result.virial ?? .zero
+                for b in 0..<3 { for a in 0..<3 { reply += Self.bytes(w[a, b] / Units.hartree) } }
                 reply += Self.bytes(Int32(1)) + [0]            // one zero byte: some servers mishandle empty extras
                 try write(reply)
                 pending = nil

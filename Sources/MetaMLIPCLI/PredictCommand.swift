@@ -15,7 +15,9 @@ struct PredictCommand: ParsableCommand {
             the other comment-line keys of the input, and adds MetaMLIP_energy (eV) on the comment line \
             and a MetaMLIP_forces column (eV/Å); with --with, the committee mean of all the models, \
             MetaMLIP_energy_std (eV, sample std of the members' total energies) and a \
-            MetaMLIP_forces_std column (eV/Å, per atom and component). Evaluation is in Float64, as \
+            MetaMLIP_forces_std column (eV/Å, per atom and component). A frame whose cell is periodic in \
+            all three directions also gets MetaMLIP_stress (eV/Å³, ASE's stress −W/V in Voigt order \
+            xx yy zz yz xz xy, the committee mean with --with); other frames have none. Evaluation is in Float64, as \
             `md`, `optimize` and the C library (libmetamlip-c) evaluate. Isolated-atom frames are skipped, \
             as `evaluate` skips them. With labels, the energy and force errors are printed. \
             ase.io.read(OUT, index=':') reads the file.
@@ -57,7 +59,8 @@ struct PredictCommand: ParsableCommand {
                 let item = s.properties["frame"].map { "frame \($0)" } ?? "structure \(k)"
                 try committee.checkElements(s.atomicNumbers, file: data, item: item)
                 do {
-                    predictions.append(try committee.predict(atomicNumbers: s.atomicNumbers, positions: s.positions, cell: s.cell))
+                    predictions.append(try committee.predict(atomicNumbers: s.atomicNumbers, positions: s.positions, cell: s.cell,
+                                                             withVirial: Virial.stressUnavailableReason(cell: s.cell) == nil))
                 } catch let error as DataError {
                     throw DataError(file: data, item: item, "cannot evaluate: \(error)")
                 }
@@ -96,9 +99,11 @@ struct PredictCommand: ParsableCommand {
 /// One frame of `metamlip predict` output as extended-XYZ text.
 enum PredictionFrame {
     /// Keys the frame writes itself; input keys of these names are not copied.
-    static let reserved: Set<String> = ["Properties", "Lattice", "pbc", "energy", "MetaMLIP_energy", "MetaMLIP_energy_std"]
+    static let reserved: Set<String> = ["Properties", "Lattice", "pbc", "energy", "MetaMLIP_energy", "MetaMLIP_energy_std",
+                                        "MetaMLIP_stress"]
 
-    /// `structure` with its labels (when `labelled`) and `prediction` (and its spread for a `committee`).
+    /// `structure` with its labels (when `labelled`) and `prediction` (and its spread for a `committee`;
+    /// its stress when the prediction has a virial and the cell is periodic in a, b and c).
     static func text(_ structure: Conformation, _ prediction: CommitteeEvaluation, labelled: Bool, committee: Bool) -> String {
         let referenceForces = labelled ? structure.forces : nil
         var properties = "species:S:1:pos:R:3"
@@ -109,6 +114,9 @@ enum PredictionFrame {
         if labelled { comment += " energy=\(format(structure.energy))" }
         comment += " MetaMLIP_energy=\(format(prediction.energy))"
         if committee { comment += " MetaMLIP_energy_std=\(format(prediction.energyStd))" }
+        if let stress = prediction.virial?.stress(in: structure.cell) {
+            comment += " MetaMLIP_stress=\"" + stress.map(format).joined(separator: " ") + "\""
+        }
         for key in structure.properties.keys.sorted() where !reserved.contains(key) && isPlainKey(key) {
             comment += " \(key)=\(quoted(structure.properties[key]!))"
         }

@@ -15,9 +15,11 @@ struct ServeCommand: ParsableCommand {
             every force request with the model's energy and forces until the server sends EXIT. \
             The server sends positions only, so STRUCTURE names the atoms (their order must \
             be the server's). With --with, the committee mean of all the models is served. \
-            Molecules only: the cell the server sends is not used and the virial is zero (an \
-            isolated molecule's energy does not depend on the box); periodic structures are \
-            refused until the models provide stress.
+            For a molecule (STRUCTURE without a periodic direction) the cell the server sends is \
+            not used and the virial is zero (an isolated molecule's energy does not depend on the \
+            box). For a periodic STRUCTURE the server's cell is used at every step (periodic along \
+            STRUCTURE's pbc directions) and the virial is the model's, W = −∂E/∂ε, so the server \
+            gets the stress −W/V (i-PI's NPT, ASE's cell filters).
 
               metamlip serve model.json mol.xyz --unix metamlip        # /tmp/ipi_metamlip
               metamlip serve model.json mol.xyz --inet localhost:31415
@@ -52,16 +54,16 @@ struct ServeCommand: ParsableCommand {
         setvbuf(stdout, nil, _IOLBF, 0)
         try MetaMLIP.reportingErrors {
             let conformation = try StructureFile.read(path: structure, frame: frame)
-            if conformation.isPeriodic {
-                throw DataError(file: structure, item: "frame \(frame)",
-                                "is periodic: serve handles molecules only (the models do not give stress/virial yet)")
-            }
             let committee = try PredictCommand.committee([model] + others)
             try committee.checkElements(conformation.atomicNumbers, file: structure, item: "frame \(frame)")
             let descriptor = try IPIDriver.connect(unix: unix, inet: inet, wait: wait)
             defer { close(descriptor) }
-            print("serve: connected to \(unix.map { "/tmp/ipi_\($0)" } ?? inet!); \(conformation.atomCount) atoms, \(others.count + 1) model(s)")
-            let driver = IPIDriver(descriptor: descriptor, atomicNumbers: conformation.atomicNumbers, calculator: committee)
+            let periodic = conformation.isPeriodic ? conformation.cell!.periodic : nil
+            let flags = periodic?.map { $0 ? "T" : "F" }.joined(separator: " ")
+            let kind = flags.map { "periodic (pbc \($0)) with virial" } ?? "a molecule"
+            print("serve: connected to \(unix.map { "/tmp/ipi_\($0)" } ?? inet!); \(conformation.atomCount) atoms, \(kind), \(others.count + 1) model(s)")
+            let driver = IPIDriver(descriptor: descriptor, atomicNumbers: conformation.atomicNumbers, calculator: committee,
+                                   periodic: periodic)
             _ = try driver.serve { print($0) }
         }
     }

@@ -3,11 +3,14 @@
 // of ../shared/peers/bench_torchani.py, so the two can be compared side by side.
 //
 //     swift run -c release PotentialBenchmark [--data FILE] [--batch 32] [--threads 1] [--reps 15]
-//                                             [--model ani|hipnn] [--width 128] [--tile K]
+//                                             [--model ani|hipnn|mace|deeppot] [--preset NAME]
+//                                             [--width 128] [--tile K]
 //                                             [--step-threads N] [--parts] [--only NAME]
 //
 // `--model hipnn` times HIP-NN with hippynn's ANI-1x sizes (2 interactions, 3 atom layers,
-// 20 sensitivities, cutoff 6.5 Å) at feature width `--width` instead.
+// 20 sensitivities, cutoff 6.5 Å) at feature width `--width` instead; `--model mace`
+// (`--preset small|medium`) and `--model deeppot` (`--preset typical|experiment`) the sizes
+// of scripts/mace_torch_timing.py and scripts/deepmd_timing.py (see BenchmarkModels.swift).
 import Autodiff
 import Chemistry
 import Descriptors
@@ -43,11 +46,9 @@ let all = try ExtendedXYZReader().read(path: dataPath).conformations.map { c -> 
 }
 let selfEnergies = try SelfEnergies.fit(all)
 let modelKind = argument("--model", "ani")
-let potential: any AtomisticPotential = switch modelKind {
-case "hipnn": HIPNNPotential(HIPNNArchitecture(species: Array(Set(all.flatMap(\.atomicNumbers))).sorted(),
-                                              width: Int(argument("--width", "128"))!), selfEnergies: selfEnergies)
-default: ANIPotential.ani1x(selfEnergies: selfEnergies)
-}
+let (potential, modelDescription) = try benchmarkPotential(
+    model: modelKind, preset: CommandLine.arguments.contains("--preset") ? argument("--preset", "") : nil,
+    width: Int(argument("--width", "128"))!, conformations: all, selfEnergies: selfEnergies)
 var rng = SeededGenerator(seed: 0)
 var parameters: ParameterSet<Float> = potential.initialParameters(using: &rng)
 let loss = EnergyForceLoss(energyWeight: 1, forceWeight: 0.1)
@@ -104,7 +105,7 @@ func measure(_ name: String, _ step: (Batch) -> Void) {
 }
 
 var adam = Adam<Float>(learningRate: 1e-3)
-print("MetaMLIP \(modelKind == "hipnn" ? "HIP-NN (width \(argument("--width", "128")))" : "ANI-1x") potential, \((dataPath as NSString).lastPathComponent) (\(batches[0].atoms.atomCount / batchSize) atoms), batch \(batchSize), \(threads) BLAS thread(s), Float32, median of \(reps)")
+print("MetaMLIP \(modelDescription) potential, \(parameters.scalarCount) parameters, \((dataPath as NSString).lastPathComponent) (\(batches[0].atoms.atomCount / batchSize) atoms), batch \(batchSize), \(threads) BLAS thread(s), Float32, median of \(reps)")
 measure("energy_inference") { b in
     _ = potential(positions: b.positions, topology: b.topology, batch: b.atoms, parameters: parameters, withForces: false).energies.scalars
 }
@@ -139,9 +140,16 @@ measure("trainer_step_\(stepThreads)_thread\(stepThreads == 1 ? "" : "s")") { _ 
 }
 StepParallelism.threads = 1
 
-// With --parts: where a training step's time goes (descriptor vs. networks), ANI only.
-if CommandLine.arguments.contains("--parts"), let ani = potential as? ANIPotential {
+// With --parts: where a training step's time goes (descriptor vs. networks for ANI; the
+// optimizer's share for every model).
+if CommandLine.arguments.contains("--parts") {
     print("parts of a step (same batches):")
+    measure("adam_update") { _ in
+        var p = parameters
+        adam.update(&p, along: parameters)
+    }
+}
+if CommandLine.arguments.contains("--parts"), let ani = potential as? ANIPotential {
     measure("energy_inference_again") { b in
         _ = potential(positions: b.positions, topology: b.topology, batch: b.atoms, parameters: parameters, withForces: false).energies.scalars
     }
@@ -154,9 +162,5 @@ if CommandLine.arguments.contains("--parts"), let ani = potential as? ANIPotenti
     measure("networks_energy") { b in
         let g = ani.aev(b.positions, topology: b.topology)
         _ = ani.networks.energies(features: g, batch: b.atoms, parameters: parameters).scalars
-    }
-    measure("adam_update") { _ in
-        var p = parameters
-        adam.update(&p, along: parameters)
     }
 }

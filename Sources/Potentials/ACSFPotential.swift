@@ -61,9 +61,9 @@ public struct ACSFPotential: FeatureScaledPotential {
     }
 
     /// Σ_i NN_{Z_i}(x_i) per conformation, `[B]` (eV).
-    public func networkEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+    public func networkEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
                                                  parameters: ParameterSet<S>) -> Tensor<S> {
-        networks.energies(features: scaling(acsf(positions, topology: topology)), batch: batch, parameters: parameters)
+        networks.energies(features: scaling(acsf.features(pairVectors: pairVectors, topology: topology)), batch: batch, parameters: parameters)
     }
 }
 

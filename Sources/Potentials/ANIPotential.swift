@@ -50,6 +50,13 @@ public struct ANIPotential: AtomisticPotential {
                                                  parameters: ParameterSet<S>) -> Tensor<S> {
         networks.energies(features: aev(positions, topology: topology), batch: batch, parameters: parameters)
     }
+
+    /// The same energies from the pair vectors, through the composed AEV
+    /// (``AEVComputer/composed(pairVectors:topology:)``; the virial's route).
+    public func networkEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+                                                 parameters: ParameterSet<S>) -> Tensor<S> {
+        networks.energies(features: aev.composed(pairVectors: pairVectors, topology: topology), batch: batch, parameters: parameters)
+    }
 }
 
 /// The hyperparameters of an ``ANIPotential``: AEV parameters, per-element widths (keyed by

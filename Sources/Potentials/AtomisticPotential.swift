@@ -33,7 +33,22 @@ public protocol AtomisticPotential: Sendable {
 
     /// Network energies, shape `[B]` (eV, without self-energies), of the conformations of
     /// `batch` at `positions` `[A, 3]` (Å) with the pairs and triplets of `topology`.
+    ///
+    /// The default is ``networkEnergies(pairVectors:topology:batch:parameters:)`` of
+    /// `topology.pairVectors(positions)`; a model with a faster route in the positions (ANI's
+    /// fused AEV) implements it itself, with the same values.
     func networkEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+                                          parameters: ParameterSet<S>) -> Tensor<S>
+
+    /// The same network energies `[B]` (eV) as a function of the pair vectors
+    /// r_ij = r_j + shift_ij − r_i `[P, 3]` (Å) of `topology`'s radial pairs
+    /// (``NeighbourTopology/pairVectors(_:)``), differentiable in them.
+    ///
+    /// Every model kind is a function of its pair vectors alone (descriptors and messages are
+    /// built from them); this requirement states it, and it is what makes the virial
+    /// W = −Σ_ij r_ij ⊗ ∂E/∂r_ij (``virials(positions:topology:batch:parameters:)``) exact for
+    /// periodic cells, image shifts included, for descriptor and message-passing models alike.
+    func networkEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
                                           parameters: ParameterSet<S>) -> Tensor<S>
 }
 
@@ -46,6 +61,13 @@ public struct PotentialOutput<S: TensorScalar> {
 }
 
 extension AtomisticPotential {
+    /// ``networkEnergies(pairVectors:topology:batch:parameters:)`` of the pair vectors of
+    /// `positions`.
+    public func networkEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+                                                 parameters: ParameterSet<S>) -> Tensor<S> {
+        networkEnergies(pairVectors: topology.pairVectors(positions), topology: topology, batch: batch, parameters: parameters)
+    }
+
     /// Random `Float` parameters.
     public func initialParameters<G: RandomNumberGenerator>(using generator: inout G) -> ParameterSet<Float> {
         initialParameters(Float.self, using: &generator)

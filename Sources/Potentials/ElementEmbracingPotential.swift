@@ -86,13 +86,13 @@ public struct ElementEmbracingPotential: FeatureScaledPotential {
     }
 
     /// Σ_i NN(x_i) per conformation, `[B]` (eV).
-    public func networkEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+    public func networkEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
                                                  parameters: ParameterSet<S>) -> Tensor<S> {
         let prefix = Self.parameterPrefix
         let own = ParameterSet(zip(parameters.names, parameters.tensors)
             .filter { $0.0.hasPrefix(prefix) }
             .map { (String($0.0.dropFirst(prefix.count)), $0.1) })
-        let x = scaling(eeacsf(positions, topology: topology))
+        let x = scaling(eeacsf.features(pairVectors: pairVectors, topology: topology))
         return network(x, parameters: own).reshaped([batch.atomCount])
             .scatterAdd(indices: batch.conformationOfAtom, into: batch.conformationCount)
     }

@@ -135,20 +135,23 @@ public struct HIPNNPotential: AtomisticPotential {
     /// The features z⁰ … z^L (`[A, F_l]` each) of the atoms at `positions` (`[A, 3]`, Å).
     public func features<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology,
                                           parameters p: ParameterSet<S>) -> [Tensor<S>] {
-        precondition(positions.shape == [topology.atomCount, 3], "positions \(positions.shape) for \(topology.atomCount) atoms")
+        features(pairVectors: topology.pairVectors(positions), topology: topology, parameters: p)
+    }
+
+    /// The features z⁰ … z^L (`[A, F_l]` each) from the pair vectors r_ij `[P, 3]` (Å) of
+    /// `topology` (``NeighbourTopology/pairVectors(_:)``).
+    public func features<S: TensorScalar>(pairVectors u: Tensor<S>, topology: NeighbourTopology,
+                                          parameters p: ParameterSet<S>) -> [Tensor<S>] {
+        precondition(u.shape == [topology.pairCount, 3], "pair vectors \(u.shape) for \(topology.pairCount) pairs")
         let h = hyperparameters, n = topology.atomCount, pairs = topology.pairCount
         var onehot = [S](repeating: 0, count: n * h.species.count)
         for (a, s) in topology.speciesIndices.enumerated() { onehot[a * h.species.count + s] = 1 }
         var z = Tensor(shape: [n, h.species.count], scalars: onehot)
         var all = [z]
-        // Pair displacements r_ij = r_j + shift − r_i and distances [P, 1].
+        // Pair distances [P, 1].
         var d: Tensor<S>?
         let pairList = PairList(centers: topology.centers, neighbours: topology.neighbours, atomCount: n)
-        if pairs > 0 {
-            let shifts = Tensor<S>(shape: [pairs, 3], scalars: topology.shifts.map { S($0) })
-            let u = positions.gather(indices: topology.neighbours) - positions.gather(indices: topology.centers) + shifts
-            d = (u * u).sum(alongAxes: [1], keepingDims: true).safeSqrt(S(1e-12))
-        }
+        if pairs > 0 { d = (u * u).sum(alongAxes: [1], keepingDims: true).safeSqrt(S(1e-12)) }
         for l in 0..<h.interactions {
             var pre = matmul(z, p["int\(l)/Wself"]) + p["int\(l)/b"]
             if let d {
@@ -178,7 +181,13 @@ public struct HIPNNPotential: AtomisticPotential {
     /// Per-layer atomic energies z^l_i · w_l + b_l, l = 0…L, each `[A]` (eV).
     public func layerAtomicEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology,
                                                      parameters p: ParameterSet<S>) -> [Tensor<S>] {
-        features(positions: positions, topology: topology, parameters: p).enumerated().map { l, z in
+        layerAtomicEnergies(pairVectors: topology.pairVectors(positions), topology: topology, parameters: p)
+    }
+
+    /// The same per-layer atomic energies from the pair vectors r_ij `[P, 3]` (Å).
+    public func layerAtomicEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology,
+                                                     parameters p: ParameterSet<S>) -> [Tensor<S>] {
+        features(pairVectors: pairVectors, topology: topology, parameters: p).enumerated().map { l, z in
             let e = matmul(z, p["readout\(l)/w"]).reshaped([topology.atomCount])
             return l == 0 ? e : e + p["readout\(l)/b"]
         }
@@ -195,9 +204,9 @@ public struct HIPNNPotential: AtomisticPotential {
     }
 
     /// Σ_l E_l per conformation, `[B]` (eV).
-    public func networkEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+    public func networkEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
                                                  parameters: ParameterSet<S>) -> Tensor<S> {
-        let terms = layerAtomicEnergies(positions: positions, topology: topology, parameters: parameters)
+        let terms = layerAtomicEnergies(pairVectors: pairVectors, topology: topology, parameters: parameters)
         return terms.dropFirst().reduce(terms[0], +).scatterAdd(indices: batch.conformationOfAtom, into: batch.conformationCount)
     }
 }

@@ -133,17 +133,29 @@ public struct TaskHeadPotential: AtomisticPotential {
 
     public func networkEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
                                                  parameters: ParameterSet<S>) -> Tensor<S> {
+        headEnergies(batch: batch, parameters: parameters) {
+            base.networkEnergies(positions: positions, topology: topology, batch: batch, parameters: $0)
+        }
+    }
+
+    public func networkEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+                                                 parameters: ParameterSet<S>) -> Tensor<S> {
+        headEnergies(batch: batch, parameters: parameters) {
+            base.networkEnergies(pairVectors: pairVectors, topology: topology, batch: batch, parameters: $0)
+        }
+    }
+
+    /// The base model's energies (`energies` of base parameters) with each conformation's
+    /// head: once when the batch holds one task, else once per task present, masked.
+    private func headEnergies<S: TensorScalar>(batch: AtomBatch, parameters: ParameterSet<S>,
+                                               _ energies: (ParameterSet<S>) -> Tensor<S>) -> Tensor<S> {
         let labels = (batch.tasks ?? Array(repeating: "", count: batch.conformationCount)).map { tasks.contains($0) ? $0 : nil }
         let present = Array(Set(labels.map { $0 ?? "" })).sorted()
-        if present.count == 1 {
-            return base.networkEnergies(positions: positions, topology: topology, batch: batch,
-                                        parameters: baseParameters(for: labels.first ?? nil, in: parameters))
-        }
+        if present.count == 1 { return energies(baseParameters(for: labels.first ?? nil, in: parameters)) }
         var total: Tensor<S>?
         for task in present {
             let mask = Tensor<S>(labels.map { ($0 ?? "") == task ? S(1) : S(0) })
-            let e = base.networkEnergies(positions: positions, topology: topology, batch: batch,
-                                         parameters: baseParameters(for: task.isEmpty ? nil : task, in: parameters)) * mask
+            let e = energies(baseParameters(for: task.isEmpty ? nil : task, in: parameters)) * mask
             total = total.map { $0 + e } ?? e
         }
         return total!

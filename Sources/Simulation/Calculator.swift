@@ -9,10 +9,13 @@ public struct EnergyAndForces: Equatable, Sendable {
     public var energy: Double
     /// Forces F = −∂E/∂R, one row per atom, eV/Å.
     public var forces: [SIMD3<Double>]
+    /// The virial W = −∂E/∂ε (eV, see ``Potentials/Virial``) when it was asked for, else nil.
+    public var virial: Virial?
 
-    public init(energy: Double, forces: [SIMD3<Double>]) {
+    public init(energy: Double, forces: [SIMD3<Double>], virial: Virial? = nil) {
         self.energy = energy
         self.forces = forces
+        self.virial = virial
     }
 }
 
@@ -70,15 +73,32 @@ public final class PotentialCalculator: ForceCalculator {
     ///
     /// - Throws: `DataError` for an element the model lacks or non-finite positions.
     public func calculate(atomicNumbers: [Int], positions: [SIMD3<Double>], cell: Cell?) throws -> EnergyAndForces {
+        try calculate(atomicNumbers: atomicNumbers, positions: positions, cell: cell, withVirial: false)
+    }
+
+    /// Energy, forces and, with `withVirial`, the virial W = −∂E/∂ε (eV; defined for
+    /// molecules and cells alike, see ``Potentials/Virial``; ASE's stress is
+    /// `virial.stress(in: cell)`). The virial takes the model's pair-vector route
+    /// (``Potentials/AtomisticPotential/virials(positions:topology:batch:parameters:)``).
+    ///
+    /// - Throws: `DataError` for an element the model lacks or non-finite positions.
+    public func calculate(atomicNumbers: [Int], positions: [SIMD3<Double>], cell: Cell?,
+                          withVirial: Bool) throws -> EnergyAndForces {
         calls += 1
         if batch?.atomicNumbers != atomicNumbers { batch = AtomBatch(atomicNumbers: [atomicNumbers]) }
         let topology = try NeighbourTopology(positions: positions, atomicNumbers: atomicNumbers, cell: cell,
                                              request: potential.neighbourRequest, label: "calculator")
-        let output = potential(positions: Tensor<Double>(positions: positions), topology: topology, batch: batch!,
-                               parameters: parameters, withForces: true)
-        let f = output.forces!.scalars
+        let r = Tensor<Double>(positions: positions)
+        let energy: Double, f: [Double], virial: Virial?
+        if withVirial {
+            let output = potential.virials(positions: r, topology: topology, batch: batch!, parameters: parameters)
+            (energy, f, virial) = (output.energies.scalars[0], output.forces.scalars, output.virials[0])
+        } else {
+            let output = potential(positions: r, topology: topology, batch: batch!, parameters: parameters, withForces: true)
+            (energy, f, virial) = (output.energies.scalars[0], output.forces!.scalars, nil)
+        }
         var forces = [SIMD3<Double>](repeating: .zero, count: positions.count)
         for i in forces.indices { forces[i] = SIMD3(f[3 * i], f[3 * i + 1], f[3 * i + 2]) }
-        return EnergyAndForces(energy: output.energies.scalars[0], forces: forces)
+        return EnergyAndForces(energy: energy, forces: forces, virial: virial)
     }
 }

@@ -23,10 +23,15 @@ public struct CommitteeEvaluation: Equatable, Sendable {
     public var forcesStd: [SIMD3<Double>]
     /// Each member's total energy, eV, shape (M,).
     public var memberEnergies: [Double]
+    /// The mean of the members' virials W = −∂E/∂ε (eV, ``Potentials/Virial``) when asked
+    /// for, else nil. (The virial is linear in E, so this is the committee mean's virial.)
+    public var virial: Virial?
 
-    public init(energy: Double, forces: [SIMD3<Double>], energyStd: Double, forcesStd: [SIMD3<Double>], memberEnergies: [Double]) {
+    public init(energy: Double, forces: [SIMD3<Double>], energyStd: Double, forcesStd: [SIMD3<Double>], memberEnergies: [Double],
+                virial: Virial? = nil) {
         self.energy = energy; self.forces = forces; self.energyStd = energyStd; self.forcesStd = forcesStd
         self.memberEnergies = memberEnergies
+        self.virial = virial
     }
 }
 
@@ -81,18 +86,22 @@ public final class CommitteeCalculator: ForceCalculator {
     /// Mean energy and forces with the committee spread of `atomicNumbers` (shape (N,)) at
     /// `positions` (shape (N,) of xyz, Å) in `cell` (`nil` for a molecule).
     ///
+    /// With `withVirial`, also the members' mean virial (``CommitteeEvaluation/virial``).
+    ///
     /// - Throws: `DataError` for an element some member lacks, non-finite positions, a bad
-    ///   cell, or a member whose energy or forces are not finite.
-    public func predict(atomicNumbers: [Int], positions: [SIMD3<Double>], cell: Cell?) throws -> CommitteeEvaluation {
+    ///   cell, or a member whose energy, forces or virial are not finite.
+    public func predict(atomicNumbers: [Int], positions: [SIMD3<Double>], cell: Cell?,
+                        withVirial: Bool = false) throws -> CommitteeEvaluation {
         calls += 1
         try checkElements(atomicNumbers, file: "calculator", item: "atomic numbers")
         var results: [EnergyAndForces] = []
         results.reserveCapacity(members.count)
         for (m, member) in members.enumerated() {
-            let r = try member.calculate(atomicNumbers: atomicNumbers, positions: positions, cell: cell)
-            guard r.energy.isFinite, r.forces.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
+            let r = try member.calculate(atomicNumbers: atomicNumbers, positions: positions, cell: cell, withVirial: withVirial)
+            guard r.energy.isFinite, r.forces.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }),
+                  r.virial?.rowMajor.allSatisfy(\.isFinite) ?? true else {
                 throw DataError(file: "calculator", item: "member \(m)",
-                                "the model gives a non-finite energy or force (energy \(r.energy) eV)")
+                                "the model gives a non-finite energy, force or virial (energy \(r.energy) eV)")
             }
             results.append(r)
         }
@@ -115,7 +124,8 @@ public final class CommitteeCalculator: ForceCalculator {
             for i in forcesStd.indices { forcesStd[i] = (forcesStd[i] / (m - 1)).squareRoot() }
         }
         return CommitteeEvaluation(energy: energy, forces: forces, energyStd: energyStd, forcesStd: forcesStd,
-                                   memberEnergies: energies)
+                                   memberEnergies: energies,
+                                   virial: withVirial ? Virial.mean(results.map { $0.virial! }) : nil)
     }
 
     /// The committee mean energy (eV) and forces (eV/Å), as ``predict(atomicNumbers:positions:cell:)``.

@@ -51,7 +51,9 @@ import _TestSupport
             let summary = try JSONDecoder().decode(PretrainingSummary.self, from: data)
             #expect(summary.tasks.contains("ani1x@ccsd(t)_cbs"), "\(variant)")
             #expect(summary.energyOnlyTasks == ["ani1x@ccsd(t)_cbs"], "\(variant)")
-            #expect(summary.validationLoss?.isFinite == true, "\(variant)")
+            // Reptile has no validation tasks here (no `validation_tasks`), so no validation loss;
+            // the multitask variants hold out conformations.
+            #expect(variant == "reptile" ? summary.validationLoss == nil : summary.validationLoss?.isFinite == true, "\(variant)")
         }
     }
 }

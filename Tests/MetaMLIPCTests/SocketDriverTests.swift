@@ -1,9 +1,11 @@
 import Foundation
+import Simulation
 import Testing
 import _TestSupport
 
 /// `metamlip serve` (the i-PI socket protocol) driven by ASE's SocketIOCalculator:
-/// python/tests/test_socket.py; and its input errors.
+/// python/tests/test_socket.py (a molecule in MD, and a periodic Si cell whose stress reaches
+/// ASE through the virial); and its input errors.
 @Suite struct SocketDriverTests {
     @Test func aseSocketServerDrivesServeLikeTheInProcessCalculator() throws {
         let python = try #require(PythonInterpreter.importing("ase, numpy"),
@@ -14,10 +16,15 @@ import _TestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = try Fixtures.writeModel(seed: 1, to: dir)
         let structure = try SharedData.write3BPA(frames: 0..<1, to: dir).path
+        // A periodic cell too: the smallest hexagonal mlearn Si cell and a Si model.
+        let silicon = dir.appendingPathComponent("si.xyz").path
+        try TrajectoryWriter.frame(try CAPIStressTests.hexagonalSilicon()).write(toFile: silicon, atomically: true, encoding: .utf8)
+        let siliconModel = try CAPIStressTests.writeSiliconModel(seed: 4, to: dir)
         let script = SharedData.packageRoot.appendingPathComponent("python/tests/test_socket.py").path
         let name = "metamlip-test-\(ProcessInfo.processInfo.processIdentifier)"
         let result = try PythonInterpreter.run(python, [script, CLIRunner.executable.path, PythonPackageTests.library.path,
-                                                        model, structure, name], environment: ["METAMLIP_LIBRARY": ""])
+                                                        model, structure, name, siliconModel, silicon],
+                                               environment: ["METAMLIP_LIBRARY": ""])
         print("python/tests/test_socket.py:\n\(result.output)")
         #expect(result.status == 0 && result.output.contains("all checks passed"), "\(result.output)")
     }
@@ -35,7 +42,8 @@ import _TestSupport
         #expect(nobody.status == 1 && nobody.stderr.contains("no i-PI server accepted the connection within 0 s"), "\(nobody.stderr)")
         let cell = dir.appendingPathComponent("cell.xyz")
         try "1\nLattice=\"5 0 0 0 5 0 0 0 5\" pbc=\"T T T\"\nC 0 0 0\n".write(to: cell, atomically: true, encoding: .utf8)
-        let periodic = try CLIRunner.run(["serve", model, cell.path, "--unix", "x", "--wait", "0"])
-        #expect(periodic.status == 1 && periodic.stderr.contains("is periodic: serve handles molecules only"), "\(periodic.stderr)")
+        // A periodic structure is served (with its virial): here nobody listens.
+        let periodic = try CLIRunner.run(["serve", model, cell.path, "--unix", "metamlip-nobody-listens", "--wait", "0"])
+        #expect(periodic.status == 1 && periodic.stderr.contains("no i-PI server accepted the connection"), "\(periodic.stderr)")
     }
 }

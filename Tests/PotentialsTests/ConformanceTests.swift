@@ -62,10 +62,11 @@ struct ConformanceModel: CustomTestStringConvertible, Sendable {
     ]
 
     /// A DeepPot with its environment statistics from the structures the checks use (3BPA,
-    /// or the mlearn Si cells for silicon).
+    /// or the mlearn Si or Ge cells for silicon or germanium).
     static func deepPot(_ elements: [Int], _ selfEnergies: SelfEnergies, _ architecture: DeepPotArchitecture) -> any AtomisticPotential {
         let model = DeepPotPotential(architecture, selfEnergies: selfEnergies)
-        let data = elements == [14] ? ConformanceData.silicon.filter { $0.cell != nil } : ConformanceData.bpa
+        let data = elements == [14] ? ConformanceData.silicon.filter { $0.cell != nil }
+            : elements == [32] ? ConformanceData.germanium.filter { $0.cell != nil } : ConformanceData.bpa
         do { return try model.fittingStatistics(to: data, file: "conformance") } catch {
             preconditionFailure("DeepPot statistics for the conformance data: \(error)")
         }
@@ -79,6 +80,9 @@ enum ConformanceData {
     }()
     static let silicon: [Conformation] = {
         (try? MLearnJSONReader().read(path: SharedData.path("mlearn/Si/training.json"))) ?? []
+    }()
+    static let germanium: [Conformation] = {
+        (try? MLearnJSONReader().read(path: SharedData.path("mlearn/Ge/training.json"))) ?? []
     }()
     static let bpaSelfEnergies = SelfEnergies(isolatedAtoms: [1: -13.6, 6: -1029.5, 7: -1485.0, 8: -2042.0])
 }

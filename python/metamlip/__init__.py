@@ -5,12 +5,12 @@
 
 Units are ASE's: Å, eV, eV/Å.
 """
-from ._library import (EvaluationError, InputError, MetaMLIPError, ModelFileError,
+from ._library import (EvaluationError, InputError, MetaMLIPError, ModelFileError, NotPeriodicError,
                        find_library, library_version)
 from .model import Model
 
-__all__ = ["Calculator", "Model", "MetaMLIPError", "ModelFileError", "InputError", "EvaluationError",
-           "find_library", "library_version"]
+__all__ = ["Calculator", "Model", "MetaMLIPError", "ModelFileError", "InputError", "NotPeriodicError",
+           "EvaluationError", "find_library", "library_version"]
 __version__ = "0.10.0"
 
 

@@ -6,7 +6,8 @@ import threading
 from pathlib import Path
 
 #: Status codes of include/metamlip.h.
-OK, ERR_NULL_POINTER, ERR_ARGUMENT, ERR_FILE, ERR_MODEL, ERR_ELEMENT, ERR_GEOMETRY, ERR_EVALUATION = range(8)
+(OK, ERR_NULL_POINTER, ERR_ARGUMENT, ERR_FILE, ERR_MODEL, ERR_ELEMENT, ERR_GEOMETRY, ERR_EVALUATION,
+ ERR_NOT_PERIODIC) = range(9)
 
 _SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"
 LIBRARY_NAME = "libmetamlip-c" + _SUFFIX
@@ -29,6 +30,10 @@ class InputError(MetaMLIPError, ValueError):
     """Bad input: an element the model lacks, non-finite positions or cell, a bad count or pbc flag."""
 
 
+class NotPeriodicError(InputError):
+    """A stress was asked for a structure that is not periodic in all three directions (METAMLIP_ERR_NOT_PERIODIC)."""
+
+
 class EvaluationError(MetaMLIPError):
     """The model could not evaluate the structure (e.g. a degenerate cell, a non-finite result)."""
 
@@ -37,6 +42,8 @@ def error_for(code, message):
     """The exception for status ``code`` with ``message``."""
     if code in (ERR_FILE, ERR_MODEL):
         return ModelFileError(code, message)
+    if code == ERR_NOT_PERIODIC:
+        return NotPeriodicError(code, message)
     if code in (ERR_NULL_POINTER, ERR_ARGUMENT, ERR_ELEMENT, ERR_GEOMETRY):
         return InputError(code, message)
     return EvaluationError(code, message)
@@ -112,6 +119,9 @@ def _declare(lib):
     lib.metamlip_evaluate.argtypes = [c_void_p, c_int, int_p, double_p, double_p, int_p,
                                       double_p, double_p, double_p, double_p]
     lib.metamlip_evaluate.restype = c_int
+    lib.metamlip_evaluate_stress.argtypes = [c_void_p, c_int, int_p, double_p, double_p, int_p,
+                                             double_p, double_p, double_p, double_p, double_p, double_p]
+    lib.metamlip_evaluate_stress.restype = c_int
 
 
 def check(lib, code):

@@ -7,32 +7,36 @@
     lmp.commands_string('''
         units metal
         atom_style atomic
-        boundary f f f
-        read_data molecule.data
+        boundary p p p                       # or f f f for a molecule, or mixed (p p f)
+        read_data silicon.data
         fix mlip all external pf/callback 1 1
         fix_modify mlip energy yes virial yes
         fix nve all nve
     ''')
-    driver = FixExternalDriver(lmp, "mlip", "model.json", elements=["H", "C", "N", "O"])  # type 1 is H, …
+    driver = FixExternalDriver(lmp, "mlip", "model.json", elements=["Si"])  # type 1 is Si, …
     driver.run(1000)             # `run 1000`, then raises the first error the callback met
 
 LAMMPS calls the driver every step (``pf/callback 1 1``) with the positions of its atoms; the
-driver evaluates the model (libmetamlip-c through :class:`metamlip.Model`) and hands back
+driver reads the box (lattice vectors a = (lx, 0, 0), b = (xy, ly, 0), c = (xz, yz, lz), orthogonal
+or triclinic, and its periodicity, again at every call so a changing box is followed), evaluates
+the model (libmetamlip-c through :class:`metamlip.Model`) and hands back
 
 * the forces (eV/Å) that ``fix external`` adds to the atoms,
 * the potential energy (eV) through ``fix_external_set_energy_global`` (in ``pe`` and
   ``etotal`` with ``fix_modify ID energy yes``),
-* the virial W_ab = Σ_i x_ia F_ib (eV; xx, yy, zz, xy, xz, yz) through
-  ``fix_external_set_virial_global`` (in the pressure with ``fix_modify ID virial yes``).
-  For a structure without periodic directions this sum is the exact virial of the model's
-  forces (it does not depend on the origin, since the forces of a translation-invariant
-  model sum to zero).
+* the model's virial W = −∂E/∂ε (eV; xx, yy, zz, xy, xz, yz) through
+  ``fix_external_set_virial_global`` (in the pressure with ``fix_modify ID virial yes``). W is
+  exact for periodic boxes (W = −Σ_ij r_ij ⊗ ∂E/∂r_ij over the neighbour pairs, images
+  included; see ``metamlip_evaluate_stress``), and equals Σ_i x_i ⊗ F_i for a box without
+  periodic directions. LAMMPS's virial pressure is then P_ab = W_ab / V, i.e. −σ_ab for
+  ASE's stress σ of the same structure (``metamlip.Calculator``'s ``stress``).
+
+Directions that are not periodic (``f``, ``s``, ``m``) are non-periodic for the model too; a
+box with no periodic direction is evaluated as a molecule.
 
 What is refused, with a :class:`LAMMPSSetupError` when the driver is made:
 
 * units other than ``metal`` (eV, Å, ps, amu: the model's units; no conversion is guessed),
-* any periodic direction: the virial of a periodic cell needs the model's stress, which
-  MetaMLIP does not compute yet (``boundary f f f``, or s/m, for a molecule in a box),
 * a type map that does not name every LAMMPS atom type, or an element the model lacks,
 * more than one MPI process owning atoms (each process would see only its own atoms; the
   model needs the whole structure): run LAMMPS serially.
@@ -42,6 +46,8 @@ and energy of that step are set to NaN, LAMMPS is told to stop the run (``force_
 and :meth:`FixExternalDriver.run` / :meth:`FixExternalDriver.raise_if_failed` raise it; an
 exception inside a ctypes callback would otherwise only be printed.
 """
+from collections import namedtuple
+
 import numpy as np
 
 from .model import Model
@@ -51,6 +57,21 @@ _SYMBOLS = ("X H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn 
             "Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb "
             "Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf "
             "Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og").split()
+
+
+#: One callback's evaluation (``record=``): the step, LAMMPS atom IDs and positions (Å) in its local
+#: order, energy (eV), forces ((n, 3) eV/Å), the box as lattice vectors (rows, Å) and its periodicity
+#: (three bools), and the virial handed to LAMMPS (xx, yy, zz, xy, xz, yz; eV).
+Evaluation = namedtuple("Evaluation", "step tags positions energy forces cell pbc virial")
+
+
+def box_cell(lmp):
+    """The LAMMPS box as lattice vectors (rows, Å: a = (lx, 0, 0), b = (xy, ly, 0), c = (xz, yz, lz))
+    and its periodicity (three bools)."""
+    boxlo, boxhi, xy, yz, xz, periodicity, _ = lmp.extract_box()
+    lx, ly, lz = (boxhi[k] - boxlo[k] for k in range(3))
+    cell = np.array([[lx, 0.0, 0.0], [xy, ly, 0.0], [xz, yz, lz]])
+    return cell, [bool(p) for p in periodicity]
 
 
 class LAMMPSSetupError(ValueError):
@@ -80,9 +101,9 @@ class FixExternalDriver:
     ``library``: the path of libmetamlip-c (see :func:`metamlip.find_library`).
 
     After each step, ``energy`` (eV), ``forces`` ((n, 3) eV/Å in LAMMPS's local atom order),
-    ``virial`` (six values, eV), ``tags`` and ``positions`` hold what the last call saw;
-    ``calls`` counts the calls. ``record`` (a list, or None) receives ``(step, tags,
-    positions, energy, forces)`` copies per call when given.
+    ``virial`` (six values, eV), ``tags``, ``positions``, ``cell`` and ``pbc`` hold what the last
+    call saw; ``calls`` counts the calls. ``record`` (a list, or None) receives an
+    :data:`Evaluation` per call when given.
     """
 
     def __init__(self, lmp, fix_id, model, elements, library=None, record=None):
@@ -93,7 +114,7 @@ class FixExternalDriver:
         self.error = None
         self.calls = 0
         self.energy, self.forces, self.virial = None, None, None
-        self.tags, self.positions = None, None
+        self.tags, self.positions, self.cell, self.pbc = None, None, None, None
         self._check_setup(elements)
         lmp.set_fix_external_callback(fix_id, self._callback, None)
 
@@ -104,13 +125,6 @@ class FixExternalDriver:
         if units != "metal":
             raise LAMMPSSetupError(f"metamlip.lammps: LAMMPS uses 'units {units}'; MetaMLIP models are in eV and Å: "
                                    "use 'units metal'")
-        periodicity = list(lmp.extract_box()[5])
-        if any(periodicity):
-            flags = " ".join("p" if p else "f" for p in periodicity)
-            raise LAMMPSSetupError(
-                f"metamlip.lammps: the box is periodic ('boundary {flags}'); MetaMLIP models have no stress yet, so "
-                "the virial and pressure of a periodic cell cannot be given: use 'boundary f f f' (a molecule or "
-                "cluster in a box) until MetaMLIP computes stress")
         ntypes = int(lmp.extract_global("ntypes"))
         numbers = [atomic_number(e) for e in elements]
         if len(numbers) != ntypes:
@@ -139,18 +153,23 @@ class FixExternalDriver:
                 raise LAMMPSSetupError(f"step {step}: this process owns {nlocal} of {natoms} atoms; run LAMMPS serially")
             types = np.asarray(self.lmp.numpy.extract_atom("type"))[:nlocal]
             positions = np.array(x[:nlocal], dtype=np.float64)
-            result = self.model.evaluate(self._number_of_type[types], positions)
-            forces, energy = result["forces"], result["energy"]
+            cell, pbc = box_cell(self.lmp)
+            periodic = any(pbc)
+            result = self.model.evaluate(self._number_of_type[types], positions, cell=cell if periodic else None,
+                                         pbc=pbc if periodic else None, virial=True)
+            forces, energy, w = result["forces"], result["energy"], result["virial"]
             f[:nlocal, :] = forces
-            virial = positions.T @ forces  # W_ab = Σ_i x_ia F_ib
-            self.energy, self.forces, self.positions = energy, forces, positions
+            # LAMMPS's order xx yy zz xy xz yz; W is symmetric up to rounding, its off-diagonal pairs are averaged.
+            virial = [w[0, 0], w[1, 1], w[2, 2], (w[0, 1] + w[1, 0]) / 2, (w[0, 2] + w[2, 0]) / 2, (w[1, 2] + w[2, 1]) / 2]
+            self.energy, self.forces, self.positions, self.cell, self.pbc = energy, forces, positions, cell, pbc
             self.tags = np.array(tag, dtype=np.int64).reshape(-1)[:nlocal]
-            self.virial = [virial[0, 0], virial[1, 1], virial[2, 2], virial[0, 1], virial[0, 2], virial[1, 2]]
+            self.virial = virial
             self.lmp.fix_external_set_energy_global(self.fix_id, energy)
             self.lmp.fix_external_set_virial_global(self.fix_id, self.virial)
             self.calls += 1
             if self.record is not None:
-                self.record.append((int(step), self.tags.copy(), positions, energy, forces.copy()))
+                self.record.append(Evaluation(int(step), self.tags.copy(), positions, energy, forces.copy(), cell, pbc,
+                                              list(virial)))
         except Exception as error:  # noqa: BLE001 — recorded and raised by run()/raise_if_failed()
             self.error = error
             f[:, :] = np.nan

@@ -53,15 +53,19 @@ class Model:
     def __exit__(self, *exc):
         self.close()
 
-    def evaluate(self, numbers, positions, cell=None, pbc=None):
-        """Energy, forces and spreads of one structure.
+    def evaluate(self, numbers, positions, cell=None, pbc=None, virial=False, stress=False):
+        """Energy, forces and spreads of one structure; with ``virial`` or ``stress``, those too.
 
         numbers: (n,) atomic numbers; positions: (n, 3) Å; cell: (3, 3) lattice vectors as rows
         in Å, or None for a molecule; pbc: three booleans (default all True with a cell).
 
         Returns a dict: ``energy`` (eV), ``forces`` (n, 3) eV/Å, ``energy_std`` (eV) and
-        ``forces_std`` (n, 3) eV/Å (zero for a single model). Raises
-        :class:`metamlip.InputError` / :class:`metamlip.EvaluationError` with the library's message.
+        ``forces_std`` (n, 3) eV/Å (zero for a single model); with ``virial=True``, ``virial``
+        (3, 3) eV: W = -dE/d(strain), the committee mean, defined for any structure (LAMMPS's
+        virial; Σ_i r_i ⊗ F_i for a molecule); with ``stress=True`` also ``stress`` (6,) eV/Å³:
+        ASE's stress -W/V in Voigt order xx yy zz yz xz xy, only for a cell periodic in all three
+        directions (else :class:`metamlip.NotPeriodicError`). Raises :class:`metamlip.InputError` /
+        :class:`metamlip.EvaluationError` with the library's message.
         """
         if not self._handle:
             raise ValueError("metamlip.Model: the model was closed")
@@ -85,8 +89,18 @@ class Model:
         energy, energy_std = ctypes.c_double(), ctypes.c_double()
         forces = np.empty((max(n, 0), 3))
         forces_std = np.empty((max(n, 0), 3))
-        code = self._lib.metamlip_evaluate(self._handle, n, z.ctypes.data_as(int_p), r.ctypes.data_as(double_p),
-                                           cell_p, pbc_p, ctypes.byref(energy), forces.ctypes.data_as(double_p),
-                                           ctypes.byref(energy_std), forces_std.ctypes.data_as(double_p))
+        arguments = (self._handle, n, z.ctypes.data_as(int_p), r.ctypes.data_as(double_p), cell_p, pbc_p,
+                     ctypes.byref(energy), forces.ctypes.data_as(double_p), ctypes.byref(energy_std),
+                     forces_std.ctypes.data_as(double_p))
+        if not (virial or stress):
+            _library.check(self._lib, self._lib.metamlip_evaluate(*arguments))
+            return {"energy": energy.value, "forces": forces, "energy_std": energy_std.value, "forces_std": forces_std}
+        w, sigma = np.empty((3, 3)), np.empty(6)
+        code = self._lib.metamlip_evaluate_stress(*arguments, w.ctypes.data_as(double_p),
+                                                  sigma.ctypes.data_as(double_p) if stress else None)
         _library.check(self._lib, code)
-        return {"energy": energy.value, "forces": forces, "energy_std": energy_std.value, "forces_std": forces_std}
+        result = {"energy": energy.value, "forces": forces, "energy_std": energy_std.value, "forces_std": forces_std,
+                  "virial": w}
+        if stress:
+            result["stress"] = sigma
+        return result

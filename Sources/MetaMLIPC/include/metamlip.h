@@ -51,6 +51,7 @@ extern "C" {
 #define METAMLIP_ERR_ELEMENT 5        /* an atomic number that is no element, or an element the model (a member) lacks */
 #define METAMLIP_ERR_GEOMETRY 6       /* non-finite positions or cell */
 #define METAMLIP_ERR_EVALUATION 7     /* evaluation failed (e.g. a degenerate cell, a non-finite model output) */
+#define METAMLIP_ERR_NOT_PERIODIC 8   /* a stress asked for a structure not periodic in all three directions */
 
 /* A loaded model or committee (opaque). */
 typedef struct metamlip_model metamlip_model;
@@ -102,6 +103,28 @@ int metamlip_elements(const metamlip_model *model, int *out, int capacity);
 int metamlip_evaluate(metamlip_model *model, int n, const int *atomic_numbers, const double *positions,
                       const double *cell, const int *pbc, double *energy, double *forces,
                       double *energy_std, double *forces_std);
+
+/* metamlip_evaluate plus the virial and, for a cell periodic in all three directions, the stress.
+ *
+ *   (model … forces_std as for metamlip_evaluate)
+ *   virial          [3][3]    out: the virial W_ab = -dE/d(eps_ab) (eV), row-major, committee mean;
+ *                             may be NULL
+ *   stress          [6]       out: the stress sigma = -W / V (eV/Å^3), Voigt order xx yy zz yz xz xy
+ *                             (ASE's `stress`; the potential part, no kinetic term), V the cell
+ *                             volume; may be NULL
+ *
+ * Strain: every position and lattice vector (as a row) r -> r (I + eps). W is exact for every
+ * model kind: W = -sum over the neighbour pairs i->j of r_ij (x) dE/dr_ij, image shifts included;
+ * for a molecule it equals sum_i r_i (x) F_i. W is LAMMPS's virial (fix external:
+ * lammps_fix_external_set_virial_global takes W_xx W_yy W_zz W_xy W_xz W_yz).
+ *
+ * The virial is defined for any structure (cell NULL or not). A non-NULL `stress` for a
+ * structure that is not periodic in all three directions (cell NULL or a pbc flag 0) fails
+ * with METAMLIP_ERR_NOT_PERIODIC before any evaluation and writes nothing: a stress needs a
+ * periodic volume. The outputs are written only on success. */
+int metamlip_evaluate_stress(metamlip_model *model, int n, const int *atomic_numbers, const double *positions,
+                             const double *cell, const int *pbc, double *energy, double *forces,
+                             double *energy_std, double *forces_std, double *virial, double *stress);
 
 #ifdef __cplusplus
 }

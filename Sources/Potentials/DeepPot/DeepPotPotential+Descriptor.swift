@@ -18,13 +18,11 @@ extension DeepPotPotential {
     }
 
     /// The raw environment-matrix rows R_ij = s(r) (1, x/r, y/r, z/r) of every pair of
-    /// `topology`, `[P, 4]` (Å⁻¹), and their first column s `[P, 1]`, differentiable in
-    /// `positions` `[A, 3]` (Å). (The four columns are assembled by a matrix product rather than
-    /// a concatenation, whose second derivative is slower.)
-    func environmentRows<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology) -> (rows: Tensor<S>, s: Tensor<S>) {
-        let pairs = topology.pairCount
-        let shifts = Tensor<S>(shape: [pairs, 3], scalars: topology.shifts.map { S($0) })
-        let u = positions.gather(indices: topology.neighbours) - positions.gather(indices: topology.centers) + shifts
+    /// `topology`, `[P, 4]` (Å⁻¹), and their first column s `[P, 1]`, differentiable in the
+    /// pair vectors u `[P, 3]` (Å, ``NeighbourTopology/pairVectors(_:)``). (The four columns
+    /// are assembled by a matrix product rather than a concatenation, whose second derivative
+    /// is slower.)
+    func environmentRows<S: TensorScalar>(pairVectors u: Tensor<S>, topology: NeighbourTopology) -> (rows: Tensor<S>, s: Tensor<S>) {
         let r = (u * u).sum(alongAxes: [1], keepingDims: true).safeSqrt(S(1e-12))       // [P, 1]
         let inverse = S(1) / r
         let s = Self.switchFunction(r, smooth: hyperparameters.rcutSmooth, cutoff: hyperparameters.rcut) * inverse
@@ -89,8 +87,14 @@ extension DeepPotPotential {
     /// with the stacked P `[n², 4·M₁]`.
     public func descriptor<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology,
                                             parameters p: ParameterSet<S>) -> Tensor<S> {
+        descriptor(pairVectors: topology.pairVectors(positions), topology: topology, parameters: p)
+    }
+
+    /// The same descriptor `[A, M₁·M₂]` from the pair vectors r_ij `[P, 3]` (Å) of `topology`.
+    public func descriptor<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology,
+                                            parameters p: ParameterSet<S>) -> Tensor<S> {
         precondition(automaticSel == nil, "DeepPot: sel is 'auto' and unresolved; compute the model's statistics first (fittingStatistics)")
-        precondition(positions.shape == [topology.atomCount, 3], "positions \(positions.shape) for \(topology.atomCount) atoms")
+        precondition(pairVectors.shape == [topology.pairCount, 3], "pair vectors \(pairVectors.shape) for \(topology.pairCount) pairs")
         let h = hyperparameters, n = h.species.count, m1 = h.embeddingWidth, atoms = topology.atomCount
         let mean: Tensor<S> = speciesRows(h.davg), inverseStd: Tensor<S> = speciesRows(h.dstd, inverted: true)
         let pad = -(mean * inverseStd)                     // the empty-slot row r̃_pad of each centre species, [n, 4]
@@ -104,7 +108,7 @@ extension DeepPotPotential {
         for (i, t) in zip(topology.centers, neighbourSpecies) { counts[i * n * n + topology.speciesIndices[i] * n + t] -= 1 }
         var normalised: Tensor<S>?, embeddingInput: Tensor<S>?
         if topology.pairCount > 0 {
-            let (raw, s) = environmentRows(positions: positions, topology: topology)
+            let (raw, s) = environmentRows(pairVectors: pairVectors, topology: topology)
             normalised = (raw - mean.gather(indices: centreSpecies)) * inverseStd.gather(indices: centreSpecies)
             let column0 = centreSpecies.map { c in (h.davg[c][0], 1 / h.dstd[c][0]) }
             embeddingInput = (s - Tensor<S>(shape: [s.shape[0], 1], scalars: column0.map { S($0.0) }))

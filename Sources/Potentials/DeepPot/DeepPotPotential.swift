@@ -159,9 +159,9 @@ public struct DeepPotPotential: DataStatisticsPotential {
     }
 
     /// Network energies `[B]` (eV): Σ over each conformation's atoms of 𝓕_{Z_i}(D_i).
-    public func networkEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+    public func networkEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
                                                  parameters p: ParameterSet<S>) -> Tensor<S> {
-        let d = descriptor(positions: positions, topology: topology, parameters: p)
+        let d = descriptor(pairVectors: pairVectors, topology: topology, parameters: p)
         let h = hyperparameters
         var energies = Tensor<S>.zeros(shape: [batch.conformationCount])
         for (s, prefix) in fittingPrefixes.enumerated() {

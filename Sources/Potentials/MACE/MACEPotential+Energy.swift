@@ -5,16 +5,22 @@ import Descriptors
 
 extension MACEPotential {
     /// Σ_t e_t per conformation, scaled and shifted, `[B]` (eV).
-    public func networkEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
+    public func networkEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology, batch: AtomBatch,
                                                  parameters: ParameterSet<S>) -> Tensor<S> {
-        atomicEnergies(positions: positions, topology: topology, parameters: parameters)
+        atomicEnergies(pairVectors: pairVectors, topology: topology, parameters: parameters)
             .scatterAdd(indices: batch.conformationOfAtom, into: batch.conformationCount)
     }
 
     /// Atomic interaction energies scale · Σ_t e_t(i) + shift, `[A]` (eV).
     public func atomicEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology,
                                                 parameters: ParameterSet<S>) -> Tensor<S> {
-        let terms = readoutEnergies(positions: positions, topology: topology, parameters: parameters)
+        atomicEnergies(pairVectors: topology.pairVectors(positions), topology: topology, parameters: parameters)
+    }
+
+    /// The same atomic energies `[A]` (eV) from the pair vectors r_ij `[P, 3]` (Å) of `topology`.
+    public func atomicEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology,
+                                                parameters: ParameterSet<S>) -> Tensor<S> {
+        let terms = readoutEnergies(pairVectors: pairVectors, topology: topology, parameters: parameters)
         let sum = terms.dropFirst().reduce(terms[0], +)
         let h = hyperparameters
         let scaled = sum * S(h.scale ?? 1)
@@ -24,14 +30,21 @@ extension MACEPotential {
     /// The readouts' atomic energies e_t(i), t = 0 … L−1, each `[A]` (eV, before scale and shift).
     public func readoutEnergies<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology,
                                                  parameters p: ParameterSet<S>) -> [Tensor<S>] {
-        precondition(positions.shape == [topology.atomCount, 3], "positions \(positions.shape) for \(topology.atomCount) atoms")
+        readoutEnergies(pairVectors: topology.pairVectors(positions), topology: topology, parameters: p)
+    }
+
+    /// The same readout energies from the pair vectors r_ij = r_j + shift − r_i `[P, 3]` (Å)
+    /// of `topology` (``NeighbourTopology/pairVectors(_:)``).
+    public func readoutEnergies<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology,
+                                                 parameters p: ParameterSet<S>) -> [Tensor<S>] {
+        precondition(pairVectors.shape == [topology.pairCount, 3], "pair vectors \(pairVectors.shape) for \(topology.pairCount) pairs")
         let h = hyperparameters, atoms = topology.atomCount, f = h.channels, n = h.species.count
         let groups = ElementGroups(speciesIndices: topology.speciesIndices, speciesCount: n)
         var onehot = [S](repeating: 0, count: atoms * n)
         for (a, s) in topology.speciesIndices.enumerated() { onehot[a * n + s] = 1 }
         let embedding = matmul(Tensor(shape: [atoms, n], scalars: onehot), p["embedding/W"]) * S(1 / Double(n).squareRoot())
         var features: [Irrep: Tensor<S>] = [Irrep(0, 1): embedding.reshaped([atoms, 1, f])]
-        let edges = topology.pairCount > 0 ? edgeFeatures(positions: positions, topology: topology) : nil
+        let edges = topology.pairCount > 0 ? edgeFeatures(pairVectors: pairVectors, topology: topology) : nil
         var energies: [Tensor<S>] = []
         for layer in layers {
             features = interact(layer, features: features, edges: edges, topology: topology, groups: groups, parameters: p)
@@ -42,11 +55,11 @@ extension MACEPotential {
     }
 
     /// Edge harmonics `[P, (lmax+1)²]` and radial basis × envelope `[P, radialBasis]`.
-    func edgeFeatures<S: TensorScalar>(positions: Tensor<S>, topology: NeighbourTopology) -> (harmonics: Tensor<S>, radial: Tensor<S>) {
-        let pairs = topology.pairCount, h = hyperparameters
-        let shifts = Tensor<S>(shape: [pairs, 3], scalars: topology.shifts.map { S($0) })
-        // mace's edge vector: receiver (our centre) minus sender (our neighbour, with its image shift).
-        let vectors = positions.gather(indices: topology.centers) - positions.gather(indices: topology.neighbours) - shifts
+    func edgeFeatures<S: TensorScalar>(pairVectors: Tensor<S>, topology: NeighbourTopology) -> (harmonics: Tensor<S>, radial: Tensor<S>) {
+        let h = hyperparameters
+        // mace's edge vector: receiver (our centre) minus sender (our neighbour, with its image
+        // shift), −r_ij.
+        let vectors = -pairVectors
         let r = (vectors * vectors).sum(alongAxes: [1], keepingDims: true).safeSqrt(S(1e-12))          // [P, 1]
         let rc = h.cutoff
         let frequencies = Tensor<S>((1...h.radialBasis).map { S(Double($0) * Double.pi / rc) })

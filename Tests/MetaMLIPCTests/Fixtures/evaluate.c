@@ -3,7 +3,8 @@
  *     evaluate MODEL [MODEL2 …] < structure
  *
  * reads "n" then n lines "Z x y z" (Å) from stdin and prints the energy (eV), its committee
- * spread and the forces (eV/Å) with 17 significant digits; a failure prints the status code
+ * spread, the forces (eV/Å), the status of a stress request for this molecule (refused) and
+ * the diagonal of its virial (eV), with 17 significant digits; a failure prints the status code
  * and metamlip_last_error() to stderr and exits with the code. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,13 @@ int main(int argc, char **argv) {
         printf("members %d elements %d\n", metamlip_member_count(model), metamlip_element_count(model));
         printf("energy %.17g\nenergy_std %.17g\n", energy, energy_std);
         for (int i = 0; i < n; i++) printf("%.17g %.17g %.17g\n", f[3 * i], f[3 * i + 1], f[3 * i + 2]);
+        /* A molecule has a virial but no stress: asking for the stress is METAMLIP_ERR_NOT_PERIODIC. */
+        double virial[9], stress[6];
+        int refused = metamlip_evaluate_stress(model, n, z, r, NULL, NULL, &energy, NULL, NULL, NULL, virial, stress);
+        printf("stress status %d: %s\n", refused, metamlip_last_error());
+        status = metamlip_evaluate_stress(model, n, z, r, NULL, NULL, &energy, NULL, NULL, NULL, virial, NULL);
+        if (status == METAMLIP_OK) printf("virial %.17g %.17g %.17g\n", virial[0], virial[4], virial[8]);
+        else fail(status);
     } else {
         fail(status);
     }
