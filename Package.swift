@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 /// MetaMLIP: meta-learning machine-learning interatomic potentials.
@@ -24,14 +25,47 @@ import PackageDescription
 ///                 the Python package in python/ loads it with ctypes)
 ///     Autodiff → CBLAS (OpenBLAS)
 ///     Training → BuildInfo (the git commit of the build, from the GitCommitPlugin prebuild command)
+///     Training → Communication (the ranks of a run: `Communicator`, one process by default)
+///     MetaMLIPMain (`metamlip`) → MetaMLIPCLI (the commands, a library)
+///     MetaMLIPMPI (`metamlip-mpi`) → MetaMLIPCLI, MPICommunication → Communication, CMPI (libmpi)
 ///
-/// Only `ChemistryHDF5` links libhdf5, only `ChemistrySQLite` links libsqlite3 and only
-/// `Autodiff` links OpenBLAS.
+/// Only `ChemistryHDF5` links libhdf5, only `ChemistrySQLite` links libsqlite3, only
+/// `Autodiff` links OpenBLAS and only `MPICommunication` links MPI.
+
+/// Whether to build `metamlip-mpi` (and its test): `METAMLIP_MPI=1` always, `METAMLIP_MPI=0`
+/// never, unset when pkg-config finds Open MPI (`ompi-c`; Debian's libopenmpi-dev, or a
+/// cluster's `module load openmpi`). Without MPI everything else builds and tests as before.
+let mpiEnabled: Bool = {
+    switch ProcessInfo.processInfo.environment["METAMLIP_MPI"] {
+    case "1": return true
+    case "0": return false
+    default:
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["pkg-config", "--exists", "ompi-c"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}()
+
+/// `metamlip-mpi`: the same commands on MPI ranks (data- and task-parallel training; rank 0
+/// writes every file). Built only with MPI (`mpiEnabled`).
+let mpiProducts: [Product] = mpiEnabled ? [.executable(name: "metamlip-mpi", targets: ["MetaMLIPMPI"])] : []
+let mpiTargets: [Target] = mpiEnabled ? [
+    .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
+    .target(name: "MPICommunication", dependencies: ["CMPI", "Communication"]),
+    .executableTarget(name: "MetaMLIPMPI", dependencies: ["MetaMLIPCLI", "MPICommunication", "Communication", "Training"]),
+    .testTarget(name: "MetaMLIPMPITests", dependencies: ["MetaMLIPMPI", "Chemistry", "Training", "_TestSupport"]),
+] : []
+
 let package = Package(
     name: "MetaMLIP",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "metamlip", targets: ["MetaMLIPCLI"]),
+        .executable(name: "metamlip", targets: ["MetaMLIPMain"]),
         .library(name: "Chemistry", targets: ["Chemistry"]),
         .library(name: "ChemistryHDF5", targets: ["ChemistryHDF5"]),
         .library(name: "ChemistrySQLite", targets: ["ChemistrySQLite"]),
@@ -48,7 +82,7 @@ let package = Package(
         .library(name: "ClassicalPotentials", targets: ["ClassicalPotentials"]),
         // libmetamlip-c.so / .dylib (not "metamlip": the executable has that name): models evaluated from C, Python (ctypes, python/) or any FFI.
         .library(name: "metamlip-c", type: .dynamic, targets: ["MetaMLIPC"]),
-    ],
+    ] + mpiProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
@@ -88,7 +122,11 @@ let package = Package(
         .target(name: "Potentials", dependencies: ["Autodiff", "Chemistry", "Descriptors"]),
 
         // Training: losses, metrics, optimizers (SGD, Adam, CoRe), schedules.
-        .target(name: "Training", dependencies: ["Autodiff", "BuildInfo", "Chemistry", "Descriptors", "Potentials"]),
+        .target(name: "Training", dependencies: ["Autodiff", "BuildInfo", "Chemistry", "Communication", "Descriptors", "Potentials"]),
+
+        // The ranks of a run and their collectives (`Communicator`; Foundation only): one process
+        // unless `metamlip-mpi` installs MPI's.
+        .target(name: "Communication"),
 
         // The git commit of the build (`GitRevision`), written before every build by the
         // GitCommitPlugin prebuild command (scripts/git-commit.sh); a leaf module, so a new
@@ -102,7 +140,7 @@ let package = Package(
         // Whole studies from manifests: pretrain variants, refit grids, results tables.
         .target(
             name: "Experiments",
-            dependencies: ["Analysis", "Autodiff", "Chemistry", "ClassicalPotentials", "Datasets", "MetaLearning", "Potentials", "Reports", "Simulation", "Training",
+            dependencies: ["Analysis", "Autodiff", "Chemistry", "ClassicalPotentials", "Communication", "Datasets", "MetaLearning", "Potentials", "Reports", "Simulation", "Training",
                            .product(name: "Yams", package: "Yams")]),
 
         // Analysis of fitted models: PES scans (torsion, stretch, bend, reference paths) and
@@ -120,11 +158,13 @@ let package = Package(
         // (the header is for C callers, not compiled here).
         .target(name: "MetaMLIPC", dependencies: ["Chemistry", "Potentials", "Simulation", "Training"], exclude: ["include"]),
 
-        // Command line.
-        .executableTarget(
+        // Command line: the commands (a library, so `metamlip` and `metamlip-mpi` share them) and
+        // the `metamlip` executable.
+        .executableTarget(name: "MetaMLIPMain", dependencies: ["MetaMLIPCLI"]),
+        .target(
             name: "MetaMLIPCLI",
             dependencies: [
-                "Datasets", "Chemistry", "ChemistryHDF5", "ClassicalPotentials", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Simulation", "Potentials", "Descriptors", "Autodiff",
+                "Communication", "Datasets", "Chemistry", "ChemistryHDF5", "ClassicalPotentials", "Training", "MetaLearning", "Experiments", "Analysis", "Reports", "Simulation", "Potentials", "Descriptors", "Autodiff",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,7 +187,7 @@ let package = Package(
         .testTarget(name: "ChemistryHDF5Tests", dependencies: ["ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ChemistryHDF5", "Chemistry", "_TestSupport"]),
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Chemistry", "Autodiff", "_TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Communication", "Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Training", "Autodiff", "Chemistry", "Descriptors", "Potentials", "_TestSupport"]),
         .testTarget(
             name: "AnalysisTests",
@@ -162,7 +202,7 @@ let package = Package(
             name: "MetaMLIPCTests",
             dependencies: ["MetaMLIPC", "Simulation", "Potentials", "Training", "Chemistry", "Descriptors", "Autodiff", "_TestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "BuildInfo", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
-    ],
+        .testTarget(name: "MetaMLIPCLITests", dependencies: ["MetaMLIPCLI", "MetaMLIPMain", "BuildInfo", "Chemistry", "ClassicalPotentials", "_TestSupport"]),
+    ] + mpiTargets,
     swiftLanguageModes: [.v5]
 )

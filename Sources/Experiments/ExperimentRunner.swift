@@ -2,6 +2,7 @@
 // seed, evaluate on a fixed test set, and write results; resumable at every stage.
 
 import Foundation
+import Communication
 import Autodiff
 import Chemistry
 import Datasets
@@ -320,9 +321,12 @@ public final class ExperimentRunner {
         try table.write(to: runDirectory, title: manifest.experiment)
         log("\n" + table.markdown(title: manifest.experiment))
         if let settings = manifest.analysis {
-            try analysisStage(settings).run(variants: manifest.variants.map(\.name), refitDirectory: runDirectory.appendingPathComponent("refit"),
-                             refit: manifest.refit, structure: target.test[settings.frame ?? 0],
-                             skipping: skipped)
+            // Scans and MD of the saved models (no collectives): rank 0 of an MPI run alone.
+            try World.onWriter {
+                try analysisStage(settings).run(variants: manifest.variants.map(\.name), refitDirectory: runDirectory.appendingPathComponent("refit"),
+                                 refit: manifest.refit, structure: target.test[settings.frame ?? 0],
+                                 skipping: skipped)
+            }
         }
         return results
     }

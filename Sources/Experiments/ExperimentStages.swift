@@ -1,6 +1,7 @@
 // The two stages of a study: pretraining a variant, and refitting it over the N × seed grid.
 
 import Foundation
+import Communication
 import Autodiff
 import Chemistry
 import MetaLearning
@@ -105,7 +106,7 @@ extension ExperimentRunner {
         let summaryPath = dir.appendingPathComponent("summary.json").path
         if variant.kind == .pretrained {
             guard let startModel else { preconditionFailure("a pretrained variant's model is loaded before any unit runs") }
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try createRunFolder(dir)
             try writeJSONAtomically(PretrainingSummary(variant: variant.name, kind: variant.kind.rawValue, tasks: [], conformations: 0,
                                                        steps: 0, seconds: 0, validationLoss: nil, startModel: startModel.path),
                                     to: summaryPath)
@@ -119,7 +120,7 @@ extension ExperimentRunner {
         }
         let potential: any AtomisticPotential = variant.taskHeads == true
             ? TaskHeadPotential(base: base, tasks: pool.train.map(\.name), deltaBases: variant.deltaHeads ?? [:]) : base
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try createRunFolder(dir)
         let checkpoint = dir.appendingPathComponent("checkpoint.json").path
         let resume = FileManager.default.fileExists(atPath: checkpoint)
         func part(_ t: QMTask) -> FittingSet.Part {
@@ -236,7 +237,7 @@ extension ExperimentRunner {
                directory: RunDirectory? = nil) throws -> RefitResult {
         let r = manifest.refit
         let dir = runDirectory.appendingPathComponent("refit/\(variant.name)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try createRunFolder(dir)
         let path = dir.appendingPathComponent("n\(n)-seed\(s).json").path
         if FileManager.default.fileExists(atPath: path) {
             return try readJSON(RefitResult.self, path: path, what: "refit result")
@@ -274,4 +275,10 @@ extension ExperimentRunner {
                    refitted.selfEnergies.origin.rawValue))
         return result
     }
+}
+
+/// Creates a folder of the run directory (with its parents); in an MPI run rank 0 alone does,
+/// and the other ranks wait for it.
+func createRunFolder(_ url: URL) throws {
+    try World.onWriter { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
 }

@@ -1,6 +1,7 @@
 // Results of a study as CSV and as a summary table (mean ± spread over seeds).
 
 import Foundation
+import Communication
 import Training
 
 /// All refit results of a study, with their per-(variant, N) summary and any committees.
@@ -134,6 +135,11 @@ public struct ResultsTable: Sendable {
     /// `directory` (each atomically). Without committees an earlier committees.csv is removed,
     /// so the file never describes other refits than results.csv.
     public func write(to directory: URL, title: String? = nil) throws {
+        try World.onWriter { try writeHere(to: directory, title: title) }
+    }
+
+    /// `write` in this process, whatever its rank.
+    private func writeHere(to directory: URL, title: String?) throws {
         var files = [("results.csv", resultsCSV), ("summary.csv", summaryCSV),
                      ("summary.md", markdown(title: title ?? directory.lastPathComponent))]
         let comparisonsFile = directory.appendingPathComponent("comparisons.csv")

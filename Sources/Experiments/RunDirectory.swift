@@ -3,6 +3,7 @@
 // of units that failed.
 
 import Foundation
+import Communication
 import Chemistry
 import Training
 #if canImport(Glibc)
@@ -39,6 +40,13 @@ public final class RunDirectory: @unchecked Sendable {
                 fresh: Bool = false, log: (String) -> Void = { print($0) },
                 legacy: (URL) -> RunFingerprint? = { _ in nil }) throws {
         self.url = url
+        // In an MPI run rank 0 alone opens the directory; the others wait for it (and share its error).
+        try World.onWriter { try openOwned(manifestPath: manifestPath, fingerprint: fingerprint, compatibility: compatibility,
+                                      fresh: fresh, log: log, legacy: legacy) }
+    }
+
+    private func openOwned(manifestPath: String, fingerprint: RunFingerprint, compatibility: RunFingerprint.Compatibility,
+                      fresh: Bool, log: (String) -> Void, legacy: (URL) -> RunFingerprint?) throws {
         let fm = FileManager.default
         if fresh, fm.fileExists(atPath: url.path) {
             let formatter = ISO8601DateFormatter()
@@ -138,10 +146,10 @@ public final class RunDirectory: @unchecked Sendable {
 
     /// Records that `unit` failed (thread-safe; atomic write).
     public func recordFailure(_ failure: Failure) throws {
-        try failureLock.withLock {
+        try failureLock.withLock { try World.onWriter {
             try FileManager.default.createDirectory(at: failureDirectory, withIntermediateDirectories: true)
             try writeJSONAtomically(failure, to: failurePath(failure.unit))
-        }
+        } }
     }
 
     /// The recorded failure of `unit`, if any.
@@ -153,6 +161,10 @@ public final class RunDirectory: @unchecked Sendable {
 
     /// Writes `failures.csv` with `failures` (or removes it when there are none).
     public func writeFailureTable(_ failures: [Failure]) throws {
+        try World.onWriter { try writeFailureTableHere(failures) }
+    }
+
+    private func writeFailureTableHere(_ failures: [Failure]) throws {
         let path = url.appendingPathComponent("failures.csv").path
         guard !failures.isEmpty else {
             try? FileManager.default.removeItem(atPath: path)

@@ -2,6 +2,7 @@
 // writes its report.
 
 import Foundation
+import Communication
 import Chemistry
 import Potentials
 import Reports
@@ -51,8 +52,13 @@ extension ExperimentRunner: Study {
     public func runAndReport(reportRoot: URL?) throws -> (html: URL, notebook: URL)? {
         try run()
         guard let reportRoot else { return nil }
-        let report = try ReportBuilder(runDirectory: runDirectory, outputDirectory: reportRoot).build()
-        return (report.html, report.notebook)
+        // The report is files: rank 0 of an MPI run alone writes it.
+        var paths: (html: URL, notebook: URL)?
+        try World.onWriter {
+            let report = try ReportBuilder(runDirectory: runDirectory, outputDirectory: reportRoot).build()
+            paths = (report.html, report.notebook)
+        }
+        return paths
     }
 }
 

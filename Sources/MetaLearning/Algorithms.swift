@@ -22,6 +22,18 @@ public struct LossWatch: Sendable {
     mutating func merge(_ other: LossWatch) {
         if reason == nil { reason = other.reason }
     }
+
+    /// The watch of one task as numbers that travel between ranks (``RankParallelism``):
+    /// [1 when a non-finite loss was seen, its inner step (0: the query loss)].
+    var encoded: [Double] {
+        guard case .nonFiniteTaskLoss(_, let step)? = reason else { return [0, 0] }
+        return [1, Double(step ?? 0)]
+    }
+
+    /// The watch of task `task` from ``encoded``.
+    init(encoded: [Double], task: String) {
+        if encoded[0] != 0 { reason = .nonFiniteTaskLoss(task: task, innerStep: encoded[1] == 0 ? nil : Int(encoded[1])) }
+    }
 }
 
 /// The task-specific adaptation every algorithm shares: k optimizer steps on mini-batches
@@ -136,17 +148,18 @@ public enum Reptile {
                                          samplers: inout [BatchSampler], using generator: inout SeededGenerator,
                                          taskIndices: [Int], watch: inout LossWatch) -> ParameterSet<T.Scalar> {
         precondition(!taskIndices.isEmpty, "empty meta-batch")
-        // Batches first, in the sequential order; then the tasks adapt independently
-        // (`StepParallelism`) and their differences are summed in meta-batch order.
+        // Batches first, in the sequential order; then the tasks adapt independently (on the
+        // ranks of an MPI run and `StepParallelism` threads: `RankParallelism`) and their
+        // differences are summed in meta-batch order.
         let batches = taskIndices.map { inner.drawBatches(&samplers[$0], using: &generator) }
-        let outcomes = StepParallelism.map(taskIndices.count) { k -> (ParameterSet<T.Scalar>, LossWatch) in
+        let outcomes = RankParallelism.map(taskIndices.count, like: meta, extras: 2) { k -> RankParallelism.Piece<T.Scalar> in
             var taskWatch = LossWatch()
-            return (inner.adapt(meta, on: tasks[taskIndices[k]], batches: batches[k], watch: &taskWatch), taskWatch)
+            return (inner.adapt(meta, on: tasks[taskIndices[k]], batches: batches[k], watch: &taskWatch), taskWatch.encoded)
         }
         var direction = ParameterSet.zero(like: meta)
-        for (adapted, taskWatch) in outcomes {
+        for (k, (adapted, taskWatch)) in outcomes.enumerated() {
             direction += adapted - meta
-            watch.merge(taskWatch)
+            watch.merge(LossWatch(encoded: taskWatch, task: tasks[taskIndices[k]].name))
         }
         return meta + direction.scaled(by: T.Scalar(epsilon / Double(taskIndices.count)))
     }
@@ -183,12 +196,12 @@ public enum MAML {
         precondition(!taskIndices.isEmpty, "empty meta-batch")
         precondition(!secondOrder || inner.optimizer == .sgd, "second-order MAML differentiates through SGD inner steps")
         // Support and query batches first, in the sequential order; then the tasks run
-        // independently (`StepParallelism`) and their gradients are summed in meta-batch order.
+        // independently (`RankParallelism`: ranks, then threads) and their gradients are summed in meta-batch order.
         let draws = taskIndices.map { t -> (support: [[Int]], query: [Int]) in
             let support = inner.drawBatches(&samplers[t], using: &generator)
             return (support, samplers[t].next(querySize, using: &generator))
         }
-        let outcomes = StepParallelism.map(taskIndices.count) { k -> (ParameterSet<T.Scalar>, LossWatch) in
+        let outcomes = RankParallelism.map(taskIndices.count, like: meta, extras: 2) { k -> RankParallelism.Piece<T.Scalar> in
             let t = taskIndices[k]
             var watch = LossWatch()
             let g: ParameterSet<T.Scalar>
@@ -210,12 +223,12 @@ public enum MAML {
                 watch.check(loss, task: tasks[t].name, innerStep: nil)
                 g = gradient(of: loss, withRespectTo: adapted)
             }
-            return (g.detached(), watch)
+            return (g.detached(), watch.encoded)
         }
         var total = ParameterSet.zero(like: meta)
-        for (g, taskWatch) in outcomes {
+        for (k, (g, taskWatch)) in outcomes.enumerated() {
             total += g
-            watch.merge(taskWatch)
+            watch.merge(LossWatch(encoded: taskWatch, task: tasks[taskIndices[k]].name))
         }
         return total.scaled(by: T.Scalar(1 / Double(taskIndices.count)))
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Communication
 import Foundation
 import Logging
 import Training
@@ -25,9 +26,10 @@ struct LoggingOptions: ParsableArguments {
     var level: Logger.Level { quiet ? .warning : verbose ? .debug : .info }
 
     /// Points ``Console/shared`` at stdout and stderr with this level (the progress bar when
-    /// stdout is a terminal) and logs the debug preamble every command shares.
+    /// stdout is a terminal) and logs the debug preamble every command shares. On the ranks
+    /// after 0 of an MPI run only errors are printed (rank 0 speaks for the run).
     func configure() {
-        Console.shared = Console(level: level)
+        Console.shared = Console(level: World.isWriter ? level : max(level, .error))
         Console.shared.debug("metamlip \(MetaMLIPRelease.versionDescription); \(CommandLine.arguments.joined(separator: " "))")
         Console.shared.debug("working directory \(FileManager.default.currentDirectoryPath); data root "
                              + (ProcessInfo.processInfo.environment["METAMLIP_DATA"].map { "$METAMLIP_DATA=\($0)" }

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Chemistry
+import Communication
 import Foundation
 import Training
 
-@main
-struct MetaMLIP: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `metamlip` command (run by `metamlip` and, on MPI ranks, by `metamlip-mpi`).
+public struct MetaMLIP: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "metamlip",
         abstract: "Meta-learning machine-learning interatomic potentials across levels of theory.",
         discussion: """
@@ -33,6 +36,27 @@ struct MetaMLIP: ParsableCommand {
             console.runLog?.holding = false
             console.error("error: \(error)")
             throw ExitCode(1)
+        }
+    }
+
+    /// Parses the command line and runs the command, printing what `main()` prints (help,
+    /// usage errors), and returns the exit code instead of exiting: `metamlip-mpi` ends MPI
+    /// before it exits.
+    public static func runReturningStatus() -> Int32 {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            return 0
+        } catch is RankFailure {
+            return 1  // rank 0 has printed the error
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                let stream = code == .success ? FileHandle.standardOutput : FileHandle.standardError
+                stream.write(Data((message + "\n").utf8))
+            }
+            return code.rawValue
         }
     }
 }

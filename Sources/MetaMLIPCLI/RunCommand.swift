@@ -1,4 +1,5 @@
 import ArgumentParser
+import Communication
 import Autodiff
 import Chemistry
 import Datasets
@@ -51,17 +52,24 @@ struct RunCommand: ParsableCommand {
         let console = Console.shared
         try MetaMLIP.reportingErrors {
             let kind = try StudyKind.of(manifestPath: manifest)
+            // MPI ranks run a refit study's units one after another, together (SPMD).
+            let ranks = World.communicator.size
+            if ranks > 1 && kind != .refit {
+                throw DataError(file: manifest, item: "study", "\(kind) studies run in one process (metamlip run); metamlip-mpi runs refit studies and train")
+            }
             let study = try kind.makeStudy(manifestPath: manifest, runDirectory: output)
-            study.jobs = jobs
+            study.jobs = ranks > 1 ? 1 : jobs
             study.fresh = fresh
-            let runLog = RunLog(runDirectory: study.runDirectory)
-            runLog.holding = true
+            // Rank 0 alone keeps run.log.
+            let runLog = World.isWriter ? RunLog(runDirectory: study.runDirectory) : nil
+            runLog?.holding = true
             console.runLog = runLog
             study.log = { line in
-                runLog.holding = false
+                runLog?.holding = false
                 StudyLine.forward(line, to: console)
             }
-            threading.apply(concurrentUnits: study.splitsWork ? jobs : 1)
+            if ranks > 1 && jobs > 1 { console.info("note: under MPI the \(ranks) ranks share every unit; --jobs is ignored") }
+            threading.apply(concurrentUnits: study.splitsWork ? study.jobs : 1)
             if jobs > 1 && !study.splitsWork { console.info("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
             console.info("metamlip \(MetaMLIPRelease.versionDescription): " + CommandLine.arguments.dropFirst().joined(separator: " "))
             console.info(study.announcement)
@@ -75,8 +83,8 @@ struct RunCommand: ParsableCommand {
             } catch let error where !(error is DataError || error is TrainingDiverged) {
                 // (DataError and TrainingDiverged are printed and recorded by reportingErrors.)
                 console.endProgress()
-                runLog.holding = false
-                runLog.record("error: \(error)")
+                runLog?.holding = false
+                runLog?.record("error: \(error)")
                 throw error
             }
         }

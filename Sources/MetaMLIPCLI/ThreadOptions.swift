@@ -1,13 +1,14 @@
 import ArgumentParser
 import Autodiff
+import Communication
 import Foundation
 import Training
 
 /// `--threads N`: the threads one training step may use (its batch chunks, a meta-batch's
 /// tasks). Results do not depend on it; with more than one, OpenBLAS runs one thread per worker.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads per training step (batch chunks, meta-batch tasks); results do not depend on it. Default: the processor count.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads per training step (batch chunks, meta-batch tasks); results do not depend on it. Default: the processor count (under MPI: shared by the ranks on this machine).")
+    var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / World.communicator.localSize)
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -16,6 +17,8 @@ struct ThreadOptions: ParsableArguments {
     /// Applies the setting; `concurrentUnits` (a study's `--jobs`) share the threads.
     func apply(concurrentUnits: Int = 1) {
         StepParallelism.threads = max(1, threads / max(1, concurrentUnits))
-        if StepParallelism.threads > 1 || concurrentUnits > 1 { setBLASThreads(1) }
+        // Workers, units or MPI ranks sharing the node's cores: one BLAS thread each
+        // (OpenBLAS threads spin while they wait; oversubscribed they stall everything).
+        if StepParallelism.threads > 1 || concurrentUnits > 1 || World.communicator.localSize > 1 { setBLASThreads(1) }
     }
 }

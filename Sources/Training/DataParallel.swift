@@ -23,11 +23,12 @@ public enum DataParallel {
 
 extension EnergyForceLoss {
     /// The loss of `potential` on the conformations `indices` of `set` and its gradient in
-    /// `parameters`, computed chunk by chunk (``DataParallel/chunks(of:)``) on up to
-    /// `StepParallelism.threads` threads: each chunk's loss is divided by the whole batch's
+    /// `parameters`, computed chunk by chunk (``DataParallel/chunks(of:)``) on the ranks of
+    /// the run (``RankParallelism``; one process: all chunks) and up to
+    /// `StepParallelism.threads` threads in each: each chunk's loss is divided by the whole batch's
     /// counts (``LossNormalisation``) and the chunk gradients are summed in chunk order, so
-    /// the result equals the one-pass gradient up to rounding and is the same for every
-    /// thread count.
+    /// the result equals the one-pass gradient up to rounding and is bitwise the same for
+    /// every thread count and every number of ranks.
     ///
     /// - Parameter extraTerm: a further training term that is a mean over conformations
     ///   (hippynn's hierarchicality); each chunk adds its value times B_k / B.
@@ -40,7 +41,7 @@ extension EnergyForceLoss {
             let labelledAtoms = indices.filter { set.forceLabelled[$0] }.reduce(0) { $0 + set.conformations[$1].atomCount }
             return LossNormalisation(conformations: indices.count, forceComponents: Double(3 * labelledAtoms))
         }()
-        let pieces = StepParallelism.map(chunks.count) { k -> (loss: Double, gradient: ParameterSet<S>) in
+        let pieces = RankParallelism.map(chunks.count, like: parameters, extras: 1) { k -> RankParallelism.Piece<S> in
             let batch: FittingBatch<S> = set.batch(chunks[k], forces: forces, as: S.self)
             let p = parameters.requiringGrad()
             var total = loss(potential: potential, parameters: p, batch: batch, normalisation: normalisation).total
@@ -48,12 +49,12 @@ extension EnergyForceLoss {
                 let term = extraTerm(batch, p)
                 total = total + (chunks.count == 1 ? term : term * S(Double(chunks[k].count) / Double(indices.count)))
             }
-            return (Double(total.scalars[0]), gradient(of: total, withRespectTo: p))
+            return (gradient(of: total, withRespectTo: p), [Double(total.scalars[0])])
         }
-        var g = pieces[0].gradient, value = pieces[0].loss
+        var g = pieces[0].parameters, value = pieces[0].values[0]
         for piece in pieces.dropFirst() {
-            g += piece.gradient
-            value += piece.loss
+            g += piece.parameters
+            value += piece.values[0]
         }
         return (value, g)
     }

@@ -6,6 +6,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Communication
 import Foundation
 import Autodiff
 import Chemistry
@@ -286,9 +287,15 @@ public func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throw
 
 /// Writes `data` to `path` through a temporary file in the same folder and a rename, so a
 /// reader (or a run killed mid-write) never sees a partial file; the temporary file is
-/// removed when the rename fails.
+/// removed when the rename fails. In an MPI run only rank 0 writes (``World/onWriter(_:)``:
+/// every rank calls this at the same point; the others wait for the file and share its error).
 /// - Throws: `DataError` naming `path`.
 public func writeAtomically(_ data: Data, to path: String) throws {
+    try World.onWriter { try writeAtomicallyHere(data, to: path) }
+}
+
+/// `writeAtomically` in this process, whatever its rank.
+private func writeAtomicallyHere(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
     do {

@@ -52,6 +52,7 @@ public enum CLIRunner {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        public init(status: Int32, stdout: String, stderr: String) { self.status = status; self.stdout = stdout; self.stderr = stderr }
     }
 
     /// The path of the built `metamlip` binary.

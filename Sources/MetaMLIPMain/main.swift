@@ -1,0 +1,5 @@
+// `metamlip`: the commands of MetaMLIPCLI in one process.
+
+import MetaMLIPCLI
+
+MetaMLIP.main()

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# 2 MPI ranks against 1 on this machine: a training epoch (data-parallel) and a Reptile
+# pretraining (task-parallel), both with metamlip-mpi and one thread per rank, plus the
+# allgather times of the gradient volumes; prints the machine load before and after each run.
+# Needs: swift build -c release --product metamlip-mpi; mpicc. Usage: bash bench/mpi/scaling.sh [out-dir]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="${1:-/tmp/metamlip-mpi-bench}"
+bin="$root/.build/release/metamlip-mpi"
+data="${METAMLIP_DATA:-$root/../shared/datasets}"
+# One OpenBLAS thread per rank (metamlip-mpi sets it itself when ranks share a node; the
+# one-rank baseline must not get a second core through BLAS threads either).
+export OPENBLAS_NUM_THREADS=1
+mpirun_flags=(--oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS)
+[ "$(id -u)" -eq 0 ] && mpirun_flags+=(--allow-run-as-root)
+mkdir -p "$out"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# Training: 3BPA at 300 K, 450 training conformations, the standard ANI model, batches of 64
+# (4 chunks of 16: 2 per rank), 2 epochs; the epoch times come from the checkpoint.
+cat > "$out/train.yaml" <<YAML
+data: $data/3bpa/train_300K.xyz
+isolated_atoms: $data/3bpa/iso_atoms.xyz
+split: {seed: 1, n_train: 450}
+epochs: 2
+batch_size: 64
+checkpoint_dir: run
+YAML
+# Reptile: the quickstart's CHNO pool (60 conformations per task), meta-batches of 4 tasks
+# (2 per rank), 5 inner Adam steps on batches of 8, 20 outer iterations; one tiny refit.
+cat > "$out/reptile.yaml" <<YAML
+experiment: mpi-bench
+data_root: $data
+pretraining: {recipe: $root/datasets/chno-pretraining.yaml, max_conformations: 60}
+target: {data: 3bpa/train_300K.xyz, isolated_atoms: 3bpa/iso_atoms.xyz, test: 10, validation: 5}
+model: {kind: ani, widths: [32, 16]}
+variants:
+  - {name: reptile, kind: reptile, iterations: 20, meta_batch_size: 4, inner: {steps: 5, optimizer: adam, learning_rate: 0.002, batch_size: 8}}
+refit: {n: [10], seeds: [0], epochs: 1, batch_size: 10}
+YAML
+
+for ranks in 1 2; do
+  dir="$out/train-np$ranks"; rm -rf "$dir"; mkdir -p "$dir"; cp "$out/train.yaml" "$dir/"
+  echo "train np=$ranks: load before $(load)"
+  (cd "$dir" && mpirun "${mpirun_flags[@]}" -np $ranks "$bin" train train.yaml --threads 1 --quiet)
+  python3 - "$dir/run/checkpoint.json" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))["history"]
+print("  epoch seconds:", " ".join(f"{e['seconds']:.2f}" for e in h))
+PY
+  echo "  load after $(load)"
+  dir="$out/reptile-np$ranks"; rm -rf "$dir"
+  echo "reptile np=$ranks: load before $(load)"
+  mpirun "${mpirun_flags[@]}" -np $ranks "$bin" run "$out/reptile.yaml" -o "$dir" --no-report --threads 1 --quiet > /dev/null
+  python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print('  pretraining seconds: %.2f (%d steps)' % (s['seconds'], s['steps']))" "$dir/pretrain/reptile/summary.json"
+  echo "  load after $(load)"
+done
+cmp <(python3 -c "import json;print(json.load(open('$out/train-np1/run/model.json'))['parameters'])") \
+    <(python3 -c "import json;print(json.load(open('$out/train-np2/run/model.json'))['parameters'])") \
+  && echo "train: np=1 and np=2 model parameters identical"
+
+mpicc -O2 -o "$out/allgather_time" "$root/bench/mpi/allgather_time.c"
+# The volume of one step: pieces × parameters × 4 bytes (Reptile [32, 16]: 4 × 51,460 × 4 B;
+# ANI-1x on HCNO: 4 × 326,660 × 4 B), and a 16-chunk batch of ANI-1x.
+mpirun "${mpirun_flags[@]}" -np 2 "$out/allgather_time" 823360 5226560 20906240
