@@ -52,7 +52,6 @@ public enum CLIRunner {
         public var status: Int32
         public var stdout: String
         public var stderr: String
-        public init(status: Int32, stdout: String, stderr: String) { self.status = status; self.stdout = stdout; self.stderr = stderr }
     }
 
     /// The path of the built `metamlip` binary.
@@ -65,11 +64,11 @@ public enum CLIRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    /// Runs `metamlip` with `arguments` in `directory` and collects its output.
+    /// Runs `metamlip` (or `program`) with `arguments` in `directory` and collects its output.
     public static func run(_ arguments: [String], in directory: URL? = nil,
-                           environment: [String: String]? = nil) throws -> Result {
+                           environment: [String: String]? = nil, program: URL = executable) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         if let environment { process.environment = environment }

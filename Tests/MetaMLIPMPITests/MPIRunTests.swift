@@ -119,18 +119,7 @@ enum MPILauncher {
 
     /// `mpirun --oversubscribe -np ranks metamlip-mpi arguments` (with `--allow-run-as-root` as root, as on CI).
     static func run(ranks: Int, _ arguments: [String]) throws -> CLIRunner.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(mpirun))
-        process.arguments = ["--oversubscribe", "-np", "\(ranks)"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
-            + [executable.path] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIRunner.Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                                stderr: String(decoding: errData, as: UTF8.self))
+        try CLIRunner.run(["--oversubscribe", "-np", "\(ranks)"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
+                          + [executable.path] + arguments, program: URL(fileURLWithPath: try #require(mpirun)))
     }
 }
