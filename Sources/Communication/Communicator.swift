@@ -97,6 +97,41 @@ public enum World {
     }
 }
 
+extension World {
+    /// `body` with this process as a world of its own: inside it ``communicator`` is a single
+    /// process (rank 0 of 1), so ``onWriter(_:)`` writes directly and every piece of a step is
+    /// computed here. Used for independent units that one rank runs alone (a study's refits
+    /// split over the ranks); `body` must not need the other ranks. Not re-entrant across
+    /// threads: call it from the one thread that drives the run.
+    public static func alone<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = communicator
+        communicator = SingleProcessCommunicator()
+        defer { communicator = saved }
+        return try body()
+    }
+
+    /// Every rank reports how its part ended (`failure`, nil on success) and all ranks end alike:
+    /// if any rank failed, every rank throws — its own error, or a ``RankFailure`` naming the
+    /// lowest failed rank. A collective: every rank must call it at the same point. Without it a
+    /// rank whose part failed would leave the others waiting forever at their next collective.
+    ///
+    /// - Parameter world: the ranks (``communicator`` unless a test gives its own).
+    public static func agree(_ failure: Error?, over world: any Communicator = World.communicator) throws {
+        guard world.size > 1 else { if let failure { throw failure }; return }
+        let message = Array((failure.map { "\($0)" } ?? "").utf8)
+        let own = withUnsafeBytes(of: Int64(message.count).littleEndian) { Array($0) }
+        let lengthBytes = world.allgather(own, counts: Array(repeating: 8, count: world.size))
+        let lengths = (0..<world.size).map { r in
+            Int(lengthBytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8 * r, as: Int64.self).littleEndian })
+        }
+        guard let first = lengths.firstIndex(where: { $0 > 0 }) else { return }
+        let messages = world.allgather(message, counts: lengths)
+        if let failure { throw failure }
+        let start = lengths[..<first].reduce(0, +)
+        throw RankFailure(rank: first, message: String(decoding: messages[start..<(start + lengths[first])], as: UTF8.self))
+    }
+}
+
 /// An error raised on another rank, reported on this one so every rank stops together.
 public struct RankFailure: Error, CustomStringConvertible {
     public var rank: Int

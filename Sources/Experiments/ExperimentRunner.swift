@@ -35,6 +35,10 @@ public final class ExperimentRunner {
     public var jobs = 1
     /// Move an existing run directory aside instead of resuming it (`metamlip run --fresh`).
     public var fresh = false
+    /// Under MPI (more than one rank): deal the refits out over the ranks, each refit run by one
+    /// rank alone (true, the default), instead of all ranks sharing every step of every refit.
+    /// Pretrainings are always shared. Results are the same either way.
+    public var refitsAcrossRanks = true
 
     private let location: DataLocation
     /// The study's loss (``LossSettings``: the same defaults as every manifest).
@@ -255,6 +259,7 @@ public final class ExperimentRunner {
         let variants = manifest.variants
         let lock = NSLock()
         var starts = [ParameterSet<Float>?](repeating: nil, count: variants.count)
+        var pretrained = Set<Int>()   // variants whose pretraining this process has run or reused
         var failedPretraining = Set<Int>()
         let refits = variants.indices.flatMap { v in manifest.refit.n.flatMap { n in manifest.refit.seedList.map { (v, n, $0) } } }
         var failures = [RunDirectory.Failure?](repeating: nil, count: variants.count + refits.count)
@@ -266,51 +271,88 @@ public final class ExperimentRunner {
             let failure = (error as? UnitFailed)?.failure
                 ?? RunDirectory.Failure(unit: unit, stage: stage, reason: "\(error)")
             if !(error is UnitFailed) { try directory.recordFailure(failure) }
-            log("[\(unit)] FAILED\(error is UnitFailed ? " (recorded: it failed in an earlier run; --fresh retries it)" : "") (\(failure.stage)): \(failure.reason)")
+            log("[\(unit)] FAILED\(error is UnitFailed ? " (recorded: it failed in an earlier run or on another rank; --fresh retries it)" : "") (\(failure.stage)): \(failure.reason)")
             lock.withLock { failures[slot] = failure }
         }
-        let counter = UnitCounter(stage: "pretraining and refits", total: variants.count + schedule.count, jobs: jobs, log: log)
         /// Unit k's name: a pretraining below `variants.count`, then the scheduled refits.
         func unitName(_ k: Int) -> String {
             guard k >= variants.count else { return "pretrain/\(variants[k].name)" }
             let (v, n, s) = refits[schedule[k - variants.count]]
             return Self.refitUnit(variants[v].name, n: n, seed: s)
         }
-        try runConcurrently(variants.count + schedule.count, jobs: jobs,
-                            after: variants.map { _ in nil } + schedule.map { refits[$0].0 }) { k in
-            defer { counter.finished(unitName(k)) }
-            guard k >= variants.count else {
-                let unit = unitName(k)
+        /// Runs the units k with `selected(k)` on up to `jobs` threads (a pretraining this process
+        /// already has is not run again); `writesTables`: results.csv after every refit, as a
+        /// running record. `reportRank[k]`: unit k was run by that rank; log its result.
+        func runUnits(stage: String, jobs: Int, writesTables: Bool, reportRank: [Int: Int] = [:],
+                      _ selected: (Int) -> Bool) throws {
+            let count = variants.count + schedule.count
+            let counter = UnitCounter(stage: stage, total: (0..<count).filter(selected).count, jobs: jobs, log: log)
+            try runConcurrently(count, jobs: jobs, after: variants.map { _ in nil } + schedule.map { refits[$0].0 }) { k in
+                guard selected(k) else { return }
+                defer { counter.finished(unitName(k)) }
+                guard k >= variants.count else {
+                    guard !lock.withLock({ pretrained.contains(k) }) else { return }
+                    let unit = unitName(k)
+                    do {
+                        let p = try pretrain(variants[k], potential: potential, pool: pool, start: startModels[k], directory: directory)
+                        lock.withLock { starts[k] = p; _ = pretrained.insert(k) }
+                    } catch where Self.isUnitFailure(error) {
+                        try failed(k, unit: unit, stage: "pretraining", error)
+                        lock.withLock { _ = failedPretraining.insert(k); _ = pretrained.insert(k) }
+                    }
+                    return
+                }
+                let unit = schedule[k - variants.count]
+                let (v, n, s) = refits[unit]
+                let name = unitName(k)
+                guard !lock.withLock({ failedPretraining.contains(v) }) else {
+                    lock.withLock {
+                        failures[variants.count + unit] = RunDirectory.Failure(
+                            unit: name, stage: "pretraining", reason: "not run: the pretraining of \(variants[v].name) failed")
+                    }
+                    return
+                }
                 do {
-                    let p = try pretrain(variants[k], potential: potential, pool: pool, start: startModels[k], directory: directory)
-                    lock.withLock { starts[k] = p }
+                    let result = try refit(variants[v], n: n, seed: s, potential: refitPotentials[v], parameters: lock.withLock { starts[v] },
+                                           target: target, replay: replays[v], directory: directory)
+                    if let rank = reportRank[k] {
+                        log(String(format: "[\(variants[v].name)] refit N=%d seed %d (rank %d's share): test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s",
+                                   n, Int(s), rank, result.test.energyRMSE, result.test.energyPerAtomRMSE, result.test.forceRMSE, result.epochs, result.seconds))
+                    }
+                    try lock.withLock {
+                        finished[unit] = result
+                        if writesTables { try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory, title: manifest.experiment) }
+                    }
                 } catch where Self.isUnitFailure(error) {
-                    try failed(k, unit: unit, stage: "pretraining", error)
-                    lock.withLock { _ = failedPretraining.insert(k) }
+                    try failed(variants.count + unit, unit: name, stage: "refit", error)
                 }
-                return
-            }
-            let unit = schedule[k - variants.count]
-            let (v, n, s) = refits[unit]
-            let name = unitName(k)
-            guard !lock.withLock({ failedPretraining.contains(v) }) else {
-                lock.withLock {
-                    failures[variants.count + unit] = RunDirectory.Failure(
-                        unit: name, stage: "pretraining", reason: "not run: the pretraining of \(variants[v].name) failed")
-                }
-                return
-            }
-            do {
-                let result = try refit(variants[v], n: n, seed: s, potential: refitPotentials[v], parameters: lock.withLock { starts[v] },
-                                       target: target, replay: replays[v], directory: directory)
-                try lock.withLock {
-                    finished[unit] = result
-                    try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory, title: manifest.experiment)
-                }
-            } catch where Self.isUnitFailure(error) {
-                try failed(variants.count + unit, unit: name, stage: "refit", error)
             }
         }
+        let world = World.communicator
+        // Under MPI every rank runs the shared units in the same order (their collectives must
+        // match), so one at a time.
+        let sharedJobs = world.size > 1 ? 1 : jobs
+        var reportRank: [Int: Int] = [:]
+        if world.size > 1 && refitsAcrossRanks {
+            // MPI: the pretrainings with all ranks sharing each step, then the refits dealt out
+            // over the ranks (scheduled refit i to rank i mod R, so each rank gets every R-th of
+            // the largest-N-first order), each run by its rank alone on up to `jobs` threads and
+            // written by it. Every result is then read back below, and rank 0 writes the tables.
+            try runUnits(stage: "pretraining", jobs: 1, writesTables: false) { $0 < variants.count }
+            let rankOf = { (k: Int) in (k - variants.count) % world.size }
+            for k in variants.count..<(variants.count + schedule.count) where rankOf(k) != 0 { reportRank[k] = rankOf(k) }
+            log("refits over \(world.size) ranks: rank 0 runs \(schedule.count - reportRank.count) of \(schedule.count) (logged as they finish); the others' are logged when read back")
+            var failure: Error?
+            do {
+                try World.alone {
+                    try runUnits(stage: "refits on rank \(world.rank)", jobs: jobs, writesTables: false) { k in
+                        k >= variants.count && rankOf(k) == world.rank
+                    }
+                }
+            } catch { failure = error }
+            try World.agree(failure)
+        }
+        try runUnits(stage: "pretraining and refits", jobs: sharedJobs, writesTables: true, reportRank: reportRank) { _ in true }
         let results = finished.compactMap { $0 }
         let failedUnits = failures.compactMap { $0 }
         try directory.writeFailureTable(failedUnits)

@@ -39,6 +39,10 @@ struct RunCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Move an existing run directory aside (to RUN_DIR.replaced-<time>) and start afresh.",
                              discussion: "Without it, rerunning into a run directory resumes it, and stops with the differing keys when the manifest or data changed."))
     var fresh = false
+    @Flag(inversion: .prefixedNo,
+          help: ArgumentHelp("metamlip-mpi: deal a refit study's refits out over the ranks, each refit run by one rank alone.",
+                             discussion: "With --no-refits-across-ranks every rank shares every step of every refit instead (worth it only for refits with batches of many 16-conformation chunks). Pretrainings are always shared. Results are the same either way."))
+    var refitsAcrossRanks = true
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var threading: ThreadOptions
 
@@ -52,13 +56,14 @@ struct RunCommand: ParsableCommand {
         let console = Console.shared
         try MetaMLIP.reportingErrors {
             let kind = try StudyKind.of(manifestPath: manifest)
-            // MPI ranks run a refit study's units one after another, together (SPMD).
+            // MPI ranks run a refit study's pretrainings together (SPMD) and deal its refits out.
             let ranks = World.communicator.size
             if ranks > 1 && kind != .refit {
                 throw DataError(file: manifest, item: "study", "\(kind) studies run in one process (metamlip run); metamlip-mpi runs refit studies and train")
             }
             let study = try kind.makeStudy(manifestPath: manifest, runDirectory: output)
-            study.jobs = ranks > 1 ? 1 : jobs
+            study.jobs = jobs
+            (study as? ExperimentRunner)?.refitsAcrossRanks = refitsAcrossRanks
             study.fresh = fresh
             // Rank 0 alone keeps run.log.
             let runLog = World.isWriter ? RunLog(runDirectory: study.runDirectory) : nil
@@ -68,7 +73,10 @@ struct RunCommand: ParsableCommand {
                 runLog?.holding = false
                 StudyLine.forward(line, to: console)
             }
-            if ranks > 1 && jobs > 1 { console.info("note: under MPI the \(ranks) ranks share every unit; --jobs is ignored") }
+            if ranks > 1 && jobs > 1 {
+                console.info(refitsAcrossRanks ? "note: under MPI --jobs applies to the refits each rank runs alone; the \(ranks) ranks share each pretraining one at a time"
+                                               : "note: under MPI with --no-refits-across-ranks the \(ranks) ranks share every unit, one at a time; --jobs applies only to the analysis")
+            }
             threading.apply(concurrentUnits: study.splitsWork ? study.jobs : 1)
             if jobs > 1 && !study.splitsWork { console.info("note: --jobs applies to refit and lifelong studies; this one runs on one thread") }
             console.info("metamlip \(MetaMLIPRelease.versionDescription): " + CommandLine.arguments.dropFirst().joined(separator: " "))

@@ -53,11 +53,15 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
             // Taken out of the dictionaries so the arrays are uniquely referenced and updated in place.
             var mi = m.removeValue(forKey: name) ?? [Double](repeating: 0, count: x.count)
             var vi = v.removeValue(forKey: name) ?? [Double](repeating: 0, count: x.count)
-            for k in x.indices {
-                if wd > 0 { x[k] *= 1 - lr * wd }
-                mi[k] = b1 * mi[k] + (1 - b1) * g[k]
-                vi[k] = b2 * vi[k] + (1 - b2) * g[k] * g[k]
-                x[k] -= lr * (mi[k] / c1) / ((vi[k] / c2).squareRoot() + eps)
+            mi.withUnsafeMutableBufferPointer { mb in
+                vi.withUnsafeMutableBufferPointer { vb in
+                    for k in 0..<x.count {
+                        if wd > 0 { x[k] *= 1 - lr * wd }
+                        mb[k] = b1 * mb[k] + (1 - b1) * g[k]
+                        vb[k] = b2 * vb[k] + (1 - b2) * g[k] * g[k]
+                        x[k] -= lr * (mb[k] / c1) / ((vb[k] / c2).squareRoot() + eps)
+                    }
+                }
             }
             m[name] = mi; v[name] = vi
         }

@@ -53,7 +53,9 @@ struct MPIRunTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("study.yaml").path
         // Reptile over the CHNO pool's tasks (a meta-batch of 3 tasks: 1 on rank 0, 2 on rank 1),
-        // then refits of the pretrained model (data-parallel: batches of 40 in chunks of 13, 13 and 14).
+        // then four refits of the pretrained model: dealt out over the ranks (two each, by default),
+        // or all ranks sharing each refit (--no-refits-across-ranks: data-parallel, batches of 40
+        // in chunks of 13, 13 and 14).
         try """
             experiment: mpi-study
             data_root: \(SharedData.root.path)
@@ -62,30 +64,43 @@ struct MPIRunTests {
             model: {kind: ani, widths: [4]}
             variants:
               - {name: reptile, kind: reptile, iterations: 4, meta_batch_size: 3, inner: {steps: 2, batch_size: 4}}
-            refit: {n: [40], seeds: [0], epochs: 2, batch_size: 40}
+            refit: {n: [40, 10], seeds: [0, 1], epochs: 2, batch_size: 40}
             """.write(toFile: path, atomically: true, encoding: .utf8)
         let one = try CLIRunner.run(["run", path, "-o", dir.appendingPathComponent("one").path, "--no-report", "--threads", "1"])
         #expect(one.status == 0, "\(one.stdout)\n\(one.stderr)")
         let two = try MPILauncher.run(ranks: 2, ["run", path, "-o", dir.appendingPathComponent("two").path, "--no-report", "--threads", "1"])
         #expect(two.status == 0, "\(two.stdout)\n\(two.stderr)")
-        for model in ["pretrain/reptile/model.json"] {
-            let a = try ModelFile.read(path: dir.appendingPathComponent("one/\(model)").path)
-            let b = try ModelFile.read(path: dir.appendingPathComponent("two/\(model)").path)
-            try #expect(bits(a) == bits(b), "\(model) differs between 1 process and 2 ranks")
+        let shared = try MPILauncher.run(ranks: 2, ["run", path, "-o", dir.appendingPathComponent("shared").path, "--no-report",
+                                                    "--threads", "1", "--no-refits-across-ranks"])
+        #expect(shared.status == 0, "\(shared.stdout)\n\(shared.stderr)")
+        let log = try String(contentsOf: dir.appendingPathComponent("two/run.log"), encoding: .utf8)
+        #expect(log.contains("refits over 2 ranks: rank 0 runs 2 of 4"), "\(log)")
+        #expect(log.contains("(rank 1's share)"), "\(log)")
+        for run in ["two", "shared"] {
+            let a = try ModelFile.read(path: dir.appendingPathComponent("one/pretrain/reptile/model.json").path)
+            let b = try ModelFile.read(path: dir.appendingPathComponent("\(run)/pretrain/reptile/model.json").path)
+            try #expect(bits(a) == bits(b), "the pretrained model differs between 1 process and 2 ranks (\(run))")
         }
         // The refit's test errors and per-conformation predictions (every column but the wall time).
         let table = { (run: String) in
             try String(contentsOf: dir.appendingPathComponent("\(run)/results.csv"), encoding: .utf8)
                 .split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
         }
+        #expect(try table("one").count == 5)
         #expect(try table("one") == table("two"))
+        #expect(try table("one") == table("shared"))
         #expect(try table("one").first?.hasSuffix("force_mae_meV_per_A,epochs") == true)
-        let predictions = { (run: String) in
-            try String(contentsOf: dir.appendingPathComponent("\(run)/refit/reptile/n40-seed0.test_forces.csv"), encoding: .utf8)
+        for unit in ["n40-seed0", "n40-seed1", "n10-seed0", "n10-seed1"] {
+            let predictions = { (run: String) in
+                try String(contentsOf: dir.appendingPathComponent("\(run)/refit/reptile/\(unit).test_forces.csv"), encoding: .utf8)
+            }
+            #expect(try predictions("one") == predictions("two"), "\(unit)")
+            #expect(try predictions("one") == predictions("shared"), "\(unit)")
         }
-        #expect(try predictions("one") == predictions("two"))
-        #expect(try files(in: dir.appendingPathComponent("one")).filter { $0 != "run.log" }
-                == files(in: dir.appendingPathComponent("two")).filter { $0 != "run.log" })
+        for run in ["two", "shared"] {
+            #expect(try files(in: dir.appendingPathComponent("one")).filter { $0 != "run.log" }
+                    == files(in: dir.appendingPathComponent(run)).filter { $0 != "run.log" }, "\(run)")
+        }
     }
 
     /// Every parameter's bit pattern, in order.

@@ -1,3 +1,4 @@
+import Foundation
 import Communication
 import Testing
 
@@ -24,4 +25,90 @@ import Testing
         #expect(ran == 2)
         #expect(throws: Refused.self) { try World.onWriter { throw Refused() } }
     }
+}
+
+/// `World.agree` on two ranks simulated by two threads of this process.
+@Suite struct RankAgreementTests {
+    struct Boom: Error, CustomStringConvertible { var description: String { "boom on this rank" } }
+
+    /// Runs `body(rank, communicator)` for ranks 0 and 1 at once; returns each rank's error.
+    private func twoRanks(_ body: @escaping @Sendable (Int, any Communicator) throws -> Void) -> [Error?] {
+        let exchange = ThreadExchange(size: 2)
+        let results = ResultBox()
+        DispatchQueue.concurrentPerform(iterations: 2) { rank in
+            do { try body(rank, ThreadCommunicator(rank: rank, exchange: exchange)) } catch { results.set(rank, error) }
+        }
+        return results.errors
+    }
+
+    @Test func everyRankStopsWhenOneFailed() {
+        let errors = twoRanks { rank, world in try World.agree(rank == 1 ? Boom() : nil, over: world) }
+        #expect(errors[1] is Boom)
+        let failure = errors[0] as? RankFailure
+        #expect(failure?.rank == 1 && failure?.message == "boom on this rank")
+    }
+
+    @Test func eachFailedRankRaisesItsOwnErrorAndSuccessPasses() {
+        #expect(twoRanks { _, world in try World.agree(nil, over: world) }.allSatisfy { $0 == nil })
+        let both = twoRanks { _, world in try World.agree(Boom(), over: world) }
+        #expect(both.allSatisfy { $0 is Boom })
+    }
+
+    @Test func aloneMakesThisProcessAWorldOfItsOwn() {
+        let outside = World.communicator
+        let inside = World.alone { (World.communicator.size, World.isWriter) }
+        #expect(inside.0 == 1 && inside.1)
+        #expect(World.communicator === outside)
+    }
+}
+
+/// Errors by rank, set from several threads.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Error?] = [nil, nil]
+    func set(_ rank: Int, _ error: Error) { lock.withLock { stored[rank] = error } }
+    var errors: [Error?] { lock.withLock { stored } }
+}
+
+/// The meeting point of ``ThreadCommunicator``s: an allgather waits for every rank's bytes.
+private final class ThreadExchange: @unchecked Sendable {
+    let size: Int
+    private let condition = NSCondition()
+    private var slots: [[UInt8]?]
+    private var generation = 0
+    private var result: [UInt8] = []
+    init(size: Int) { self.size = size; slots = Array(repeating: nil, count: size) }
+
+    func allgather(rank: Int, _ bytes: [UInt8]) -> [UInt8] {
+        condition.lock(); defer { condition.unlock() }
+        let round = generation
+        slots[rank] = bytes
+        if slots.allSatisfy({ $0 != nil }) {
+            result = slots.flatMap { $0! }
+            slots = Array(repeating: nil, count: size)
+            generation += 1
+            condition.broadcast()
+        } else {
+            while generation == round { condition.wait() }
+        }
+        return result
+    }
+}
+
+/// One of `exchange.size` ranks played by threads of one process (allgather only).
+private final class ThreadCommunicator: Communicator, @unchecked Sendable {
+    let rank: Int
+    let exchange: ThreadExchange
+    init(rank: Int, exchange: ThreadExchange) { self.rank = rank; self.exchange = exchange }
+    var size: Int { exchange.size }
+    var localSize: Int { exchange.size }
+    func allreduceSum(_ values: inout [Double]) { fatalError("not used") }
+    func allreduceSum(_ values: inout [Float]) { fatalError("not used") }
+    func allgather(_ local: [UInt8], counts: [Int]) -> [UInt8] {
+        precondition(counts[rank] == local.count)
+        return exchange.allgather(rank: rank, local)
+    }
+    func broadcast(_ bytes: inout [UInt8], root: Int) { fatalError("not used") }
+    func barrier() { _ = exchange.allgather(rank: rank, []) }
+    func abort(code: Int32) -> Never { fatalError("abort \(code)") }
 }
