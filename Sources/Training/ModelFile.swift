@@ -66,6 +66,14 @@ public struct ModelFile: Codable, Equatable, Sendable {
 
         enum CodingKeys: String, CodingKey { case name, shape, values }
 
+        /// Encodes like the synthesized encoder (``NumberArrayJSON`` writes `values` fast).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(shape, forKey: .shape)
+            try NumberArrayJSON.encode(values, forKey: .values, in: &c)
+        }
+
         /// Decodes like the synthesized decoder; a value that is not a finite `Float` fails
         /// with the key path `….<name>.values.[i]` (the parameter's name, not its position).
         public init(from decoder: any Decoder) throws {
@@ -273,16 +281,17 @@ public struct ModelFile: Codable, Equatable, Sendable {
 /// - Throws: `DataError` naming `path` and the key path of a value JSON cannot hold (NaN, ±∞);
 ///   nothing is written then.
 public func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let data: Data
-    do {
-        data = try encoder.encode(value)
-    } catch EncodingError.invalidValue(let bad, let context) {
-        let item = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        throw DataError(file: path, item: item.isEmpty ? nil : item, "cannot save the non-finite value \(bad) (JSON has no NaN or ∞)")
+    // Encoded by the writing rank alone (the others would throw its data away).
+    try World.onWriter {
+        let data: Data
+        do {
+            data = try NumberArrayJSON.encode(value)
+        } catch EncodingError.invalidValue(let bad, let context) {
+            let item = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            throw DataError(file: path, item: item.isEmpty ? nil : item, "cannot save the non-finite value \(bad) (JSON has no NaN or ∞)")
+        }
+        try writeAtomicallyHere(data, to: path)
     }
-    try writeAtomically(data, to: path)
 }
 
 /// Writes `data` to `path` through a temporary file in the same folder and a rename, so a

@@ -50,6 +50,31 @@ public struct OptimizerState: Codable, Equatable, Sendable {
     /// Per-parameter buffers (name of buffer → name of parameter → flat values).
     public var buffers: [String: [String: [Double]]]
 
+    enum CodingKeys: String, CodingKey { case kind, step, learningRate, counters, buffers }
+
+    /// Encodes like the synthesized encoder (``NumberArrayJSON`` writes the buffers fast).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(step, forKey: .step)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(counters, forKey: .counters)
+        var outer = c.nestedContainer(keyedBy: NameKey.self, forKey: .buffers)
+        for (buffer, perParameter) in buffers {
+            var inner = outer.nestedContainer(keyedBy: NameKey.self, forKey: NameKey(buffer))
+            for (parameter, values) in perParameter { try NumberArrayJSON.encode(values, forKey: NameKey(parameter), in: &inner) }
+        }
+    }
+
+    /// A dictionary key.
+    private struct NameKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     /// A state with the given fields.
     public init(kind: String, step: Int, learningRate: Double,
                 counters: [String: [String: Int]] = [:], buffers: [String: [String: [Double]]] = [:]) {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# 2 MPI ranks against 1 on this machine: a training epoch (data-parallel) and a Reptile
-# pretraining (task-parallel), both with metamlip-mpi and one thread per rank, plus the
-# allgather times of the gradient volumes; prints the machine load before and after each run.
+# 2 MPI ranks against 1 on this machine: a training epoch (data-parallel), a Reptile
+# pretraining (task-parallel) and a study's refits (dealt out over the ranks), all with
+# metamlip-mpi and one thread per rank, plus the allgather times of the gradient volumes;
+# prints the machine load before and after each run.
 # Needs: swift build -c release --product metamlip-mpi; mpicc. Usage: bash bench/mpi/scaling.sh [out-dir]
+# (METAMLIP_MPI_BIN: another metamlip-mpi, e.g. one built with --scratch-path.)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-/tmp/metamlip-mpi-bench}"
-bin="$root/.build/release/metamlip-mpi"
+bin="${METAMLIP_MPI_BIN:-$root/.build/release/metamlip-mpi}"
 data="${METAMLIP_DATA:-$root/../shared/datasets}"
 # One OpenBLAS thread per rank (metamlip-mpi sets it itself when ranks share a node; the
 # one-rank baseline must not get a second core through BLAS threads either).
@@ -38,6 +40,17 @@ variants:
   - {name: reptile, kind: reptile, iterations: 20, meta_batch_size: 4, inner: {steps: 5, optimizer: adam, learning_rate: 0.002, batch_size: 8}}
 refit: {n: [10], seeds: [0], epochs: 1, batch_size: 10}
 YAML
+# Refits: a study of six scratch refits of the [32, 16] ANI model to 3BPA (N = 50 and 25,
+# three seeds, 40 epochs, batch 16), dealt out over the ranks (3 each); whole-run wall time.
+cat > "$out/refits.yaml" <<YAML
+experiment: mpi-bench-refits
+data_root: $data
+target: {data: 3bpa/train_300K.xyz, isolated_atoms: 3bpa/iso_atoms.xyz, test: 50, validation: 10}
+model: {kind: ani, widths: [32, 16]}
+variants:
+  - {name: scratch, kind: scratch}
+refit: {n: [50, 25], seeds: [0, 1, 2], epochs: 40, batch_size: 16}
+YAML
 
 for ranks in 1 2; do
   dir="$out/train-np$ranks"; rm -rf "$dir"; mkdir -p "$dir"; cp "$out/train.yaml" "$dir/"
@@ -54,7 +67,15 @@ PY
   mpirun "${mpirun_flags[@]}" -np $ranks "$bin" run "$out/reptile.yaml" -o "$dir" --no-report --threads 1 --quiet > /dev/null
   python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print('  pretraining seconds: %.2f (%d steps)' % (s['seconds'], s['steps']))" "$dir/pretrain/reptile/summary.json"
   echo "  load after $(load)"
+  dir="$out/refits-np$ranks"; rm -rf "$dir"
+  echo "refits np=$ranks: load before $(load)"
+  start=$(date +%s.%N)
+  mpirun "${mpirun_flags[@]}" -np $ranks "$bin" run "$out/refits.yaml" -o "$dir" --no-report --threads 1 --quiet > /dev/null
+  python3 -c "import sys; print('  study wall seconds: %.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$start" "$(date +%s.%N)"
+  echo "  load after $(load)"
 done
+cmp <(cut -d, -f1-9 "$out/refits-np1/results.csv") <(cut -d, -f1-9 "$out/refits-np2/results.csv") \
+  && echo "refits: np=1 and np=2 results identical (all but the seconds column)"
 cmp <(python3 -c "import json;print(json.load(open('$out/train-np1/run/model.json'))['parameters'])") \
     <(python3 -c "import json;print(json.load(open('$out/train-np2/run/model.json'))['parameters'])") \
   && echo "train: np=1 and np=2 model parameters identical"
