@@ -45,10 +45,14 @@ public enum RankParallelism {
                 offset += 8 * extras
                 var entries: [(String, Tensor<S>)] = []
                 for (name, tensor) in zip(template.names, template.tensors) {
-                    let scalars = (0..<tensor.count).map { i in
-                        raw.loadUnaligned(fromByteOffset: offset + i * MemoryLayout<S>.stride, as: S.self)
+                    // A byte copy (memcpy): an element-wise generic load here was 29 % of a
+                    // 2-rank Reptile step.
+                    let byteCount = tensor.count * MemoryLayout<S>.stride
+                    let scalars = [S](unsafeUninitializedCapacity: tensor.count) { buffer, initialized in
+                        if byteCount > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress! + offset, byteCount: byteCount) }
+                        initialized = tensor.count
                     }
-                    offset += tensor.count * MemoryLayout<S>.stride
+                    offset += byteCount
                     entries.append((name, Tensor(shape: tensor.shape, scalars: scalars)))
                 }
                 return (ParameterSet(entries), values)
