@@ -209,20 +209,34 @@ public func errorMetrics(potential: any AtomisticPotential, parameters: Paramete
 /// (the same differences as total energies, since each conformation's self-energy cancels),
 /// evaluated in Float in batches of `batchSize`; force errors over the conformations that
 /// have forces (energy-only ones count in the energy errors only).
+///
+/// - Parameter acrossRanks: compute the batches on the ranks of an MPI run and on
+///   ``StepParallelism`` threads (``RankParallelism/mapArrays(_:_:)``), then accumulate them in
+///   batch order as one thread would, so the metrics are bitwise the same. A collective: with
+///   it, every rank must call this at the same point (the trainer's validation does).
 public func residualMetrics(potential: any AtomisticPotential, parameters: ParameterSet<Float>, set: FittingSet,
-                            batchSize: Int = 32) -> EnergyForceMetrics {
-    var accumulator = MetricsAccumulator()
+                            batchSize: Int = 32, acrossRanks: Bool = false) -> EnergyForceMetrics {
     var unused = SeededGenerator(seed: 0)
-    for indices in set.batches(of: Array(0..<set.count), size: batchSize, byTask: potential is TaskHeadPotential,
-                               using: &unused) {
+    let batches = set.batches(of: Array(0..<set.count), size: batchSize, byTask: potential is TaskHeadPotential, using: &unused)
+    /// One batch: predicted energies, atom counts, then predicted and reference labelled force components.
+    func piece(_ k: Int) -> [Double] {
+        let indices = batches[k]
         let batch: FittingBatch<Float> = set.batch(indices, forces: true)
         let (energies, forces) = potential.networkEnergiesAndForces(
             positions: batch.positions, topology: batch.topology, batch: batch.atoms, parameters: parameters,
             withForces: batch.forces != nil)
-        accumulator.add(predictedEnergies: energies.scalars.map(Double.init), referenceEnergies: indices.map { set.residuals[$0] },
-                        atomCounts: batch.atoms.atomCounts,
-                        predictedForces: batch.labelledComponents(forces?.scalars.map(Double.init) ?? []),
-                        referenceForces: batch.labelledComponents(batch.forces?.scalars.map(Double.init) ?? []))
+        return energies.scalars.map(Double.init) + batch.atoms.atomCounts.map(Double.init)
+            + batch.labelledComponents(forces?.scalars.map(Double.init) ?? [])
+            + batch.labelledComponents(batch.forces?.scalars.map(Double.init) ?? [])
+    }
+    let pieces = acrossRanks ? RankParallelism.mapArrays(batches.count, piece) : batches.indices.map(piece)
+    var accumulator = MetricsAccumulator()
+    for (indices, values) in zip(batches, pieces) {
+        let n = indices.count, labelled = (values.count - 2 * n) / 2
+        accumulator.add(predictedEnergies: Array(values[0..<n]), referenceEnergies: indices.map { set.residuals[$0] },
+                        atomCounts: values[n..<(2 * n)].map { Int($0) },
+                        predictedForces: Array(values[(2 * n)..<(2 * n + labelled)]),
+                        referenceForces: Array(values[(2 * n + labelled)...]))
     }
     return accumulator.metrics
 }

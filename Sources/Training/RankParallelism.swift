@@ -59,4 +59,45 @@ public enum RankParallelism {
             }
         }
     }
+
+    /// `[body(0), …, body(count − 1)]` on every rank, for pieces that are arrays of any length
+    /// (a validation batch's predictions): rank r computes its ``World/share(of:rank:size:)`` on
+    /// ``StepParallelism`` threads, and two allgathers (the lengths, then the values) bring every
+    /// piece, bit for bit, to every rank. Every rank must call it at the same point.
+    public static func mapArrays(_ count: Int, _ body: (Int) -> [Double]) -> [[Double]] {
+        let world = World.communicator
+        guard world.size > 1 else { return StepParallelism.map(count, body) }
+        let mine = World.share(of: count, rank: world.rank, size: world.size)
+        let local = StepParallelism.map(mine.count) { body(mine.lowerBound + $0) }
+        var lengthBytes: [UInt8] = []
+        for piece in local { withUnsafeBytes(of: Int64(piece.count).littleEndian) { lengthBytes.append(contentsOf: $0) } }
+        let shares = (0..<world.size).map { World.share(of: count, rank: $0, size: world.size) }
+        let allLengths = world.allgather(lengthBytes, counts: shares.map { $0.count * 8 })
+        let lengths = (0..<count).map { k in
+            Int(allLengths.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8 * k, as: Int64.self).littleEndian })
+        }
+        var bytes: [UInt8] = []
+        for piece in local { piece.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+        let all = world.allgather(bytes, counts: shares.map { share in share.reduce(0) { $0 + 8 * lengths[$1] } })
+        var offset = 0
+        var pieces: [[Double]] = []
+        pieces.reserveCapacity(count)
+        for k in 0..<count {
+            let byteCount = 8 * lengths[k]
+            if mine.contains(k) {
+                pieces.append(local[k - mine.lowerBound])
+            } else {
+                pieces.append([Double](unsafeUninitializedCapacity: lengths[k]) { buffer, initialized in
+                    if byteCount > 0 {
+                        all.withUnsafeBytes { raw in
+                            UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress! + offset, byteCount: byteCount)
+                        }
+                    }
+                    initialized = lengths[k]
+                })
+            }
+            offset += byteCount
+        }
+        return pieces
+    }
 }

@@ -12,8 +12,9 @@ struct MPIRunTests {
     @Test func twoRankTrainingMatchesOneProcessBitwiseAndResumes() throws {
         let dir = try SharedData.temporaryDirectory("mpi-train")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try SharedData.write3BPA(frames: 0..<64, to: dir)
-        // 48 training conformations in one batch: chunks of 16, 16, 16 — one on rank 0, two on rank 1.
+        try SharedData.write3BPA(frames: 0..<112, to: dir)
+        // 48 training conformations in one batch: chunks of 16, 16, 16 — one on rank 0, two on rank 1;
+        // 64 validation conformations in batches of 48 and 16, one per rank.
         func manifest(_ name: String, epochs: Int) throws -> String {
             let path = dir.appendingPathComponent("\(name).yaml").path
             try """
