@@ -118,17 +118,30 @@ extension World {
     /// - Parameter world: the ranks (``communicator`` unless a test gives its own).
     public static func agree(_ failure: Error?, over world: any Communicator = World.communicator) throws {
         guard world.size > 1 else { if let failure { throw failure }; return }
-        let message = Array((failure.map { "\($0)" } ?? "").utf8)
-        let own = withUnsafeBytes(of: Int64(message.count).littleEndian) { Array($0) }
-        let lengthBytes = world.allgather(own, counts: Array(repeating: 8, count: world.size))
-        let lengths = (0..<world.size).map { r in
+        let messages = world.allgatherBlobs(Array((failure.map { "\($0)" } ?? "").utf8))
+        guard let first = messages.firstIndex(where: { !$0.isEmpty }) else { return }
+        if let failure { throw failure }
+        throw RankFailure(rank: first, message: String(decoding: messages[first], as: UTF8.self))
+    }
+}
+
+extension Communicator {
+    /// Every rank's `local` bytes, whatever their lengths, in rank order: an allgather of the
+    /// lengths, then one of the bytes (left out when no rank sends any). A collective.
+    public func allgatherBlobs(_ local: [UInt8]) -> [[UInt8]] {
+        guard size > 1 else { return [local] }
+        let own = withUnsafeBytes(of: Int64(local.count).littleEndian) { Array($0) }
+        let lengthBytes = allgather(own, counts: Array(repeating: 8, count: size))
+        let lengths = (0..<size).map { r in
             Int(lengthBytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8 * r, as: Int64.self).littleEndian })
         }
-        guard let first = lengths.firstIndex(where: { $0 > 0 }) else { return }
-        let messages = world.allgather(message, counts: lengths)
-        if let failure { throw failure }
-        let start = lengths[..<first].reduce(0, +)
-        throw RankFailure(rank: first, message: String(decoding: messages[start..<(start + lengths[first])], as: UTF8.self))
+        guard lengths.contains(where: { $0 > 0 }) else { return lengths.map { _ in [] } }
+        let all = allgather(local, counts: lengths)
+        var start = 0
+        return lengths.map { n in
+            defer { start += n }
+            return Array(all[start..<(start + n)])
+        }
     }
 }
 

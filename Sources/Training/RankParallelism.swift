@@ -41,19 +41,12 @@ public enum RankParallelism {
             if mine.contains(k) { return local[k - mine.lowerBound] }
             return all.withUnsafeBytes { raw in
                 var offset = k * pieceBytes
-                let values = (0..<extras).map { i in raw.loadUnaligned(fromByteOffset: offset + 8 * i, as: Double.self) }
+                let values = copied(Double.self, extras, from: raw, at: offset)
                 offset += 8 * extras
                 var entries: [(String, Tensor<S>)] = []
                 for (name, tensor) in zip(template.names, template.tensors) {
-                    // A byte copy (memcpy): an element-wise generic load here was 29 % of a
-                    // 2-rank Reptile step.
-                    let byteCount = tensor.count * MemoryLayout<S>.stride
-                    let scalars = [S](unsafeUninitializedCapacity: tensor.count) { buffer, initialized in
-                        if byteCount > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress! + offset, byteCount: byteCount) }
-                        initialized = tensor.count
-                    }
-                    offset += byteCount
-                    entries.append((name, Tensor(shape: tensor.shape, scalars: scalars)))
+                    entries.append((name, Tensor(shape: tensor.shape, scalars: copied(S.self, tensor.count, from: raw, at: offset))))
+                    offset += tensor.count * MemoryLayout<S>.stride
                 }
                 return (ParameterSet(entries), values)
             }
@@ -62,42 +55,43 @@ public enum RankParallelism {
 
     /// `[body(0), …, body(count − 1)]` on every rank, for pieces that are arrays of any length
     /// (a validation batch's predictions): rank r computes its ``World/share(of:rank:size:)`` on
-    /// ``StepParallelism`` threads, and two allgathers (the lengths, then the values) bring every
-    /// piece, bit for bit, to every rank. Every rank must call it at the same point.
+    /// ``StepParallelism`` threads, and ``Communication/Communicator/allgatherBlobs(_:)`` brings
+    /// every piece, bit for bit, to every rank. Every rank must call it at the same point.
     public static func mapArrays(_ count: Int, _ body: (Int) -> [Double]) -> [[Double]] {
         let world = World.communicator
         guard world.size > 1 else { return StepParallelism.map(count, body) }
         let mine = World.share(of: count, rank: world.rank, size: world.size)
         let local = StepParallelism.map(mine.count) { body(mine.lowerBound + $0) }
-        var lengthBytes: [UInt8] = []
-        for piece in local { withUnsafeBytes(of: Int64(piece.count).littleEndian) { lengthBytes.append(contentsOf: $0) } }
-        let shares = (0..<world.size).map { World.share(of: count, rank: $0, size: world.size) }
-        let allLengths = world.allgather(lengthBytes, counts: shares.map { $0.count * 8 })
-        let lengths = (0..<count).map { k in
-            Int(allLengths.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8 * k, as: Int64.self).littleEndian })
-        }
-        var bytes: [UInt8] = []
-        for piece in local { piece.withUnsafeBytes { bytes.append(contentsOf: $0) } }
-        let all = world.allgather(bytes, counts: shares.map { share in share.reduce(0) { $0 + 8 * lengths[$1] } })
-        var offset = 0
+        // This rank's blob: each piece's length (Int64), then every piece's values.
+        var blob: [UInt8] = []
+        for piece in local { withUnsafeBytes(of: Int64(piece.count).littleEndian) { blob.append(contentsOf: $0) } }
+        for piece in local { piece.withUnsafeBytes { blob.append(contentsOf: $0) } }
         var pieces: [[Double]] = []
         pieces.reserveCapacity(count)
-        for k in 0..<count {
-            let byteCount = 8 * lengths[k]
-            if mine.contains(k) {
-                pieces.append(local[k - mine.lowerBound])
-            } else {
-                pieces.append([Double](unsafeUninitializedCapacity: lengths[k]) { buffer, initialized in
-                    if byteCount > 0 {
-                        all.withUnsafeBytes { raw in
-                            UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress! + offset, byteCount: byteCount)
-                        }
-                    }
-                    initialized = lengths[k]
-                })
+        for (rank, blob) in world.allgatherBlobs(blob).enumerated() {
+            guard rank != world.rank else { pieces += local; continue }
+            let n = World.share(of: count, rank: rank, size: world.size).count
+            blob.withUnsafeBytes { raw in
+                var offset = 8 * n
+                for i in 0..<n {
+                    let length = Int(raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self).littleEndian)
+                    pieces.append(copied(Double.self, length, from: raw, at: offset))
+                    offset += 8 * length
+                }
             }
-            offset += byteCount
         }
         return pieces
+    }
+
+    /// `count` values of `T` copied (one `memcpy`) from `raw` at byte `offset`; an element-wise
+    /// generic load here was 29 % of a 2-rank Reptile step.
+    private static func copied<T>(_: T.Type, _ count: Int, from raw: UnsafeRawBufferPointer, at offset: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if count > 0 {
+                UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress! + offset,
+                                                                        byteCount: count * MemoryLayout<T>.stride)
+            }
+            initialized = count
+        }
     }
 }
