@@ -107,19 +107,11 @@ public struct ModelFile: Codable, Equatable, Sendable {
                     what = "non-finite value: not a finite number in the range of Float"
                 }
                 let base = path.last?.intValue == nil ? path : Array(path.dropLast())
-                return DecodingError.dataCorrupted(.init(codingPath: base + [NameKey(stringValue: name), CodingKeys.values, NameKey(intValue: index)],
+                return DecodingError.dataCorrupted(.init(codingPath: base + [AnyCodingKey(stringValue: name), CodingKeys.values, AnyCodingKey(intValue: index)],
                                             debugDescription: what))
             }
             return error
         }
-    }
-
-    /// A coding key of any name or index (for error key paths).
-    private struct NameKey: CodingKey {
-        var stringValue: String
-        var intValue: Int?
-        init(stringValue: String) { self.stringValue = stringValue }
-        init(intValue: Int) { stringValue = "\(intValue)"; self.intValue = intValue }
     }
 
     /// Where the parameters came from.

@@ -37,7 +37,7 @@ public enum NumberArrayJSON {
             text.append(UInt8(ascii: "["))
             for (i, x) in values.enumerated() {
                 guard x.isFinite else {
-                    throw EncodingError.invalidValue(x, .init(codingPath: codingPath + [IndexKey(intValue: i)],
+                    throw EncodingError.invalidValue(x, .init(codingPath: codingPath + [AnyCodingKey(intValue: i)],
                                                               debugDescription: "Unable to encode \(x) directly in JSON."))
                 }
                 if i > 0 { text.append(UInt8(ascii: ",")) }
@@ -98,12 +98,14 @@ public enum NumberArrayJSON {
         out.append(skeleton[position..<skeleton.endIndex])
         return out
     }
+}
 
-    /// An array index in a coding path (printed `[i]` in error messages).
-    struct IndexKey: CodingKey {
-        var stringValue: String
-        var intValue: Int?
-        init?(stringValue: String) { return nil }
-        init(intValue: Int) { stringValue = "Index \(intValue)"; self.intValue = intValue }
-    }
+/// A coding key of any name or array index: dictionary keys when encoding, and the names and
+/// indices of error key paths (`….<name>.values.[i]`).
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(_ name: String) { stringValue = name }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) { stringValue = "\(intValue)"; self.intValue = intValue }
 }

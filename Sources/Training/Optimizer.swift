@@ -59,20 +59,11 @@ public struct OptimizerState: Codable, Equatable, Sendable {
         try c.encode(step, forKey: .step)
         try c.encode(learningRate, forKey: .learningRate)
         try c.encode(counters, forKey: .counters)
-        var outer = c.nestedContainer(keyedBy: NameKey.self, forKey: .buffers)
+        var outer = c.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .buffers)
         for (buffer, perParameter) in buffers {
-            var inner = outer.nestedContainer(keyedBy: NameKey.self, forKey: NameKey(buffer))
-            for (parameter, values) in perParameter { try NumberArrayJSON.encode(values, forKey: NameKey(parameter), in: &inner) }
+            var inner = outer.nestedContainer(keyedBy: AnyCodingKey.self, forKey: AnyCodingKey(buffer))
+            for (parameter, values) in perParameter { try NumberArrayJSON.encode(values, forKey: AnyCodingKey(parameter), in: &inner) }
         }
-    }
-
-    /// A dictionary key.
-    private struct NameKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 
     /// A state with the given fields.
