@@ -158,7 +158,7 @@ public final class Trainer {
         let byTask = potential is TaskHeadPotential
         let validationSet = validation.isEmpty ? training : validation
         if epoch == 0 && initialValidationLoss == nil && lastEpoch > 0 {
-            let loss = validate(validationSet, parameters: averagedParameters ?? parameters).loss
+            let loss = evaluate(validationSet, parameters: averagedParameters ?? parameters, acrossRanks: true).loss
             if loss.isFinite { initialValidationLoss = loss }
         }
         while epoch < lastEpoch && !stopped {
@@ -188,7 +188,7 @@ public final class Trainer {
             }
             var validated: (metrics: EnergyForceMetrics, loss: Double)?
             if diverged == nil {
-                validated = validate(validationSet, parameters: evaluated)
+                validated = evaluate(validationSet, parameters: evaluated, acrossRanks: true)
                 diverged = configuration.divergenceGuard.check(
                     validationLoss: validated!.loss, reference: bestValidationLoss.isFinite ? bestValidationLoss : initialValidationLoss)
             }
@@ -293,16 +293,14 @@ public final class Trainer {
 
     /// Metrics and loss of `parameters` (default: the current ones) on a prepared set.
     public func evaluate(_ set: FittingSet, parameters: ParameterSet<Float>? = nil) -> (metrics: EnergyForceMetrics, loss: Double) {
-        let m = residualMetrics(potential: potential, parameters: parameters ?? self.parameters, set: set,
-                                batchSize: configuration.batchSize)
-        return (m, configuration.loss.validationLoss(m))
+        evaluate(set, parameters: parameters ?? self.parameters, acrossRanks: false)
     }
 
-    /// ``evaluate(_:parameters:)`` for the epoch's validation, which every rank of an MPI run
-    /// reaches together: its batches are shared by the ranks and threads (same numbers).
-    func validate(_ set: FittingSet, parameters: ParameterSet<Float>) -> (metrics: EnergyForceMetrics, loss: Double) {
+    /// ``evaluate(_:parameters:)``; `acrossRanks` for the epoch's validation, which every rank of
+    /// an MPI run reaches together: its batches are shared by the ranks and threads (same numbers).
+    func evaluate(_ set: FittingSet, parameters: ParameterSet<Float>, acrossRanks: Bool) -> (metrics: EnergyForceMetrics, loss: Double) {
         let m = residualMetrics(potential: potential, parameters: parameters, set: set, batchSize: configuration.batchSize,
-                                acrossRanks: true)
+                                acrossRanks: acrossRanks)
         return (m, configuration.loss.validationLoss(m))
     }
 
