@@ -315,10 +315,7 @@ public final class ExperimentRunner {
                 do {
                     let result = try refit(variants[v], n: n, seed: s, potential: refitPotentials[v], parameters: lock.withLock { starts[v] },
                                            target: target, replay: replays[v], directory: directory)
-                    if let rank = reportRank[k] {
-                        log(String(format: "[\(variants[v].name)] refit N=%d seed %d (rank %d's share): test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s",
-                                   n, Int(s), rank, result.test.energyRMSE, result.test.energyPerAtomRMSE, result.test.forceRMSE, result.epochs, result.seconds))
-                    }
+                    if let rank = reportRank[k] { log(result.summary(tag: " (rank \(rank)'s share)")) }
                     try lock.withLock {
                         finished[unit] = result
                         if writesTables { try ResultsTable(results: finished.compactMap { $0 }).write(to: runDirectory, title: manifest.experiment) }

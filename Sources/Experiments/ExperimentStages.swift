@@ -19,6 +19,13 @@ public struct RefitResult: Codable, Equatable, Sendable {
     /// Per-test-conformation errors for paired comparisons (nil in results written before
     /// they were recorded).
     public var testErrors: TestErrors?
+
+    /// The log line of this refit: `[variant] refit N=… seed …<tag>: test E RMSE …, F RMSE …,
+    /// epochs, seconds`.
+    func summary(tag: String = "") -> String {
+        String(format: "[\(variant)] refit N=%d seed %d\(tag): test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s",
+               n, Int(seed), test.energyRMSE, test.energyPerAtomRMSE, test.forceRMSE, epochs, seconds)
+    }
 }
 
 /// What pretraining a variant cost and reached.
@@ -270,9 +277,7 @@ extension ExperimentRunner {
         let result = RefitResult(variant: variant.name, n: n, seed: s, test: test, epochs: trainer.epoch,
                                  seconds: Date().timeIntervalSince(start), testErrors: TestErrors(predicted, against: target.test))
         try writeJSONAtomically(result, to: path)
-        log(String(format: "[\(variant.name)] refit N=%d seed %d: test E RMSE %.1f meV (%.2f meV/atom), F RMSE %.1f meV/Å, %d epochs, %.0f s, self-energies %@",
-                   n, Int(s), test.energyRMSE, test.energyPerAtomRMSE, test.forceRMSE, trainer.epoch, result.seconds,
-                   refitted.selfEnergies.origin.rawValue))
+        log(result.summary() + ", self-energies \(refitted.selfEnergies.origin.rawValue)")
         return result
     }
 }
