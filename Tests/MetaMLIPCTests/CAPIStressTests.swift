@@ -52,7 +52,7 @@ import _TestSupport
                 var epsilon = [[Double]](repeating: [0, 0, 0], count: 3)
                 epsilon[p][q] = d / 2
                 epsilon[q][p] += d / 2   // the symmetric strain of Voigt component k
-                return try model.evaluate(Self.strained(cell, epsilon)).energy
+                return try model.evaluate(cell.strained(by: epsilon)).energy
             }
             let numeric = (try energy(h) - energy(-h)) / (2 * h) / volume
             #expect(abs(sigma[k] - numeric) < 1e-8 + 1e-6 * abs(numeric), "σ[\(k)] \(sigma[k]) vs numeric \(numeric) eV/Å³")
@@ -100,19 +100,6 @@ import _TestSupport
         #expect(metamlip_evaluate_stress(model.pointer, 0, z, r, nil, nil, &energy, nil, nil, nil, nil, &stress) == MetaMLIPStatus.argument.rawValue)
         #expect(stress == [0, 0, 0, 0, 0, 0])  // nothing written on failure
     }
-
-    /// `structure` with positions and lattice vectors (rows) r → r (I + ε).
-    static func strained(_ structure: Conformation, _ epsilon: [[Double]]) -> Conformation {
-        func apply(_ r: SIMD3<Double>) -> SIMD3<Double> {
-            var out = r
-            for b in 0..<3 { for a in 0..<3 { out[b] += r[a] * epsilon[a][b] } }
-            return out
-        }
-        var s = structure
-        s.positions = structure.positions.map(apply)
-        s.cell = structure.cell.map { Cell(vectors: $0.vectors.map(apply), periodic: $0.periodic) }
-        return s
-    }
 }
 
 /// What `metamlip_evaluate_stress` returns.
@@ -134,26 +121,20 @@ extension CModel {
 
     func evaluateStress(atomicNumbers: [Int], positions: [SIMD3<Double>], cell: Cell? = nil, pbc: [Int32]? = nil,
                         stress wantsStress: Bool = true) throws -> CStressEvaluation {
-        let n = atomicNumbers.count
-        let z = atomicNumbers.map(Int32.init)
-        let r = positions.flatMap { [$0.x, $0.y, $0.z] }
-        let box = cell.map { $0.vectors.flatMap { [$0.x, $0.y, $0.z] } }
-        let flags = pbc ?? cell.map { $0.periodic.map { $0 ? 1 : 0 } }
+        let s = CStructure(atomicNumbers: atomicNumbers, positions: positions, cell: cell, pbc: pbc)
         var energy = 0.0, energyStd = 0.0
-        var forces = [Double](repeating: .nan, count: 3 * n)
+        var forces = [Double](repeating: .nan, count: 3 * s.count)
         var virial = [Double](repeating: .nan, count: 9), stress = [Double](repeating: .nan, count: 6)
-        let status = withOptional(box) { box in
-            withOptional(flags) { flags in
-                if wantsStress {
-                    return metamlip_evaluate_stress(pointer, Int32(n), z, r, box, flags, &energy, &forces, &energyStd, nil, &virial, &stress)
-                }
-                return metamlip_evaluate_stress(pointer, Int32(n), z, r, box, flags, &energy, &forces, &energyStd, nil, &virial, nil)
+        let status = s.withCell { box, flags in
+            if wantsStress {
+                return metamlip_evaluate_stress(pointer, Int32(s.count), s.atomicNumbers, s.positions, box, flags,
+                                                &energy, &forces, &energyStd, nil, &virial, &stress)
             }
+            return metamlip_evaluate_stress(pointer, Int32(s.count), s.atomicNumbers, s.positions, box, flags,
+                                            &energy, &forces, &energyStd, nil, &virial, nil)
         }
         guard status == 0 else { throw CStatus(code: status, message: String(cString: metamlip_last_error())) }
-        return CStressEvaluation(energy: energy, forces: (0..<n).map { SIMD3(forces[3 * $0], forces[3 * $0 + 1], forces[3 * $0 + 2]) },
-                                 energyStd: energyStd,
-                                 virial: Virial(matrix: (0..<3).map { SIMD3(virial[3 * $0], virial[3 * $0 + 1], virial[3 * $0 + 2]) }),
-                                 stress: wantsStress ? stress : nil)
+        return CStressEvaluation(energy: energy, forces: rowVectors(forces), energyStd: energyStd,
+                                 virial: Virial(matrix: rowVectors(virial)), stress: wantsStress ? stress : nil)
     }
 }

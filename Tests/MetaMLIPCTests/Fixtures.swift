@@ -65,23 +65,45 @@ final class CModel {
     }
 
     func evaluate(atomicNumbers: [Int], positions: [SIMD3<Double>], cell: Cell? = nil, pbc: [Int32]? = nil) throws -> CommitteeEvaluation {
-        let n = atomicNumbers.count
-        let z = atomicNumbers.map(Int32.init)
-        let r = positions.flatMap { [$0.x, $0.y, $0.z] }
-        let box = cell.map { $0.vectors.flatMap { [$0.x, $0.y, $0.z] } }
-        let flags = pbc ?? cell.map { $0.periodic.map { $0 ? 1 : 0 } }
+        let s = CStructure(atomicNumbers: atomicNumbers, positions: positions, cell: cell, pbc: pbc)
         var energy = 0.0, energyStd = 0.0
-        var forces = [Double](repeating: .nan, count: 3 * n), forcesStd = [Double](repeating: .nan, count: 3 * n)
-        let status = withOptional(box) { box in
-            withOptional(flags) { flags in
-                metamlip_evaluate(pointer, Int32(n), z, r, box, flags, &energy, &forces, &energyStd, &forcesStd)
-            }
+        var forces = [Double](repeating: .nan, count: 3 * s.count), forcesStd = [Double](repeating: .nan, count: 3 * s.count)
+        let status = s.withCell { box, flags in
+            metamlip_evaluate(pointer, Int32(s.count), s.atomicNumbers, s.positions, box, flags, &energy, &forces, &energyStd, &forcesStd)
         }
         guard status == 0 else { throw CStatus(code: status, message: String(cString: metamlip_last_error())) }
-        func rows(_ v: [Double]) -> [SIMD3<Double>] { (0..<n).map { SIMD3(v[3 * $0], v[3 * $0 + 1], v[3 * $0 + 2]) } }
-        return CommitteeEvaluation(energy: energy, forces: rows(forces), energyStd: energyStd, forcesStd: rows(forcesStd),
+        return CommitteeEvaluation(energy: energy, forces: rowVectors(forces), energyStd: energyStd, forcesStd: rowVectors(forcesStd),
                                    memberEnergies: [])
     }
+}
+
+/// A structure as the C API takes it: the atom count, atomic numbers, positions (Å, `[n, 3]`
+/// row-major), the cell's rows and periodic flags (each NULL when absent; the flags default to
+/// the cell's).
+struct CStructure {
+    let count: Int
+    let atomicNumbers: [Int32]
+    let positions: [Double]
+    let cell: [Double]?
+    let periodic: [Int32]?
+
+    init(atomicNumbers: [Int], positions: [SIMD3<Double>], cell: Cell?, pbc: [Int32]?) {
+        count = atomicNumbers.count
+        self.atomicNumbers = atomicNumbers.map(Int32.init)
+        self.positions = positions.flatMap { [$0.x, $0.y, $0.z] }
+        self.cell = cell.map { $0.vectors.flatMap { [$0.x, $0.y, $0.z] } }
+        periodic = pbc ?? cell.map { $0.periodic.map { $0 ? 1 : 0 } }
+    }
+
+    /// `body(cell, periodic)` with both as C pointers (nil when absent).
+    func withCell<R>(_ body: (UnsafePointer<Double>?, UnsafePointer<Int32>?) -> R) -> R {
+        withOptional(cell) { box in withOptional(periodic) { flags in body(box, flags) } }
+    }
+}
+
+/// `[n, 3]` row-major values as n vectors.
+func rowVectors(_ v: [Double]) -> [SIMD3<Double>] {
+    (0..<(v.count / 3)).map { SIMD3(v[3 * $0], v[3 * $0 + 1], v[3 * $0 + 2]) }
 }
 
 /// The largest |component| of `v`.

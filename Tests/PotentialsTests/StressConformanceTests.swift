@@ -31,19 +31,6 @@ enum StressData {
         guard let v = c.cell?.vectors else { return false }
         return [v[0].y, v[0].z, v[1].x, v[1].z, v[2].x, v[2].y].contains { abs($0) > 1e-3 }
     }
-
-    /// The structure strained by ε: positions and lattice vectors (rows) r → r (I + ε).
-    static func strained(_ c: Conformation, _ epsilon: [[Double]]) -> Conformation {
-        func apply(_ r: SIMD3<Double>) -> SIMD3<Double> {
-            var out = r
-            for b in 0..<3 { for a in 0..<3 { out[b] += r[a] * epsilon[a][b] } }
-            return out
-        }
-        var s = c
-        s.positions = c.positions.map(apply)
-        s.cell = c.cell.map { Cell(vectors: $0.vectors.map(apply), periodic: $0.periodic) }
-        return s
-    }
 }
 
 /// The virial W = −∂E/∂ε of every model kind against central differences of the energy under
@@ -72,7 +59,7 @@ enum StressData {
                     func energy(_ d: Double) throws -> Double {
                         var epsilon = [[Double]](repeating: [0, 0, 0], count: 3)
                         epsilon[a][b] = d
-                        return try setup.evaluate([StressData.strained(structure, epsilon)], forces: false).energies.scalars[0]
+                        return try setup.evaluate([structure.strained(by: epsilon)], forces: false).energies.scalars[0]
                     }
                     let numeric = -(try energy(h) - energy(-h)) / (2 * h)
                     #expect(abs(w[a, b] - numeric) < 1e-6 * scale, "\(name) W[\(a)][\(b)] = \(w[a, b]) eV, numeric \(numeric) eV")
