@@ -31,12 +31,12 @@ Prints, per measurement, configurations/s, atoms/s, wall ms and CPU ms per step 
 """
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+
+from peer_timing import time_steps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,17 +172,7 @@ def main():
     for name, mode, step in [("energy_force_inference", "eval", energy_force),
                              ("train_step_energy_force", "train", train_step)]:
         model.train(mode == "train")
-        for b in batches:  # warm-up
-            step(b)
-        wall, cpu = [], []
-        for r in range(args.reps):
-            w0, c0 = time.perf_counter(), time.process_time()
-            step(batches[r % len(batches)])
-            wall.append(time.perf_counter() - w0)
-            cpu.append(time.process_time() - c0)
-        t = statistics.median(wall)
-        print(f"{name:<28}{args.batch / t:10.1f} conf/s {args.batch * natoms[0] / t:11.1f} atoms/s "
-              f"{t * 1000:8.2f} ms/iter {statistics.median(cpu) * 1000:8.2f} cpu-ms/iter")
+        time_steps(name, step, batches, args.reps, args.batch, natoms[0])
 
 
 if __name__ == "__main__":

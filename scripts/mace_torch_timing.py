@@ -17,11 +17,11 @@ forces. Prints, per measurement, configurations/s, atoms/s, wall ms and CPU ms p
 """
 import argparse
 import os
-import statistics
-import time
 
 import numpy as np
 import torch
+
+from peer_timing import time_steps
 
 torch.serialization.add_safe_globals([slice])   # e3nn 0.4.4 loads its constants with torch.load
 
@@ -85,17 +85,7 @@ def main():
     for name, training, step in [("energy_force_inference", False, energy_force),
                                  ("train_step_energy_force", True, train_step)]:
         model.train(training)
-        for k in range(len(batches)):  # warm-up
-            step(k)
-        wall, cpu = [], []
-        for r in range(args.reps):
-            w0, c0 = time.perf_counter(), time.process_time()
-            step(r % len(batches))
-            wall.append(time.perf_counter() - w0)
-            cpu.append(time.process_time() - c0)
-        t = statistics.median(wall)
-        print(f"{name:<28}{args.batch / t:10.1f} conf/s {args.batch * atoms / t:11.1f} atoms/s "
-              f"{t * 1000:8.2f} ms/iter {statistics.median(cpu) * 1000:8.2f} cpu-ms/iter")
+        time_steps(name, step, range(len(batches)), args.reps, args.batch, atoms)
 
 
 if __name__ == "__main__":
