@@ -101,15 +101,25 @@ struct AEVFusedKernel: Sendable {
         let kR = Double.pi / p.radialCutoff, etaR = p.etaR
         let gaussians = GaussianLadder(centres: p.shfR, eta: etaR)
         p.shfR.withUnsafeBufferPointer { shfR in
+            let shf = shfR.baseAddress!
             for q in 0..<pairs where d[q] <= p.radialCutoff {
                 active[q] = true
-                let fc = 0.5 * cos(kR * d[q]) + 0.5, dfc = -0.5 * kR * sin(kR * d[q])
+                let dq = d[q]
+                let fc = 0.5 * cos(kR * dq) + 0.5, dfc = -0.5 * kR * sin(kR * dq)
                 let v = value.pointer + q * nR, s = slope.pointer + q * nR
-                gaussians.values(at: d[q], into: v)
-                for k in 0..<nR {
+                gaussians.values(at: dq, into: v)
+                var k = 0
+                while k + 4 <= nR {
+                    let gauss = load4(v + k)
+                    store4(v + k, 0.25 * gauss * fc)
+                    store4(s + k, 0.25 * gauss * (-2 * etaR * (dq - load4(shf + k)) * fc + dfc))
+                    k += 4
+                }
+                while k < nR {
                     let gauss = v[k]
                     v[k] = 0.25 * gauss * fc
-                    s[k] = 0.25 * gauss * (-2 * etaR * (d[q] - shfR[k]) * fc + dfc)
+                    s[k] = 0.25 * gauss * (-2 * etaR * (dq - shf[k]) * fc + dfc)
+                    k += 1
                 }
             }
         }
@@ -144,6 +154,10 @@ struct AEVFusedKernel: Sendable {
         let zeta = p.zeta, etaA = p.etaA
         let radialLadder = GaussianLadder(centres: p.shfA, eta: etaA)
         let wholeZeta: Int? = zeta == zeta.rounded() && zeta >= 1 && zeta <= 1024 ? Int(zeta) : nil
+        cosZ.withUnsafeBufferPointer { cosZ in
+        sinZ.withUnsafeBufferPointer { sinZ in
+        p.shfA.withUnsafeBufferPointer { shfA in
+        let cosZ = cosZ.baseAddress!, sinZ = sinZ.baseAddress!, shfA = shfA.baseAddress!
         for n in 0..<t {
             let a = pairsOfTriplets[2 * n], b = pairsOfTriplets[2 * n + 1]
             let dj = d[a], dk = d[b]
@@ -172,27 +186,64 @@ struct AEVFusedKernel: Sendable {
             cutoff[3 * n + 2] = 2 * fcA[a] * dfcA[b]
 
             // f1_z = base^ζ, base = (1 + c cos θ_s + s sin θ_s)/2 > 0 for |c| ≤ 0.95.
-            let sine = (1 - c * c).squareRoot()
+            // Four z at a time; each lane does the scalar loop's operations (bitwise the same).
+            let sine = (1 - c * c).squareRoot(), cOverSine = c / sine
             let f1 = angle.pointer + 2 * nZ * n
-            for z in 0..<nZ {
+            var z = 0
+            while z + 4 <= nZ {
+                let cz = load4(cosZ + z), sz = load4(sinZ + z)
+                let base = (1 + c * cz + sine * sz) * 0.5
+                let value = wholeZeta.map { Self.power(base, $0) } ?? D4(pow(base[0], zeta), pow(base[1], zeta), pow(base[2], zeta), pow(base[3], zeta))
+                store4(f1 + z, value)
+                store4(f1 + nZ + z, zeta * value / base * 0.5 * (cz - cOverSine * sz))
+                z += 4
+            }
+            while z < nZ {
                 let base = (1 + c * cosZ[z] + sine * sinZ[z]) * 0.5
                 let value = wholeZeta.map { Self.power(base, $0) } ?? pow(base, zeta)
                 f1[z] = value
-                f1[nZ + z] = zeta * value / base * 0.5 * (cosZ[z] - c / sine * sinZ[z])
+                f1[nZ + z] = zeta * value / base * 0.5 * (cosZ[z] - cOverSine * sinZ[z])
+                z += 1
             }
             // f2_a = exp(−η_A (m − R_s,a)²), m = (d_j + d_k)/2.
             let m = 0.5 * (dj + dk)
             let f2 = radius.pointer + 2 * nA * n
             radialLadder.values(at: m, into: f2)
-            for x in 0..<nA { f2[nA + x] = -2 * etaA * (m - p.shfA[x]) * f2[x] }
+            for x in 0..<nA { f2[nA + x] = -2 * etaA * (m - shfA[x]) * f2[x] }
+        }
+        }
+        }
         }
         angularRow = rows; cosineSlopes = slopes; cutoffTerms = cutoff; self.angle = angle; self.radius = radius
     }
 
-    /// xⁿ by repeated squaring (n ≥ 1).
+    /// xⁿ by repeated squaring (n ≥ 1); for n = 2ᵏ (ANI-1x: ζ = 32) k squarings, the same
+    /// products the general loop forms.
     @inline(__always)
     private static func power(_ x: Double, _ n: Int) -> Double {
+        if n & (n - 1) == 0 {
+            var result = x
+            for _ in 0..<n.trailingZeroBitCount { result *= result }
+            return result
+        }
         var result = 1.0, base = x, e = n
+        while e > 0 {
+            if e & 1 == 1 { result *= base }
+            base *= base
+            e >>= 1
+        }
+        return result
+    }
+
+    /// xⁿ lane by lane, by the same products as the scalar ``power(_:_:)-(Double,Int)``.
+    @inline(__always)
+    private static func power(_ x: D4, _ n: Int) -> D4 {
+        if n & (n - 1) == 0 {
+            var result = x
+            for _ in 0..<n.trailingZeroBitCount { result *= result }
+            return result
+        }
+        var result = D4(repeating: 1), base = x, e = n
         while e > 0 {
             if e & 1 == 1 { result *= base }
             base *= base
@@ -218,10 +269,7 @@ struct AEVFusedKernel: Sendable {
         for t in 0..<tripletCount {
             let row = angularRow[t], fc = cutoffTerms[3 * t]
             let f1 = angle.pointer + 2 * nZ * t, f2 = radius.pointer + 2 * nA * t
-            for x in 0..<nA {
-                let w = f2[x] * fc
-                for z in 0..<nZ { o[row + x * nZ + z] += w * f1[z] }
-            }
+            for x in 0..<nA { DoubleLanes.addScaled(f2[x] * fc, f1, into: o + row + x * nZ, count: nZ) }
         }
         return out
     }
@@ -239,22 +287,20 @@ struct AEVFusedKernel: Sendable {
             for k in 0..<nR { a += c[row + k] * slope[k] }
             for x in 0..<3 { pg[3 * q + x] += a * unit[3 * q + x] }
         }
+        let h1 = UnsafeMutablePointer<Double>.allocate(capacity: 2 * nA), h2 = h1 + nA   // per-x sums over z
+        defer { h1.deallocate() }
         for t in 0..<tripletCount {
             let a = tripletPairs[2 * t], b = tripletPairs[2 * t + 1]
             let row = angularRow[t]
             let f1 = angle.pointer + 2 * nZ * t, df1 = f1 + nZ
             let f2 = radius.pointer + 2 * nA * t, df2 = f2 + nA
+            // h1_x = Σ_z g_xz f1_z, h2_x = Σ_z g_xz ∂f1_z/∂c.
+            DoubleLanes.rowDots(c.pointer + row, rows: nA, columns: nZ, f1, df1, into: h1, h2)
             var sum0 = 0.0, sumMean = 0.0, sumCos = 0.0
             for x in 0..<nA {
-                var h1 = 0.0, h2 = 0.0
-                for z in 0..<nZ {
-                    let gz = c[row + x * nZ + z]
-                    h1 += gz * f1[z]
-                    h2 += gz * df1[z]
-                }
-                sum0 += f2[x] * h1
-                sumMean += df2[x] * h1
-                sumCos += f2[x] * h2
+                sum0 += f2[x] * h1[x]
+                sumMean += df2[x] * h1[x]
+                sumCos += f2[x] * h2[x]
             }
             let fc = cutoffTerms[3 * t]
             let gc = fc * sumCos
@@ -308,7 +354,7 @@ struct AEVFusedKernel: Sendable {
             for x in 0..<nA {
                 let wCos = f2[x] * fc * dc
                 let wRest = df2[x] * fc * dm + f2[x] * dfc
-                for z in 0..<nZ { o[row + x * nZ + z] += wCos * df1[z] + wRest * f1[z] }
+                DoubleLanes.addScaled(wCos, df1, wRest, f1, into: o + row + x * nZ, count: nZ)
             }
         }
         return out

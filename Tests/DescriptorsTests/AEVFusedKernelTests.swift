@@ -89,6 +89,38 @@ import _TestSupport
         #expect(largest(a, b) < 1e-11)
     }
 
+    /// Block sizes that are not multiples of the kernel's four lanes (7 radial shifts, 5 angular
+    /// shifts, 6 or 9 angles) and every ζ path (a power of two, another whole number, a
+    /// fraction): values, Jᵀg and J v still match the composed AEV.
+    @Test(arguments: [(6, 32.0), (9, 3.0), (6, 2.5)])
+    func oddBlockSizesAndEveryZetaPathAgree(angles: Int, zeta: Double) throws {
+        let p = AEVParameters(radialCutoff: 5.2, angularCutoff: 3.5, etaR: 16,
+                              shfR: (0..<7).map { 0.9 + 0.6 * Double($0) }, etaA: 8, zeta: zeta,
+                              shfA: (0..<5).map { 0.9 + 0.55 * Double($0) },
+                              shfZ: (0..<angles).map { (Double($0) + 0.5) * .pi / Double(angles) },
+                              species: [1, 6, 7, 8])
+        let aev = AEVComputer(p)
+        let all = try ExtendedXYZReader().read(path: SharedData.path("3bpa/train_300K.xyz")).conformations
+        let confs = [all[3], all[101]]
+        let topology = try NeighbourTopology(conformations: confs, parameters: p)
+        let r0 = T(positions: confs.flatMap(\.positions))
+        let f = p.featureCount
+        let w0 = T(shape: [f, 4], scalars: pseudoRandom(f * 4, seed: 3).map { $0 * 0.2 })
+        let reference = T(shape: r0.shape, scalars: pseudoRandom(r0.count, seed: 8))
+        func run(_ descriptor: (T, NeighbourTopology) -> T) -> (values: [Double], forces: [Double], gradient: [Double]) {
+            let r = r0.requiringGrad(), w = w0.requiringGrad()
+            let g = descriptor(r, topology)
+            let forces = -gradient(of: energy(g, w), withRespectTo: r, createGraph: true)
+            let loss = (forces - reference).squared().sum()
+            return (g.scalars, forces.scalars, gradient(of: loss, withRespectTo: w).scalars)
+        }
+        let fused = run { aev($0, topology: $1) }, composed = run { aev.composed($0, topology: $1) }
+        #expect(largest(fused.values, composed.values) < 1e-12)
+        #expect(largest(fused.forces, composed.forces) < 1e-11)
+        #expect(largest(fused.gradient, composed.gradient) < 1e-10)
+        #expect(fused.forces.contains { abs($0) > 1e-3 })
+    }
+
     /// Float32 tensors get the Float64 kernel rounded once: within Float32 rounding of Float64.
     @Test func floatPathRoundsTheDoubleResult() throws {
         let (topology, r) = try batch()
