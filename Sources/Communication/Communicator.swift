@@ -118,7 +118,12 @@ extension World {
     /// - Parameter world: the ranks (``communicator`` unless a test gives its own).
     public static func agree(_ failure: Error?, over world: any Communicator = World.communicator) throws {
         guard world.size > 1 else { if let failure { throw failure }; return }
-        let messages = world.allgatherBlobs(Array((failure.map { "\($0)" } ?? "").utf8))
+        // A failure always sends a non-empty message (an empty one would read as success).
+        let text = failure.map { error -> String in
+            let description = "\(error)"
+            return description.isEmpty ? "\(type(of: error)) (an error without a description)" : description
+        }
+        let messages = world.allgatherBlobs(Array((text ?? "").utf8))
         guard let first = messages.firstIndex(where: { !$0.isEmpty }) else { return }
         if let failure { throw failure }
         throw RankFailure(rank: first, message: String(decoding: messages[first], as: UTF8.self))

@@ -249,7 +249,7 @@ public final class ExperimentRunner {
         // elements differ from the study model's (the replay set's topologies are the study model's).
         let refitPotentials = startModels.map { $0?.potential ?? potential }
         let replays = zip(manifest.variants, refitPotentials).map { v, own -> FittingSet? in
-            guard let replay, own.neighbourRequest != potential.neighbourRequest else { return replay }
+            guard replay != nil, own.neighbourRequest != potential.neighbourRequest else { return replay }
             log("[\(v.name)] refits without replay: its start model's cutoffs or elements differ from the study model's")
             return nil
         }

@@ -25,16 +25,34 @@ func argument(_ name: String, _ fallback: String) -> String {
     return fallback
 }
 
-let dataPath = argument("--data", "../shared/datasets/3bpa/train_300K.xyz")
-let batchSize = Int(argument("--batch", "32"))!
-let threads = Int(argument("--threads", "1"))!
-let reps = Int(argument("--reps", "15"))!
-let batchCount = Int(argument("--batches", "4"))!
+/// Stops with a message on stderr and exit status 2 (a bad argument or a missing file).
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("PotentialBenchmark: \(message)\n".utf8))
+    exit(2)
+}
+
+/// A positive whole-number option, or a clear stop.
+func count(_ name: String, _ fallback: String) -> Int {
+    let text = argument(name, fallback)
+    guard let value = Int(text), value > 0 else { fail("\(name) needs a positive whole number, not '\(text)'") }
+    return value
+}
+
+/// The 3BPA file under the data root (`METAMLIP_DATA`, default ../shared/datasets), or `--data`.
+let dataPath = argument("--data", (ProcessInfo.processInfo.environment["METAMLIP_DATA"] ?? "../shared/datasets")
+                                   + "/3bpa/train_300K.xyz")
+guard FileManager.default.fileExists(atPath: dataPath) else {
+    fail("\(dataPath): file does not exist (run from the repository, set METAMLIP_DATA, or pass --data)")
+}
+let batchSize = count("--batch", "32")
+let threads = count("--threads", "1")
+let reps = count("--reps", "15")
+let batchCount = count("--batches", "4")
 setBLASThreads(threads)
 
 /// `--tile K`: each conformation becomes K copies 100 Å apart in one structure (no copy sees
 /// another), so cost per atom at K× the atoms shows whether the step is linear in atoms.
-let tile = Int(argument("--tile", "1"))!
+let tile = count("--tile", "1")
 let all = try ExtendedXYZReader().read(path: dataPath).conformations.map { c -> Conformation in
     guard tile > 1 else { return c }
     var t = c
@@ -48,7 +66,7 @@ let selfEnergies = try SelfEnergies.fit(all)
 let modelKind = argument("--model", "ani")
 let (potential, modelDescription) = try benchmarkPotential(
     model: modelKind, preset: CommandLine.arguments.contains("--preset") ? argument("--preset", "") : nil,
-    width: Int(argument("--width", "128"))!, conformations: all, selfEnergies: selfEnergies)
+    width: count("--width", "128"), conformations: all, selfEnergies: selfEnergies)
 var rng = SeededGenerator(seed: 0)
 var parameters: ParameterSet<Float> = potential.initialParameters(using: &rng)
 let loss = EnergyForceLoss(energyWeight: 1, forceWeight: 0.1)
@@ -124,7 +142,7 @@ measure("train_step_energy_force") { b in
 // The Trainer's step (FittingSet batches, chunks of ≤ 16 conformations, Adam) on
 // `--step-threads` threads (default 1): compare with train_step_energy_force for the cost of
 // chunking, and across thread counts for the parallel speed-up.
-let stepThreads = Int(argument("--step-threads", "1"))!
+let stepThreads = count("--step-threads", "1")
 let fittingSet = try FittingSet(Array(all[0..<(batchCount * batchSize)]), selfEnergies: selfEnergies, potential: potential,
                                 requireForces: true, label: "benchmark")
 var trainerAdam = Adam<Float>(learningRate: 1e-3)

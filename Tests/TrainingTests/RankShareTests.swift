@@ -48,6 +48,15 @@ import Testing
         #expect(failure?.rank == 1 && failure?.message == "boom on this rank")
     }
 
+    /// An error whose description is empty still stops the other ranks, named by its type.
+    @Test func aFailureWithoutDescriptionStillStopsEveryRank() {
+        struct Silent: Error, CustomStringConvertible { var description: String { "" } }
+        let errors = twoRanks { rank, world in try World.agree(rank == 0 ? Silent() : nil, over: world) }
+        #expect(errors[0] is Silent)
+        let failure = errors[1] as? RankFailure
+        #expect(failure?.rank == 0 && failure?.message.hasPrefix("Silent") == true)
+    }
+
     @Test func eachFailedRankRaisesItsOwnErrorAndSuccessPasses() {
         #expect(twoRanks { _, world in try World.agree(nil, over: world) }.allSatisfy { $0 == nil })
         let both = twoRanks { _, world in try World.agree(Boom(), over: world) }
