@@ -55,11 +55,29 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
             var vi = v.removeValue(forKey: name) ?? [Double](repeating: 0, count: x.count)
             mi.withUnsafeMutableBufferPointer { mb in
                 vi.withUnsafeMutableBufferPointer { vb in
-                    for k in 0..<x.count {
+                    let xp = x.baseAddress!, gp = g.baseAddress!, mp = mb.baseAddress!, vp = vb.baseAddress!
+                    let n = x.count
+                    var k = 0
+                    // Four weights at a time; each lane does the scalar loop's operations in its
+                    // order (IEEE division and square root are exact per lane), so the numbers
+                    // are bitwise those of the scalar loop below.
+                    while k + 4 <= n {
+                        var xk = Lanes.load(xp + k)
+                        let gk = Lanes.load(gp + k)
+                        if wd > 0 { xk *= 1 - lr * wd }
+                        let mk = b1 * Lanes.load(mp + k) + (1 - b1) * gk
+                        let vk = b2 * Lanes.load(vp + k) + (1 - b2) * gk * gk
+                        Lanes.store(mp + k, mk)
+                        Lanes.store(vp + k, vk)
+                        Lanes.store(xp + k, xk - lr * (mk / c1) / ((vk / c2).squareRoot() + eps))
+                        k += 4
+                    }
+                    while k < n {
                         if wd > 0 { x[k] *= 1 - lr * wd }
                         mb[k] = b1 * mb[k] + (1 - b1) * g[k]
                         vb[k] = b2 * vb[k] + (1 - b2) * g[k] * g[k]
                         x[k] -= lr * (mb[k] / c1) / ((vb[k] / c2).squareRoot() + eps)
+                        k += 1
                     }
                 }
             }
@@ -76,5 +94,18 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
         try checkKind(state, "Adam")
         step = state.step; learningRate = state.learningRate
         m = state.buffers["m"] ?? [:]; v = state.buffers["v"] ?? [:]
+    }
+}
+
+/// Unaligned loads and stores of four `Double` lanes (the optimizers' vector loops).
+enum Lanes {
+    @inline(__always) static func load(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+    }
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+    }
+    @inline(__always) static func store(_ p: UnsafeMutablePointer<Double>, _ v: SIMD4<Double>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
     }
 }

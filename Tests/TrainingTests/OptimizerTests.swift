@@ -132,6 +132,30 @@ func bitIdentical<S: TensorScalar>(_ a: ParameterSet<S>, _ b: ParameterSet<S>) -
         #expect(inner.step == 2 && outer.step == 1)
     }
 
+    /// The four-lane loop and the scalar tail give bitwise the per-weight formula, for 11
+    /// weights (two full groups of four and a tail of three), three steps, with and without
+    /// decoupled weight decay.
+    @Test(arguments: [0.0, 0.03])
+    func vectorLoopIsBitwiseThePerWeightFormula(weightDecay: Double) {
+        func values(_ seed: Double) -> [Double] { (0..<11).map { sin(1.7 * Double($0) + seed) * (1 + Double($0)) } }
+        let x0 = values(0.3), grads = (0..<3).map { values(2.1 + Double($0)) }
+        var p = params(x0)
+        var opt = Adam<Double>(learningRate: 0.013, weightDecay: weightDecay)
+        var x = x0, m = [Double](repeating: 0, count: 11), v = m
+        for (t, g) in grads.enumerated() {
+            opt.update(&p, along: params(g))
+            let (lr, b1, b2, eps) = (0.013, 0.9, 0.999, 1e-8)
+            let c1 = 1 - pow(b1, Double(t + 1)), c2 = 1 - pow(b2, Double(t + 1))
+            for k in 0..<11 {
+                if weightDecay > 0 { x[k] *= 1 - lr * weightDecay }
+                m[k] = b1 * m[k] + (1 - b1) * g[k]
+                v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k]
+                x[k] -= lr * (m[k] / c1) / ((v[k] / c2).squareRoot() + eps)
+            }
+        }
+        #expect(p["w"].scalars.map(\.bitPattern) == x.map(\.bitPattern))
+    }
+
     @Test func minimisesAQuadratic() {
         var p = params([3, -2, 1])
         var opt = Adam<Double>(learningRate: 0.05)
