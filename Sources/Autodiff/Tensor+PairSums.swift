@@ -97,8 +97,7 @@ enum PairKernels {
             for v in 0..<nu {
                 let a = s[p * nu + v]
                 if a == 0 { continue }
-                let row = ec + v * f
-                for k in 0..<f { row[k] += a * zj[k] }
+                axpy(a, zj, ec + v * f, f)
             }
         }
     }
@@ -123,10 +122,30 @@ enum PairKernels {
             for v in 0..<nu {
                 let a = s[p * nu + v]
                 if a == 0 { continue }
-                let row = ec + v * f
-                for k in 0..<f { yj[k] += a * row[k] }
+                axpy(a, ec + v * f, yj, f)
             }
         }
+    }
+
+    /// y[k] += a · x[k] for k < n; Float by eight lanes, each doing the scalar loop's multiply
+    /// and add (so the result is bitwise the scalar loop's: a store through `y` could alias `x`
+    /// as far as the compiler knows, which kept it from vectorising the plain loop).
+    @inline(__always)
+    static func axpy<S: TensorScalar>(_ a: S, _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, _ n: Int) {
+        if S.self == Float.self { return axpyFloat(unsafeBitCast(a, to: Float.self), asFloat(x), asFloat(y), n) }
+        for k in 0..<n { y[k] += a * x[k] }
+    }
+
+    @inline(__always)
+    static func axpyFloat(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        let av = SIMD8<Float>(repeating: a)
+        var k = 0
+        while k + 8 <= n {
+            let sum = UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Float>.self) + av * UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + k).storeBytes(of: sum, as: SIMD8<Float>.self)
+            k += 8
+        }
+        while k < n { y[k] += a * x[k]; k += 1 }
     }
 
     /// Σ_k a[k] b[k]. Floating-point sums are not reassociated by the compiler, so the loop

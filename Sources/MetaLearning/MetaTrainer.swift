@@ -238,13 +238,22 @@ public final class MetaTrainer {
     /// Adapts `parameters` (default: the current meta-parameters) to every validation task
     /// with the training inner loop (``innerLoop``; fixed seed, so repeated validations are
     /// comparable) and measures on its evaluation part: metrics per task and the mean loss.
+    ///
+    /// The tasks adapt independently, so they are spread over the ranks of an MPI run and the
+    /// ``StepParallelism`` threads (``RankParallelism``); each task's metrics travel as
+    /// numbers and the loss is summed in task order, so the result does not depend on either.
     public func validate(_ parameters: ParameterSet<Float>? = nil) -> (metrics: [String: EnergyForceMetrics], loss: Double) {
+        let start = parameters ?? self.parameters
+        let measured = RankParallelism.mapArrays(validationTasks.count) { k -> [Double] in
+            let v = validationTasks[k]
+            var g = SeededGenerator(seed: configuration.seed &+ 0xFA11 &+ UInt64(k))
+            let adapted = innerLoop.adapt(start, on: v.adapt, using: &g)
+            return residualMetrics(potential: potential, parameters: adapted, set: v.evaluate).numbers
+        }
         var metrics: [String: EnergyForceMetrics] = [:]
         var loss = 0.0
-        for (k, v) in validationTasks.enumerated() {
-            var g = SeededGenerator(seed: configuration.seed &+ 0xFA11 &+ UInt64(k))
-            let adapted = innerLoop.adapt(parameters ?? self.parameters, on: v.adapt, using: &g)
-            let m = residualMetrics(potential: potential, parameters: adapted, set: v.evaluate)
+        for (v, numbers) in zip(validationTasks, measured) {
+            let m = EnergyForceMetrics(numbers: numbers)
             metrics[v.adapt.name] = m
             loss += configuration.loss.validationLoss(m)
         }

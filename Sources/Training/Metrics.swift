@@ -38,6 +38,22 @@ public struct EnergyForceMetrics: Codable, Equatable, Sendable {
     public var forceComponentCount: Int
 }
 
+extension EnergyForceMetrics {
+    /// The eight fields as numbers in declaration order (the counts exactly, as whole
+    /// `Double`s), so metrics can travel between ranks (``RankParallelism/mapArrays(_:_:)``).
+    public var numbers: [Double] {
+        [energyMAE, energyRMSE, energyPerAtomMAE, energyPerAtomRMSE, forceMAE, forceRMSE,
+         Double(conformationCount), Double(forceComponentCount)]
+    }
+
+    /// Metrics from ``numbers``.
+    public init(numbers n: [Double]) {
+        precondition(n.count == 8, "metrics travel as 8 numbers, got \(n.count)")
+        self.init(energyMAE: n[0], energyRMSE: n[1], energyPerAtomMAE: n[2], energyPerAtomRMSE: n[3],
+                  forceMAE: n[4], forceRMSE: n[5], conformationCount: Int(n[6]), forceComponentCount: Int(n[7]))
+    }
+}
+
 /// Sums of absolute and squared errors over batches; ``metrics`` turns them into
 /// ``EnergyForceMetrics``. Sums are in eV (and eV/Å) in `Double`; order of batches does not
 /// change the counts and changes sums only by rounding.

@@ -95,6 +95,40 @@ enum MetaData {
         return try MetaTrainer(potential: MetaData.potential(), tasks: tasks, validationTasks: [validation], configuration: config)
     }
 
+    /// Validation tasks adapt on `StepParallelism.threads` threads (and ranks): metrics and loss
+    /// are bit for bit those of adapting and measuring each task in turn.
+    @Test func validationDoesNotDependOnTheThreadCount() throws {
+        let loss = EnergyForceLoss(energyWeight: 1, forceWeight: 5)
+        let base = try trainer(iterations: 1, checkpoint: nil)
+        let pbe: PotentialTask<Float> = try MetaData.task("pbe", MetaData.ethanolPBE, loss: loss)
+        let acac: PotentialTask<Float> = try MetaData.task("acac", MetaData.acac, loss: loss)
+        let validation = [
+            ValidationTask(adapt: PotentialTask(name: "acac", potential: acac.potential, data: acac.data.subset(Array(0..<12)), loss: loss),
+                           evaluate: acac.data.subset(Array(12..<24))),
+            ValidationTask(adapt: PotentialTask(name: "pbe", potential: pbe.potential, data: pbe.data.subset(Array(0..<8)), loss: loss),
+                           evaluate: pbe.data.subset(Array(8..<16))),
+            ValidationTask(adapt: PotentialTask(name: "pbe-late", potential: pbe.potential, data: pbe.data.subset(Array(16..<20)), loss: loss),
+                           evaluate: pbe.data.subset(Array(20..<24)))]
+        let t = try MetaTrainer(potential: base.potential, tasks: base.tasks, validationTasks: validation, configuration: base.configuration)
+        func run(threads: Int) -> (metrics: [String: EnergyForceMetrics], loss: Double) {
+            let saved = StepParallelism.threads
+            StepParallelism.threads = threads
+            defer { StepParallelism.threads = saved }
+            return t.validate()
+        }
+        let one = run(threads: 1), two = run(threads: 2)
+        #expect(one.metrics == two.metrics && one.loss.bitPattern == two.loss.bitPattern)
+        var total = 0.0
+        for (k, v) in validation.enumerated() {
+            var g = SeededGenerator(seed: base.configuration.seed &+ 0xFA11 &+ UInt64(k))
+            let m = residualMetrics(potential: t.potential, parameters: t.innerLoop.adapt(t.parameters, on: v.adapt, using: &g), set: v.evaluate)
+            #expect(one.metrics[v.adapt.name] == m)
+            total += loss.validationLoss(m)
+        }
+        #expect(one.loss.bitPattern == (total / 3).bitPattern)
+        #expect(one.metrics.count == 3 && one.metrics.values.allSatisfy { $0.forceComponentCount > 0 })
+    }
+
     @Test func interruptedMetaTrainingResumesBitIdentically() throws {
         let dir = try SharedData.temporaryDirectory("meta-resume")
         defer { try? FileManager.default.removeItem(at: dir) }
