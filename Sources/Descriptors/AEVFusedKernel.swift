@@ -217,25 +217,12 @@ struct AEVFusedKernel: Sendable {
         angularRow = rows; cosineSlopes = slopes; cutoffTerms = cutoff; self.angle = angle; self.radius = radius
     }
 
-    /// xⁿ by repeated squaring (n ≥ 1); for n = 2ᵏ (ANI-1x: ζ = 32) k squarings, the same
-    /// products the general loop forms.
+    /// xⁿ (n ≥ 1) of one number: lane 0 of the four-lane ``power(_:_:)-(D4,Int)``.
     @inline(__always)
-    private static func power(_ x: Double, _ n: Int) -> Double {
-        if n & (n - 1) == 0 {
-            var result = x
-            for _ in 0..<n.trailingZeroBitCount { result *= result }
-            return result
-        }
-        var result = 1.0, base = x, e = n
-        while e > 0 {
-            if e & 1 == 1 { result *= base }
-            base *= base
-            e >>= 1
-        }
-        return result
-    }
+    private static func power(_ x: Double, _ n: Int) -> Double { power(D4(repeating: x), n)[0] }
 
-    /// xⁿ lane by lane, by the same products as the scalar ``power(_:_:)-(Double,Int)``.
+    /// xⁿ lane by lane (n ≥ 1) by repeated squaring; for n = 2ᵏ (ANI-1x: ζ = 32) k squarings,
+    /// the same products the general loop forms.
     @inline(__always)
     private static func power(_ x: D4, _ n: Int) -> D4 {
         if n & (n - 1) == 0 {
