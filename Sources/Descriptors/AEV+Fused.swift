@@ -21,14 +21,17 @@ struct FusedAEV: Sendable {
 
     /// The fused AEV of `positions` `[N, 3]`.
     static func descriptors<S: TensorScalar>(_ positions: Tensor<S>, computer: AEVComputer, topology: NeighbourTopology) -> Tensor<S> {
-        let kernel = AEVFusedKernel(parameters: computer.parameters, topology: topology, positions: positions.pooledDoubles)
-        return FusedAEV(kernel: kernel, computer: computer, topology: topology).descriptors(positions)
+        let values = PooledBuffer<Double>(zeros: topology.atomCount * computer.parameters.featureCount)
+        let kernel = AEVFusedKernel(parameters: computer.parameters, topology: topology, positions: positions.pooledDoubles,
+                                    values: values)
+        return FusedAEV(kernel: kernel, computer: computer, topology: topology).descriptors(positions, values: values)
     }
 
-    private func descriptors<S: TensorScalar>(_ positions: Tensor<S>) -> Tensor<S> {
+    /// The primitive G(R) whose value, `values`, the kernel formed while it was made.
+    private func descriptors<S: TensorScalar>(_ positions: Tensor<S>, values: PooledBuffer<Double>) -> Tensor<S> {
         let k = kernel
         return Tensor.custom("aev", inputs: [positions], forward: { _ in
-            Tensor(shape: [k.atomCount, k.featureCount], doubles: k.forward())
+            Tensor(shape: [k.atomCount, k.featureCount], doubles: values)
         }, vjp: { g, xs, _, needs in
             [needs[0] ? transpose(g, xs[0]) : nil]
         })

@@ -11,7 +11,7 @@ import Autodiff
 /// loops over pairs and triplets, together with the two products with its Jacobian
 /// J = ∂G/∂R that force training needs:
 ///
-/// - ``forward(_:)``: G, `[N, F]`;
+/// - G, `[N, F]`, accumulated while the kernel is made (``init(parameters:topology:positions:values:)``);
 /// - ``transposeProduct(_:_:)``: Jᵀg, `[N, 3]`, for a cotangent g `[N, F]` (forces are
 ///   −Jᵀ ∂E/∂G);
 /// - ``jacobianProduct(_:_:)``: J v, `[N, F]`, for a displacement v `[N, 3]` (the parameter
@@ -30,9 +30,9 @@ import Autodiff
 ///   T_az = f2_a f1_z F, f1_z = ((1 + c cos θ_s,z + s sin θ_s,z)/2)^ζ,
 ///   f2_a = exp(−η_A (m − R_s,a)²), F = 2 f_c,A(d_j) f_c,A(d_k).
 ///
-/// Everything that depends only on R — per pair d, ∂d/∂u, t_r and dt_r/dd; per triplet f1, f2,
-/// F, c and their derivatives — is computed once when the kernel is made for a geometry, so the
-/// two products cost only multiply–adds. Its arrays come from `BufferPool` (``PooledBuffer``),
+/// Everything that depends only on R — per pair d, ∂d/∂u and dt_r/dd; per triplet f1, f2,
+/// F, c and their derivatives — is computed once when the kernel is made for a geometry (G is
+/// summed in the same pass), so the two products cost only multiply–adds. Its arrays come from `BufferPool` (``PooledBuffer``),
 /// so a training loop does not map fresh pages every step. ζ is applied by repeated squaring when it is a whole
 /// number (ANI-1x: 32), else by `pow`.
 ///
@@ -49,7 +49,6 @@ struct AEVFusedKernel: Sendable {
     // Per pair.
     private let unit: PooledBuffer<Double>          // [P, 3]: ∂d/∂u (0 where |u|² < 10⁻¹²)
     private let radialActive: PooledBuffer<Bool>    // d ≤ R_c,R
-    private let radialValue: PooledBuffer<Double>   // [P, nR]: t_r(d)
     private let radialSlope: PooledBuffer<Double>   // [P, nR]: dt_r/dd
     // Per triplet with both legs within the angular cutoff.
     private let tripletCount: Int                   // triplets with both legs within the angular cutoff
@@ -60,10 +59,15 @@ struct AEVFusedKernel: Sendable {
     private let angle: PooledBuffer<Double>         // [T, 2 nZ]: f1_z, ∂f1_z/∂c
     private let radius: PooledBuffer<Double>        // [T, 2 nA]: f2_a, ∂f2_a/∂m
 
-    /// The kernel of `topology` at `positions` (`[N, 3]` row-major, Å).
-    init(parameters p: AEVParameters, topology: NeighbourTopology, positions r: PooledBuffer<Double>) {
+    /// The kernel of `topology` at `positions` (`[N, 3]` row-major, Å). G `[N, F]` is added to
+    /// `values` (zeros, N·F of them) as its terms are formed: radial terms in pair order, then
+    /// angular terms in triplet order, so no term is stored and read back to form G.
+    init(parameters p: AEVParameters, topology: NeighbourTopology, positions r: PooledBuffer<Double>,
+         values o: PooledBuffer<Double>) {
         precondition(r.count == 3 * topology.atomCount,
                      "positions hold \(r.count / 3) atoms, topology \(topology.atomCount)")
+        precondition(o.count == topology.atomCount * p.featureCount,
+                     "values hold \(o.count), G has \(topology.atomCount * p.featureCount)")
         parameters = p
         self.topology = topology
         atomCount = topology.atomCount
@@ -100,6 +104,7 @@ struct AEVFusedKernel: Sendable {
         let value = PooledBuffer<Double>(uninitialized: pairs * nR), slope = PooledBuffer<Double>(uninitialized: pairs * nR)   // read only where active
         let kR = Double.pi / p.radialCutoff, etaR = p.etaR
         let gaussians = GaussianLadder(centres: p.shfR, eta: etaR)
+        let radialSub = p.radialSublength
         p.shfR.withUnsafeBufferPointer { shfR in
             let shf = shfR.baseAddress!
             for q in 0..<pairs where d[q] <= p.radialCutoff {
@@ -121,9 +126,12 @@ struct AEVFusedKernel: Sendable {
                     s[k] = 0.25 * gauss * (-2 * etaR * (dq - shf[k]) * fc + dfc)
                     k += 1
                 }
+                // G's radial block of the centre for the neighbour's species.
+                let row = topology.centers[q] * p.featureCount + topology.speciesIndices[topology.neighbours[q]] * radialSub
+                for k in 0..<nR { o[row + k] += v[k] }
             }
         }
-        radialActive = active; radialValue = value; radialSlope = slope
+        radialActive = active; radialSlope = slope
 
         // Angular cutoff per pair (only pairs within it take part in triplets).
         let rcA = p.angularCutoff, kA = Double.pi / rcA
@@ -210,6 +218,9 @@ struct AEVFusedKernel: Sendable {
             let f2 = radius.pointer + 2 * nA * n
             radialLadder.values(at: m, into: f2)
             for x in 0..<nA { f2[nA + x] = -2 * etaA * (m - shfA[x]) * f2[x] }
+            // G's angular block: T_az = (f2_a F) f1_z.
+            let fc = cutoff[3 * n], g = o.pointer + rows[n]
+            for x in 0..<nA { DoubleLanes.addScaled(f2[x] * fc, f1, into: g + x * nZ, count: nZ) }
         }
         }
         }
@@ -241,25 +252,7 @@ struct AEVFusedKernel: Sendable {
 
     var pairCount: Int { topology.pairCount }
 
-    // MARK: the three products
-
-    /// G `[N, F]`.
-    func forward() -> PooledBuffer<Double> {
-        let f = featureCount, nR = nR, nA = nA, nZ = nZ, sub = parameters.radialSublength
-        let out = PooledBuffer<Double>(zeros: atomCount * f), o = out.pointer
-        let species = topology.speciesIndices
-        for q in 0..<pairCount where radialActive[q] {
-            let row = topology.centers[q] * f + species[topology.neighbours[q]] * sub
-            let value = radialValue.pointer + q * nR
-            for k in 0..<nR { o[row + k] += value[k] }
-        }
-        for t in 0..<tripletCount {
-            let row = angularRow[t], fc = cutoffTerms[3 * t]
-            let f1 = angle.pointer + 2 * nZ * t, f2 = radius.pointer + 2 * nA * t
-            for x in 0..<nA { DoubleLanes.addScaled(f2[x] * fc, f1, into: o + row + x * nZ, count: nZ) }
-        }
-        return out
-    }
+    // MARK: the two Jacobian products
 
     /// Jᵀ g `[N, 3]` for the cotangent `c` `[N, F]`.
     func transposeProduct(_ c: PooledBuffer<Double>) -> PooledBuffer<Double> {
