@@ -24,6 +24,12 @@ import Training
 ///     checkpoint_every: 5
 ///     ema_decay: 0.99                  # optional: validate and save a moving average of the parameters
 ///     divergence: {max_retries: 3, learning_rate_factor: 0.1, explosion_factor: 1000}   # the defaults
+///     stage_two: {start_epoch: 90, energy_weight: 1000, force_weight: 100, learning_rate: 0.001}   # optional
+///
+/// `stage_two` switches to other loss weights and a new learning rate from epoch
+/// `start_epoch` (counted from 0) to the end, as mace-torch's SWA stage does for energies
+/// (`StageTwoSettings`, `TrainerConfiguration.StageTwo`): the best parameters then come from
+/// stage two only.
 ///
 /// A diverging epoch (NaN or ±∞ loss or parameters, or a validation loss above
 /// `explosion_factor` × the best so far) is rolled back and retried with the learning rate
@@ -65,9 +71,11 @@ public struct TrainManifest: Codable, Sendable {
     var plateau: PlateauSettings?
     var emaDecay: Double?
     var divergence: DivergenceSettings?
+    var stageTwo: StageTwoSettings?
 
     enum CodingKeys: String, CodingKey {
         case data, format, split, model, loss, optimizer, epochs, seed, patience, plateau, divergence
+        case stageTwo = "stage_two"
         case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit", npzKeys = "npz_keys"
         case isolatedAtoms = "isolated_atoms", batchSize = "batch_size"
         case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every", emaDecay = "ema_decay"
@@ -110,7 +118,8 @@ public struct TrainManifest: Codable, Sendable {
             earlyStopping: patience.map { EarlyStopping(patience: $0) },
             checkpointEvery: checkpointEvery ?? 0, checkpointPath: nil, emaDecay: emaDecay,
             divergenceGuard: try DivergenceSettings.resolve(divergence, file: file),
-            hierarchicality: try LossSettings.hierarchicality(loss, file: file))
+            hierarchicality: try LossSettings.hierarchicality(loss, file: file),
+            stageTwo: try StageTwoSettings.resolve(stageTwo, epochs: epochs, file: file))
     }
 }
 
@@ -255,6 +264,10 @@ public struct TrainingRun {
             trainer = try Trainer(potential: potential, training: train, validation: validation, configuration: config)
         }
         log("training on \(train.count) conformations, validating on \(validation.count); \(trainer.parameters.scalarCount) parameters")
+        if let two = config.stageTwo {
+            log("stage two from epoch \(two.startEpoch) (counted from 0): loss weights energy \(two.loss.energyWeight), forces \(two.loss.forceWeight)"
+                + (two.learningRate.map { ", learning rate \($0)" } ?? "") + "; the best parameters come from stage two")
+        }
         trainer.onDivergence = { log("\($0)") }
         let epochs = config.epochs
         trainer.progress = { p in

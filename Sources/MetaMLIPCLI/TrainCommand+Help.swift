@@ -31,6 +31,10 @@ extension TrainCommand {
           checkpoint_every: 5   epochs between checkpoints (0: only at the end)
           divergence: {max_retries: 3, learning_rate_factor: 0.1,
                explosion_factor: 1000}   the defaults
+          stage_two: {start_epoch: 90, energy_weight: 1000, force_weight: 100,
+               learning_rate: 0.001}   from epoch 90 (counted from 0): other loss
+                                weights and learning rate (mace-torch's SWA stage);
+                                the best parameters come from stage two
 
         Example (3BPA, a small ANI model, 100 epochs):
 

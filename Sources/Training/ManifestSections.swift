@@ -51,6 +51,50 @@ public struct LossSettings: Codable, Equatable, Sendable {
     }
 }
 
+/// The manifest's `stage_two:` section (`metamlip train`): a second stage with other loss
+/// weights and learning rate from a given epoch on (``TrainerConfiguration/StageTwo``;
+/// mace-torch's SWA stage without the weight average):
+///
+///     stage_two: {start_epoch: 90, energy_weight: 1000, force_weight: 100, learning_rate: 0.001}
+///
+/// `start_epoch` counts from 0 (90 of 120 epochs: the last 30 are stage two); missing weights
+/// take the `loss:` defaults; no `learning_rate`: the current one goes on.
+public struct StageTwoSettings: Codable, Equatable, Sendable {
+    public var startEpoch: Int
+    public var energyWeight: Double?
+    public var forceWeight: Double?
+    public var learningRate: Double?
+    enum CodingKeys: String, CodingKey {
+        case startEpoch = "start_epoch", energyWeight = "energy_weight", forceWeight = "force_weight"
+        case learningRate = "learning_rate"
+    }
+
+    public init(startEpoch: Int, energyWeight: Double? = nil, forceWeight: Double? = nil, learningRate: Double? = nil) {
+        self.startEpoch = startEpoch; self.energyWeight = energyWeight; self.forceWeight = forceWeight
+        self.learningRate = learningRate
+    }
+
+    /// The stage of an optional section, checked against the run's `epochs`.
+    ///
+    /// - Throws: `DataError` naming `file` and `stage_two.<key>` for a start outside
+    ///   1 ..< epochs, a weight that is negative or not finite (or both 0), or a learning rate
+    ///   that is not a finite number > 0.
+    public static func resolve(_ section: StageTwoSettings?, epochs: Int, file: String,
+                               item: String = "stage_two") throws -> TrainerConfiguration.StageTwo? {
+        guard let s = section else { return nil }
+        guard s.startEpoch >= 1 && s.startEpoch < epochs else {
+            throw DataError(file: file, item: "\(item).start_epoch",
+                            "must lie in 1 ..< epochs (\(epochs)), counting from 0, got \(s.startEpoch)")
+        }
+        if let rate = s.learningRate, !(rate.isFinite && rate > 0) {
+            throw DataError(file: file, item: "\(item).learning_rate", "must be a finite number > 0, got \(rate)")
+        }
+        let loss = try LossSettings.resolve(LossSettings(energyWeight: s.energyWeight, forceWeight: s.forceWeight),
+                                            file: file, item: item)
+        return TrainerConfiguration.StageTwo(startEpoch: s.startEpoch, loss: loss, learningRate: s.learningRate)
+    }
+}
+
 /// The manifest's `divergence:` section (snake_case keys), shared by `metamlip train` and
 /// the refit study (its pretrainings and refits): how a training run that diverges is
 /// retried before it fails (``DivergenceGuard``):

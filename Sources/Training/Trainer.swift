@@ -43,9 +43,9 @@ public final class Trainer {
     /// Divergences recovered from so far (over resumed parts of the run), in order; each used
     /// one of ``DivergenceGuard/maxRetries``.
     public private(set) var divergenceEvents: [DivergenceEvent] = []
-    /// Validation loss of the starting parameters, measured before the first epoch: the
-    /// explosion reference until an epoch sets ``bestValidationLoss`` (nil: not measured or
-    /// not finite).
+    /// Validation loss of the starting parameters, measured before the first epoch (and again,
+    /// with the new weights, when a stage two begins): the explosion reference until an epoch
+    /// sets ``bestValidationLoss`` (nil: not measured or not finite).
     public private(set) var initialValidationLoss: Double?
 
     /// Called after every step and every epoch.
@@ -209,6 +209,7 @@ public final class Trainer {
                                      learningRate: optimizer.learningRate, seconds: Date().timeIntervalSince(epochStart))
             history.append(record)
             epoch += 1
+            if let two = configuration.stageTwo, epoch == two.startEpoch { beginStageTwo(two, validation: validationSet) }
             let elapsed = elapsedBefore + Date().timeIntervalSince(start)
             progress?(TrainingProgress(step: step, epoch: record.epoch, loss: record.trainingLoss, validation: metrics,
                                        elapsed: elapsed, remaining: remaining(elapsed: elapsed, done: Double(epoch))))
@@ -219,6 +220,17 @@ public final class Trainer {
         elapsedBefore += Date().timeIntervalSince(start)
         if let path = configuration.checkpointPath { try checkpoint(elapsed: elapsedBefore).save(to: path) }
         return history
+    }
+
+    /// The switch to ``TrainerConfiguration/StageTwo`` (see there), made once, after epoch
+    /// `startEpoch − 1` is recorded; its result is in the checkpoints that follow.
+    private func beginStageTwo(_ two: TrainerConfiguration.StageTwo, validation set: FittingSet) {
+        if let rate = two.learningRate { optimizer.learningRate = rate }
+        plateau = configuration.plateau
+        earlyStopping = configuration.earlyStopping
+        bestValidationLoss = .infinity
+        let reference = evaluate(set, parameters: averagedParameters ?? parameters, acrossRanks: true).loss
+        initialValidationLoss = reference.isFinite ? reference : nil
     }
 
     /// Everything an epoch changes before its record is appended, to roll it back.
@@ -267,7 +279,7 @@ public final class Trainer {
     /// (``EnergyForceLoss/dataParallelGradient(potential:parameters:set:indices:forces:extraTerm:)``).
     private func trainStep(_ indices: [Int]) -> Double {
         let layered = layered
-        let (loss, g) = configuration.loss.dataParallelGradient(
+        let (loss, g) = configuration.loss(atEpoch: epoch).dataParallelGradient(
             potential: potential, parameters: parameters, set: training, indices: indices, forces: configuration.usesForces,
             extraTerm: configuration.hierarchicality.flatMap { term in layered.map { layered in { batch, p in
                 term(potential: layered, parameters: p, positions: batch.positions, topology: batch.topology, batch: batch.atoms)
@@ -283,8 +295,8 @@ public final class Trainer {
     }
 
     /// Metrics of `parameters` (default: the current ones) on conformations of the
-    /// potential's level of theory, and the loss with the configured weights:
-    /// w_E · RMSE(E/N)² + w_F · RMSE(F)² (eV units).
+    /// potential's level of theory, and the loss with the weights of the current epoch's stage
+    /// (``TrainerConfiguration/loss(atEpoch:)``): w_E · RMSE(E/N)² + w_F · RMSE(F)² (eV units).
     public func evaluate(_ conformations: [Conformation], parameters: ParameterSet<Float>? = nil) throws -> (metrics: EnergyForceMetrics, loss: Double) {
         let set = try FittingSet(conformations, selfEnergies: potential.selfEnergies, potential: potential,
                                  requireForces: configuration.usesForces, label: "evaluation set")
@@ -301,7 +313,7 @@ public final class Trainer {
     func evaluate(_ set: FittingSet, parameters: ParameterSet<Float>, acrossRanks: Bool) -> (metrics: EnergyForceMetrics, loss: Double) {
         let m = residualMetrics(potential: potential, parameters: parameters, set: set, batchSize: configuration.batchSize,
                                 acrossRanks: acrossRanks)
-        return (m, configuration.loss.validationLoss(m))
+        return (m, configuration.loss(atEpoch: epoch).validationLoss(m))
     }
 
     // MARK: Model file and checkpoints

@@ -44,14 +44,19 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     /// hippynn's hierarchicality term added to the training loss (nil: none; models with
     /// per-layer energies only, see ``HierarchicalityRegulariser``).
     public var hierarchicality: HierarchicalityRegulariser?
+    /// A second stage with other loss weights and learning rate (nil: one stage).
+    public var stageTwo: StageTwo?
 
     public init(epochs: Int, batchSize: Int = 32, seed: UInt64 = 0, loss: EnergyForceLoss = EnergyForceLoss(),
                 optimizer: OptimizerChoice = .adam(learningRate: 1e-3, weightDecay: 0),
                 plateau: ReduceOnPlateau? = ReduceOnPlateau(factor: 0.5, patience: 10),
                 earlyStopping: EarlyStopping? = nil, checkpointEvery: Int = 0, checkpointPath: String? = nil,
                 frozenParameters: [String] = [], emaDecay: Double? = nil, divergenceGuard: DivergenceGuard = DivergenceGuard(),
-                hierarchicality: HierarchicalityRegulariser? = nil) {
+                hierarchicality: HierarchicalityRegulariser? = nil, stageTwo: StageTwo? = nil) {
         self.hierarchicality = hierarchicality
+        precondition(stageTwo.map { $0.startEpoch >= 1 && $0.startEpoch < epochs } ?? true,
+                     "stage two must start after the first epoch and before the last")
+        self.stageTwo = stageTwo
         precondition(epochs >= 0 && batchSize >= 1 && checkpointEvery >= 0)
         precondition(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "EMA decay must lie in (0, 1)")
         self.emaDecay = emaDecay
@@ -64,7 +69,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case epochs, batchSize, seed, loss, optimizer, plateau, earlyStopping, checkpointEvery, checkpointPath, frozenParameters
-        case emaDecay, divergenceGuard, hierarchicality
+        case emaDecay, divergenceGuard, hierarchicality, stageTwo
     }
 
     public init(from decoder: any Decoder) throws {
@@ -80,10 +85,44 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
                   emaDecay: try c.decodeIfPresent(Double.self, forKey: .emaDecay),
                   divergenceGuard: try c.decodeIfPresent(DivergenceGuard.self, forKey: .divergenceGuard) ?? DivergenceGuard())
         hierarchicality = try c.decodeIfPresent(HierarchicalityRegulariser.self, forKey: .hierarchicality)
+        stageTwo = try c.decodeIfPresent(StageTwo.self, forKey: .stageTwo)
     }
 
-    /// Whether forces enter the loss.
-    public var usesForces: Bool { loss.forceWeight > 0 }
+    /// Whether forces enter the loss (in either stage).
+    public var usesForces: Bool { loss.forceWeight > 0 || (stageTwo?.loss.forceWeight ?? 0) > 0 }
+
+    /// The loss weights of epoch `epoch` (0-based): stage two's from its first epoch on.
+    public func loss(atEpoch epoch: Int) -> EnergyForceLoss {
+        guard let stageTwo, epoch >= stageTwo.startEpoch else { return loss }
+        return stageTwo.loss
+    }
+
+    /// The second stage of a run: from epoch `startEpoch` (0-based) to the end, the loss has
+    /// other weights and the learning rate restarts at `learningRate`. This is mace-torch's
+    /// "SWA" stage (Batatia et al., NeurIPS 2022, arXiv:2206.07697; `--swa --start_swa
+    /// --swa_energy_weight 1000 --swa_forces_weight 100 --swa_lr 1e-3`) without its uniform
+    /// average of the weights (the moving average, when `emaDecay` is set, goes on): a run
+    /// trained mostly on forces gets its energies back at the end.
+    ///
+    /// When it starts (after epoch `startEpoch − 1` is recorded, before that epoch's
+    /// checkpoint) the plateau schedule and early stopping start afresh, and the best
+    /// parameters are chosen among stage-two epochs only, since validation losses of the two
+    /// stages have different weights and cannot be compared. The validation loss of the
+    /// parameters at the switch, with the new weights, is the divergence guard's reference
+    /// until a stage-two epoch sets a best. Early stopping during stage one ends the run
+    /// without a stage two.
+    public struct StageTwo: Codable, Equatable, Sendable {
+        /// First epoch (0-based) of stage two; 1 ≤ startEpoch < epochs.
+        public var startEpoch: Int
+        /// The loss weights of stage two.
+        public var loss: EnergyForceLoss
+        /// The learning rate stage two starts with (nil: the current one goes on).
+        public var learningRate: Double?
+
+        public init(startEpoch: Int, loss: EnergyForceLoss, learningRate: Double? = nil) {
+            self.startEpoch = startEpoch; self.loss = loss; self.learningRate = learningRate
+        }
+    }
 }
 
 /// One finished epoch.

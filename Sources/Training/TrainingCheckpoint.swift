@@ -32,7 +32,8 @@ public struct TrainingCheckpoint: Codable, Sendable {
     /// The divergences recovered from (retries used); nil in checkpoints written before the
     /// divergence guard existed (none).
     public var divergenceEvents: [DivergenceEvent]?
-    /// The validation loss of the starting parameters (the first explosion reference).
+    /// The validation loss of the starting parameters, or of those at the start of a stage two
+    /// (the explosion reference until a best is set).
     public var initialValidationLoss: Double?
 
     /// Writes the checkpoint atomically.
