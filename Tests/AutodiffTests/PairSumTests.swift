@@ -53,6 +53,30 @@ import Autodiff
         #expect(checkHessianVectorProduct(of: Self.mixed, at: [s, z], direction: v) < 1e-5)
     }
 
+    /// The Float environment and feature sums (eight lanes and a tail: F = 13) are bitwise the
+    /// plain scalar loops y[k] += a · x[k] in pair order.
+    @Test func floatEnvironmentAndFeatureAreBitwiseTheScalarLoops() {
+        let pairs = Self.pairs, nu = 3, f = 13, atoms = pairs.atomCount
+        let s = randomTensor([7, nu], seed: 8).scalars.map(Float.init)
+        let z = randomTensor([atoms, f], seed: 9).scalars.map(Float.init)
+        let e = randomTensor([atoms, nu * f], seed: 10).scalars.map(Float.init)
+        var environment = [Float](repeating: 0, count: atoms * nu * f), feature = [Float](repeating: 0, count: atoms * f)
+        for p in 0..<pairs.pairCount {
+            let c = pairs.centers[p], j = pairs.neighbours[p]
+            for v in 0..<nu where s[p * nu + v] != 0 {
+                let a = s[p * nu + v]
+                for k in 0..<f {
+                    environment[(c * nu + v) * f + k] += a * z[j * f + k]
+                    feature[j * f + k] += a * e[(c * nu + v) * f + k]
+                }
+            }
+        }
+        let st = Tensor<Float>(shape: [7, nu], scalars: s), zt = Tensor<Float>(shape: [atoms, f], scalars: z)
+        let et = Tensor<Float>(shape: [atoms, nu * f], scalars: e)
+        #expect(pairs.environment(st, zt).scalars.map(\.bitPattern) == environment.map(\.bitPattern))
+        #expect(pairs.feature(et, st).scalars.map(\.bitPattern) == feature.map(\.bitPattern))
+    }
+
     /// The Float kernels (SIMD dot products, with a remainder: F = 13) agree with Double.
     @Test func floatKernelsAgreeWithDouble() {
         let list = PairList(centers: [0, 1, 1], neighbours: [1, 0, 1], atomCount: 2)
