@@ -6,6 +6,14 @@ typealias F8 = SIMD8<Float>
 @inline(__always) func load8(_ p: UnsafePointer<Float>) -> F8 { UnsafeRawPointer(p).loadUnaligned(as: F8.self) }
 @inline(__always) func store8(_ p: UnsafeMutablePointer<Float>, _ v: F8) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F8.self) }
 
+/// Four `Double` lanes read from `p` (unaligned), for the Float64 lane loops of other modules
+/// (the AEV kernel, the optimizers). Public and inlinable so those loops inline it.
+@inlinable @inline(__always)
+public func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> { UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
+/// Four `Double` lanes written to `p` (unaligned).
+@inlinable @inline(__always)
+public func store4(_ p: UnsafeMutablePointer<Double>, _ v: SIMD4<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self) }
+
 enum FloatKernels {
     @inline(__always)
     static func map(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int,

@@ -141,8 +141,7 @@ enum PairKernels {
         let av = SIMD8<Float>(repeating: a)
         var k = 0
         while k + 8 <= n {
-            let sum = UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Float>.self) + av * UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(y + k).storeBytes(of: sum, as: SIMD8<Float>.self)
+            store8(y + k, load8(y + k) + av * load8(x + k))
             k += 8
         }
         while k < n { y[k] += a * x[k]; k += 1 }

@@ -101,7 +101,8 @@ struct AEVFusedKernel: Sendable {
 
         // Radial terms t_r = ¼ exp(−η (d − R_s)²) f_c(d) and their slopes.
         let active = PooledBuffer<Bool>(zeros: pairs)
-        let value = PooledBuffer<Double>(uninitialized: pairs * nR), slope = PooledBuffer<Double>(uninitialized: pairs * nR)   // read only where active
+        let slope = PooledBuffer<Double>(uninitialized: pairs * nR)   // read only where active
+        let value = PooledBuffer<Double>(uninitialized: nR)            // one pair's t_r, added to G at once
         let kR = Double.pi / p.radialCutoff, etaR = p.etaR
         let gaussians = GaussianLadder(centres: p.shfR, eta: etaR)
         let radialSub = p.radialSublength
@@ -111,7 +112,7 @@ struct AEVFusedKernel: Sendable {
                 active[q] = true
                 let dq = d[q]
                 let fc = 0.5 * cos(kR * dq) + 0.5, dfc = -0.5 * kR * sin(kR * dq)
-                let v = value.pointer + q * nR, s = slope.pointer + q * nR
+                let v = value.pointer, s = slope.pointer + q * nR
                 gaussians.values(at: dq, into: v)
                 var k = 0
                 while k + 4 <= nR {
@@ -158,14 +159,14 @@ struct AEVFusedKernel: Sendable {
         let rows = PooledBuffer<Int>(uninitialized: t)
         let slopes = PooledBuffer<Double>(uninitialized: 6 * t), cutoff = PooledBuffer<Double>(uninitialized: 3 * t)
         let angle = PooledBuffer<Double>(uninitialized: 2 * nZ * t), radius = PooledBuffer<Double>(uninitialized: 2 * nA * t)
-        let cosZ = p.shfZ.map { cos($0) }, sinZ = p.shfZ.map { sin($0) }
+        // cos θ_s,z, sin θ_s,z and R_s,a side by side, read through plain pointers.
+        let shifts = PooledBuffer<Double>(uninitialized: 2 * nZ + nA)
+        for (z, theta) in p.shfZ.enumerated() { shifts[z] = cos(theta); shifts[nZ + z] = sin(theta) }
+        for (x, r) in p.shfA.enumerated() { shifts[2 * nZ + x] = r }
+        let cosZ = shifts.pointer, sinZ = cosZ + nZ, shfA = sinZ + nZ
         let zeta = p.zeta, etaA = p.etaA
         let radialLadder = GaussianLadder(centres: p.shfA, eta: etaA)
         let wholeZeta: Int? = zeta == zeta.rounded() && zeta >= 1 && zeta <= 1024 ? Int(zeta) : nil
-        cosZ.withUnsafeBufferPointer { cosZ in
-        sinZ.withUnsafeBufferPointer { sinZ in
-        p.shfA.withUnsafeBufferPointer { shfA in
-        let cosZ = cosZ.baseAddress!, sinZ = sinZ.baseAddress!, shfA = shfA.baseAddress!
         for n in 0..<t {
             let a = pairsOfTriplets[2 * n], b = pairsOfTriplets[2 * n + 1]
             let dj = d[a], dk = d[b]
@@ -221,9 +222,6 @@ struct AEVFusedKernel: Sendable {
             // G's angular block: T_az = (f2_a F) f1_z.
             let fc = cutoff[3 * n], g = o.pointer + rows[n]
             for x in 0..<nA { DoubleLanes.addScaled(f2[x] * fc, f1, into: g + x * nZ, count: nZ) }
-        }
-        }
-        }
         }
         angularRow = rows; cosineSlopes = slopes; cutoffTerms = cutoff; self.angle = angle; self.radius = radius
     }

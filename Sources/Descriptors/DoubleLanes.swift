@@ -2,13 +2,12 @@
 //
 // Each lane performs exactly the operations of the plain scalar loop it replaces, in the same
 // order (no reassociation, no fused multiply–add), so results are bitwise those of the scalar
-// loops; only the instruction count changes. Pointers are read and written unaligned.
+// loops; only the instruction count changes. Lanes are read and written unaligned by Autodiff's
+// `load4` / `store4`.
+
+import Autodiff
 
 typealias D4 = SIMD4<Double>
-
-@inline(__always) func load4(_ p: UnsafePointer<Double>) -> D4 { UnsafeRawPointer(p).loadUnaligned(as: D4.self) }
-@inline(__always) func load4(_ p: UnsafeMutablePointer<Double>) -> D4 { UnsafeRawPointer(p).loadUnaligned(as: D4.self) }
-@inline(__always) func store4(_ p: UnsafeMutablePointer<Double>, _ v: D4) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: D4.self) }
 
 enum DoubleLanes {
     /// y[k] += a · x[k] for k < n.

@@ -62,14 +62,14 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
                     // order (IEEE division and square root are exact per lane), so the numbers
                     // are bitwise those of the scalar loop below.
                     while k + 4 <= n {
-                        var xk = Lanes.load(xp + k)
-                        let gk = Lanes.load(gp + k)
+                        var xk = load4(xp + k)
+                        let gk = load4(gp + k)
                         if wd > 0 { xk *= 1 - lr * wd }
-                        let mk = b1 * Lanes.load(mp + k) + (1 - b1) * gk
-                        let vk = b2 * Lanes.load(vp + k) + (1 - b2) * gk * gk
-                        Lanes.store(mp + k, mk)
-                        Lanes.store(vp + k, vk)
-                        Lanes.store(xp + k, xk - lr * (mk / c1) / ((vk / c2).squareRoot() + eps))
+                        let mk = b1 * load4(mp + k) + (1 - b1) * gk
+                        let vk = b2 * load4(vp + k) + (1 - b2) * gk * gk
+                        store4(mp + k, mk)
+                        store4(vp + k, vk)
+                        store4(xp + k, xk - lr * (mk / c1) / ((vk / c2).squareRoot() + eps))
                         k += 4
                     }
                     while k < n {
@@ -97,15 +97,3 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     }
 }
 
-/// Unaligned loads and stores of four `Double` lanes (the optimizers' vector loops).
-enum Lanes {
-    @inline(__always) static func load(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
-    }
-    @inline(__always) static func load(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
-    }
-    @inline(__always) static func store(_ p: UnsafeMutablePointer<Double>, _ v: SIMD4<Double>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
-    }
-}
