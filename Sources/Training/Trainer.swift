@@ -279,8 +279,9 @@ public final class Trainer {
     /// (``EnergyForceLoss/dataParallelGradient(potential:parameters:set:indices:forces:extraTerm:)``).
     private func trainStep(_ indices: [Int]) -> Double {
         let layered = layered
-        let (loss, g) = configuration.loss(atEpoch: epoch).dataParallelGradient(
-            potential: potential, parameters: parameters, set: training, indices: indices, forces: configuration.usesForces,
+        let weights = configuration.loss(atEpoch: epoch)
+        let (loss, g) = weights.dataParallelGradient(
+            potential: potential, parameters: parameters, set: training, indices: indices, forces: weights.forceWeight > 0,
             extraTerm: configuration.hierarchicality.flatMap { term in layered.map { layered in { batch, p in
                 term(potential: layered, parameters: p, positions: batch.positions, topology: batch.topology, batch: batch.atoms)
             } } })
