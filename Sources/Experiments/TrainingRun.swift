@@ -25,6 +25,7 @@ import Training
 ///     ema_decay: 0.99                  # optional: validate and save a moving average of the parameters
 ///     divergence: {max_retries: 3, learning_rate_factor: 0.1, explosion_factor: 1000}   # the defaults
 ///     stage_two: {start_epoch: 90, energy_weight: 1000, force_weight: 100, learning_rate: 0.001}   # optional
+///     gradient_clip: 10                # optional: largest global gradient norm (PyTorch clip_grad_norm_)
 ///
 /// `stage_two` switches to other loss weights and a new learning rate from epoch
 /// `start_epoch` (counted from 0) to the end, as mace-torch's SWA stage does for energies
@@ -72,10 +73,11 @@ public struct TrainManifest: Codable, Sendable {
     var emaDecay: Double?
     var divergence: DivergenceSettings?
     var stageTwo: StageTwoSettings?
+    var gradientClip: Double?
 
     enum CodingKeys: String, CodingKey {
         case data, format, split, model, loss, optimizer, epochs, seed, patience, plateau, divergence
-        case stageTwo = "stage_two"
+        case stageTwo = "stage_two", gradientClip = "gradient_clip"
         case energyKey = "energy_key", forcesKey = "forces_key", energyUnit = "energy_unit", npzKeys = "npz_keys"
         case isolatedAtoms = "isolated_atoms", batchSize = "batch_size"
         case checkpointDir = "checkpoint_dir", checkpointEvery = "checkpoint_every", emaDecay = "ema_decay"
@@ -108,6 +110,9 @@ public struct TrainManifest: Codable, Sendable {
         if let b = batchSize, b < 1 { throw DataError(file: file, item: "batch_size", "must be ≥ 1, got \(b)") }
         if let c = checkpointEvery, c < 0 { throw DataError(file: file, item: "checkpoint_every", "must be ≥ 0, got \(c)") }
         if let p = patience, p < 1 { throw DataError(file: file, item: "patience", "must be ≥ 1, got \(p)") }
+        if let clip = gradientClip, !(clip.isFinite && clip > 0) {
+            throw DataError(file: file, item: "gradient_clip", "must be a finite number > 0 (the largest gradient norm), got \(clip)")
+        }
         if let n = split?.nTrain, n < 1 { throw DataError(file: file, item: "split.n_train", "must be ≥ 1, got \(n)") }
         for (key, f) in [("split.train", split?.train), ("split.validation", split?.validation), ("split.test", split?.test)] {
             if let f, !(f.isFinite && f >= 0 && f <= 1) { throw DataError(file: file, item: key, "must lie in [0, 1], got \(f)") }
@@ -119,7 +124,8 @@ public struct TrainManifest: Codable, Sendable {
             checkpointEvery: checkpointEvery ?? 0, checkpointPath: nil, emaDecay: emaDecay,
             divergenceGuard: try DivergenceSettings.resolve(divergence, file: file),
             hierarchicality: try LossSettings.hierarchicality(loss, file: file),
-            stageTwo: try StageTwoSettings.resolve(stageTwo, epochs: epochs, file: file))
+            stageTwo: try StageTwoSettings.resolve(stageTwo, epochs: epochs, file: file),
+            gradientClip: gradientClip)
     }
 }
 
@@ -270,11 +276,15 @@ public struct TrainingRun {
         }
         trainer.onDivergence = { log("\($0)") }
         let epochs = config.epochs
-        trainer.progress = { p in
+        if let clip = config.gradientClip { log("gradient norms above \(clip) are scaled down to it") }
+        trainer.progress = { [unowned trainer] p in
             guard let v = p.validation else { return }
             progress?(p, epochs)
-            log(String(format: "epoch %4d  step %6d  loss %.4e  val E %.2f meV/atom  F %.1f meV/Å  %.0f s (%.0f s left)",
-                       p.epoch + 1, p.step, p.loss, v.energyPerAtomRMSE, v.forceRMSE, p.elapsed, p.remaining ?? 0))
+            let norms = trainer.history.last?.gradientNorms
+            let clipped = config.gradientClip == nil ? "" : "  clipped \(norms?.clippedSteps ?? 0)"
+            log(String(format: "epoch %4d  step %6d  loss %.4e  val E %.2f meV/atom  F %.1f meV/Å  |g| %.3g (max %.3g)",
+                       p.epoch + 1, p.step, p.loss, v.energyPerAtomRMSE, v.forceRMSE, norms?.median ?? .nan, norms?.max ?? .nan)
+                + clipped + String(format: "  %.0f s (%.0f s left)", p.elapsed, p.remaining ?? 0))
         }
         try trainer.train()
         try trainer.modelFile(dataFile: dataPath, task: task.name).save(to: out)

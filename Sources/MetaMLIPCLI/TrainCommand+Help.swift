@@ -17,7 +17,8 @@ extension TrainCommand {
           split: {seed: 0, train: 0.8, validation: 0.1, test: 0.1}
                                 or {seed: 0, n_train: N}: N to train, rest validation
           model: {kind: ani, preset: ani1x}     the default; kinds ani, acsf,
-                                eeacsf, hipnn (e.g. {kind: ani, widths: [64, 32]})
+                                eeacsf, hipnn, mace, deeppot
+                                (e.g. {kind: ani, widths: [64, 32]})
           loss: {energy_weight: 1, force_weight: 1}     the defaults
           optimizer: {kind: adam, learning_rate: 0.001, weight_decay: 0}
                                 kind adam (default) or core
@@ -35,6 +36,10 @@ extension TrainCommand {
                learning_rate: 0.001}   from epoch 90 (counted from 0): other loss
                                 weights and learning rate (mace-torch's SWA stage);
                                 the best parameters come from stage two
+          gradient_clip: 10     scale a step's gradient down to this global L2
+                                norm when it is larger (PyTorch clip_grad_norm_;
+                                default: no clipping); each epoch's line shows
+                                the median and largest norm |g|
 
         Example (3BPA, a small ANI model, 100 epochs):
 

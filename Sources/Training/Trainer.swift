@@ -58,6 +58,10 @@ public final class Trainer {
     private var earlyStopping: EarlyStopping?
     private var generator: SeededGenerator
     private let frozen: [(index: Int, tensor: Tensor<Float>)]
+    /// Indices of the frozen parameters (left out of the gradient norm).
+    private let frozenIndices: Set<Int>
+    /// ‖g‖ of the current epoch's steps so far, and how many were clipped.
+    private var epochGradientNorms: [Double] = [], epochClippedSteps = 0
     /// The potential with its per-layer energies, when the hierarchicality term is on.
     private let layered: (any LayeredEnergyPotential)?
 
@@ -104,6 +108,7 @@ public final class Trainer {
             }
             return (i, p.tensors[i])
         }
+        frozenIndices = Set(frozen.map(\.index))
         if let optimizerState {
             do { try optimizer.restore(optimizerState) } catch {
                 throw DataError(file: "training configuration", item: "optimizer", "\(error)")
@@ -169,6 +174,7 @@ public final class Trainer {
             let batches = training.batches(of: order, size: configuration.batchSize, byTask: byTask, using: &generator)
             let batchesPerEpoch = batches.count
             var lossSum = 0.0
+            epochGradientNorms = []; epochClippedSteps = 0
             var diverged: DivergenceReason?
             for (b, indices) in batches.enumerated() {
                 let loss = trainStep(indices)
@@ -206,7 +212,8 @@ public final class Trainer {
             if earlyStopping != nil { earlyStopping!.update(metric: validationLoss) }
             let record = EpochRecord(epoch: epoch, step: step, trainingLoss: lossSum / Double(batchesPerEpoch),
                                      validationLoss: validationLoss, validation: metrics,
-                                     learningRate: optimizer.learningRate, seconds: Date().timeIntervalSince(epochStart))
+                                     learningRate: optimizer.learningRate, seconds: Date().timeIntervalSince(epochStart),
+                                     gradientNorms: GradientNormSummary(norms: epochGradientNorms, clipped: epochClippedSteps))
             history.append(record)
             epoch += 1
             if let two = configuration.stageTwo, epoch == two.startEpoch { beginStageTwo(two, validation: validationSet) }
@@ -280,11 +287,18 @@ public final class Trainer {
     private func trainStep(_ indices: [Int]) -> Double {
         let layered = layered
         let weights = configuration.loss(atEpoch: epoch)
-        let (loss, g) = weights.dataParallelGradient(
+        var (loss, g) = weights.dataParallelGradient(
             potential: potential, parameters: parameters, set: training, indices: indices, forces: weights.forceWeight > 0,
             extraTerm: configuration.hierarchicality.flatMap { term in layered.map { layered in { batch, p in
                 term(potential: layered, parameters: p, positions: batch.positions, topology: batch.topology, batch: batch.atoms)
             } } })
+        let norm = GradientClipping.norm(g, excluding: frozenIndices)
+        epochGradientNorms.append(norm)
+        if let maxNorm = configuration.gradientClip {
+            let clipped = GradientClipping.clip(g, norm: norm, maxNorm: maxNorm, excluding: frozenIndices)
+            g = clipped.gradient
+            if clipped.clipped { epochClippedSteps += 1 }
+        }
         optimizer.update(&parameters, along: g)
         for (i, tensor) in frozen { parameters[parameters.names[i]] = tensor }
         if let d = configuration.emaDecay, let average = averagedParameters {

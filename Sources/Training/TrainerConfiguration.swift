@@ -46,13 +46,19 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     public var hierarchicality: HierarchicalityRegulariser?
     /// A second stage with other loss weights and learning rate (nil: one stage).
     public var stageTwo: StageTwo?
+    /// Largest global L2 norm of a step's gradient; larger ones are scaled down to it
+    /// (``GradientClipping``; nil: no clipping). mace-torch clips at 10 by default.
+    public var gradientClip: Double?
 
     public init(epochs: Int, batchSize: Int = 32, seed: UInt64 = 0, loss: EnergyForceLoss = EnergyForceLoss(),
                 optimizer: OptimizerChoice = .adam(learningRate: 1e-3, weightDecay: 0),
                 plateau: ReduceOnPlateau? = ReduceOnPlateau(factor: 0.5, patience: 10),
                 earlyStopping: EarlyStopping? = nil, checkpointEvery: Int = 0, checkpointPath: String? = nil,
                 frozenParameters: [String] = [], emaDecay: Double? = nil, divergenceGuard: DivergenceGuard = DivergenceGuard(),
-                hierarchicality: HierarchicalityRegulariser? = nil, stageTwo: StageTwo? = nil) {
+                hierarchicality: HierarchicalityRegulariser? = nil, stageTwo: StageTwo? = nil,
+                gradientClip: Double? = nil) {
+        precondition(gradientClip.map { $0 > 0 && $0.isFinite } ?? true, "the gradient clip must be a finite number > 0")
+        self.gradientClip = gradientClip
         self.hierarchicality = hierarchicality
         precondition(stageTwo.map { $0.startEpoch >= 1 && $0.startEpoch < epochs } ?? true,
                      "stage two must start after the first epoch and before the last")
@@ -69,7 +75,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case epochs, batchSize, seed, loss, optimizer, plateau, earlyStopping, checkpointEvery, checkpointPath, frozenParameters
-        case emaDecay, divergenceGuard, hierarchicality, stageTwo
+        case emaDecay, divergenceGuard, hierarchicality, stageTwo, gradientClip
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +92,11 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
                   divergenceGuard: try c.decodeIfPresent(DivergenceGuard.self, forKey: .divergenceGuard) ?? DivergenceGuard())
         hierarchicality = try c.decodeIfPresent(HierarchicalityRegulariser.self, forKey: .hierarchicality)
         stageTwo = try c.decodeIfPresent(StageTwo.self, forKey: .stageTwo)
+        gradientClip = try c.decodeIfPresent(Double.self, forKey: .gradientClip)
+        if let clip = gradientClip, !(clip > 0 && clip.isFinite) {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [CodingKeys.gradientClip],
+                                                    debugDescription: "must be a finite number > 0, got \(clip)"))
+        }
     }
 
     /// Whether forces enter the loss (in either stage).
@@ -136,6 +147,8 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var validation: EnergyForceMetrics
     public var learningRate: Double
     public var seconds: Double
+    /// The gradient norms of the epoch's steps (nil in records written before they were kept).
+    public var gradientNorms: GradientNormSummary?
 }
 
 /// What the progress callback receives: after every step (`validation` nil) and after every

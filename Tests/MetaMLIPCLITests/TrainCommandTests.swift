@@ -53,6 +53,8 @@ import _TestSupport
             ("data: 3bpa/train_300K.xyz\nepochs: 1\nbach_size: 4\n", "unknown key 'bach_size'"),
             ("data: 3bpa/train_300K.xyz\nepoch: 1\n", "unknown key 'epoch' (did you mean 'epochs'?)"),
             ("data: 3bpa/train_300K.xyz\nepochs: 1\nloss: {energy_wieght: 2}\n", "loss: unknown key 'energy_wieght'"),
+            ("data: 3bpa/train_300K.xyz\nepochs: 1\ngradient_clip: 0\n", "gradient_clip: must be a finite number > 0"),
+            ("data: 3bpa/train_300K.xyz\nepochs: 1\ngradient_clip: .nan\n", "gradient_clip: must be a finite number > 0"),
         ]
         for (i, (text, message)) in cases.enumerated() {
             let path = dir.appendingPathComponent("m\(i).yaml")
