@@ -152,7 +152,8 @@ public enum Reptile {
         // ranks of an MPI run and `StepParallelism` threads: `RankParallelism`) and their
         // differences are summed in meta-batch order.
         let batches = taskIndices.map { inner.drawBatches(&samplers[$0], using: &generator) }
-        let outcomes = RankParallelism.map(taskIndices.count, like: meta, extras: 2) { k -> RankParallelism.Piece<T.Scalar> in
+        let costs = zip(taskIndices, batches).map { tasks[$0].workEstimate(of: $1) }
+        let outcomes = RankParallelism.map(taskIndices.count, like: meta, extras: 2, costs: costs) { k -> RankParallelism.Piece<T.Scalar> in
             var taskWatch = LossWatch()
             return (inner.adapt(meta, on: tasks[taskIndices[k]], batches: batches[k], watch: &taskWatch), taskWatch.encoded)
         }
@@ -201,7 +202,8 @@ public enum MAML {
             let support = inner.drawBatches(&samplers[t], using: &generator)
             return (support, samplers[t].next(querySize, using: &generator))
         }
-        let outcomes = RankParallelism.map(taskIndices.count, like: meta, extras: 2) { k -> RankParallelism.Piece<T.Scalar> in
+        let costs = zip(taskIndices, draws).map { tasks[$0].workEstimate(of: $1.support + [$1.query]) }
+        let outcomes = RankParallelism.map(taskIndices.count, like: meta, extras: 2, costs: costs) { k -> RankParallelism.Piece<T.Scalar> in
             let t = taskIndices[k]
             var watch = LossWatch()
             let g: ParameterSet<T.Scalar>

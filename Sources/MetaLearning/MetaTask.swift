@@ -24,6 +24,18 @@ public protocol MetaTask {
     ///   respect to `parameters` works; second-order MAML additionally differentiates that
     ///   gradient.
     func loss(parameters: ParameterSet<Scalar>, indices: [Int], createGraph: Bool) -> Tensor<Scalar>
+    /// An estimate of the work of a loss on the examples at `indices`, in any unit shared by
+    /// the tasks of a run; it only decides which rank or thread adapts which task
+    /// (``RankParallelism/balancedShares(costs:ranks:)``), never a number. Default: the
+    /// number of examples.
+    func workEstimate(of indices: [Int]) -> Double
+}
+
+extension MetaTask {
+    public func workEstimate(of indices: [Int]) -> Double { Double(indices.count) }
+
+    /// ``workEstimate(of:)`` summed over several batches.
+    func workEstimate(of batches: [[Int]]) -> Double { batches.reduce(0) { $0 + workEstimate(of: $1) } }
 }
 
 /// One (dataset, level of theory) as a meta-learning task: an energy (and force) loss of a
@@ -41,6 +53,12 @@ public struct PotentialTask<S: TensorScalar>: MetaTask, Sendable {
     }
 
     public var count: Int { data.count }
+
+    /// The atoms of the conformations at `indices`: a step's work grows with them (per-atom
+    /// networks; the pairs and triplets of small molecules grow faster, which this ignores).
+    public func workEstimate(of indices: [Int]) -> Double {
+        indices.reduce(0) { $0 + Double(data.conformations[$1].atomicNumbers.count) }
+    }
 
     public func loss(parameters: ParameterSet<S>, indices: [Int], createGraph: Bool) -> Tensor<S> {
         let batch: FittingBatch<S> = data.batch(indices, forces: loss.forceWeight > 0, as: S.self)

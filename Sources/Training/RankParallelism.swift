@@ -21,12 +21,24 @@ public enum RankParallelism {
     /// - Parameters:
     ///   - template: the shapes of every piece's parameter set (the names and order too).
     ///   - extras: the length of every piece's `values`.
-    public static func map<S: TensorScalar>(_ count: Int, like template: ParameterSet<S>, extras: Int,
+    ///   - costs: an estimate of each piece's work (e.g. its atoms); the pieces are then dealt
+    ///     out by ``balancedShares(costs:ranks:)`` and the threads start on the costliest. nil:
+    ///     contiguous shares (``World/share(of:rank:size:)``), for pieces of equal work. Either
+    ///     way the result, and so every number, is the same.
+    public static func map<S: TensorScalar>(_ count: Int, like template: ParameterSet<S>, extras: Int, costs: [Double]? = nil,
                                             _ body: (Int) -> Piece<S>) -> [Piece<S>] {
-        let world = World.communicator
-        guard world.size > 1 else { return StepParallelism.map(count, body) }
-        let mine = World.share(of: count, rank: world.rank, size: world.size)
-        let local = StepParallelism.map(mine.count) { body(mine.lowerBound + $0) }
+        map(count, like: template, extras: extras, costs: costs, over: World.communicator, body)
+    }
+
+    /// ``map(_:like:extras:costs:_:)`` over the ranks of `world`.
+    static func map<S: TensorScalar>(_ count: Int, like template: ParameterSet<S>, extras: Int, costs: [Double]?,
+                                     over world: any Communicator, _ body: (Int) -> Piece<S>) -> [Piece<S>] {
+        precondition(costs.map { $0.count == count } ?? true, "\(costs!.count) costs for \(count) pieces")
+        guard world.size > 1 else { return StepParallelism.map(count, costs: costs, body) }
+        let shares = costs.map { balancedShares(costs: $0, ranks: world.size) }
+            ?? (0..<world.size).map { Array(World.share(of: count, rank: $0, size: world.size)) }
+        let mine = shares[world.rank]
+        let local = StepParallelism.map(mine.count, costs: costs.map { c in mine.map { c[$0] } }) { body(mine[$0]) }
         let pieceBytes = template.scalarCount * MemoryLayout<S>.stride + extras * MemoryLayout<Double>.stride
         var bytes: [UInt8] = []
         bytes.reserveCapacity(local.count * pieceBytes)
@@ -35,22 +47,48 @@ public enum RankParallelism {
             piece.values.withUnsafeBytes { bytes.append(contentsOf: $0) }
             for tensor in piece.parameters.tensors { tensor.scalars.withUnsafeBytes { bytes.append(contentsOf: $0) } }
         }
-        let counts = (0..<world.size).map { World.share(of: count, rank: $0, size: world.size).count * pieceBytes }
-        let all = world.allgather(bytes, counts: counts)
-        return (0..<count).map { k in
-            if mine.contains(k) { return local[k - mine.lowerBound] }
-            return all.withUnsafeBytes { raw in
-                var offset = k * pieceBytes
-                let values = copied(Double.self, extras, from: raw, at: offset)
-                offset += 8 * extras
-                var entries: [(String, Tensor<S>)] = []
-                for (name, tensor) in zip(template.names, template.tensors) {
-                    entries.append((name, Tensor(shape: tensor.shape, scalars: copied(S.self, tensor.count, from: raw, at: offset))))
-                    offset += tensor.count * MemoryLayout<S>.stride
+        let all = world.allgather(bytes, counts: shares.map { $0.count * pieceBytes })
+        var pieces = [Piece<S>?](repeating: nil, count: count)
+        for (j, k) in mine.enumerated() { pieces[k] = local[j] }
+        all.withUnsafeBytes { raw in
+            var offset = 0
+            for (rank, share) in shares.enumerated() {
+                guard rank != world.rank else { offset += share.count * pieceBytes; continue }
+                for k in share {
+                    let values = copied(Double.self, extras, from: raw, at: offset)
+                    offset += 8 * extras
+                    var entries: [(String, Tensor<S>)] = []
+                    for (name, tensor) in zip(template.names, template.tensors) {
+                        entries.append((name, Tensor(shape: tensor.shape, scalars: copied(S.self, tensor.count, from: raw, at: offset))))
+                        offset += tensor.count * MemoryLayout<S>.stride
+                    }
+                    pieces[k] = (ParameterSet(entries), values)
                 }
-                return (ParameterSet(entries), values)
             }
         }
+        return pieces.map { $0! }
+    }
+
+    /// The pieces each of `ranks` ranks computes, dealt out by cost: longest processing time
+    /// first (Graham 1969): the pieces in order of decreasing cost (ties: lower index first),
+    /// each to the rank with the least cost so far (ties: lower rank). Every rank's list is in
+    /// increasing piece order. Deterministic, so every rank computes the same lists; its
+    /// largest load is at most 4/3 of the best possible one.
+    public static func balancedShares(costs: [Double], ranks: Int) -> [[Int]] {
+        precondition(ranks >= 1, "at least one rank")
+        var shares = [[Int]](repeating: [], count: ranks)
+        var loads = [Double](repeating: 0, count: ranks)
+        for k in costliestFirst(costs) {
+            let r = loads.indices.min { loads[$0] < loads[$1] }!   // first minimum: lowest rank on ties
+            shares[r].append(k)
+            loads[r] += costs[k]
+        }
+        return shares.map { $0.sorted() }
+    }
+
+    /// Piece indices by decreasing cost, ties in increasing index.
+    static func costliestFirst(_ costs: [Double]) -> [Int] {
+        costs.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
     }
 
     /// `[body(0), …, body(count − 1)]` on every rank, for pieces that are arrays of any length

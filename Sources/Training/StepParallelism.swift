@@ -11,17 +11,22 @@ public enum StepParallelism {
     nonisolated(unsafe) public static var threads = 1
 
     /// `[body(0), …, body(count − 1)]`, computed on up to ``threads`` threads (each index
-    /// once, on whichever thread is free) and returned in index order.
-    public static func map<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+    /// once, on whichever thread is free) and returned in index order. With `costs` (an
+    /// estimate of each index's work) the threads take the costliest first, so a long piece does
+    /// not start last; the results are the same.
+    public static func map<T>(_ count: Int, costs: [Double]? = nil, _ body: (Int) -> T) -> [T] {
         let width = min(max(threads, 1), count)
         guard width > 1 else { return (0..<count).map(body) }
+        let order = costs.map(RankParallelism.costliestFirst) ?? Array(0..<count)
+        precondition(order.count == count, "\(order.count) costs for \(count) pieces")
         let lock = NSLock()
         var results = [T?](repeating: nil, count: count)
         var next = 0
         DispatchQueue.concurrentPerform(iterations: width) { _ in
             while true {
-                let i: Int = lock.withLock { defer { next += 1 }; return next }
-                guard i < count else { return }
+                let n: Int = lock.withLock { defer { next += 1 }; return next }
+                guard n < count else { return }
+                let i = order[n]
                 let value = body(i)
                 lock.withLock { results[i] = value }
             }

@@ -1,5 +1,7 @@
 import Foundation
+import Autodiff
 import Communication
+@testable import Training
 import Testing
 
 /// How the pieces of a step (batch chunks, meta-batch tasks) are shared among MPI ranks.
@@ -63,8 +65,69 @@ import Testing
         #expect(both.allSatisfy { $0 is Boom })
     }
 
+    /// Longest processing time first: costs 9, 8, 1, 1 on two ranks give {0, 3} and {1, 2}
+    /// (loads 10 and 9), where contiguous shares would give 17 and 2.
+    @Test func balancedSharesDealTheCostliestFirst() {
+        #expect(RankParallelism.balancedShares(costs: [9, 8, 1, 1], ranks: 2) == [[0, 3], [1, 2]])
+        #expect(RankParallelism.balancedShares(costs: [1, 1, 1, 1], ranks: 2) == [[0, 2], [1, 3]])
+        #expect(RankParallelism.balancedShares(costs: [3], ranks: 3) == [[0], [], []])
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let count = Int.random(in: 0...8, using: &generator), ranks = Int.random(in: 1...3, using: &generator)
+            let costs = (0..<count).map { _ in Double(Int.random(in: 1...30, using: &generator)) }
+            let shares = RankParallelism.balancedShares(costs: costs, ranks: ranks)
+            #expect(shares.count == ranks && shares.allSatisfy { $0 == $0.sorted() })
+            #expect(shares.flatMap { $0 }.sorted() == Array(0..<count))
+            // Graham's bound for LPT: the largest load ≤ (4/3 − 1/(3R)) × the best possible
+            // one, found here by trying every assignment.
+            let largest = shares.map { $0.reduce(0) { $0 + costs[$1] } }.max() ?? 0
+            var best = Double.infinity
+            for code in 0..<Int(pow(Double(ranks), Double(count))) {
+                var loads = [Double](repeating: 0, count: ranks), c = code
+                for k in 0..<count { loads[c % ranks] += costs[k]; c /= ranks }
+                best = min(best, loads.max() ?? 0)
+            }
+            #expect(largest <= (4.0 / 3 - 1 / (3 * Double(ranks))) * best + 1e-9, "\(costs) on \(ranks): \(shares)")
+        }
+    }
+
+    /// Pieces dealt out by cost over two ranks (threads here) come back in piece order, each
+    /// computed once, on the rank `balancedShares` names, equal to one process's.
+    @Test func costDealtPiecesComeBackInOrder() {
+        let template = ParameterSet<Float>([("w", Tensor(shape: [2, 3], scalars: [Float](repeating: 0, count: 6))), ("b", Tensor(shape: [2], scalars: [0, 0]))])
+        let costs: [Double] = [2, 9, 1, 8, 3]
+        func piece(_ k: Int) -> RankParallelism.Piece<Float> {
+            (template.map { t in Tensor(shape: t.shape, scalars: (0..<t.count).map { Float(100 * k + $0) + 0.25 }) }, [Double(k), -Double(k)])
+        }
+        let alone = RankParallelism.map(costs.count, like: template, extras: 2, costs: costs, over: SingleProcessCommunicator(), piece)
+        let exchange = ThreadExchange(size: 2)
+        let box = PiecesBox()
+        DispatchQueue.concurrentPerform(iterations: 2) { rank in
+            let world = ThreadCommunicator(rank: rank, exchange: exchange)
+            let result = RankParallelism.map(costs.count, like: template, extras: 2, costs: costs, over: world) { k in
+                box.ran(k, on: rank); return piece(k)
+            }
+            box.set(rank, result.map { $0.parameters.tensors.flatMap(\.scalars).map(Double.init) + $0.values })
+        }
+        let expected = alone.map { $0.parameters.tensors.flatMap(\.scalars).map(Double.init) + $0.values }
+        #expect(box.results[0] == expected && box.results[1] == expected)
+        let shares = RankParallelism.balancedShares(costs: costs, ranks: 2)
+        #expect(box.runs.sorted { $0.piece < $1.piece }.map(\.rank) == (0..<costs.count).map { k in shares[0].contains(k) ? 0 : 1 })
+    }
+
     // `World.alone` swaps the process-wide communicator, which other tests running in parallel
     // read; it is exercised where it is used, by the 2-rank study in Tests/MetaMLIPMPITests.
+}
+
+/// Each rank's results and which rank ran which piece, set from several threads.
+private final class PiecesBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [[[Double]]] = [[], []]
+    private var log: [(piece: Int, rank: Int)] = []
+    func set(_ rank: Int, _ values: [[Double]]) { lock.withLock { stored[rank] = values } }
+    func ran(_ piece: Int, on rank: Int) { lock.withLock { log.append((piece, rank)) } }
+    var results: [[[Double]]] { lock.withLock { stored } }
+    var runs: [(piece: Int, rank: Int)] { lock.withLock { log } }
 }
 
 /// Errors by rank, set from several threads.
