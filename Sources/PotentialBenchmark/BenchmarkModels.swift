@@ -5,7 +5,9 @@ import Potentials
 /// with a one-line description for the output header.
 ///
 /// - `ani` (default): the ANI-1x networks (TorchANI's `like_1x`).
-/// - `hipnn`: hippynn's ANI-1x sizes, 2 interactions × 3 atom layers, `--width` features.
+/// - `hipnn`: hippynn's ANI-1x sizes, 2 interactions × 3 atom layers, `--width` features;
+///   `--preset resnet` (default) is hippynn's default residual form (`Hipnn(resnet=True)`, what
+///   `../shared/peers/bench_hippynn.py` builds), `plain` the paper's form (fewer weights).
 /// - `mace`, `--preset small` (default) or `medium`: mace-torch's default model
 ///   (`scripts/mace_torch_timing.py` builds the same): hidden irreps 64x0e (small) or
 ///   64x0e + 64x1o (medium), edge harmonics l ≤ 3, correlation 3, 2 interactions, 8 Bessel
@@ -27,8 +29,14 @@ func benchmarkPotential(model: String, preset: String?, width: Int, conformation
     case "ani":
         return (ANIPotential.ani1x(selfEnergies: selfEnergies), "ANI-1x")
     case "hipnn":
-        return (HIPNNPotential(HIPNNArchitecture(species: species, width: width), selfEnergies: selfEnergies),
-                "HIP-NN (width \(width))")
+        let resnet: Bool
+        switch preset ?? "resnet" {
+        case "resnet": resnet = true
+        case "plain": resnet = false
+        case let other: throw BenchmarkError("unknown HIP-NN preset '\(other)' (resnet or plain)")
+        }
+        return (HIPNNPotential(HIPNNArchitecture(species: species, width: width, resnet: resnet), selfEnergies: selfEnergies),
+                "HIP-NN \(resnet ? "resnet" : "plain") (width \(width))")
     case "mace":
         let hiddenDegree: Int
         switch preset ?? "small" {

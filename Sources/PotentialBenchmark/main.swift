@@ -8,7 +8,8 @@
 //                                             [--step-threads N] [--parts] [--only NAME]
 //
 // `--model hipnn` times HIP-NN with hippynn's ANI-1x sizes (2 interactions, 3 atom layers,
-// 20 sensitivities, cutoff 6.5 Å) at feature width `--width` instead; `--model mace`
+// 20 sensitivities, cutoff 6.5 Å) at feature width `--width` instead, in hippynn's residual
+// form (`--preset resnet`, the default, as the peer script) or the paper's (`plain`); `--model mace`
 // (`--preset small|medium`) and `--model deeppot` (`--preset typical|experiment`) the sizes
 // of scripts/mace_torch_timing.py and scripts/deepmd_timing.py (see BenchmarkModels.swift).
 import Autodiff
