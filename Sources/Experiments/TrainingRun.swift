@@ -32,7 +32,8 @@ import Training
 /// (`StageTwoSettings`, `TrainerConfiguration.StageTwo`): the best parameters then come from
 /// stage two only.
 ///
-/// A diverging epoch (NaN or ±∞ loss or parameters, or a validation loss above
+/// A diverging epoch (NaN or ±∞ loss or parameters, a mean training loss above
+/// `explosion_factor` × the lowest epoch mean so far, or a validation loss above
 /// `explosion_factor` × the best so far) is rolled back and retried with the learning rate
 /// times `learning_rate_factor`, at most `max_retries` times per run (see `DivergenceGuard`);
 /// then `train` stops with an error and writes no model.

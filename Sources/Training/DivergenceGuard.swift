@@ -16,7 +16,12 @@ import Autodiff
 /// - the validation loss does not *explode*: it is at most `explosionFactor` × the reference,
 ///   the best validation loss so far or, before there is one, the loss of the starting
 ///   parameters (measured once before the first epoch or iteration; in meta-training without
-///   adaptation, so that an absurd inner learning rate cannot spoil its own reference).
+///   adaptation, so that an absurd inner learning rate cannot spoil its own reference);
+/// - (``Trainer``) the epoch's mean training loss does not explode either: it is at most
+///   `explosionFactor` × the lowest epoch mean of the run (of its stage, with a stage two).
+///   With a moving average of the parameters the validation sees the average, which lags the
+///   parameters being trained: a blow-up shows in the training loss an epoch before the
+///   average, and by then rolling back one epoch no longer reaches parameters before it.
 ///
 /// When a check fails, the loop rolls back to the state at the start of the epoch (outer
 /// iteration) — parameters, moving average, optimizer state, random generator, step counter,
@@ -67,6 +72,15 @@ public struct DivergenceGuard: Codable, Equatable, Sendable {
         self.init(maxRetries: retries, learningRateFactor: factor, explosionFactor: explosion)
     }
 
+    /// The reason an epoch's mean `trainingLoss` counts as divergence, if it does: above
+    /// `explosionFactor` × `reference` (the lowest epoch mean so far; nil: none yet).
+    public func check(trainingLoss: Double, reference: Double?) -> DivergenceReason? {
+        if let reference, reference.isFinite, reference > 0, trainingLoss > explosionFactor * reference {
+            return .trainingExplosion(trainingLoss: trainingLoss, reference: reference, factor: explosionFactor)
+        }
+        return nil
+    }
+
     /// The reason `validationLoss` counts as divergence, if it does: non-finite, or above
     /// `explosionFactor` × `reference` (the best so far, else the starting loss; nil: none yet).
     public func check(validationLoss: Double, reference: Double?) -> DivergenceReason? {
@@ -91,6 +105,8 @@ public enum DivergenceReason: Codable, Equatable, Sendable, CustomStringConverti
     case nonFiniteValidation
     /// The validation loss exceeded `factor` × `reference`.
     case explosion(validationLoss: Double, reference: Double, factor: Double)
+    /// An epoch's mean training loss exceeded `factor` × `reference` (the lowest epoch mean so far).
+    case trainingExplosion(trainingLoss: Double, reference: Double, factor: Double)
 
     public var description: String {
         switch self {
@@ -101,6 +117,8 @@ public enum DivergenceReason: Codable, Equatable, Sendable, CustomStringConverti
         case .nonFiniteValidation: "non-finite validation loss"
         case .explosion(let loss, let reference, let factor):
             "validation loss \(short(loss)) exceeds \(short(factor)) × \(short(reference)) (the reference: the best so far, else the starting parameters')"
+        case .trainingExplosion(let loss, let reference, let factor):
+            "mean training loss \(short(loss)) exceeds \(short(factor)) × \(short(reference)) (the reference: the lowest epoch mean so far)"
         }
     }
 }

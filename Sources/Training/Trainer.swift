@@ -150,7 +150,7 @@ public final class Trainer {
     /// the end of the call. Returns the history.
     ///
     /// An epoch that diverges (``DivergenceGuard``: a non-finite mini-batch loss, non-finite
-    /// parameters, a non-finite or exploding validation loss) is rolled back and run again with
+    /// parameters, an exploding mean training loss, a non-finite or exploding validation loss) is rolled back and run again with
     /// the learning rate times `learningRateFactor`, reporting a ``DivergenceEvent``.
     ///
     /// - Throws: ``TrainingDiverged`` when an epoch diverges after `maxRetries` retries (the
@@ -189,6 +189,10 @@ public final class Trainer {
                 }
             }
             let evaluated = averagedParameters ?? parameters
+            if diverged == nil {
+                diverged = configuration.divergenceGuard.check(trainingLoss: lossSum / Double(batchesPerEpoch),
+                                                               reference: lowestTrainingLoss)
+            }
             if diverged == nil, let name = parameters.firstNonFiniteName ?? averagedParameters?.firstNonFiniteName {
                 diverged = .nonFiniteParameters(name: name)
             }
@@ -227,6 +231,13 @@ public final class Trainer {
         elapsedBefore += Date().timeIntervalSince(start)
         if let path = configuration.checkpointPath { try checkpoint(elapsed: elapsedBefore).save(to: path) }
         return history
+    }
+
+    /// The lowest mean training loss of a recorded epoch of the current stage (nil: none yet),
+    /// the reference of the divergence guard's training-loss check.
+    private var lowestTrainingLoss: Double? {
+        let stageStart = configuration.stageTwo.map { epoch >= $0.startEpoch ? $0.startEpoch : 0 } ?? 0
+        return history.lazy.filter { $0.epoch >= stageStart }.map(\.trainingLoss).min()
     }
 
     /// The switch to ``TrainerConfiguration/StageTwo`` (see there), made once, after epoch

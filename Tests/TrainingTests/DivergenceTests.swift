@@ -38,6 +38,8 @@ import _TestSupport
         #expect(rule.check(validationLoss: 1000, reference: 1) == nil)
         #expect(rule.check(validationLoss: 1001, reference: 1) == .explosion(validationLoss: 1001, reference: 1, factor: 1000))
         #expect(rule.check(validationLoss: 1e300, reference: nil) == nil)
+        #expect(rule.check(trainingLoss: 1000, reference: 1) == nil && rule.check(trainingLoss: 1e300, reference: nil) == nil)
+        #expect(rule.check(trainingLoss: 1001, reference: 1) == .trainingExplosion(trainingLoss: 1001, reference: 1, factor: 1000))
         let p = ParameterSet<Float>([("a", Tensor([1, 2])), ("b", Tensor([1, .infinity])), ("c", Tensor([.nan]))])
         #expect(p.firstNonFiniteName == "b")
         // Configurations and guards written without (some of) the keys take the defaults.
@@ -133,14 +135,15 @@ import _TestSupport
     }
 
     /// Two good epochs, then the checkpoint's learning rate is raised to 3: the next epoch's
-    /// validation loss explodes against the best so far, and the guard recovers.
+    /// mean training loss explodes against the lowest epoch mean so far (checked before the
+    /// validation, which would explode too), and the guard recovers.
     @Test func explosionAgainstTheBestSoFarIsDetectedMidRun() throws {
         let dir = try SharedData.temporaryDirectory("divergence-explosion")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("checkpoint.json").path
         let first = try trainer(config(learningRate: 1e-2, epochs: 4, rule: DivergenceGuard(), checkpoint: path))
         try first.train(maxEpochs: 2)
-        let best = first.bestValidationLoss
+        let best = first.bestValidationLoss, lowestTraining = first.history.map(\.trainingLoss).min()!
         var saved = try TrainingCheckpoint.load(path: path)
         saved.optimizer.learningRate = 3
         try saved.save(to: path)
@@ -148,11 +151,11 @@ import _TestSupport
         try resumed.train()
         let event = try #require(resumed.divergenceEvents.first)
         #expect(event.epoch == 2 && event.oldLearningRate == 3 && event.newLearningRate == 3 * 0.1)
-        guard case .explosion(let loss, let reference, _) = event.reason else {
-            Issue.record("expected an explosion, got \(event.reason)")
+        guard case .trainingExplosion(let loss, let reference, let factor) = event.reason else {
+            Issue.record("expected a training-loss explosion, got \(event.reason)")
             return
         }
-        #expect(reference == best && loss > 1e3 * best)
+        #expect(reference == lowestTraining && factor == 1e3 && loss > 1e3 * lowestTraining)
         #expect(resumed.epoch == 4 && resumed.history.allSatisfy { $0.validationLoss.isFinite })
         #expect(resumed.bestValidationLoss <= best && resumed.bestParameters.firstNonFiniteName == nil)
     }
