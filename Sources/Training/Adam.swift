@@ -49,40 +49,47 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
         let t = Double(step + 1)
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay
         let c1 = 1 - pow(b1, t), c2 = 1 - pow(b2, t)
-        updateEach(&parameters, gradient) { _, name, x, g in
-            // Taken out of the dictionaries so the arrays are uniquely referenced and updated in place.
-            var mi = m.removeValue(forKey: name) ?? [Double](repeating: 0, count: x.count)
-            var vi = v.removeValue(forKey: name) ?? [Double](repeating: 0, count: x.count)
-            mi.withUnsafeMutableBufferPointer { mb in
-                vi.withUnsafeMutableBufferPointer { vb in
-                    let xp = x.baseAddress!, gp = g.baseAddress!, mp = mb.baseAddress!, vp = vb.baseAddress!
-                    let n = x.count
-                    var k = 0
-                    // Four weights at a time; each lane does the scalar loop's operations in its
-                    // order (IEEE division and square root are exact per lane), so the numbers
-                    // are bitwise those of the scalar loop below.
-                    while k + 4 <= n {
-                        var xk = load4(xp + k)
-                        let gk = load4(gp + k)
-                        if wd > 0 { xk *= 1 - lr * wd }
-                        let mk = b1 * load4(mp + k) + (1 - b1) * gk
-                        let vk = b2 * load4(vp + k) + (1 - b2) * gk * gk
-                        store4(mp + k, mk)
-                        store4(vp + k, vk)
-                        store4(xp + k, xk - lr * (mk / c1) / ((vk / c2).squareRoot() + eps))
-                        k += 4
-                    }
-                    while k < n {
-                        if wd > 0 { x[k] *= 1 - lr * wd }
-                        mb[k] = b1 * mb[k] + (1 - b1) * g[k]
-                        vb[k] = b2 * vb[k] + (1 - b2) * g[k] * g[k]
-                        x[k] -= lr * (mb[k] / c1) / ((vb[k] / c2).squareRoot() + eps)
-                        k += 1
+        // The moments, taken out of the dictionaries so each array is uniquely referenced and
+        // updated in place, on whichever thread updates its tensor.
+        let names = parameters.names
+        var moments = names.indices.map { i -> (m: [Double], v: [Double]) in
+            let n = parameters[i].count
+            return (m.removeValue(forKey: names[i]) ?? [Double](repeating: 0, count: n),
+                    v.removeValue(forKey: names[i]) ?? [Double](repeating: 0, count: n))
+        }
+        moments.withUnsafeMutableBufferPointer { state in
+            updateEachConcurrently(&parameters, gradient) { i, x, g in
+                state[i].m.withUnsafeMutableBufferPointer { mb in
+                    state[i].v.withUnsafeMutableBufferPointer { vb in
+                        let xp = x.baseAddress!, gp = g.baseAddress!, mp = mb.baseAddress!, vp = vb.baseAddress!
+                        let n = x.count
+                        var k = 0
+                        // Four weights at a time; each lane does the scalar loop's operations in its
+                        // order (IEEE division and square root are exact per lane), so the numbers
+                        // are bitwise those of the scalar loop below.
+                        while k + 4 <= n {
+                            var xk = load4(xp + k)
+                            let gk = load4(gp + k)
+                            if wd > 0 { xk *= 1 - lr * wd }
+                            let mk = b1 * load4(mp + k) + (1 - b1) * gk
+                            let vk = b2 * load4(vp + k) + (1 - b2) * gk * gk
+                            store4(mp + k, mk)
+                            store4(vp + k, vk)
+                            store4(xp + k, xk - lr * (mk / c1) / ((vk / c2).squareRoot() + eps))
+                            k += 4
+                        }
+                        while k < n {
+                            if wd > 0 { x[k] *= 1 - lr * wd }
+                            mb[k] = b1 * mb[k] + (1 - b1) * g[k]
+                            vb[k] = b2 * vb[k] + (1 - b2) * g[k] * g[k]
+                            x[k] -= lr * (mb[k] / c1) / ((vb[k] / c2).squareRoot() + eps)
+                            k += 1
+                        }
                     }
                 }
             }
-            m[name] = mi; v[name] = vi
         }
+        for (name, state) in zip(names, moments) { m[name] = state.m; v[name] = state.v }
         step += 1
     }
 

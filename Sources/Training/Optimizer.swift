@@ -116,3 +116,22 @@ func updateEach<S: TensorScalar>(
     }
     parameters = ParameterSet(entries)
 }
+
+/// ``updateEach(_:_:_:)`` with the tensors shared among ``StepParallelism`` threads (the largest
+/// first): `body(index, parameterValues, gradientValues)` must touch nothing but its own
+/// tensor's values and state, so the result is bitwise that of the sequential loop. With one
+/// thread it is that loop.
+func updateEachConcurrently<S: TensorScalar>(
+    _ parameters: inout ParameterSet<S>, _ gradient: ParameterSet<S>,
+    _ body: (Int, UnsafeMutableBufferPointer<Double>, UnsafeBufferPointer<Double>) -> Void
+) {
+    precondition(parameters.names == gradient.names, "gradient names differ from parameter names")
+    let updated = StepParallelism.map(parameters.count, costs: parameters.tensors.map { Double($0.count) }) { i -> Tensor<S> in
+        let p = parameters[i], g = gradient[i]
+        precondition(p.shape == g.shape, "gradient of \(parameters.names[i]) has shape \(g.shape), parameter \(p.shape)")
+        let x = p.pooledDoubles, gx = g.pooledDoubles
+        body(i, UnsafeMutableBufferPointer(start: x.pointer, count: x.count), gx.buffer)
+        return Tensor<S>(shape: p.shape, doubles: x)
+    }
+    parameters = ParameterSet(Array(zip(parameters.names, updated)))
+}
