@@ -5,7 +5,7 @@
 //     swift run -c release PotentialBenchmark [--data FILE] [--batch 32] [--threads 1] [--reps 15]
 //                                             [--model ani|hipnn|mace|deeppot] [--preset NAME]
 //                                             [--width 128] [--tile K]
-//                                             [--step-threads N] [--parts] [--only NAME]
+//                                             [--step-threads N] [--alternate-threads] [--parts] [--only NAME]
 //
 // `--model hipnn` times HIP-NN with hippynn's ANI-1x sizes (2 interactions, 3 atom layers,
 // 20 sensitivities, cutoff 6.5 Å) at feature width `--width` instead, in hippynn's residual
@@ -158,6 +158,33 @@ measure("trainer_step_\(stepThreads)_thread\(stepThreads == 1 ? "" : "s")") { _ 
     trainerAdam.update(&trainerParameters, along: g)
 }
 StepParallelism.threads = 1
+
+// With --alternate-threads: the Trainer's step on 1 and on 2 threads in alternating blocks of
+// five steps on the same batches (the first step of a block, whose caches the other setting
+// left behind, is not counted), so the VM's slow and fast spells fall on both alike; prints
+// each median and the median of the per-block ratios (1 thread ÷ 2 threads).
+if CommandLine.arguments.contains("--alternate-threads") {
+    var blocks: [(one: Double, two: Double)] = []
+    var p1 = parameters, p2 = parameters, adam1 = Adam<Float>(learningRate: 1e-3), adam2 = adam1
+    func block(_ threads: Int, _ p: inout ParameterSet<Float>, _ optimizer: inout Adam<Float>) -> Double {
+        StepParallelism.threads = threads
+        defer { StepParallelism.threads = 1 }
+        var times: [Double] = []
+        for b in 0..<5 {
+            let indices = Array(((b % batchCount) * batchSize)..<((b % batchCount + 1) * batchSize))
+            let t = seconds {
+                let (_, g) = loss.dataParallelGradient(potential: potential, parameters: p, set: fittingSet, indices: indices, forces: true)
+                optimizer.update(&p, along: g)
+            }
+            if b > 0 { times.append(t) }
+        }
+        return median(times)
+    }
+    _ = block(1, &p1, &adam1); _ = block(2, &p2, &adam2)  // warm-up
+    for _ in 0..<reps { blocks.append((block(1, &p1, &adam1), block(2, &p2, &adam2))) }
+    print(String(format: "trainer_step alternating blocks: 1 thread %.2f ms, 2 threads %.2f ms (medians of %d blocks), median ratio %.2f",
+                 median(blocks.map(\.one)) * 1000, median(blocks.map(\.two)) * 1000, reps, median(blocks.map { $0.one / $0.two })))
+}
 
 // With --parts: where a training step's time goes (descriptor vs. networks for ANI; the
 // optimizer's share for every model).
