@@ -39,9 +39,11 @@ public struct DivergenceGuard: Codable, Equatable, Sendable {
     public var maxRetries: Int
     /// Factor `0 < f < 1` applied to the learning rate on each retry.
     public var learningRateFactor: Double
-    /// A validation loss above `explosionFactor` × the reference counts as divergence (> 1).
-    /// The loss is squared errors, so 1000 is a ~30× jump of an RMSE; an energy-only loss on one
-    /// or two validation conformations can hit an accidentally tiny best, and may need more.
+    /// A validation loss above `explosionFactor` × the reference counts as divergence (> 1),
+    /// and so does an epoch's mean training loss above it × the lowest epoch mean so far.
+    /// The losses are squared errors, so 1000 is a ~30× jump of an RMSE; an energy-only loss on
+    /// one or two validation conformations can hit an accidentally tiny best, and an epoch of
+    /// one or two mini-batches has a noisy mean: both may need more than a small factor.
     public var explosionFactor: Double
 
     public init(maxRetries: Int = 3, learningRateFactor: Double = 0.1, explosionFactor: Double = 1e3) {
