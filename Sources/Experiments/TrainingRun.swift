@@ -20,7 +20,7 @@ import Training
 ///     epochs: 100
 ///     batch_size: 32
 ///     seed: 0
-///     checkpoint_dir: runs/3bpa
+///     checkpoint_dir: runs/3bpa          # checkpoint.json, model.json, split.json (the split's indices)
 ///     checkpoint_every: 5
 ///     ema_decay: 0.99                  # optional: validate and save a moving average of the parameters
 ///     divergence: {max_retries: 3, learning_rate_factor: 0.1, explosion_factor: 1000}   # the defaults
@@ -127,6 +127,21 @@ public struct TrainManifest: Codable, Sendable {
             hierarchicality: try LossSettings.hierarchicality(loss, file: file),
             stageTwo: try StageTwoSettings.resolve(stageTwo, epochs: epochs, file: file),
             gradientClip: gradientClip)
+    }
+}
+
+/// `<checkpoint_dir>/split.json` of `metamlip train`: the data file and the indices (0-based,
+/// in the file's order of conformations) of its training, validation and test conformations.
+struct SplitRecord: Encodable {
+    var data: String
+    var task: String
+    var split: DataSplit
+    enum CodingKeys: String, CodingKey { case data, task, train, validation, test }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(data, forKey: .data); try c.encode(task, forKey: .task)
+        try c.encode(split.train, forKey: .train); try c.encode(split.validation, forKey: .validation)
+        try c.encode(split.test, forKey: .test)
     }
 }
 
@@ -263,6 +278,9 @@ public struct TrainingRun {
         defer { withExtendedLifetime(runDirectory) {} }
         if output == nil { try checkWritable(out, option: "model file") }
         let checkpointPath = dir.map { $0 + "/checkpoint.json" }
+        // Which conformations of the data file trained, validated and were held out, so the
+        // same split can be used elsewhere (another code, a reference model).
+        if let dir { try writeJSONAtomically(SplitRecord(data: dataPath, task: task.name, split: split), to: dir + "/split.json") }
         config.checkpointPath = checkpointPath
         let trainer: Trainer
         if resume, let checkpointPath {

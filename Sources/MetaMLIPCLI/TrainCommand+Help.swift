@@ -28,7 +28,8 @@ extension TrainCommand {
           patience: N           early stopping after N epochs without improvement
           plateau: {factor: 0.5, patience: 10}     learning-rate decay
           ema_decay: 0.99       validate and save a moving average of the parameters
-          checkpoint_dir: DIR   locked, fingerprinted; checkpoint.json and model.json
+          checkpoint_dir: DIR   locked, fingerprinted; checkpoint.json, model.json
+                                and split.json (the split's conformation indices)
           checkpoint_every: 5   epochs between checkpoints (0: only at the end)
           divergence: {max_retries: 3, learning_rate_factor: 0.1,
                explosion_factor: 1000}   the defaults

@@ -85,6 +85,12 @@ import _TestSupport
         let train = try CLIRunner.run(["train", dir.appendingPathComponent("si.yaml").path])
         #expect(train.status == 0, "\(train.stderr)")
         let model = dir.appendingPathComponent("si/model.json").path
+        // The split is recorded beside the model: 6 to train, the rest of the file to validate.
+        let split = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("si/split.json"))) as? [String: Any])
+        let trainIndices = try #require(split["train"] as? [Int]), validation = try #require(split["validation"] as? [Int])
+        #expect(trainIndices.count == 6 && (split["test"] as? [Int]) == [])
+        #expect(Set(trainIndices).isDisjoint(with: validation) && (trainIndices + validation).sorted() == Array(0..<(trainIndices.count + validation.count)))
+        #expect((split["data"] as? String)?.hasSuffix("mlearn/Si/training.json") == true)
         let ge = SharedData.path("mlearn/Ge/training.json")
         // The Si-only model has no Ge network to initialise: the error names the flag.
         let missing = try CLIRunner.run(["refit", model, ge, "--n", "3", "--epochs", "1", "--element-map", "Ge:Si",
