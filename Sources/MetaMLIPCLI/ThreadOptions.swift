@@ -5,7 +5,10 @@ import Foundation
 import Training
 
 /// `--threads N`: the threads one training step may use (its batch chunks, a meta-batch's
-/// tasks). Results do not depend on it; with more than one, OpenBLAS runs one thread per worker.
+/// tasks). Results do not depend on it: OpenBLAS always runs one thread per worker, since its
+/// own threads split a product differently and change its last bits (`train --threads 1`
+/// with OpenBLAS on two threads and `--threads 2` with one each gave ethanol models that
+/// differed after three epochs).
 struct ThreadOptions: ParsableArguments {
     @Option(help: "Threads per training step (batch chunks, meta-batch tasks); results do not depend on it. Default: the processor count (under MPI: shared by the ranks on this machine).")
     var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / World.communicator.localSize)
@@ -17,8 +20,8 @@ struct ThreadOptions: ParsableArguments {
     /// Applies the setting; `concurrentUnits` (a study's `--jobs`) share the threads.
     func apply(concurrentUnits: Int = 1) {
         StepParallelism.threads = max(1, threads / max(1, concurrentUnits))
-        // Workers, units or MPI ranks sharing the node's cores: one BLAS thread each
-        // (OpenBLAS threads spin while they wait; oversubscribed they stall everything).
-        if StepParallelism.threads > 1 || concurrentUnits > 1 || World.communicator.localSize > 1 { setBLASThreads(1) }
+        // One BLAS thread per worker, whatever the worker count: the numbers must not depend
+        // on it (and OpenBLAS threads spin while they wait; oversubscribed they stall everything).
+        setBLASThreads(1)
     }
 }

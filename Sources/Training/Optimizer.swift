@@ -111,7 +111,11 @@ func updateEach<S: TensorScalar>(
         let p = parameters[i], g = gradient[i]
         precondition(p.shape == g.shape, "gradient of \(parameters.names[i]) has shape \(g.shape), parameter \(p.shape)")
         let x = p.pooledDoubles, gx = g.pooledDoubles
-        body(i, parameters.names[i], UnsafeMutableBufferPointer(start: x.pointer, count: x.count), gx.buffer)
+        // `gx` must outlive `body`, which reads it through a pointer: released after its last
+        // use, its memory could go back to the pool and be handed out while `body` runs.
+        withExtendedLifetime(gx) {
+            body(i, parameters.names[i], UnsafeMutableBufferPointer(start: x.pointer, count: x.count), gx.buffer)
+        }
         entries.append((parameters.names[i], Tensor<S>(shape: p.shape, doubles: x)))
     }
     parameters = ParameterSet(entries)
@@ -130,7 +134,7 @@ func updateEachConcurrently<S: TensorScalar>(
         let p = parameters[i], g = gradient[i]
         precondition(p.shape == g.shape, "gradient of \(parameters.names[i]) has shape \(g.shape), parameter \(p.shape)")
         let x = p.pooledDoubles, gx = g.pooledDoubles
-        body(i, UnsafeMutableBufferPointer(start: x.pointer, count: x.count), gx.buffer)
+        withExtendedLifetime(gx) { body(i, UnsafeMutableBufferPointer(start: x.pointer, count: x.count), gx.buffer) }
         return Tensor<S>(shape: p.shape, doubles: x)
     }
     parameters = ParameterSet(Array(zip(parameters.names, updated)))

@@ -46,6 +46,40 @@ import _TestSupport
     }
 }
 
+/// `--threads` changes how a step is shared, never its numbers: OpenBLAS runs one thread per
+/// worker, as its own threads split a product differently (the ethanol ANI of
+/// model-kinds/ethanol-ani.yaml trained to different last bits with `--threads 1` and 2 before).
+@Suite struct TrainThreadCountTests {
+    @Test func oneAndTwoThreadsTrainTheSameModel() throws {
+        let dir = try SharedData.temporaryDirectory("cli-threads")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func train(threads: Int) throws -> [String: Any] {
+            let manifest = """
+                data: \(SharedData.path("ethanol/botnet_pbe_def2svp_train.xyz"))
+                isolated_atoms: \(SharedData.path("ethanol/botnet_isolated_atoms.xyz"))
+                split: {seed: 0, n_train: 64}
+                model: {kind: ani, widths: [96, 64]}
+                epochs: 2
+                batch_size: 32
+                checkpoint_dir: run\(threads)
+                """
+            let path = dir.appendingPathComponent("t\(threads).yaml")
+            try manifest.write(to: path, atomically: true, encoding: .utf8)
+            let run = try CLIRunner.run(["train", path.path, "--threads", "\(threads)", "--quiet"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let model = try Data(contentsOf: dir.appendingPathComponent("run\(threads)/model.json"))
+            return try #require(try JSONSerialization.jsonObject(with: model) as? [String: Any])
+        }
+        let one = try train(threads: 1), two = try train(threads: 2)
+        let a = try #require(one["parameters"] as? [[String: Any]]), b = try #require(two["parameters"] as? [[String: Any]])
+        #expect(a.count == b.count && !a.isEmpty)
+        for (x, y) in zip(a, b) {
+            let same = NSDictionary(dictionary: x).isEqual(to: y)   // a Bool, so a failure prints no arrays
+            #expect(same, "parameter \(x["name"] ?? "?") differs between 1 and 2 threads")
+        }
+    }
+}
+
 @Suite struct TrainManifestStrictnessTests {
     @Test func unknownAndMisspelledKeysAreErrors() throws {
         let dir = try SharedData.temporaryDirectory()
