@@ -135,13 +135,11 @@ public struct TrainManifest: Codable, Sendable {
 struct SplitRecord: Encodable {
     var data: String
     var task: String
-    var split: DataSplit
-    enum CodingKeys: String, CodingKey { case data, task, train, validation, test }
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(data, forKey: .data); try c.encode(task, forKey: .task)
-        try c.encode(split.train, forKey: .train); try c.encode(split.validation, forKey: .validation)
-        try c.encode(split.test, forKey: .test)
+    var train: [Int], validation: [Int], test: [Int]
+
+    init(data: String, task: String, split: DataSplit) {
+        self.data = data; self.task = task
+        train = split.train; validation = split.validation; test = split.test
     }
 }
 

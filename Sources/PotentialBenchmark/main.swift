@@ -149,13 +149,16 @@ let fittingSet = try FittingSet(Array(all[0..<(batchCount * batchSize)]), selfEn
 var trainerAdam = Adam<Float>(learningRate: 1e-3)
 var trainerParameters = parameters
 var batchIndex = 0
+/// The Trainer's step on batch `b` of `fittingSet`: the data-parallel gradient, then Adam.
+func trainerStep(batch b: Int, _ p: inout ParameterSet<Float>, _ optimizer: inout Adam<Float>) {
+    let indices = Array((b * batchSize)..<((b + 1) * batchSize))
+    let (_, g) = loss.dataParallelGradient(potential: potential, parameters: p, set: fittingSet, indices: indices, forces: true)
+    optimizer.update(&p, along: g)
+}
 StepParallelism.threads = stepThreads
 measure("trainer_step_\(stepThreads)_thread\(stepThreads == 1 ? "" : "s")") { _ in
-    let indices = Array((batchIndex * batchSize)..<((batchIndex + 1) * batchSize))
+    trainerStep(batch: batchIndex, &trainerParameters, &trainerAdam)
     batchIndex = (batchIndex + 1) % batchCount
-    let (_, g) = loss.dataParallelGradient(potential: potential, parameters: trainerParameters, set: fittingSet,
-                                           indices: indices, forces: true)
-    trainerAdam.update(&trainerParameters, along: g)
 }
 StepParallelism.threads = 1
 
@@ -171,11 +174,7 @@ if CommandLine.arguments.contains("--alternate-threads") {
         defer { StepParallelism.threads = 1 }
         var times: [Double] = []
         for b in 0..<5 {
-            let indices = Array(((b % batchCount) * batchSize)..<((b % batchCount + 1) * batchSize))
-            let t = seconds {
-                let (_, g) = loss.dataParallelGradient(potential: potential, parameters: p, set: fittingSet, indices: indices, forces: true)
-                optimizer.update(&p, along: g)
-            }
+            let t = seconds { trainerStep(batch: b % batchCount, &p, &optimizer) }
             if b > 0 { times.append(t) }
         }
         return median(times)

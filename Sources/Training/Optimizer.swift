@@ -108,17 +108,23 @@ func updateEach<S: TensorScalar>(
     var entries: [(String, Tensor<S>)] = []
     entries.reserveCapacity(parameters.count)
     for i in 0..<parameters.count {
-        let p = parameters[i], g = gradient[i]
-        precondition(p.shape == g.shape, "gradient of \(parameters.names[i]) has shape \(g.shape), parameter \(p.shape)")
-        let x = p.pooledDoubles, gx = g.pooledDoubles
-        // `gx` must outlive `body`, which reads it through a pointer: released after its last
-        // use, its memory could go back to the pool and be handed out while `body` runs.
-        withExtendedLifetime(gx) {
-            body(i, parameters.names[i], UnsafeMutableBufferPointer(start: x.pointer, count: x.count), gx.buffer)
-        }
-        entries.append((parameters.names[i], Tensor<S>(shape: p.shape, doubles: x)))
+        let name = parameters.names[i]
+        entries.append((name, updated(parameters[i], along: gradient[i], name: name) { body(i, name, $0, $1) }))
     }
     parameters = ParameterSet(entries)
+}
+
+/// Tensor `p` after `body(parameterValues, gradientValues)` updated its values widened to
+/// `Double` (pooled buffers), rounded back to `S`: one tensor of ``updateEach(_:_:_:)`` and
+/// ``updateEachConcurrently(_:_:_:)``.
+private func updated<S: TensorScalar>(_ p: Tensor<S>, along g: Tensor<S>, name: String,
+                                      _ body: (UnsafeMutableBufferPointer<Double>, UnsafeBufferPointer<Double>) -> Void) -> Tensor<S> {
+    precondition(p.shape == g.shape, "gradient of \(name) has shape \(g.shape), parameter \(p.shape)")
+    let x = p.pooledDoubles, gx = g.pooledDoubles
+    // `gx` must outlive `body`, which reads it through a pointer: released after its last
+    // use, its memory could go back to the pool and be handed out while `body` runs.
+    withExtendedLifetime(gx) { body(UnsafeMutableBufferPointer(start: x.pointer, count: x.count), gx.buffer) }
+    return Tensor<S>(shape: p.shape, doubles: x)
 }
 
 /// ``updateEach(_:_:_:)`` with the tensors shared among ``StepParallelism`` threads (the largest
@@ -130,12 +136,8 @@ func updateEachConcurrently<S: TensorScalar>(
     _ body: (Int, UnsafeMutableBufferPointer<Double>, UnsafeBufferPointer<Double>) -> Void
 ) {
     precondition(parameters.names == gradient.names, "gradient names differ from parameter names")
-    let updated = StepParallelism.map(parameters.count, costs: parameters.tensors.map { Double($0.count) }) { i -> Tensor<S> in
-        let p = parameters[i], g = gradient[i]
-        precondition(p.shape == g.shape, "gradient of \(parameters.names[i]) has shape \(g.shape), parameter \(p.shape)")
-        let x = p.pooledDoubles, gx = g.pooledDoubles
-        withExtendedLifetime(gx) { body(i, UnsafeMutableBufferPointer(start: x.pointer, count: x.count), gx.buffer) }
-        return Tensor<S>(shape: p.shape, doubles: x)
+    let tensors = StepParallelism.map(parameters.count, costs: parameters.tensors.map { Double($0.count) }) { i in
+        updated(parameters[i], along: gradient[i], name: parameters.names[i]) { body(i, $0, $1) }
     }
-    parameters = ParameterSet(Array(zip(parameters.names, updated)))
+    parameters = ParameterSet(Array(zip(parameters.names, tensors)))
 }

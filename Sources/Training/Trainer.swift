@@ -60,8 +60,6 @@ public final class Trainer {
     private let frozen: [(index: Int, tensor: Tensor<Float>)]
     /// Indices of the frozen parameters (left out of the gradient norm).
     private let frozenIndices: Set<Int>
-    /// ‖g‖ of the current epoch's steps so far, and how many were clipped.
-    private var epochGradientNorms: [Double] = [], epochClippedSteps = 0
     /// The potential with its per-layer energies, when the hierarchicality term is on.
     private let layered: (any LayeredEnergyPotential)?
 
@@ -173,12 +171,13 @@ public final class Trainer {
             generator.shuffle(&order)
             let batches = training.batches(of: order, size: configuration.batchSize, byTask: byTask, using: &generator)
             let batchesPerEpoch = batches.count
-            var lossSum = 0.0
-            epochGradientNorms = []; epochClippedSteps = 0
+            var lossSum = 0.0, gradientNorms: [Double] = [], clippedSteps = 0
             var diverged: DivergenceReason?
             for (b, indices) in batches.enumerated() {
-                let loss = trainStep(indices)
+                let (loss, norm, clipped) = trainStep(indices)
                 lossSum += loss
+                gradientNorms.append(norm)
+                if clipped { clippedSteps += 1 }
                 step += 1
                 guard loss.isFinite else { diverged = .nonFiniteLoss(step: step); break }
                 if let progress {
@@ -189,9 +188,9 @@ public final class Trainer {
                 }
             }
             let evaluated = averagedParameters ?? parameters
+            let trainingLoss = lossSum / Double(batchesPerEpoch)
             if diverged == nil {
-                diverged = configuration.divergenceGuard.check(trainingLoss: lossSum / Double(batchesPerEpoch),
-                                                               reference: lowestTrainingLoss)
+                diverged = configuration.divergenceGuard.check(trainingLoss: trainingLoss, reference: lowestTrainingLoss)
             }
             if diverged == nil, let name = parameters.firstNonFiniteName ?? averagedParameters?.firstNonFiniteName {
                 diverged = .nonFiniteParameters(name: name)
@@ -214,10 +213,10 @@ public final class Trainer {
             }
             if plateau != nil { plateau!.step(metric: validationLoss, learningRate: &optimizer.learningRate) }
             if earlyStopping != nil { earlyStopping!.update(metric: validationLoss) }
-            let record = EpochRecord(epoch: epoch, step: step, trainingLoss: lossSum / Double(batchesPerEpoch),
+            let record = EpochRecord(epoch: epoch, step: step, trainingLoss: trainingLoss,
                                      validationLoss: validationLoss, validation: metrics,
                                      learningRate: optimizer.learningRate, seconds: Date().timeIntervalSince(epochStart),
-                                     gradientNorms: GradientNormSummary(norms: epochGradientNorms, clipped: epochClippedSteps))
+                                     gradientNorms: GradientNormSummary(norms: gradientNorms, clipped: clippedSteps))
             history.append(record)
             epoch += 1
             if let two = configuration.stageTwo, epoch == two.startEpoch { beginStageTwo(two, validation: validationSet) }
@@ -294,8 +293,9 @@ public final class Trainer {
     }
 
     /// One optimizer step on the batch `indices`, its gradient taken chunk by chunk
-    /// (``EnergyForceLoss/dataParallelGradient(potential:parameters:set:indices:forces:extraTerm:)``).
-    private func trainStep(_ indices: [Int]) -> Double {
+    /// (``EnergyForceLoss/dataParallelGradient(potential:parameters:set:indices:forces:extraTerm:)``);
+    /// returns the loss, the gradient's norm before clipping (``GradientClipping``) and whether it was clipped.
+    private func trainStep(_ indices: [Int]) -> (loss: Double, gradientNorm: Double, clipped: Bool) {
         let layered = layered
         let weights = configuration.loss(atEpoch: epoch)
         var (loss, g) = weights.dataParallelGradient(
@@ -304,11 +304,9 @@ public final class Trainer {
                 term(potential: layered, parameters: p, positions: batch.positions, topology: batch.topology, batch: batch.atoms)
             } } })
         let norm = GradientClipping.norm(g, excluding: frozenIndices)
-        epochGradientNorms.append(norm)
+        var clipped = false
         if let maxNorm = configuration.gradientClip {
-            let clipped = GradientClipping.clip(g, norm: norm, maxNorm: maxNorm, excluding: frozenIndices)
-            g = clipped.gradient
-            if clipped.clipped { epochClippedSteps += 1 }
+            (g, clipped) = GradientClipping.clip(g, norm: norm, maxNorm: maxNorm, excluding: frozenIndices)
         }
         optimizer.update(&parameters, along: g)
         for (i, tensor) in frozen { parameters[parameters.names[i]] = tensor }
@@ -317,7 +315,7 @@ public final class Trainer {
             let decay = Float(min(d, (1 + t) / (10 + t)))
             averagedParameters = average.scaled(by: decay) + parameters.scaled(by: 1 - decay)
         }
-        return loss
+        return (loss, norm, clipped)
     }
 
     /// Metrics of `parameters` (default: the current ones) on conformations of the
